@@ -1,0 +1,35 @@
+# jwo-admin — `make run` brings the app up; `make test` checks everything.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench clean-services install-dev install-local
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.local-installed: $(BIN)/python requirements.txt requirements-local.txt
+	$(BIN)/pip install -q -r requirements-local.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install-local: $(VENV)/.local-installed
+install-dev: $(VENV)/.dev-installed
+
+run: install-local
+	$(BIN)/python scripts/run.py
+
+test: install-dev
+	VENV=$(VENV) bash scripts/test.sh
+
+lint: install-dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/djlint templates --lint --quiet && $(BIN)/mypy .
+
+bench: install-dev
+	VENV=$(VENV) bash scripts/bench.sh
+
+clean-services:
+	bash scripts/services.sh stop

@@ -1,0 +1,86 @@
+"""Exactly what Amazon's Upload Catalog receives for a product, and its fingerprint.
+
+The fingerprint hashes the item as Amazon would get it, limited to the fields that must trigger an
+upload (SPEC §7: SKU, barcodes and name always; price, brand, tax code and category per the
+``JWO_SYNC_FIELDS`` setting). Same item → same fingerprint, so the sync sends only real changes.
+"""
+
+import hashlib
+import json
+from collections.abc import Collection, Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+ALWAYS_SYNCED = (
+    "item_sku",
+    "store_id",
+    "item_name",
+    "external_product_id",
+    "external_product_id_type",
+    "additional_external_product_information",
+)
+OPTIONAL_SYNC_FIELDS = ("standard_price", "brand_name", "product_tax_code", "product_category", "product_subcategory")
+
+# Minor units of the currencies we expect; others default to 2 (ISO 4217).
+CURRENCY_PLACES = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+
+
+def currency_places(currency: str) -> int:
+    return CURRENCY_PLACES.get(currency.upper(), 2)
+
+
+def price_text(price: Decimal | None, places: int) -> str:
+    """The price as Amazon receives it: a string with the currency's decimal places, half-up."""
+    if price is None:
+        return ""
+    return str(price.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def catalog_item(
+    *,
+    store_id: str,
+    sku: str,
+    name: str,
+    barcodes: Sequence[tuple[str, str]],
+    price: Decimal | None,
+    places: int,
+    brand: str = "",
+    tax_code: str = "",
+    category: str = "",
+    subcategory: str = "",
+) -> dict[str, Any]:
+    """One Upload Catalog item (SPEC §4.2); empty optional fields are left out, all values strings."""
+    primary_value, primary_type = barcodes[0]
+    item: dict[str, Any] = {
+        "item_sku": sku,
+        "external_product_id": primary_value,
+        "external_product_id_type": primary_type,
+        "item_name": name,
+        "store_id": store_id,
+    }
+    if len(barcodes) > 1:
+        item["additional_external_product_information"] = [
+            {"external_product_id": value, "external_product_id_type": kind} for value, kind in barcodes[1:]
+        ]
+    optional = {
+        "standard_price": price_text(price, places),
+        "brand_name": brand,
+        "product_tax_code": tax_code,
+        "product_category": category,
+        "product_subcategory": subcategory,
+    }
+    item.update({key: value for key, value in optional.items() if value})
+    return item
+
+
+def fingerprint(item: dict[str, Any], sync_fields: Collection[str]) -> str:
+    """SHA-1 of the item's synced fields in a canonical JSON form."""
+    chosen = {key: value for key, value in item.items() if key in ALWAYS_SYNCED or key in sync_fields}
+    encoded = json.dumps(chosen, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
+
+
+def row_hash(values: Iterable[Any]) -> str:
+    """Hash of one import row's mapped values: an identical row needs no checking or writing."""
+    encoded = "\x1f".join(str(value) for value in values).encode()
+    return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()

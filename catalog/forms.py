@@ -1,0 +1,135 @@
+"""Staff forms: they validate input; services act on it."""
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.conf import settings
+
+from catalog.importing.mapping import FIELDS, REQUIRED_FIELDS
+from catalog.models import MappingProfile, ProductStatus, Store
+from catalog.selectors import SYNC_STATES, mapping_profile_list, store_list
+
+UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+
+
+class ProductFilterForm(forms.Form):
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="All stores")
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": "SKU, name or barcode", "type": "search"}),
+    )
+    category = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProductStatus.choices])
+    sync = forms.ChoiceField(required=False, label="Sync state", choices=[("", "Any sync state"), *SYNC_STATES.items()])
+
+    def __init__(self, *args: Any, categories: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = store_list()  # type: ignore[attr-defined]
+        self.fields["category"].choices = [("", "All categories")] + [(c, c) for c in categories or []]  # type: ignore[attr-defined]
+
+
+class ImportForm(forms.Form):
+    store = forms.ModelChoiceField(queryset=Store.objects.none())
+    profile = forms.ModelChoiceField(
+        queryset=MappingProfile.objects.none(),
+        label="Column mapping",
+        empty_label=None,
+        help_text="How your file names the columns.",
+    )
+    file = forms.FileField(help_text="CSV (UTF-8 or Windows-1252) or Excel XLSX/XLSM.")
+    is_strict = forms.BooleanField(
+        required=False,
+        label="Refuse the whole file if any row is rejected",
+        help_text="Off: good rows are applied and rejected rows are listed for you to fix.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = store_list()  # type: ignore[attr-defined]
+        self.fields["profile"].queryset = mapping_profile_list()  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
+            raise forms.ValidationError(f"Upload a CSV or Excel file ({', '.join(UPLOAD_SUFFIXES)}).")
+        if upload.size > settings.JWO_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {settings.JWO_IMPORT_MAX_BYTES:,}."
+            )
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        return upload
+
+
+class MappingProfileForm(forms.ModelForm):
+    """One text box per field of ours: the column name in the retailer's file."""
+
+    additional_columns = forms.CharField(
+        required=False,
+        label="Additional barcode columns",
+        help_text="Comma-separated column names that each hold one more barcode (e.g. EAN_2, EAN_3).",
+    )
+
+    class Meta:
+        model = MappingProfile
+        fields = ["name", "description", "list_separator", "csv_delimiter", "decimal_comma"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        columns = self.instance.columns or {}
+        for field, label in FIELDS.items():
+            self.fields[f"column_{field}"] = forms.CharField(
+                label=label,
+                required=field in REQUIRED_FIELDS,
+                max_length=255,
+                initial=columns.get(field, ""),
+            )
+        self.fields["additional_columns"].initial = ", ".join(self.instance.additional_barcode_columns or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.is_builtin:
+            raise forms.ValidationError("The built-in profile cannot be changed; create your own instead.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> MappingProfile:
+        profile: MappingProfile = super().save(commit=False)
+        profile.columns = {
+            field: self.cleaned_data[f"column_{field}"].strip()
+            for field in FIELDS
+            if self.cleaned_data.get(f"column_{field}", "").strip()
+        }
+        profile.additional_barcode_columns = [
+            column.strip() for column in self.cleaned_data.get("additional_columns", "").split(",") if column.strip()
+        ]
+        if commit:
+            profile.full_clean()
+            profile.save()
+        return profile
+
+
+class StoreForm(forms.ModelForm):
+    class Meta:
+        model = Store
+        fields = ["store_id", "name", "currency", "time_zone", "prices_include_tax", "default_gate_decision"]
+
+    def clean_store_id(self) -> str:
+        value: str = self.cleaned_data["store_id"].strip()
+        if not value or not all(ch.isalnum() or ch in "-_" for ch in value) or not value.isascii():
+            raise forms.ValidationError("Use Amazon's store id: letters, digits, '-' and '_' only.")
+        return value
+
+    def clean_currency(self) -> str:
+        value: str = self.cleaned_data["currency"].strip().upper()
+        if len(value) != 3 or not value.isalpha() or not value.isascii():
+            raise forms.ValidationError("Use a three-letter ISO 4217 currency code, e.g. USD.")
+        return value
+
+    def clean_time_zone(self) -> str:
+        value: str = self.cleaned_data["time_zone"].strip()
+        if value not in available_timezones():
+            raise forms.ValidationError("Use an IANA time zone name, e.g. America/New_York or Europe/London.")
+        return value

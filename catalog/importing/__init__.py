@@ -1,0 +1,1 @@
+"""Catalog import from ERP exports: reading files, mapping columns, checking and writing rows."""

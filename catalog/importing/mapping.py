@@ -1,0 +1,153 @@
+"""Column mapping: which column of the retailer's file holds which of our fields.
+
+A profile names columns the retailer's way; headers match case- and space-insensitively. The
+built-in "Amazon" profile reads files that already use Amazon's Upload Catalog field names.
+"""
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from catalog.importing.readers import FileRefused
+
+# Our field → what staff see. sku, name and barcode are required in every file.
+FIELDS: dict[str, str] = {
+    "sku": "SKU",
+    "name": "Name",
+    "barcode": "Primary barcode",
+    "barcode_type": "Primary barcode type",
+    "additional_barcodes": "Additional barcodes (one column, a list)",
+    "brand": "Brand",
+    "price": "Price",
+    "tax_code": "Tax code",
+    "category": "Category",
+    "subcategory": "Subcategory",
+    "unit": "Sold by (each, kg, lb…)",
+    "status": "Status (active / archived)",
+}
+REQUIRED_FIELDS = ("sku", "name", "barcode")
+
+AMAZON_PROFILE_NAME = "Amazon field names"
+AMAZON_COLUMNS: dict[str, str] = {
+    "sku": "item_sku",
+    "name": "item_name",
+    "barcode": "external_product_id",
+    "barcode_type": "external_product_id_type",
+    "additional_barcodes": "additional_external_product_information",
+    "brand": "brand_name",
+    "price": "standard_price",
+    "tax_code": "product_tax_code",
+    "category": "product_category",
+    "subcategory": "product_subcategory",
+    "unit": "unit",
+    "status": "status",
+}
+
+
+def _key(header: str) -> str:
+    return " ".join(header.replace("\ufeff", "").split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSpec:
+    """The parts of a mapping profile the reader needs (a plain value, so it can be tested alone)."""
+
+    columns: dict[str, str]
+    additional_barcode_columns: tuple[str, ...] = ()
+    list_separator: str = "|"
+    csv_delimiter: str = ""
+    decimal_comma: bool = False
+
+    @classmethod
+    def amazon(cls) -> "ProfileSpec":
+        return cls(columns=dict(AMAZON_COLUMNS))
+
+    @classmethod
+    def from_model(cls, profile: Any) -> "ProfileSpec":
+        return cls(
+            columns=dict(profile.columns),
+            additional_barcode_columns=tuple(profile.additional_barcode_columns or ()),
+            list_separator=profile.list_separator or "|",
+            csv_delimiter=profile.csv_delimiter,
+            decimal_comma=profile.decimal_comma,
+        )
+
+
+class MappedRow(NamedTuple):
+    """One row's values under our field names, still as text."""
+
+    sku: str
+    name: str
+    barcodes: tuple[tuple[str, str | None], ...]
+    brand: str
+    price: str
+    tax_code: str
+    category: str
+    subcategory: str
+    unit: str
+    status: str
+
+
+class ColumnMap:
+    """Positions of our fields in one file's header row."""
+
+    def __init__(self, headers: list[str], spec: ProfileSpec) -> None:
+        positions: dict[str, int] = {}
+        for index, header in enumerate(headers):
+            positions.setdefault(_key(header), index)
+        self.spec = spec
+        self.index: dict[str, int] = {}
+        missing = []
+        for field, column in spec.columns.items():
+            if field not in FIELDS or not column:
+                continue
+            position = positions.get(_key(column))
+            if position is None:
+                if field in REQUIRED_FIELDS:
+                    missing.append(f"{column} ({FIELDS[field]})")
+                continue
+            self.index[field] = position
+        missing += [f"{FIELDS[field]}" for field in REQUIRED_FIELDS if field not in spec.columns]
+        if missing:
+            found = ", ".join(header for header in headers if header) or "none"
+            raise FileRefused(f"Required columns are missing: {'; '.join(missing)}. Columns found: {found}.")
+        self.extra_barcode_positions = tuple(
+            positions[_key(column)] for column in spec.additional_barcode_columns if _key(column) in positions
+        )
+        self.width = len(headers)
+
+    def _get(self, row: list[str], field: str) -> str:
+        position = self.index.get(field)
+        if position is None or position >= len(row):
+            return ""
+        return row[position].strip()
+
+    def map(self, row: list[str]) -> MappedRow:
+        get = self._get
+        barcodes: list[tuple[str, str | None]] = [(get(row, "barcode"), get(row, "barcode_type") or None)]
+        listed = get(row, "additional_barcodes")
+        if listed:
+            barcodes += [_split_typed(part) for part in listed.split(self.spec.list_separator) if part.strip()]
+        for position in self.extra_barcode_positions:
+            if position < len(row) and row[position].strip():
+                barcodes.append(_split_typed(row[position]))
+        price = get(row, "price")
+        if self.spec.decimal_comma and price:
+            price = price.replace(".", "\0").replace(",", ".").replace("\0", ",")
+        return MappedRow(
+            sku=get(row, "sku"),
+            name=get(row, "name"),
+            barcodes=tuple(barcodes),
+            brand=get(row, "brand"),
+            price=price,
+            tax_code=get(row, "tax_code"),
+            category=get(row, "category"),
+            subcategory=get(row, "subcategory"),
+            unit=get(row, "unit").lower(),
+            status=get(row, "status").lower(),
+        )
+
+
+def _split_typed(entry: str) -> tuple[str, str | None]:
+    """``4006381333931:EAN`` → value and type; a bare value has no declared type."""
+    value, _, declared = entry.strip().partition(":")
+    return value.strip(), (declared.strip() or None)

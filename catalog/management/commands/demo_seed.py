@@ -1,0 +1,60 @@
+"""python manage.py demo_seed — a demo store with a few thousand products and staff of each role."""
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, erp_rows, sample_problem_rows, write_erp_csv
+from catalog.models import ImportStatus, MappingProfile, Store
+from catalog.services.imports import import_job_create, import_job_run
+from catalog.services.stores import mapping_profile_save
+from jwo_admin.core.services import demo_staff_ensure
+
+
+class Command(BaseCommand):
+    help = "Create demo stores, products, a sample import file with mistakes, and demo staff. Safe to re-run."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--products", type=int, default=3000)
+        parser.add_argument("--password", default="", help="Password for the demo staff (default: generated)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        store, _ = Store.objects.get_or_create(
+            store_id="DEMO-STORE-001",
+            defaults={"name": "Demo Market Downtown", "currency": "USD", "time_zone": "America/New_York"},
+        )
+        Store.objects.get_or_create(
+            store_id="DEMO-STORE-002",
+            defaults={
+                "name": "Demo Market Airport",
+                "currency": "EUR",
+                "time_zone": "Europe/Berlin",
+                "prices_include_tax": True,
+            },
+        )
+        profile = MappingProfile.objects.filter(name=ERP_PROFILE_NAME).first() or mapping_profile_save(
+            profile=MappingProfile(
+                name=ERP_PROFILE_NAME,
+                description="The demo ERP's export: ITEM_NO, DESCRIPTION, EAN, ALT_BARCODES (| separated)…",
+                columns=ERP_COLUMNS,
+            )
+        )
+        demo_dir = Path(settings.VAR_DIR) / "demo"
+        catalog_file = demo_dir / "demo-catalog.csv"
+        count = write_erp_csv(catalog_file, erp_rows(options["products"]))
+        job = import_job_create(store=store, upload=catalog_file, profile=profile, is_dry_run=False)
+        job = import_job_run(job_id=job.pk)
+        job.refresh_from_db()
+        if job.status != ImportStatus.APPLIED:
+            self.stderr.write(f"demo catalog import {job.status}: {job.message}")
+        sample = demo_dir / "sample-import.csv"
+        next_number = options["products"] + 1
+        write_erp_csv(sample, [*erp_rows(20, seed=11, start=next_number), *sample_problem_rows(next_number + 20)])
+        self.stdout.write(
+            f"Demo store {store.store_id}: {count} catalog rows imported ({job.rows_new} new, "
+            f"{job.rows_unchanged} unchanged). Sample file to import: {sample} (mapping “{ERP_PROFILE_NAME}”)."
+        )
+        for username, password, role in demo_staff_ensure(password=options["password"]):
+            self.stdout.write(f"Staff login: {username} / {password} ({role})")

@@ -1,0 +1,248 @@
+"""The catalog of record: stores, their products and barcodes, imports and mapping profiles."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from jwo_admin.core.models import TimeStampedModel
+
+
+class GateDecision(models.TextChoices):
+    OPEN = "OPEN", "Open (let the shopper in)"
+    CLOSED = "CLOSED", "Closed (keep the gate shut)"
+
+
+class Store(TimeStampedModel):
+    """A Just Walk Out store, known to Amazon by ``store_id``."""
+
+    store_id = models.CharField(
+        max_length=255, unique=True, help_text="Amazon's store id, given at onboarding (letters, digits, - and _)."
+    )
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD, EUR, GBP.")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone, e.g. America/New_York.")
+    prices_include_tax = models.BooleanField(
+        default=False, help_text="Shelf prices already include tax (common in Europe); otherwise tax is added."
+    )
+    default_gate_decision = models.CharField(
+        max_length=6,
+        choices=GateDecision.choices,
+        default=GateDecision.CLOSED,
+        help_text="What the gate does when our identity connector answers 500 (it could not decide in time).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.store_id})"
+
+
+class ProductStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
+class SaleUnit(models.TextChoices):
+    EACH = "each", "Each"
+    KG = "kg", "Kilogram"
+    G = "g", "Gram"
+    LB = "lb", "Pound"
+    OZ = "oz", "Ounce"
+    L = "l", "Litre"
+
+
+class BarcodeType(models.TextChoices):
+    UPC = "UPC", "UPC"
+    EAN = "EAN", "EAN-13"
+    EAN8 = "EAN8", "EAN-8"
+    ISBN = "ISBN", "ISBN-10"
+    GTIN = "GTIN", "GTIN-14"
+    PLU = "PLU", "PLU"
+
+
+class Product(TimeStampedModel):
+    """One product as sold in one store; the same SKU may exist in several stores with its own price."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="products")
+    sku = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    brand = models.CharField(max_length=255, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    tax_code = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=50, blank=True)
+    subcategory = models.CharField(max_length=50, blank=True)
+    unit = models.CharField(max_length=4, choices=SaleUnit.choices, default=SaleUnit.EACH)
+    status = models.CharField(max_length=8, choices=ProductStatus.choices, default=ProductStatus.ACTIVE)
+    warnings = models.JSONField(default=list, blank=True)
+    suggested_name = models.CharField(max_length=255, blank=True)
+    # What Amazon would receive, hashed (see catalog.fingerprint); the sync compares it with the
+    # fingerprint of the last accepted upload to find real changes.
+    amazon_fingerprint = models.CharField(max_length=40)
+    synced_fingerprint = models.CharField(max_length=40, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    # Hash of the import row this product last came from: an identical row is skipped outright.
+    import_hash = models.CharField(max_length=40, blank=True)
+    last_import = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [models.UniqueConstraint(fields=["store", "sku"], name="product_unique_sku_per_store")]
+        indexes = [models.Index(fields=["store", "name"]), models.Index(fields=["store", "category"])]
+        permissions = [
+            ("import_catalog", "Can import catalog files"),
+            ("sync_catalog", "Can sync the catalog to Amazon"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    @property
+    def is_sync_pending(self) -> bool:
+        return self.amazon_fingerprint != self.synced_fingerprint
+
+
+class Barcode(models.Model):
+    """A scannable code of a product. ``value`` is sent to Amazon as scanned; ``match_key`` matches."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="barcodes")
+    value = models.CharField(max_length=255)
+    type = models.CharField(max_length=4, choices=BarcodeType.choices)
+    match_key = models.CharField(max_length=32, help_text="GTIN-14 (or PLU key) used to match padded forms.")
+    is_primary = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "match_key"], name="barcode_unique_per_store"),
+            models.UniqueConstraint(fields=["product", "position"], name="barcode_unique_position"),
+            models.UniqueConstraint(fields=["product"], condition=Q(is_primary=True), name="barcode_one_primary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.type})"
+
+
+class ProductChange(models.Model):
+    """One change to a product: what changed, from what, to what, and who or what changed it."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "Import"
+        STAFF = "staff", "Staff"
+        SYNC = "sync", "Sync"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="changes")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    changes = models.JSONField(help_text="{field: [old, new]}")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {', '.join(self.changes)}"
+
+
+class MappingProfile(TimeStampedModel):
+    """How one ERP's export names our fields ("ERP column ITEM_NO is our SKU")."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    is_builtin = models.BooleanField(default=False)
+    columns = models.JSONField(
+        default=dict, help_text="Our field → the column name in the file, e.g. {'sku': 'ITEM_NO'}."
+    )
+    additional_barcode_columns = models.JSONField(
+        default=list, blank=True, help_text="Columns that each hold one additional barcode."
+    )
+    list_separator = models.CharField(
+        max_length=3, default="|", help_text="Separator between barcodes when one column holds a list."
+    )
+    csv_delimiter = models.CharField(max_length=1, blank=True, help_text="Blank: detect (comma, semicolon, tab).")
+    decimal_comma = models.BooleanField(default=False, help_text="Prices are written 1,49 instead of 1.49.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Checking"
+    WRITING = "writing", "Writing"
+    PREVIEWED = "previewed", "Previewed"
+    APPLIED = "applied", "Applied"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(TimeStampedModel):
+    """One catalog file: its preview or application, counts, progress and row-level errors."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="imports")
+    profile = models.ForeignKey(MappingProfile, null=True, blank=True, on_delete=models.SET_NULL)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=255)
+    is_dry_run = models.BooleanField(default=True)
+    is_strict = models.BooleanField(
+        default=False, help_text="Refuse the whole file when any row is rejected (default: apply the good rows)."
+    )
+    status = models.CharField(max_length=9, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_changed = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_warned = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why the file was refused or failed, in plain words.")
+    preview_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    holds_store_lock = models.BooleanField(default=False, help_text="Set while this import may write the store.")
+    problems_truncated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two imports may not write one store's catalog at once.
+            models.UniqueConstraint(
+                fields=["store"], condition=Q(holds_store_lock=True), name="import_one_writer_per_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ImportStatus.PREVIEWED, ImportStatus.APPLIED, ImportStatus.REFUSED, ImportStatus.FAILED}
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.is_finished else self.progress_percent
+
+
+class ImportRowError(models.Model):
+    """A row the import rejected, or accepted with a warning, and why."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField(help_text="Line in the file, counting the header as 1.")
+    sku = models.CharField(max_length=255, blank=True)
+    field = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=500)
+    is_warning = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["row_number", "id"]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.message}"

@@ -1,0 +1,280 @@
+"""Amazon Upload Catalog field rules for one item.
+
+Pure Python (no Django) so imports, forms and the API can all share one definition of "Amazon will accept this".
+Errors block the upload; warnings are things Amazon accepts or we can fix, shown to the clerk with a suggestion.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import Final
+
+from catalog.barcodes import Barcode, BarcodeError, parse_barcode
+
+MAX_SKU_LENGTH: Final = 255
+MAX_NAME_LENGTH: Final = 255
+MAX_BRAND_LENGTH: Final = 255
+MAX_TAX_CODE_LENGTH: Final = 255
+MAX_CATEGORY_LENGTH: Final = 50
+MAX_SUBCATEGORY_LENGTH: Final = 50
+MAX_PRICE_LENGTH: Final = 10
+MAX_RECEIPT_NAME_LENGTH: Final = 100
+MAX_ADDITIONAL_BARCODES: Final = 50
+
+SKU_FIELD: Final = "item_sku"
+NAME_FIELD: Final = "item_name"
+BARCODE_FIELD: Final = "external_product_id"
+ADDITIONAL_BARCODES_FIELD: Final = "additional_external_product_information"
+PRICE_FIELD: Final = "standard_price"
+BRAND_FIELD: Final = "brand_name"
+TAX_CODE_FIELD: Final = "product_tax_code"
+CATEGORY_FIELD: Final = "product_category"
+SUBCATEGORY_FIELD: Final = "product_subcategory"
+
+_SKU_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_SKU_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits + "._-")
+_SKU_RULE: Final = (
+    f"{SKU_FIELD} may only contain letters A-Z, digits 0-9, '.', '_' and '-' and must start with a letter or digit"
+)
+_PRICE_PATTERN: Final = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_PRICE_SEPARATORS: Final = frozenset(",' _")
+_NOT_A_NUMBER: Final = frozenset({"nan", "snan", "inf", "infinity"})
+
+# Removed before NFKD, because NFKD would otherwise turn '™' into 'TM'.
+_MARKS: Final = str.maketrans(dict.fromkeys("®©™℠"))
+# Applied after NFKD: typographic punctuation that has an obvious ASCII spelling ('½' decomposes to '1⁄2').
+_PUNCTUATION: Final = str.maketrans(
+    dict.fromkeys("‘’‚‛", "'") | dict.fromkeys("“”„", '"') | dict.fromkeys("‐‑‒–—", "-") | {"⁄": "/"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInput:
+    """One catalog row as typed or imported; ``barcodes`` is (value, declared type) pairs, the first is primary."""
+
+    sku: str
+    name: str
+    brand: str = ""
+    price: str = ""
+    tax_code: str = ""
+    category: str = ""
+    subcategory: str = ""
+    barcodes: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """A problem that blocks the upload, keyed by Amazon's field name so it can be shown next to the right input."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidItem:
+    """An item Amazon will accept, with whitespace stripped and barcodes parsed (primary first, duplicates dropped)."""
+
+    sku: str
+    name: str
+    brand: str
+    price: Decimal | None
+    tax_code: str
+    category: str
+    subcategory: str
+    barcodes: tuple[Barcode, ...]
+    warnings: tuple[str, ...]
+    suggested_name: str | None
+
+
+def format_price(price: Decimal, places: int = 2) -> str:
+    """The exact ``standard_price`` string Amazon receives: fixed-point, half-up, never exponent notation."""
+    context = Context(prec=max(28, price.adjusted() + places + 2))
+    return f"{price.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context):f}"
+
+
+def _is_clean(text: str) -> bool:
+    """Amazon accepts printable ASCII only; control characters count as rejected too."""
+    return text.isascii() and text.isprintable()
+
+
+def clean_name(name: str) -> str | None:
+    """Suggest an ASCII name Amazon accepts (marks removed, accents transliterated), or None if it is already fine."""
+    if _is_clean(name):
+        return None
+    text = unicodedata.normalize("NFKD", name.translate(_MARKS)).translate(_PUNCTUATION)
+    kept = "".join(" " if char.isspace() else char for char in text if char.isspace() or " " <= char <= "~")
+    return " ".join(kept.split())
+
+
+def _required(field: str, value: str) -> FieldError | None:
+    return None if value else FieldError(field, f"{field} is required")
+
+
+def _too_long(field: str, value: str, limit: int) -> FieldError | None:
+    if len(value) <= limit:
+        return None
+    return FieldError(field, f"{field} must be at most {limit} characters (got {len(value)})")
+
+
+def _sku_characters(sku: str) -> FieldError | None:
+    """Name the offending characters, since 'invalid SKU' alone leaves a clerk guessing."""
+    if not sku or _SKU_PATTERN.fullmatch(sku):
+        return None
+    bad = dict.fromkeys(char for char in sku if char not in _SKU_CHARACTERS)
+    detail = f"found {', '.join(map(repr, bad))}" if bad else f"starts with {sku[0]!r}"
+    return FieldError(SKU_FIELD, f"{_SKU_RULE} ({detail})")
+
+
+def _price_format_error(text: str) -> FieldError:
+    """Explain why a price is not a plain number, naming the most likely spreadsheet mistake."""
+    if any(unicodedata.category(char) == "Sc" for char in text):
+        message = "must be a plain number without a currency symbol"
+    elif text.lower().lstrip("+-") in _NOT_A_NUMBER:
+        message = "must be a number"
+    elif "e" in text.lower() and _parses_as_decimal(text):
+        message = "must be written out in full, without an exponent"
+    elif any(char in _PRICE_SEPARATORS for char in text) and not any(char.isalpha() for char in text):
+        message = "must not contain thousands separators or a decimal comma; write it like 1234.50"
+    else:
+        message = "must be a number like 4.99, using only digits 0-9 and '.'"
+    return FieldError(PRICE_FIELD, f"{PRICE_FIELD} {message} (got {text!r})")
+
+
+def _parses_as_decimal(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def _parse_price(text: str, places: int) -> Decimal | FieldError | None:
+    """Blank means 'no price'; anything else must already be the plain decimal Amazon expects."""
+    if not text:
+        return None
+    if _PRICE_PATTERN.fullmatch(text) is None:
+        return _price_format_error(text)
+    price = Decimal(text)
+    if price < 0:
+        return FieldError(PRICE_FIELD, f"{PRICE_FIELD} must not be negative (got {text!r})")
+    if len(text.partition(".")[2].rstrip("0")) > places:
+        return FieldError(PRICE_FIELD, f"{PRICE_FIELD} must have at most {places} decimal places (got {text!r})")
+    formatted = format_price(price.copy_abs(), places)  # copy_abs: '-0' is sent as 0.00, not -0.00
+    if len(formatted) > MAX_PRICE_LENGTH:
+        return FieldError(
+            PRICE_FIELD,
+            f"{PRICE_FIELD} must be at most {MAX_PRICE_LENGTH} characters as sent to Amazon "
+            f"(got {formatted!r}, {len(formatted)} characters)",
+        )
+    return Decimal(formatted)
+
+
+def _character_warning(field: str, value: str) -> tuple[str | None, str | None]:
+    """Warn (rather than fail) about characters Amazon rejects, offering the cleaned text as the fix."""
+    suggestion = clean_name(value)
+    if suggestion is None:
+        return None, None
+    rejected = ", ".join(map(repr, dict.fromkeys(char for char in value if not _is_clean(char))))
+    if not suggestion:
+        return f"{field} contains only characters Amazon rejects ({rejected}); please rename it", None
+    return f"{field} contains characters Amazon rejects ({rejected}); suggested: {suggestion!r}", suggestion
+
+
+def _receipt_warning(name: str) -> str | None:
+    if len(name) <= MAX_RECEIPT_NAME_LENGTH:
+        return None
+    return (
+        f"{NAME_FIELD} is {len(name)} characters; receipts show 1-{MAX_RECEIPT_NAME_LENGTH} characters, "
+        "so consider shortening it"
+    )
+
+
+def _additional_field(index: int) -> str:
+    return f"{ADDITIONAL_BARCODES_FIELD}[{index}]"
+
+
+@dataclass(slots=True)
+class _BarcodeCheck:
+    """Accumulator for one item's barcodes, so the primary and additional barcodes share duplicate tracking."""
+
+    barcodes: list[Barcode]
+    errors: list[FieldError]
+    warnings: list[str]
+    first_field_by_key: dict[str, str]
+
+    def add(self, field: str, value: str, declared_type: str | None) -> bool:
+        """Parse one barcode; returns False only when it was dropped as a duplicate."""
+        try:
+            barcode = parse_barcode(value, declared_type)
+        except BarcodeError as error:
+            self.errors.append(FieldError(field, str(error)))
+            return True
+        first_field = self.first_field_by_key.setdefault(barcode.match_key, field)
+        if first_field != field:
+            self.warnings.append(f"{field} ({barcode.value}) is the same barcode as {first_field}; dropped it")
+            return False
+        self.barcodes.append(barcode)
+        return True
+
+
+def _check_barcodes(entries: tuple[tuple[str, str | None], ...]) -> _BarcodeCheck:
+    """Blank additional entries (empty spreadsheet columns) are skipped; duplicates keep the first occurrence."""
+    check = _BarcodeCheck([], [], [], {})
+    if not entries or not entries[0][0].strip():
+        check.errors.append(FieldError(BARCODE_FIELD, f"{BARCODE_FIELD} (the primary barcode) is required"))
+    else:
+        check.add(BARCODE_FIELD, *entries[0])
+    kept = 0
+    for index, (value, declared_type) in enumerate(entries[1:]):
+        if value.strip() and check.add(_additional_field(index), value, declared_type):
+            kept += 1
+    if kept > MAX_ADDITIONAL_BARCODES:
+        message = f"an item can have at most {MAX_ADDITIONAL_BARCODES} additional barcodes (got {kept})"
+        check.errors.append(FieldError(ADDITIONAL_BARCODES_FIELD, message))
+    return check
+
+
+def validate_item(item: ItemInput, *, price_places: int = 2) -> ValidItem | list[FieldError]:
+    """Apply every Upload Catalog rule and report all problems at once, so a clerk can fix a row in one pass.
+
+    Errors come back in a fixed field order: SKU, name, barcodes, price, then the optional text fields.
+    """
+    sku, name, brand = item.sku.strip(), item.name.strip(), item.brand.strip()
+    tax_code, category, subcategory = item.tax_code.strip(), item.category.strip(), item.subcategory.strip()
+    price = _parse_price(item.price.strip(), price_places)
+    barcodes = _check_barcodes(item.barcodes)
+    checks = (
+        _required(SKU_FIELD, sku),
+        _too_long(SKU_FIELD, sku, MAX_SKU_LENGTH),
+        _sku_characters(sku),
+        _required(NAME_FIELD, name),
+        _too_long(NAME_FIELD, name, MAX_NAME_LENGTH),
+        *barcodes.errors,
+        price if isinstance(price, FieldError) else None,
+        _too_long(BRAND_FIELD, brand, MAX_BRAND_LENGTH),
+        _too_long(TAX_CODE_FIELD, tax_code, MAX_TAX_CODE_LENGTH),
+        _too_long(CATEGORY_FIELD, category, MAX_CATEGORY_LENGTH),
+        _too_long(SUBCATEGORY_FIELD, subcategory, MAX_SUBCATEGORY_LENGTH),
+    )
+    errors = [error for error in checks if error is not None]
+    if errors or isinstance(price, FieldError):
+        return errors
+    name_warning, suggested_name = _character_warning(NAME_FIELD, name)
+    brand_warning, _ = _character_warning(BRAND_FIELD, brand)
+    warnings = (name_warning, _receipt_warning(name), brand_warning, *barcodes.warnings)
+    return ValidItem(
+        sku=sku,
+        name=name,
+        brand=brand,
+        price=price,
+        tax_code=tax_code,
+        category=category,
+        subcategory=subcategory,
+        barcodes=tuple(barcodes.barcodes),
+        warnings=tuple(warning for warning in warnings if warning is not None),
+        suggested_name=suggested_name,
+    )

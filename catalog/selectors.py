@@ -1,0 +1,156 @@
+"""Reads of the catalog for views, commands, exports and the import check."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from catalog.amazon_items import catalog_item, currency_places
+from catalog.barcodes import match_keys
+from catalog.importing.checker import ExistingCatalog, ExistingProduct
+from catalog.models import Barcode, ImportJob, ImportRowError, MappingProfile, Product, ProductStatus, Store
+
+
+def store_list() -> QuerySet[Store]:
+    return Store.objects.order_by("name")
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    store: Store
+    products: int
+    active: int
+    archived: int
+    pending_sync: int
+    never_synced: int
+
+
+def store_summaries() -> list[StoreSummary]:
+    """Per store: product counts and how many products Amazon has not yet received as they are."""
+    stores = Store.objects.order_by("name").annotate(
+        products_count=Count("products"),
+        active_count=Count("products", filter=Q(products__status=ProductStatus.ACTIVE)),
+        archived_count=Count("products", filter=Q(products__status=ProductStatus.ARCHIVED)),
+        pending_count=Count("products", filter=~Q(products__amazon_fingerprint=F("products__synced_fingerprint"))),
+        never_count=Count("products", filter=Q(products__synced_fingerprint="")),
+    )
+    return [
+        StoreSummary(
+            store=store,
+            products=store.products_count,
+            active=store.active_count,
+            archived=store.archived_count,
+            pending_sync=store.pending_count,
+            never_synced=store.never_count,
+        )
+        for store in stores
+    ]
+
+
+def existing_catalog(*, store: Store) -> ExistingCatalog:
+    """The store's products by SKU and the owner SKU of each barcode, for the import check."""
+    products = {
+        sku: ExistingProduct(id=product_id, import_hash=import_hash)
+        for product_id, sku, import_hash in Product.objects.filter(store=store)
+        .values_list("id", "sku", "import_hash")
+        .iterator(chunk_size=20_000)
+    }
+    owners = dict(
+        Barcode.objects.filter(store=store).values_list("match_key", "product__sku").iterator(chunk_size=20_000)
+    )
+    return ExistingCatalog(products=products, owners=owners)
+
+
+SYNC_STATES = {"synced": "Synced", "pending": "Changed since last sync", "never": "Never synced"}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    store: Store | None = None
+    search: str = ""
+    category: str = ""
+    status: str = ""
+    sync_state: str = ""
+
+
+def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
+    """Products matching the staff list's search and filters; search covers SKU, name and barcode
+    (a barcode matches padded or unpadded)."""
+    products = Product.objects.select_related("store")
+    if filters.store is not None:
+        products = products.filter(store=filters.store)
+    if filters.search:
+        term = filters.search.strip()
+        keys = match_keys(term)
+        condition = Q(sku__iexact=term) | Q(sku__istartswith=term) | Q(name__icontains=term)
+        if keys:
+            condition |= Q(barcodes__match_key__in=keys)
+        condition |= Q(barcodes__value=term)
+        products = products.filter(condition).distinct()
+    if filters.category:
+        products = products.filter(category=filters.category)
+    if filters.status:
+        products = products.filter(status=filters.status)
+    if filters.sync_state == "synced":
+        products = products.filter(amazon_fingerprint=F("synced_fingerprint"))
+    elif filters.sync_state == "pending":
+        products = products.exclude(amazon_fingerprint=F("synced_fingerprint")).exclude(synced_fingerprint="")
+    elif filters.sync_state == "never":
+        products = products.filter(synced_fingerprint="")
+    return products.order_by("store__name", "sku")
+
+
+def category_list(*, store: Store | None = None) -> list[str]:
+    products = Product.objects.exclude(category="")
+    if store is not None:
+        products = products.filter(store=store)
+    return list(products.order_by("category").values_list("category", flat=True).distinct())
+
+
+def product_detail(*, product_id: int) -> Product:
+    return (
+        Product.objects.select_related("store", "last_import")
+        .prefetch_related("barcodes", "changes__changed_by", "changes__import_job")
+        .get(pk=product_id)
+    )
+
+
+def import_list(*, store: Store | None = None, limit: int | None = None) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.select_related("store", "profile", "created_by").order_by("-created_at", "-id")
+    if store is not None:
+        jobs = jobs.filter(store=store)
+    return jobs[:limit] if limit else jobs
+
+
+def import_problems(*, job: ImportJob, warnings: bool | None = None) -> QuerySet[ImportRowError]:
+    problems = job.row_errors.all()
+    if warnings is not None:
+        problems = problems.filter(is_warning=warnings)
+    return problems.order_by("row_number", "id")
+
+
+def mapping_profile_list() -> QuerySet[MappingProfile]:
+    return MappingProfile.objects.order_by("-is_builtin", "name")
+
+
+def amazon_catalog_items(*, store: Store, status: str = ProductStatus.ACTIVE) -> Iterator[dict[str, Any]]:
+    """The store's products as Amazon's Upload Catalog items (SPEC §4.2), streamed in SKU order."""
+    places = currency_places(store.currency)
+    products = Product.objects.filter(store=store, status=status).order_by("sku").prefetch_related("barcodes")
+    for product in products.iterator(chunk_size=2000):
+        barcodes = [(barcode.value, barcode.type) for barcode in product.barcodes.all()]
+        if not barcodes:
+            continue
+        yield catalog_item(
+            store_id=store.store_id,
+            sku=product.sku,
+            name=product.name,
+            barcodes=barcodes,
+            price=product.price,
+            places=places,
+            brand=product.brand,
+            tax_code=product.tax_code,
+            category=product.category,
+            subcategory=product.subcategory,
+        )

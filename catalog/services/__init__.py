@@ -1,0 +1,1 @@
+"""Writes to the catalog; one module per responsibility."""

@@ -1,0 +1,232 @@
+"""Catalog imports: create a job for a file, check it, and apply it all-or-nothing.
+
+Policy (written down in the README): by default the good rows of a file are applied and the
+rejected rows are reported row by row (downloadable as CSV); a *strict* import refuses the whole
+file if any row is rejected. Either way the write is one transaction: nothing is half-written.
+"""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.amazon_items import currency_places
+from catalog.importing.checker import Checker, CheckResult, StoreContext
+from catalog.importing.mapping import ColumnMap, ProfileSpec
+from catalog.importing.readers import FileRefused, TableReader, open_table
+from catalog.importing.writer import write_import
+from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
+from catalog.selectors import existing_catalog
+
+logger = logging.getLogger(__name__)
+
+CHECK_SHARE = 80  # percent of the progress bar given to checking; the rest is writing
+ProgressCallback = Callable[[str, int, int], None]  # phase, rows, percent
+
+
+def import_job_create(
+    *,
+    store: Store,
+    upload: UploadedFile | Path,
+    profile: MappingProfile | None = None,
+    is_dry_run: bool = True,
+    is_strict: bool = False,
+    created_by: Any = None,
+    preview_of: ImportJob | None = None,
+) -> ImportJob:
+    """Store the file and create a queued job for it. Does not read the file yet."""
+    name = upload.name if isinstance(upload, UploadedFile) else upload.name
+    job = ImportJob(
+        store=store,
+        profile=profile,
+        original_name=Path(name or "catalog").name[:255],
+        is_dry_run=is_dry_run,
+        is_strict=is_strict,
+        created_by=created_by,
+        preview_of=preview_of,
+    )
+    if isinstance(upload, Path):
+        with upload.open("rb") as handle:
+            job.file.save(job.original_name, File(handle), save=False)
+    else:
+        job.file.save(job.original_name, upload, save=False)
+    job.full_clean(exclude=["file"])
+    job.save()
+    return job
+
+
+def import_job_confirm(*, preview: ImportJob, user: Any = None) -> ImportJob:
+    """Apply a previewed file: a new job on the same file, with the same profile and policy."""
+    if preview.status != ImportStatus.PREVIEWED:
+        raise ValueError("Only a finished preview can be confirmed.")
+    job = ImportJob(
+        store=preview.store,
+        profile=preview.profile,
+        original_name=preview.original_name,
+        is_dry_run=False,
+        is_strict=preview.is_strict,
+        created_by=user,
+        preview_of=preview,
+    )
+    job.file.name = preview.file.name
+    job.save()
+    return job
+
+
+def import_job_enqueue(*, job: ImportJob) -> None:
+    """Run the job on a worker once the current transaction commits."""
+    from catalog.tasks import catalog_import_run_task
+
+    transaction.on_commit(lambda: catalog_import_run_task.delay(job.pk))
+
+
+def _set(job: ImportJob, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) -> ImportJob:
+    """Check the job's file and, unless it is a dry run, apply it. Safe to call twice: only a
+    queued job is claimed; a second call returns the job as it is."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.select_related("store", "profile").get(pk=job_id)
+    if not claimed:
+        return job
+    if not job.is_dry_run and not _lock_store(job):
+        _finish(job, ImportStatus.REFUSED, "Another import is writing this store's catalog. Try again when it ends.")
+        return job
+    reader: TableReader | None = None
+    result: CheckResult | None = None
+    try:
+        spec = ProfileSpec.from_model(job.profile) if job.profile else ProfileSpec.amazon()
+        reader = open_table(Path(job.file.path), delimiter=spec.csv_delimiter)
+        columns = ColumnMap(reader.headers, spec)
+        result = _check(job, reader, columns, on_progress)
+        _record_problems(job, result)
+        if result.rows_total == 0:
+            _finish(job, ImportStatus.REFUSED, "The file has a header but no product rows.", result)
+        elif job.is_strict and result.rejected:
+            _finish(
+                job,
+                ImportStatus.REFUSED,
+                f"{result.rejected} rows were rejected; a strict import "
+                "applies nothing unless every row is good. Fix them and upload again.",
+                result,
+            )
+        elif job.is_dry_run:
+            _finish(job, ImportStatus.PREVIEWED, "", result)
+        else:
+            _write(job, result, on_progress)
+            _finish(job, ImportStatus.APPLIED, "", result)
+    except FileRefused as refusal:
+        _finish(job, ImportStatus.REFUSED, str(refusal), result)
+    except Exception as error:
+        logger.exception("import %s failed", job.pk)
+        _finish(job, ImportStatus.FAILED, f"The import stopped on an unexpected error and wrote nothing: {error}")
+    finally:
+        if reader is not None:
+            reader.close()
+        if result is not None:
+            result.close()
+        if job.holds_store_lock:
+            _set(job, holds_store_lock=False)
+    return job
+
+
+def _lock_store(job: ImportJob) -> bool:
+    try:
+        with transaction.atomic():
+            ImportJob.objects.filter(pk=job.pk).update(holds_store_lock=True)
+    except IntegrityError:
+        return False
+    job.holds_store_lock = True
+    return True
+
+
+def _check(
+    job: ImportJob, reader: TableReader, columns: ColumnMap, on_progress: ProgressCallback | None
+) -> CheckResult:
+    store = job.store
+
+    def progress(rows: int, fraction: float) -> None:
+        percent = int(fraction * CHECK_SHARE)
+        _set(job, rows_done=rows, progress_percent=percent)
+        if on_progress is not None:
+            on_progress("checking", rows, percent)
+
+    checker = Checker(
+        reader=reader,
+        columns=columns,
+        existing=existing_catalog(store=store),
+        context=StoreContext(
+            store_id=store.store_id,
+            price_places=currency_places(store.currency),
+            sync_fields=frozenset(settings.JWO_SYNC_FIELDS),
+        ),
+        on_progress=progress,
+    )
+    result = checker.run()
+    _set(job, rows_total=result.rows_total, rows_done=result.rows_total, progress_percent=CHECK_SHARE)
+    if on_progress is not None:
+        on_progress("checking", result.rows_total, CHECK_SHARE)
+    return result
+
+
+def _write(job: ImportJob, result: CheckResult, on_progress: ProgressCallback | None) -> None:
+    _set(job, status=ImportStatus.WRITING)
+    to_write = max(result.new + result.changed, 1)
+
+    def progress(done: int) -> None:
+        percent = CHECK_SHARE + int((100 - CHECK_SHARE) * done / to_write)
+        if on_progress is not None:
+            on_progress("writing", done, percent)
+
+    with transaction.atomic():
+        write_import(job=job, result=result, on_progress=progress)
+
+
+def _record_problems(job: ImportJob, result: CheckResult) -> None:
+    ImportRowError.objects.filter(job=job).delete()
+    batch: list[ImportRowError] = []
+    for problem in result.problems:
+        batch.append(
+            ImportRowError(
+                job=job,
+                row_number=problem.row_number,
+                sku=problem.sku[:255],
+                field=problem.field[:64],
+                message=problem.message[:500],
+                is_warning=problem.is_warning,
+            )
+        )
+        if len(batch) >= 5000:
+            ImportRowError.objects.bulk_create(batch)
+            batch = []
+    ImportRowError.objects.bulk_create(batch)
+
+
+def _finish(job: ImportJob, status: str, message: str, result: CheckResult | None = None) -> None:
+    fields: dict[str, Any] = {"status": status, "message": message, "finished_at": timezone.now()}
+    if result is not None:
+        fields.update(
+            rows_total=result.rows_total,
+            rows_done=result.rows_total,
+            rows_new=result.new,
+            rows_changed=result.changed,
+            rows_unchanged=result.unchanged,
+            rows_rejected=result.rejected,
+            rows_warned=result.warned,
+            problems_truncated=result.problems_truncated,
+        )
+    if status != ImportStatus.FAILED:
+        fields["progress_percent"] = 100
+    _set(job, **fields)

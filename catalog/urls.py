@@ -1,0 +1,23 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.ProductListView.as_view(), name="product_list"),
+    path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product_detail"),
+    path("imports/", views.ImportListView.as_view(), name="import_list"),
+    path("imports/new/", views.ImportCreateView.as_view(), name="import_create"),
+    path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/progress/", views.ImportProgressView.as_view(), name="import_progress"),
+    path("imports/<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
+    path("imports/<int:pk>/problems.csv", views.ImportProblemsCsvView.as_view(), name="import_problems_csv"),
+    path("mappings/", views.MappingProfileListView.as_view(), name="mapping_list"),
+    path("mappings/new/", views.MappingProfileCreateView.as_view(), name="mapping_create"),
+    path("mappings/<int:pk>/", views.MappingProfileUpdateView.as_view(), name="mapping_update"),
+    path("stores/new/", views.StoreCreateView.as_view(), name="store_create"),
+    path("stores/<int:pk>/", views.StoreUpdateView.as_view(), name="store_update"),
+    path("stores/<int:pk>/amazon-catalog.json", views.AmazonCatalogExportView.as_view(), name="amazon_export"),
+    path("sync/", views.SyncOverviewView.as_view(), name="sync_overview"),
+]

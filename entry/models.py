@@ -1,0 +1,1 @@
+"""Shoppers, Scan Key Codes and gate events (built in the entry issue)."""

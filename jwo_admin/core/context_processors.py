@@ -1,0 +1,23 @@
+"""Navigation shared by every staff page."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+NAVIGATION = (
+    ("catalog", "Catalog", "catalog:product_list"),
+    ("sync", "Sync", "catalog:sync_overview"),
+    ("entry", "Entry", "core:entry_overview"),
+    ("orders", "Orders", "core:orders_overview"),
+    ("settings", "Settings", "core:settings"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    match = getattr(request, "resolver_match", None)
+    namespace = match.namespace if match else ""
+    url_name = match.url_name if match else ""
+    section = "sync" if url_name and url_name.startswith("sync") else namespace
+    if namespace == "core" and url_name:
+        section = url_name.split("_")[0]
+    return {"nav_items": NAVIGATION, "nav_section": section}

@@ -1,0 +1,62 @@
+"""Staff home, settings pages and the liveness probe."""
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from catalog import selectors as catalog_selectors
+from jwo_admin.core import selectors
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else on purpose."""
+    return JsonResponse({"status": "ok"})
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["store_summaries"] = catalog_selectors.store_summaries()
+        context["recent_imports"] = catalog_selectors.import_list(limit=5)
+        return context
+
+
+class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    permission_required = "catalog.view_store"
+    template_name = "core/settings.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["stores"] = catalog_selectors.store_list()
+        context["staff"] = selectors.staff_list()
+        return context
+
+
+class EntryOverviewView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Each store's gate default: what happens when the identity connector cannot decide in time."""
+
+    permission_required = "catalog.view_store"
+    template_name = "core/entry_overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["stores"] = catalog_selectors.store_list()
+        return context
+
+
+class OrdersOverviewView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """How each store prices: currency and whether shelf prices include tax."""
+
+    permission_required = "catalog.view_store"
+    template_name = "core/orders_overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["stores"] = catalog_selectors.store_list()
+        return context

@@ -1,0 +1,1 @@
+"""Purchases, pricing, promotions and payments (built in the orders issue)."""

@@ -1,0 +1,147 @@
+"""Fixtures shared by the whole suite.
+
+In CI (CI=true) a test that needs PostgreSQL, Redis or Chromium fails when the service is missing;
+on a developer's machine it is skipped with the reason.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+
+from catalog.models import MappingProfile, Store
+from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
+from jwo_admin.core.services import staff_user_create
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery-staple"
+
+
+def missing_service(reason: str) -> None:
+    """Fail in CI, skip elsewhere: a service a test needs is not available."""
+    if IN_CI:
+        pytest.fail(f"CI requires this service: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_postgres(db: None) -> None:
+    if connection.vendor != "postgresql":
+        missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path: Path, settings: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.JWO_IMPORT_DIR = tmp_path / "media" / "imports"
+
+
+@pytest.fixture
+def store(db: None) -> Store:
+    return Store.objects.create(store_id="TEST_STORE_001", name="Test Store", currency="USD")
+
+
+@pytest.fixture
+def other_store(db: None) -> Store:
+    return Store.objects.create(store_id="TEST_STORE_002", name="Other Store", currency="EUR")
+
+
+@pytest.fixture
+def amazon_profile(db: None) -> MappingProfile:
+    return MappingProfile.objects.get(is_builtin=True)
+
+
+def _user(username: str, role: str) -> User:
+    staff_user_create(username=username, password=PASSWORD, role=role)
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def viewer(db: None) -> User:
+    return _user("viewer", VIEWER)
+
+
+@pytest.fixture
+def catalog_manager(db: None) -> User:
+    return _user("catalog", CATALOG_MANAGER)
+
+
+@pytest.fixture
+def store_manager(db: None) -> User:
+    return _user("storemgr", STORE_MANAGER)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return _user("boss", ADMIN)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def catalog_client(catalog_manager: User) -> Client:
+    return client_for(catalog_manager)
+
+
+@pytest.fixture
+def viewer_client(viewer: User) -> Client:
+    return client_for(viewer)
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = os.environ.get("JWO_CHROMIUM", "/usr/bin/chromium")
+    if not shutil.which(path):
+        missing_service(f"Chromium at {path} (Debian package chromium)")
+    return path
+
+
+@pytest.fixture
+def browser(chromium_path: str) -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright; never a downloaded browser."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the test thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+assert settings.CELERY_TASK_ALWAYS_EAGER, "tests run Celery tasks eagerly"  # noqa: S101
