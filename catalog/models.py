@@ -217,6 +217,10 @@ class ImportJob(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["store"], condition=Q(holds_store_lock=True), name="import_one_writer_per_store"
             ),
+            # A preview is applied at most once, however many times "Apply" is clicked.
+            models.UniqueConstraint(
+                fields=["preview_of"], condition=Q(preview_of__isnull=False), name="import_preview_applied_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,8 +17,9 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, U
 
 from catalog import selectors
 from catalog.forms import ImportForm, MappingProfileForm, ProductFilterForm, StoreForm
-from catalog.models import ImportJob, ImportStatus, MappingProfile, Product, Store
+from catalog.models import ImportJob, MappingProfile, Product, Store
 from catalog.services import imports, stores
+from jwo_admin.core.exceptions import ApplicationError
 
 
 class StaffView(LoginRequiredMixin, PermissionRequiredMixin):
@@ -134,10 +135,14 @@ class ImportConfirmView(StaffView, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         preview = get_object_or_404(ImportJob, pk=pk)
-        if preview.status != ImportStatus.PREVIEWED:
-            messages.error(request, "Only a finished preview can be applied.")
+        try:
+            job = imports.import_job_confirm(preview=preview, user=request.user)
+        except imports.PreviewAlreadyApplied as already:
+            messages.warning(request, already.message)
+            return redirect("catalog:import_detail", pk=already.job.pk)
+        except ApplicationError as error:
+            messages.error(request, error.message)
             return redirect("catalog:import_detail", pk=pk)
-        job = imports.import_job_confirm(preview=preview, user=request.user)
         imports.import_job_enqueue(job=job)
         return redirect("catalog:import_detail", pk=job.pk)
 

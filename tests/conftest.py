@@ -20,6 +20,9 @@ from catalog.models import MappingProfile, Store
 from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
 
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery-staple"
 
@@ -110,7 +113,6 @@ def chromium_path() -> str:
 @pytest.fixture
 def browser(chromium_path: str) -> Iterator[Any]:
     """Headless Debian Chromium driven by Playwright; never a downloaded browser."""
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the test thread
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -23,6 +23,7 @@ from catalog.importing.readers import FileRefused, TableReader, open_table
 from catalog.importing.writer import write_import
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
 from catalog.selectors import existing_catalog
+from jwo_admin.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +62,22 @@ def import_job_create(
     return job
 
 
+class PreviewAlreadyApplied(ApplicationError):
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(f"This preview was already applied as import #{job.pk}.")
+        self.job = job
+
+
 def import_job_confirm(*, preview: ImportJob, user: Any = None) -> ImportJob:
-    """Apply a previewed file: a new job on the same file, with the same profile and policy."""
+    """Apply a previewed file: a new job on the same file, with the same profile and policy.
+
+    Raises ApplicationError if the preview is not finished, PreviewAlreadyApplied if it was applied.
+    """
     if preview.status != ImportStatus.PREVIEWED:
-        raise ValueError("Only a finished preview can be confirmed.")
+        raise ApplicationError("Only a finished preview can be applied.")
+    existing = ImportJob.objects.filter(preview_of=preview).first()
+    if existing is not None:
+        raise PreviewAlreadyApplied(existing)
     job = ImportJob(
         store=preview.store,
         profile=preview.profile,
@@ -75,7 +88,11 @@ def import_job_confirm(*, preview: ImportJob, user: Any = None) -> ImportJob:
         preview_of=preview,
     )
     job.file.name = preview.file.name
-    job.save()
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:  # a concurrent click won the race
+        raise PreviewAlreadyApplied(ImportJob.objects.get(preview_of=preview)) from None
     return job
 
 

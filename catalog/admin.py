@@ -1,0 +1,157 @@
+"""Django admin: small edits and CSV/XLSX export through django-import-export; every save goes
+through the catalog services so Amazon's rules, fingerprints and history hold here too."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from import_export import fields, resources
+from import_export.admin import ExportMixin, ImportExportMixin
+
+from catalog.models import Barcode, ImportJob, MappingProfile, Product, Store
+from catalog.services.products import EDITABLE_FIELDS, product_prepare, product_update
+from catalog.services.stores import mapping_profile_save, store_save
+
+
+class ProductResource(resources.ModelResource):
+    """Export every field staff care about; import only edits existing products (new products
+    come through the catalog import, which checks barcodes across the whole store)."""
+
+    store = fields.Field(attribute="store__store_id", column_name="store_id", readonly=True)
+    barcodes = fields.Field(column_name="barcodes", readonly=True)
+
+    class Meta:
+        model = Product
+        fields = ("id", "store", "sku", *EDITABLE_FIELDS, "barcodes")
+        export_order = ("id", "store", "sku", *EDITABLE_FIELDS, "barcodes")
+        import_id_fields = ("id",)
+        skip_unchanged = True
+        report_skipped = False
+
+    def dehydrate_barcodes(self, product: Product) -> str:
+        return "|".join(f"{barcode.value}:{barcode.type}" for barcode in product.barcodes.all())
+
+    def get_instance(self, instance_loader: Any, row: Any) -> Product:
+        instance = super().get_instance(instance_loader, row)
+        if instance is None:
+            raise ValidationError("Only existing products can be edited here; import new ones from Catalog → Import.")
+        return instance
+
+    def save_instance(self, instance: Product, is_create: bool, row: Any, **kwargs: Any) -> None:
+        if kwargs.get("dry_run"):
+            return
+        product_update(
+            product_id=instance.pk,
+            changed_by=kwargs.get("user"),
+            **{name: getattr(instance, name) for name in EDITABLE_FIELDS},
+        )
+
+
+class BarcodeInline(admin.TabularInline):
+    model = Barcode
+    fields = ("value", "type", "match_key", "is_primary", "position")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ProductAdminForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = EDITABLE_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk and not self.errors:
+            copy = Product.objects.select_related("store").get(pk=self.instance.pk)
+            product_prepare(product=copy, **{name: cleaned[name] for name in EDITABLE_FIELDS if name in cleaned})
+        return cleaned
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
+    form = ProductAdminForm
+    resource_classes = [ProductResource]
+    list_display = ("sku", "name", "store", "price", "category", "status")
+    list_filter = ("store", "status", "category")
+    search_fields = ("sku", "name", "barcodes__value")
+    readonly_fields = (
+        "store",
+        "sku",
+        "amazon_fingerprint",
+        "synced_fingerprint",
+        "synced_at",
+        "warnings",
+        "suggested_name",
+        "last_import",
+    )
+    fields = (
+        "store",
+        "sku",
+        *EDITABLE_FIELDS,
+        "warnings",
+        "suggested_name",
+        "amazon_fingerprint",
+        "synced_fingerprint",
+        "synced_at",
+        "last_import",
+    )
+    inlines = [BarcodeInline]
+    list_select_related = ("store",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # new products come through the catalog import
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        # The form already ran the same checks (ProductAdminForm.clean), so this does not raise.
+        product_update(
+            product_id=obj.pk,
+            changed_by=request.user,
+            **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS if name in form.cleaned_data},
+        )
+
+
+@admin.register(Store)
+class StoreAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ("store_id", "name", "currency", "time_zone", "prices_include_tax", "default_gate_decision")
+
+    def save_model(self, request: HttpRequest, obj: Store, form: Any, change: bool) -> None:
+        store_save(store=obj)
+
+
+@admin.register(MappingProfile)
+class MappingProfileAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_builtin", "description")
+
+    def save_model(self, request: HttpRequest, obj: MappingProfile, form: Any, change: bool) -> None:
+        try:
+            mapping_profile_save(profile=obj)
+        except ValueError as error:
+            self.message_user(request, str(error), level=messages.ERROR)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "original_name",
+        "store",
+        "status",
+        "is_dry_run",
+        "rows_new",
+        "rows_changed",
+        "rows_rejected",
+        "created_at",
+    )
+    list_filter = ("status", "store")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
