@@ -98,6 +98,13 @@ class Product(TimeStampedModel):
         return f"{self.sku} {self.name}"
 
     @property
+    def price_display(self) -> str:
+        """The price with the store currency's decimal places, as Amazon receives it."""
+        from catalog.amazon_items import currency_places, price_text
+
+        return price_text(self.price, currency_places(self.store.currency)) or "—"
+
+    @property
     def is_sync_pending(self) -> bool:
         return self.amazon_fingerprint != self.synced_fingerprint
 

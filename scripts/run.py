@@ -29,7 +29,19 @@ def main() -> int:
     processes = [
         subprocess.Popen([PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT),
         subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "jwo_admin", "worker", "--pool=solo", "--loglevel=WARNING"], cwd=ROOT
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "jwo_admin",
+                "worker",
+                "--beat",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                f"--schedule={ROOT / 'var' / 'celerybeat-schedule'}",
+            ],
+            cwd=ROOT,
         ),
     ]
     time.sleep(2)

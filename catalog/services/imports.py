@@ -7,6 +7,7 @@ file if any row is rejected. Either way the write is one transaction: nothing is
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,27 @@ def import_job_enqueue(*, job: ImportJob) -> None:
 
 
 def _set(job: ImportJob, **fields: Any) -> None:
+    """Update the job row at once (outside any write transaction, so pages see progress); the
+    ``updated_at`` heartbeat tells the sweeper the job is alive."""
+    fields["updated_at"] = timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
     ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def import_jobs_sweep(*, stale_after: timedelta | None = None) -> int:
+    """Fail imports whose worker died mid-run (no heartbeat for ``stale_after``) and free their
+    store. Their write was one transaction, so nothing of them was written. Returns how many."""
+    stale_after = stale_after or timedelta(minutes=settings.JWO_IMPORT_STALE_MINUTES)
+    cutoff = timezone.now() - stale_after
+    stuck = ImportJob.objects.filter(status__in=(ImportStatus.RUNNING, ImportStatus.WRITING), updated_at__lt=cutoff)
+    return stuck.update(
+        status=ImportStatus.FAILED,
+        holds_store_lock=False,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+        message="The worker running this import stopped before it finished; nothing was written. Upload again.",
+    )
 
 
 def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) -> ImportJob:

@@ -136,6 +136,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -150,6 +151,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=30 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every periodic task, in one place.
+CELERY_BEAT_SCHEDULE = {
+    "catalog-import-sweep": {"task": "catalog.tasks.catalog_import_sweep_task", "schedule": 60.0},
+}
 
 # --- Catalog ---------------------------------------------------------------------------------
 # Which optional fields count as a change Amazon must receive (SPEC §7: SKU, barcode and
@@ -161,6 +166,8 @@ JWO_SYNC_FIELDS = env.list(
 JWO_IMPORT_MAX_ROWS = env.int("JWO_IMPORT_MAX_ROWS", default=2_000_000)
 JWO_IMPORT_MAX_BYTES = env.int("JWO_IMPORT_MAX_BYTES", default=512 * 1024 * 1024)
 JWO_IMPORT_DIR = Path(env.str("JWO_IMPORT_DIR", default=str(VAR_DIR / "imports")))
+# An import with no progress for this long is taken as dead (its worker was killed) and failed.
+JWO_IMPORT_STALE_MINUTES = env.int("JWO_IMPORT_STALE_MINUTES", default=15)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

@@ -1,9 +1,16 @@
 """The embedded default for a developer's machine: `make run`."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405 - SQLite and the filesystem broker live here
+# SQLite and the filesystem broker live under VAR_DIR; create their folders on first use.
+for _folder in (
+    VAR_DIR,
+    VAR_DIR / "celery" / "queue",
+    VAR_DIR / "celery" / "processed",
+    VAR_DIR / "celery" / "control",
+):
+    _folder.mkdir(parents=True, exist_ok=True)

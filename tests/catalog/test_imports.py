@@ -209,3 +209,28 @@ def test_warning_rows_are_applied_with_warning_and_suggestion(store: Store, tmp_
     assert product.suggested_name == "Creme Brulee Duo"
     assert len(product.warnings) == 1
     assert ImportRowError.objects.get(job=job).is_warning is True
+
+
+def test_sweeper_fails_stuck_import_and_frees_the_store(store: Store, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.services.imports import import_jobs_sweep
+
+    stuck = import_job_create(store=store, upload=write_csv(tmp_path / "a.csv", [COLA]), is_dry_run=False)
+    alive = import_job_create(store=store, upload=write_csv(tmp_path / "b.csv", [COLA]), is_dry_run=True)
+    ImportJob.objects.filter(pk=stuck.pk).update(
+        status=ImportStatus.WRITING, holds_store_lock=True, updated_at=timezone.now() - timedelta(minutes=20)
+    )
+    ImportJob.objects.filter(pk=alive.pk).update(status=ImportStatus.RUNNING, updated_at=timezone.now())
+
+    swept = import_jobs_sweep(stale_after=timedelta(minutes=15))
+
+    stuck.refresh_from_db()
+    assert swept == 1
+    assert (stuck.status, stuck.holds_store_lock) == (ImportStatus.FAILED, False)
+    assert stuck.message.startswith("The worker running this import stopped")
+    assert ImportJob.objects.get(pk=alive.pk).status == ImportStatus.RUNNING
+    retry = run_import(store, write_csv(tmp_path / "c.csv", [COLA]))
+    assert retry.status == ImportStatus.APPLIED

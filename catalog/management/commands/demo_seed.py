@@ -28,7 +28,7 @@ class Command(BaseCommand):
         Store.objects.get_or_create(
             store_id="DEMO-STORE-002",
             defaults={
-                "name": "Demo Market Airport",
+                "name": "Demo Market Station",
                 "currency": "EUR",
                 "time_zone": "Europe/Berlin",
                 "prices_include_tax": True,
