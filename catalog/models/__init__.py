@@ -1,0 +1,28 @@
+"""Catalog models, one module per responsibility; import them from here."""
+
+from catalog.models.catalog import (
+    Barcode,
+    BarcodeType,
+    GateDecision,
+    Product,
+    ProductChange,
+    ProductStatus,
+    SaleUnit,
+    Store,
+)
+from catalog.models.imports import ImportJob, ImportRowError, ImportStatus, MappingProfile
+
+__all__ = [
+    "Barcode",
+    "BarcodeType",
+    "GateDecision",
+    "ImportJob",
+    "ImportRowError",
+    "ImportStatus",
+    "MappingProfile",
+    "Product",
+    "ProductChange",
+    "ProductStatus",
+    "SaleUnit",
+    "Store",
+]

@@ -1,0 +1,308 @@
+"""The fake Catalog API as a WSGI application, with fault knobs for tests and drills."""
+
+import hashlib
+import hmac
+import json
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from fake_amazon import sigv4
+from fake_amazon.validation import check_archive, check_upload
+
+TOO_MANY = {"message": "Too Many Requests"}
+RETRY_500 = {"errorMsg": "Exception encountered while processing the request, please retry again."}
+FATAL_500 = {"errorMsg": "Exception encountered while processing the request"}
+
+
+@dataclass
+class Knobs:
+    """Faults and timings; change them at any time (tests set attributes, drills POST /_fake/config)."""
+
+    rate_limit: int = 10  # requests per second before 429
+    throttle_rate: float = 0.0  # share of calls answered 429 regardless of rate
+    retryable_500_rate: float = 0.0
+    fatal_500_rate: float = 0.0
+    garbage_rate: float = 0.0  # share of calls answered with a non-JSON 200
+    latency_ms: int = 0
+    reject_rate: float = 0.0  # share of items rejected in the report (deterministic by SKU)
+    reject_skus: set[str] = field(default_factory=set)  # always rejected: "bad barcode"
+    unknown_store_items: bool = False  # items of unknown stores are rejected in the report, not with a 400
+    duplicate_notifications: int = 1  # how many times each completion is published
+    link_expiry_seconds: int = 3600
+    fatal_ingestion_rate: float = 0.0  # share of ingestions ending FATAL
+    queue_seconds: float = 0.05  # INQUEUE → INPROGRESS
+    process_seconds: float = 0.1  # INPROGRESS → DONE
+    verify_signatures: bool = True
+    seed: int = 1
+
+    def update(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            if not hasattr(self, name):
+                raise KeyError(name)
+            setattr(self, name, set(value) if name == "reject_skus" else value)
+
+
+@dataclass
+class Ingestion:
+    id: str
+    kind: str  # upload | archive
+    items: list[dict[str, Any]]
+    status: str = "INQUEUE"
+    created: float = field(default_factory=time.monotonic)
+    report_key: str = ""
+    notified: bool = False
+
+
+class ReportSink:
+    """Where finished ingestions go: S3 for the report, SNS for the notice (see fake_amazon.aws)."""
+
+    def store_report(self, ingestion: Ingestion, report: dict[str, Any]) -> str:  # returns the S3 key
+        raise NotImplementedError
+
+    def fetch_report(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def notify(self, message: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class FakeAmazon:
+    """WSGI app: ``make_server(host, port, FakeAmazon(...))`` or :func:`fake_amazon.server.start`."""
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        lookup: sigv4.CredentialLookup,
+        sink: ReportSink,
+        known_stores: Iterable[str] | None = None,
+        knobs: Knobs | None = None,
+    ) -> None:
+        self.region = region
+        self.lookup = lookup
+        self.sink = sink
+        self.known_stores = set(known_stores) if known_stores is not None else None
+        self.knobs = knobs or Knobs()
+        self.ingestions: dict[str, Ingestion] = {}
+        self.public_url = ""  # set by the server once it listens; report links point here
+        self._link_secret = uuid.uuid4().bytes
+        self.requests: list[tuple[float, str, int]] = []  # (monotonic time, path, status) of every call
+        self._window: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.knobs.seed)  # noqa: S311 - fault injection, not security
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._process_loop, name="fake-amazon-ingestions", daemon=True)
+        self._worker.start()
+
+    # --- HTTP -------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        with self._lock:
+            self.requests.append((time.monotonic(), request.path, response.status_code))
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path == "/_fake/config" and request.method == "POST":
+            self.knobs.update(request.get_json(force=True))
+            return _json(200, {"ok": True})
+        if request.path == "/_fake/health":
+            return _json(200, {"ok": True, "ingestions": len(self.ingestions)})
+        if request.path.startswith("/reports/") and request.method == "GET":
+            return self._report(request)
+        routes = {
+            "/v1/catalog/upload": self._upload,
+            "/v1/catalog/archive": self._archive,
+            "/v1/catalog/getCatalogUploadStatus": self._status,
+        }
+        handler = routes.get(request.path)
+        if handler is None or request.method != "POST":
+            return _json(404, {"message": "Not Found"})
+        body = request.get_data()
+        if self.knobs.verify_signatures:
+            problem = sigv4.verify(
+                method=request.method,
+                url=request.url,
+                headers={key.lower(): value for key, value in request.headers.items()},
+                body=body,
+                region=self.region,
+                lookup=self.lookup,
+            )
+            if problem:
+                return _json(403, {"message": problem})
+        if self._over_rate():
+            return _json(429, TOO_MANY)
+        fault = self._fault()
+        if fault is not None:
+            return fault
+        if self.knobs.latency_ms:
+            time.sleep(self.knobs.latency_ms / 1000)
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            payload = None
+        return handler(payload)
+
+    def _over_rate(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            if len(self._window) >= self.knobs.rate_limit:
+                return True
+            self._window.append(now)
+            return False
+
+    def _fault(self) -> Response | None:
+        knobs, roll = self.knobs, self._rng.random()
+        for rate, response in (
+            (knobs.throttle_rate, lambda: _json(429, TOO_MANY)),
+            (knobs.retryable_500_rate, lambda: _json(500, RETRY_500)),
+            (knobs.fatal_500_rate, lambda: _json(500, FATAL_500)),
+            (knobs.garbage_rate, lambda: Response(b"<html>upstream hiccup</html>", 200, mimetype="text/html")),
+        ):
+            if roll < rate:
+                return response()
+            roll -= rate
+        return None
+
+    def _upload(self, payload: Any) -> Response:
+        unknown_ok = self.knobs.unknown_store_items
+        error = check_upload(payload, None if unknown_ok else self.known_stores)
+        if error is not None:
+            return _json(400, error)
+        return self._accept("upload", payload["catalogItems"])
+
+    def _archive(self, payload: Any) -> Response:
+        error = check_archive(payload, self.known_stores)
+        if error is not None:
+            return _json(400, error)
+        return self._accept("archive", [{"item_sku": sku} for sku in payload["itemSkus"]])
+
+    def _accept(self, kind: str, items: list[dict[str, Any]]) -> Response:
+        ingestion = Ingestion(id=str(uuid.uuid4()), kind=kind, items=items)
+        with self._lock:
+            self.ingestions[ingestion.id] = ingestion
+        return _json(201, {"ingestionId": ingestion.id})
+
+    def _status(self, payload: Any) -> Response:
+        if not isinstance(payload, dict) or not isinstance(payload.get("ingestionId"), str):
+            return _json(400, {"errorMsg": "BadRequestException: request model invalid"})
+        ingestion = self.ingestions.get(payload["ingestionId"])
+        if ingestion is None:
+            return _json(400, {"errorMsg": "InvalidRequestException: ingestionId not associated with this retailer"})
+        link = self.presign(ingestion) if ingestion.report_key else ""
+        return _json(200, {"processingStatus": ingestion.status, "reportDownloadLink": link})
+
+    # --- report links ------------------------------------------------------------------------
+    # moto does not enforce presigned-URL expiry, so links point at the fake, which does (60
+    # minutes by default, like Amazon's) and then reads the report from moto's S3.
+    def presign(self, ingestion: Ingestion) -> str:
+        expires = int(time.time()) + self.knobs.link_expiry_seconds
+        signature = self._link_signature(ingestion.id, expires)
+        return (
+            f"{self.public_url}/reports/{ingestion.id}.json?X-Amz-Expires={self.knobs.link_expiry_seconds}"
+            f"&Expires={expires}&X-Amz-Signature={signature}"
+        )
+
+    def _link_signature(self, ingestion_id: str, expires: int) -> str:
+        return hmac.new(self._link_secret, f"{ingestion_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def _report(self, request: Request) -> Response:
+        ingestion_id = request.path.removeprefix("/reports/").removesuffix(".json")
+        ingestion = self.ingestions.get(ingestion_id)
+        try:
+            expires = int(request.args.get("Expires", "0"))
+        except ValueError:
+            expires = 0
+        signature = request.args.get("X-Amz-Signature", "")
+        if ingestion is None or not hmac.compare_digest(signature, self._link_signature(ingestion_id, expires)):
+            return _s3_error("SignatureDoesNotMatch", "The request signature we calculated does not match")
+        if time.time() > expires:
+            return _s3_error("AccessDenied", "Request has expired")
+        return Response(self.sink.fetch_report(ingestion.report_key), 200, mimetype="application/json")
+
+    # --- background processing --------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _process_loop(self) -> None:
+        while not self._stop.wait(0.02):
+            now = time.monotonic()
+            for ingestion in list(self.ingestions.values()):
+                age = now - ingestion.created
+                if ingestion.status == "INQUEUE" and age >= self.knobs.queue_seconds:
+                    ingestion.status = "INPROGRESS"
+                elif ingestion.status == "INPROGRESS" and age >= self.knobs.queue_seconds + self.knobs.process_seconds:
+                    self._finish(ingestion)
+
+    def _rejected(self, item: dict[str, Any]) -> str | None:
+        sku = str(item.get("item_sku", ""))
+        if sku in self.knobs.reject_skus:
+            return "INVALID_BARCODE"
+        if self.known_stores is not None and item.get("store_id") not in (None, *self.known_stores):
+            return "UNKNOWN_STORE"
+        if self.knobs.reject_rate:
+            bucket = int(hashlib.sha1(sku.encode(), usedforsecurity=False).hexdigest()[:8], 16) / 0xFFFFFFFF
+            if bucket < self.knobs.reject_rate:
+                return "INVALID_BARCODE"
+        return None
+
+    def _finish(self, ingestion: Ingestion) -> None:
+        if self._rng.random() < self.knobs.fatal_ingestion_rate:
+            ingestion.status = "FATAL"
+            self._notify(ingestion, "")
+            return
+        results = []
+        for item in ingestion.items:
+            code = self._rejected(item)
+            result: dict[str, Any] = {"item_sku": item.get("item_sku"), "store_id": item.get("store_id")}
+            if code is None:
+                result["status"] = "SUCCESS"
+            else:
+                result["status"] = "FAILED"
+                result["errors"] = [{"code": code, "message": _MESSAGES[code]}]
+            results.append(result)
+        report = {
+            "ingestionId": ingestion.id,
+            "operation": ingestion.kind.upper(),
+            "processingStatus": "DONE",
+            "summary": {
+                "total": len(results),
+                "successful": sum(1 for r in results if r["status"] == "SUCCESS"),
+                "failed": sum(1 for r in results if r["status"] != "SUCCESS"),
+            },
+            "items": results,
+        }
+        ingestion.report_key = self.sink.store_report(ingestion, report)
+        ingestion.status = "DONE"
+        self._notify(ingestion, self.presign(ingestion))
+
+    def _notify(self, ingestion: Ingestion, link: str) -> None:
+        message = {"ingestionId": ingestion.id, "processingStatus": ingestion.status, "reportDownloadLink": link}
+        for _ in range(max(self.knobs.duplicate_notifications, 1)):
+            self.sink.notify(message)
+        ingestion.notified = True
+
+
+_MESSAGES = {
+    "INVALID_BARCODE": "external_product_id failed validation: check digit or format not accepted",
+    "UNKNOWN_STORE": "store_id is not associated with this retailer",
+}
+
+
+def _s3_error(code: str, message: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return Response(body, status=403, mimetype="application/xml")
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")

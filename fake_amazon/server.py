@@ -1,0 +1,83 @@
+"""Run moto and the fake Amazon side by side in threads of one process."""
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from fake_amazon.app import FakeAmazon, Knobs
+from fake_amazon.aws import BotoSink, Resources, create_resources, moto_credentials
+
+
+@dataclass
+class Running:
+    amazon: FakeAmazon
+    resources: Resources
+    endpoint: str  # the fake catalog API
+    aws_endpoint_url: str  # moto
+    region: str
+    _moto: ThreadedMotoServer
+    _server: BaseWSGIServer
+
+    def stop(self) -> None:
+        self.amazon.stop()
+        self._server.shutdown()
+        self._moto.stop()
+
+
+def start(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    moto_port: int = 0,
+    region: str = "us-east-1",
+    known_stores: list[str] | None = None,
+    bucket: str = "jwo-amazon-reports",
+    topic: str = "jwo-catalog-results",
+    queue: str = "jwo-catalog-results",
+    raw_delivery: bool = False,
+    knobs: Knobs | None = None,
+) -> Running:
+    moto = ThreadedMotoServer(ip_address=host, port=moto_port or _free_port(host), verbose=False)
+    moto.start()
+    aws_endpoint_url = f"http://{host}:{moto._port}"  # noqa: SLF001 - moto keeps the port there
+    resources = create_resources(
+        aws_endpoint_url, region, bucket=bucket, topic=topic, queue=queue, raw_delivery=raw_delivery
+    )
+    amazon = FakeAmazon(
+        region=region,
+        lookup=moto_credentials,
+        sink=BotoSink(aws_endpoint_url, region, resources),
+        known_stores=known_stores,
+        knobs=knobs,
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, amazon, threaded=True)
+    amazon.public_url = f"http://{host}:{server.server_port}"
+    threading.Thread(target=server.serve_forever, name="fake-amazon-http", daemon=True).start()
+    return Running(
+        amazon=amazon,
+        resources=resources,
+        endpoint=f"http://{host}:{server.server_port}",
+        aws_endpoint_url=aws_endpoint_url,
+        region=region,
+        _moto=moto,
+        _server=server,
+    )
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_forever(running: Running) -> None:  # pragma: no cover - used by the command line
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        running.stop()

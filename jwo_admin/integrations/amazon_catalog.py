@@ -1,0 +1,232 @@
+"""Everything that goes to Amazon's Catalog API: STS credentials, SigV4 signing, the shared rate
+limit, timeouts, and a typed outcome for each answer Amazon documents (SPEC §B, §3.1, §4–§6).
+
+Transport only: no database and no business rules. The caller records each :class:`CallResult`
+as an attempt and decides what to do with it.
+"""
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import boto3
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jwo_admin.core.ratelimit import RateLimiter
+
+UPLOAD_PATH = "/v1/catalog/upload"
+STATUS_PATH = "/v1/catalog/getCatalogUploadStatus"
+ARCHIVE_PATH = "/v1/catalog/archive"
+EXCERPT_CHARS = 500
+FORBIDDEN_HINT = (
+    "Amazon answered 403: either the assumed role lacks execute-api:Invoke on the catalog API, or the AWS "
+    "account's onboarding with Amazon is not finished (Merchant Portal → Catalog API Setup)."
+)
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"  # 201 with an ingestionId
+    OK = "ok"  # 200 from the status API
+    INVALID_BODY = "invalid_body"  # 400 {"message": ...} or a status-API 400
+    STORE_ID_ERROR = "store_id_error"  # 400 {"errorMsg": "...StoreID..."}
+    THROTTLED = "throttled"  # 429
+    RETRYABLE_ERROR = "retryable_error"  # 500 "please retry", 502–504, status-API 500
+    FATAL_ERROR = "fatal_error"  # 500 without "retry"
+    FORBIDDEN = "forbidden"  # 403: IAM or onboarding
+    NETWORK_ERROR = "network_error"  # timeout, refused, reset
+    UNEXPECTED = "unexpected"  # an answer the contract does not describe
+
+    @property
+    def is_retryable(self) -> bool:
+        return self in RETRYABLE
+
+    @property
+    def is_success(self) -> bool:
+        return self in (Outcome.ACCEPTED, Outcome.OK)
+
+
+RETRYABLE = frozenset({Outcome.THROTTLED, Outcome.RETRYABLE_ERROR, Outcome.NETWORK_ERROR, Outcome.UNEXPECTED})
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One call to Amazon, classified; everything an attempt record needs."""
+
+    operation: str
+    outcome: Outcome
+    status_code: int | None
+    message: str
+    duration_ms: int
+    request_bytes: int
+    excerpt: str
+    body: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
+
+    @property
+    def ingestion_id(self) -> str:
+        return str(self.body.get("ingestionId", ""))
+
+    @property
+    def processing_status(self) -> str:
+        return str(self.body.get("processingStatus", ""))
+
+    @property
+    def report_link(self) -> str:
+        return str(self.body.get("reportDownloadLink", ""))
+
+
+@dataclass(frozen=True)
+class AmazonSettings:
+    endpoint: str
+    region: str
+    role_arn: str
+    aws_endpoint_url: str = ""
+    connect_timeout: float = 3.05
+    read_timeout: float = 30.0
+    session_name: str = "CatalogAPI"
+    limiter_timeout: float = 60.0
+
+
+class StsCredentials:
+    """Temporary credentials from STS AssumeRole, refreshed five minutes before they expire."""
+
+    REFRESH_MARGIN = timedelta(minutes=5)
+
+    def __init__(self, config: AmazonSettings) -> None:
+        self.config = config
+        self._credentials: Credentials | None = None
+        self._expires = datetime.min.replace(tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def get(self) -> Credentials:
+        with self._lock:
+            if self._credentials is None or datetime.now(UTC) >= self._expires - self.REFRESH_MARGIN:
+                sts = boto3.client(
+                    "sts", region_name=self.config.region, endpoint_url=self.config.aws_endpoint_url or None
+                )
+                answer = sts.assume_role(
+                    RoleArn=self.config.role_arn, RoleSessionName=self.config.session_name, DurationSeconds=3600
+                )["Credentials"]
+                self._credentials = Credentials(
+                    answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"]
+                )
+                expiration = answer["Expiration"]
+                self._expires = expiration if expiration.tzinfo else expiration.replace(tzinfo=UTC)
+            return self._credentials
+
+
+def _excerpt(text: str) -> str:
+    return text[:EXCERPT_CHARS]
+
+
+def classify(
+    operation: str, status: int, text: str, headers: dict[str, str] | Any
+) -> tuple[Outcome, str, dict[str, Any]]:
+    """Map Amazon's status code and body to an outcome and the message Amazon gave (SPEC §B)."""
+    try:
+        parsed = json.loads(text) if text else {}
+    except ValueError:
+        parsed = None
+    body: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
+    message = str(body.get("errorMsg") or body.get("message") or "")
+    if parsed is None or not isinstance(parsed, dict):
+        return Outcome.UNEXPECTED, f"HTTP {status} with a body that is not a JSON object", {}
+    if status == 201 and operation in ("upload", "archive") and body.get("ingestionId"):
+        return Outcome.ACCEPTED, "", body
+    if status == 200 and operation == "status" and body.get("processingStatus"):
+        return Outcome.OK, "", body
+    if status == 400:
+        if "errorMsg" in body and "store" in message.lower():
+            return Outcome.STORE_ID_ERROR, message, body
+        return Outcome.INVALID_BODY, message or "Invalid request", body
+    if status == 403:
+        return Outcome.FORBIDDEN, f"{message} {FORBIDDEN_HINT}".strip(), body
+    if status == 429:
+        return Outcome.THROTTLED, message or "Too Many Requests", body
+    if status == 500:
+        retry_recommended = "retry" in message.lower() and "not" not in message.lower()
+        if operation == "status" or retry_recommended:
+            return Outcome.RETRYABLE_ERROR, message, body
+        return Outcome.FATAL_ERROR, message or "Exception encountered while processing the request", body
+    if status in (502, 503, 504):
+        return Outcome.RETRYABLE_ERROR, message or f"HTTP {status} from the gateway", body
+    return Outcome.UNEXPECTED, message or f"Unexpected HTTP {status}", body
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+class AmazonCatalogClient:
+    """Signed, rate-limited, time-bounded calls to the three catalog operations."""
+
+    def __init__(self, config: AmazonSettings, limiter: RateLimiter, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.limiter = limiter
+        self.credentials = StsCredentials(config)
+        self.session = session or requests.Session()
+
+    def upload(self, items: list[dict[str, Any]]) -> CallResult:
+        return self._post("upload", UPLOAD_PATH, {"catalogItems": items})
+
+    def archive(self, skus: list[str], all_store_ids: list[str]) -> CallResult:
+        return self._post("archive", ARCHIVE_PATH, {"itemSkus": skus, "allApplicableStores": all_store_ids})
+
+    def status(self, ingestion_id: str) -> CallResult:
+        return self._post("status", STATUS_PATH, {"ingestionId": ingestion_id})
+
+    def _post(self, operation: str, path: str, payload: dict[str, Any]) -> CallResult:
+        data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        url = self.config.endpoint.rstrip("/") + path
+        if not self.limiter.acquire(timeout=self.config.limiter_timeout):
+            return CallResult(
+                operation, Outcome.THROTTLED, None, "Our own rate limit had no free slot in time", 0, len(data), ""
+            )
+        started = time.monotonic()
+        try:
+            request = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})
+            SigV4Auth(self.credentials.get(), "execute-api", self.config.region).add_auth(request)
+            response = self.session.post(
+                url,
+                data=data,
+                headers=dict(request.headers.items()),
+                timeout=(self.config.connect_timeout, self.config.read_timeout),
+            )
+        except (requests.RequestException, OSError, BotoCoreError, ClientError) as error:
+            return CallResult(
+                operation,
+                Outcome.NETWORK_ERROR,
+                None,
+                f"{type(error).__name__}: {error}"[:300],
+                int((time.monotonic() - started) * 1000),
+                len(data),
+                "",
+            )
+        duration_ms = int((time.monotonic() - started) * 1000)
+        text = response.text
+        outcome, message, body = classify(operation, response.status_code, text, response.headers)
+        return CallResult(
+            operation=operation,
+            outcome=outcome,
+            status_code=response.status_code,
+            message=message,
+            duration_ms=duration_ms,
+            request_bytes=len(data),
+            excerpt=_excerpt(text),
+            body=body,
+            retry_after=_retry_after(response.headers),
+        )

@@ -1,0 +1,218 @@
+"""Settings per environment, loaded in a fresh interpreter with exactly the environment we give it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "ENGINE": database["ENGINE"],
+    "NAME": str(database["NAME"]),
+    "HOST": database.get("HOST", ""),
+    "PORT": database.get("PORT", ""),
+    "USER": database.get("USER", ""),
+    "ATOMIC_REQUESTS": database["ATOMIC_REQUESTS"],
+    "CONN_MAX_AGE": database.get("CONN_MAX_AGE"),
+    "CONN_HEALTH_CHECKS": database.get("CONN_HEALTH_CHECKS"),
+    "OPTIONS": database.get("OPTIONS", {}),
+    "CACHE": settings.CACHES["default"],
+    "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    "BROKER_OPTIONS": getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None),
+}))
+"""
+
+SQLITE_OPTIONS = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jwo-admin"}
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "prod-secret-for-tests",
+    "DJANGO_ALLOWED_HOSTS": "admin.example.com,www.example.com",
+    "DATABASE_URL": "postgres://jwo:pw@db.example.com:5433/jwo_prod",
+    "REDIS_URL": "redis://cache.example.com:6379/1",
+}
+
+
+def load_settings(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import ``module`` in a new interpreter whose environment holds only PATH and ``env``."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def resolved(module: str, **env: str) -> dict[str, Any]:
+    result = load_settings(module, **env)
+    assert result.returncode == 0, result.stderr
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
+
+
+# --- the embedded default ------------------------------------------------------------------------
+
+
+def test_embedded_default_without_environment_is_sqlite_filesystem_broker_and_locmem(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+
+    loaded = resolved("jwo_admin.settings.local", JWO_VAR_DIR=str(var_dir))
+
+    assert loaded == {
+        "DEBUG": True,
+        "SECRET_KEY": "local-only-insecure-key-do-not-use-in-production",
+        "ALLOWED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(var_dir / "jwo.sqlite3"),
+        "HOST": "",
+        "PORT": "",
+        "USER": "",
+        "ATOMIC_REQUESTS": True,
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": None,
+        "OPTIONS": SQLITE_OPTIONS,
+        "CACHE": LOCMEM,
+        "CELERY_BROKER_URL": "filesystem://",
+        "BROKER_OPTIONS": {
+            "data_folder_in": str(var_dir / "celery" / "queue"),
+            "data_folder_out": str(var_dir / "celery" / "queue"),
+            "processed_folder": str(var_dir / "celery" / "processed"),
+            "control_folder": str(var_dir / "celery" / "control"),
+            "store_processed": False,
+        },
+    }
+    assert var_dir.is_dir()
+
+
+def test_base_settings_keep_data_under_the_project_var_directory() -> None:
+    loaded = resolved("jwo_admin.settings.base")
+
+    assert (loaded["ENGINE"], loaded["NAME"]) == ("django.db.backends.sqlite3", str(ROOT / "var" / "jwo.sqlite3"))
+    assert loaded["DEBUG"] is False
+    assert loaded["CELERY_BROKER_URL"] == "filesystem://"
+    assert loaded["BROKER_OPTIONS"]["data_folder_in"] == str(ROOT / "var" / "celery" / "queue")
+    assert loaded["CACHE"] == LOCMEM
+
+
+# --- services chosen by URL ----------------------------------------------------------------------
+
+
+def test_database_url_selects_postgresql(tmp_path: Path) -> None:
+    loaded = resolved(
+        "jwo_admin.settings.local",
+        JWO_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL="postgres://jwo:pw@db.example.com:5433/jwo",
+    )
+
+    database = {key: loaded[key] for key in ("ENGINE", "NAME", "HOST", "PORT", "USER", "OPTIONS")}
+    assert database == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "jwo",
+        "HOST": "db.example.com",
+        "PORT": 5433,
+        "USER": "jwo",
+        "OPTIONS": {},
+    }
+    assert (loaded["ATOMIC_REQUESTS"], loaded["CONN_MAX_AGE"], loaded["CONN_HEALTH_CHECKS"]) == (True, 60, True)
+    assert (loaded["CACHE"], loaded["CELERY_BROKER_URL"]) == (LOCMEM, "filesystem://")
+
+
+def test_database_conn_max_age_is_read_from_the_environment(tmp_path: Path) -> None:
+    loaded = resolved(
+        "jwo_admin.settings.local",
+        JWO_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL="postgres://jwo:pw@db.example.com:5432/jwo",
+        DATABASE_CONN_MAX_AGE="0",
+    )
+
+    assert loaded["CONN_MAX_AGE"] == 0
+
+
+def test_redis_url_selects_redis_for_broker_and_cache(tmp_path: Path) -> None:
+    loaded = resolved(
+        "jwo_admin.settings.local", JWO_VAR_DIR=str(tmp_path / "var"), REDIS_URL="redis://cache.example.com:6379/0"
+    )
+
+    assert loaded["CACHE"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.example.com:6379/0",
+    }
+    assert loaded["CELERY_BROKER_URL"] == "redis://cache.example.com:6379/0"
+    assert loaded["BROKER_OPTIONS"] is None
+    assert loaded["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_celery_broker_url_overrides_redis_for_the_broker_only(tmp_path: Path) -> None:
+    loaded = resolved(
+        "jwo_admin.settings.local",
+        JWO_VAR_DIR=str(tmp_path / "var"),
+        REDIS_URL="redis://cache.example.com:6379/0",
+        CELERY_BROKER_URL="redis://broker.example.com:6379/2",
+    )
+
+    assert loaded["CELERY_BROKER_URL"] == "redis://broker.example.com:6379/2"
+    assert loaded["CACHE"]["LOCATION"] == "redis://cache.example.com:6379/0"
+
+
+# --- production ----------------------------------------------------------------------------------
+
+
+def test_production_with_its_secrets_uses_them() -> None:
+    loaded = resolved("jwo_admin.settings.production", **PRODUCTION_ENV)
+
+    assert loaded == {
+        "DEBUG": False,
+        "SECRET_KEY": "prod-secret-for-tests",
+        "ALLOWED_HOSTS": ["admin.example.com", "www.example.com"],
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "jwo_prod",
+        "HOST": "db.example.com",
+        "PORT": 5433,
+        "USER": "jwo",
+        "ATOMIC_REQUESTS": True,
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {},
+        "CACHE": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://cache.example.com:6379/1",
+        },
+        "CELERY_BROKER_URL": "redis://cache.example.com:6379/1",
+        "BROKER_OPTIONS": None,
+    }
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_a_secret_and_names_it(missing: str) -> None:
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != missing}
+
+    result = load_settings("jwo_admin.settings.production", **env)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"django.core.exceptions.ImproperlyConfigured: Set the {missing} environment variable"
+    )
+
+
+def test_production_refuses_to_start_with_no_environment_at_all() -> None:
+    result = load_settings("jwo_admin.settings.production")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: Set the DJANGO_SECRET_KEY environment variable"
+    )
