@@ -1,8 +1,15 @@
-"""Celery wrappers: load by id, call a service. Safe to run twice (the service claims the job)."""
+"""Celery wrappers: load by id, call a service. Every task is safe to run twice (services claim
+their work with conditional updates)."""
+
+import contextlib
 
 from celery import shared_task
+from django.conf import settings
 
 from catalog.services.imports import import_job_run, import_jobs_sweep
+from catalog.services.notifications import notifications_consume
+from catalog.services.sync import sync_batch_poll, sync_batch_send, sync_due_batches
+from catalog.services.sync_results import ReportNotReady
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -13,3 +20,31 @@ def catalog_import_run_task(job_id: int) -> None:
 @shared_task(ignore_result=True)
 def catalog_import_sweep_task() -> None:
     import_jobs_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_batch_send_task(batch_id: int) -> None:
+    """Send one batch; a retry is picked up by ``sync_dispatch_task`` when it falls due."""
+    sync_batch_send(batch_id=batch_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_batch_poll_task(batch_id: int) -> None:
+    with contextlib.suppress(ReportNotReady):  # the batch stays accepted; the next dispatch polls again
+        sync_batch_poll(batch_id=batch_id)
+
+
+@shared_task(ignore_result=True)
+def sync_dispatch_task() -> None:
+    """Beat, every few seconds: due retries, abandoned claims (a killed worker) and due polls."""
+    to_send, to_poll = sync_due_batches()
+    for batch_id in to_send:
+        sync_batch_send_task.delay(batch_id)
+    for batch_id in to_poll:
+        sync_batch_poll_task.delay(batch_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=settings.JWO_SQS_RUN_SECONDS + 60)
+def catalog_results_consume_task() -> None:
+    """Beat: read Amazon's notifications for a bounded time (the same code as `catalog_results`)."""
+    notifications_consume(seconds=settings.JWO_SQS_RUN_SECONDS)

@@ -106,7 +106,7 @@ class ColumnMap:
                     missing.append(f"{column} ({FIELDS[field]})")
                 continue
             self.index[field] = position
-        missing += [f"{FIELDS[field]}" for field in REQUIRED_FIELDS if field not in spec.columns]
+        missing += [f"{FIELDS[field]}" for field in REQUIRED_FIELDS if not spec.columns.get(field)]
         if missing:
             found = ", ".join(header for header in headers if header) or "none"
             raise FileRefused(f"Required columns are missing: {'; '.join(missing)}. Columns found: {found}.")

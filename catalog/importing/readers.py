@@ -84,13 +84,15 @@ class CsvReader:
         csv.field_size_limit(MAX_CELL_CHARS * 10)
 
     def _check_cp1252(self) -> None:
+        offset = 0
         try:
             while chunk := self._raw.read(1 << 20):
                 chunk.decode("cp1252")
+                offset += len(chunk)
         except UnicodeDecodeError as error:
             self._raw.close()
             raise FileRefused(
-                f"The file is neither UTF-8 nor Windows-1252 text (byte {error.start} cannot be read). "
+                f"The file is neither UTF-8 nor Windows-1252 text (byte {offset + error.start} cannot be read). "
                 "Export it as CSV UTF-8."
             ) from None
         finally:
@@ -107,7 +109,8 @@ class CsvReader:
         try:
             yield from self._reader
         except csv.Error as error:
-            raise FileRefused(f"The CSV is malformed near line {self._reader.line_num}: {error}.") from None
+            # line_num counts from after the header, which was read separately.
+            raise FileRefused(f"The CSV is malformed near line {self._reader.line_num + 1}: {error}.") from None
 
     def progress(self) -> float:
         return min(self._counter.position / self._size, 1.0)
@@ -125,13 +128,16 @@ class XlsxReader:
         import zipfile
 
         from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
 
+        self._handle = path.open("rb")  # a handle, so a renamed workbook (.csv) still opens
         try:
-            self._workbook = load_workbook(path, read_only=True, data_only=True, keep_vba=False)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            self._workbook = load_workbook(self._handle, read_only=True, data_only=True, keep_vba=False)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+            self._handle.close()
             raise FileRefused(f"The file is not a readable XLSX/XLSM workbook ({error}).") from None
         sheet = self._workbook.worksheets[0]
-        self._total = max(sheet.max_row or 1, 1)
+        self._total = max((sheet.max_row or 1) - 1, 1)  # data rows: the header is not counted
         self._done = 0
         self._iter = sheet.iter_rows(values_only=True)
         first = next(self._iter, None)
@@ -150,6 +156,7 @@ class XlsxReader:
 
     def close(self) -> None:
         self._workbook.close()
+        self._handle.close()
 
 
 def _cell_text(value: object) -> str:

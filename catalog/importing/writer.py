@@ -201,6 +201,8 @@ class _PostgresWriter(_Writer):
         *PRODUCT_FIELDS,
         "amazon_fingerprint",
         "synced_fingerprint",
+        "is_archived_on_amazon",
+        "sync_error",
         "import_hash",
         "last_import_id",
         "created_at",
@@ -233,7 +235,7 @@ class _PostgresWriter(_Writer):
                 "catalog_product",
                 self.INSERT_COLUMNS,
                 (
-                    (product_id, store_id, *self._values(row), row[4], "", row[5], job_id, now, now)
+                    (product_id, store_id, *self._values(row), row[4], "", False, "", row[5], job_id, now, now)
                     for product_id, row in zip(ids, rows, strict=True)
                 ),
             )

@@ -11,8 +11,28 @@ from catalog.models.catalog import (
     Store,
 )
 from catalog.models.imports import ImportJob, ImportRowError, ImportStatus, MappingProfile
+from catalog.models.sync import (
+    AmazonCall,
+    BatchKind,
+    BatchStatus,
+    InboundMessage,
+    ItemResult,
+    SyncItem,
+    SyncRun,
+    SyncStatus,
+    UploadBatch,
+)
 
 __all__ = [
+    "AmazonCall",
+    "BatchKind",
+    "BatchStatus",
+    "InboundMessage",
+    "ItemResult",
+    "SyncItem",
+    "SyncRun",
+    "SyncStatus",
+    "UploadBatch",
     "Barcode",
     "BarcodeType",
     "GateDecision",

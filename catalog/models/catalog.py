@@ -81,6 +81,8 @@ class Product(TimeStampedModel):
     amazon_fingerprint = models.CharField(max_length=40)
     synced_fingerprint = models.CharField(max_length=40, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
+    is_archived_on_amazon = models.BooleanField(default=False)
+    sync_error = models.CharField(max_length=500, blank=True, help_text="Why Amazon last refused this product.")
     # Hash of the import row this product last came from: an identical row is skipped outright.
     import_hash = models.CharField(max_length=40, blank=True)
     last_import = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -37,6 +37,16 @@ def _matches(label: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(label, pattern) for pattern in patterns)
 
 
+def _allowed(permission: Permission, patterns: tuple[str, ...]) -> bool:
+    """Wildcard app patterns ("*.view_*") reach only our apps; auth permissions need a pattern
+    that names auth explicitly ("auth.*_user"), so no role can edit groups or permissions."""
+    app_label = permission.content_type.app_label
+    label = f"{app_label}.{permission.codename}"
+    if app_label in OUR_APPS:
+        return _matches(label, patterns)
+    return _matches(label, tuple(pattern for pattern in patterns if pattern.startswith(f"{app_label}.")))
+
+
 @transaction.atomic
 def roles_ensure() -> dict[str, int]:
     """Create the role groups and set their permissions to exactly what the patterns give.
@@ -49,12 +59,7 @@ def roles_ensure() -> dict[str, int]:
     counts: dict[str, int] = {}
     for role, patterns in ROLE_PATTERNS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        chosen = [
-            permission
-            for permission in permissions
-            if _matches(f"{permission.content_type.app_label}.{permission.codename}", patterns)
-            and (permission.content_type.app_label in OUR_APPS or role == ADMIN)
-        ]
+        chosen = [permission for permission in permissions if _allowed(permission, patterns)]
         group.permissions.set(chosen)
         counts[role] = len(chosen)
     return counts

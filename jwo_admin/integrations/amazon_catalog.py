@@ -230,3 +230,50 @@ class AmazonCatalogClient:
             body=body,
             retry_after=_retry_after(response.headers),
         )
+
+
+_client: AmazonCatalogClient | None = None
+_client_lock = threading.Lock()
+
+
+def limiter_from_settings() -> RateLimiter:
+    """Redis-backed when REDIS_URL is set (shared by every worker), else in-process."""
+    from django.conf import settings
+
+    from jwo_admin.core.ratelimit import LocalRateLimiter, RedisRateLimiter
+
+    if settings.REDIS_URL:
+        import redis
+
+        return RedisRateLimiter(
+            redis.Redis.from_url(settings.REDIS_URL), "jwo:amazon-catalog:rate", settings.JWO_AMAZON_RATE_LIMIT
+        )
+    return LocalRateLimiter(settings.JWO_AMAZON_RATE_LIMIT)
+
+
+def client_from_settings() -> AmazonCatalogClient:
+    """The process's client (its STS credentials and HTTP connections are reused across calls)."""
+    global _client
+    from django.conf import settings
+
+    with _client_lock:
+        if _client is None:
+            _client = AmazonCatalogClient(
+                AmazonSettings(
+                    endpoint=settings.JWO_AMAZON_ENDPOINT,
+                    region=settings.AWS_REGION,
+                    role_arn=settings.JWO_AMAZON_ROLE_ARN,
+                    aws_endpoint_url=settings.AWS_ENDPOINT_URL,
+                    connect_timeout=settings.JWO_AMAZON_CONNECT_TIMEOUT,
+                    read_timeout=settings.JWO_AMAZON_READ_TIMEOUT,
+                ),
+                limiter_from_settings(),
+            )
+        return _client
+
+
+def client_reset() -> None:
+    """Forget the process's client (settings changed, e.g. in tests)."""
+    global _client
+    with _client_lock:
+        _client = None

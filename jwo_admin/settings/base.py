@@ -154,6 +154,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE = {
     "catalog-import-sweep": {"task": "catalog.tasks.catalog_import_sweep_task", "schedule": 60.0},
+    "catalog-sync-dispatch": {"task": "catalog.tasks.sync_dispatch_task", "schedule": 2.0},
+    "catalog-results-consume": {"task": "catalog.tasks.catalog_results_consume_task", "schedule": 60.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------
@@ -168,6 +170,29 @@ JWO_IMPORT_MAX_BYTES = env.int("JWO_IMPORT_MAX_BYTES", default=512 * 1024 * 1024
 JWO_IMPORT_DIR = Path(env.str("JWO_IMPORT_DIR", default=str(VAR_DIR / "imports")))
 # An import with no progress for this long is taken as dead (its worker was killed) and failed.
 JWO_IMPORT_STALE_MINUTES = env.int("JWO_IMPORT_STALE_MINUTES", default=15)
+
+# --- Amazon Catalog API (SPEC §3.1) -----------------------------------------------------------
+# Calls are SigV4-signed with credentials from STS AssumeRole on JWO_AMAZON_ROLE_ARN.
+# AWS_ENDPOINT_URL sends every AWS call (STS, SQS, S3) to a local endpoint such as moto.
+JWO_AMAZON_ENDPOINT = env.str("JWO_AMAZON_ENDPOINT", default="http://127.0.0.1:8899")
+AWS_REGION = env.str("AWS_REGION", default="us-east-1")
+JWO_AMAZON_ROLE_ARN = env.str("JWO_AMAZON_ROLE_ARN", default="arn:aws:iam::123456789012:role/jwo-catalog-api")
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
+JWO_AMAZON_CONNECT_TIMEOUT = env.float("JWO_AMAZON_CONNECT_TIMEOUT", default=3.05)
+JWO_AMAZON_READ_TIMEOUT = env.float("JWO_AMAZON_READ_TIMEOUT", default=30.0)
+JWO_AMAZON_RATE_LIMIT = env.int("JWO_AMAZON_RATE_LIMIT", default=10)  # requests/s across all workers
+JWO_SYNC_BATCH_SIZE = min(env.int("JWO_SYNC_BATCH_SIZE", default=10_000), 10_000)
+JWO_SYNC_MAX_ATTEMPTS = env.int("JWO_SYNC_MAX_ATTEMPTS", default=8)
+JWO_SYNC_BACKOFF_BASE = env.float("JWO_SYNC_BACKOFF_BASE", default=1.0)  # seconds; doubles per attempt
+JWO_SYNC_BACKOFF_CAP = env.float("JWO_SYNC_BACKOFF_CAP", default=120.0)
+JWO_SYNC_POLL_MAX_SECONDS = env.int("JWO_SYNC_POLL_MAX_SECONDS", default=2 * 3600)  # Amazon: up to an hour
+JWO_SYNC_STALE_SECONDS = env.int("JWO_SYNC_STALE_SECONDS", default=300)  # a claimed batch with no answer
+# The SQS queue Amazon's SNS topic feeds (SPEC §5.3); blank disables the consumer.
+JWO_SQS_QUEUE_URL = env.str("JWO_SQS_QUEUE_URL", default="")
+JWO_SQS_WAIT_SECONDS = env.int("JWO_SQS_WAIT_SECONDS", default=10)
+JWO_SQS_RUN_SECONDS = env.int("JWO_SQS_RUN_SECONDS", default=50)
+# Raw reports: in this S3 bucket when set (production), else under MEDIA_ROOT.
+JWO_REPORTS_BUCKET = env.str("JWO_REPORTS_BUCKET", default="")
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

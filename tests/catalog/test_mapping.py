@@ -100,10 +100,6 @@ def test_required_field_left_out_of_the_profile_is_named_by_its_label() -> None:
     assert str(refused.value) == "Required columns are missing: Primary barcode. Columns found: Item No, Description."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: mapping.py:109 only reports required fields absent from the profile, not ones mapped to ''",
-)
 def test_required_field_mapped_to_a_blank_column_name_is_reported_missing() -> None:
     spec = ProfileSpec(columns={"sku": "Item No", "name": "Description", "barcode": ""})
 

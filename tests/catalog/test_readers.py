@@ -86,10 +86,6 @@ def test_file_neither_utf8_nor_cp1252_is_refused_naming_the_byte(tmp_path: Path)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readers.py:93 reports the byte offset within the 1 MiB chunk, not within the file",
-)
 def test_undecodable_byte_after_the_first_megabyte_is_reported_at_its_file_offset(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     body = b"item_sku,item_name\n" + b"S1,abc\n" * 200_000
@@ -181,10 +177,6 @@ def test_cell_over_the_csv_field_limit_refuses_the_file(tmp_path: Path) -> None:
     reader.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readers.py:110 uses csv.reader.line_num, which does not count the header line read before it",
-)
 def test_malformed_csv_message_names_the_line_as_counted_in_the_file(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("a,b\n1,2\n3," + "x" * 200_000 + "\n")  # the long cell is on line 3
@@ -298,10 +290,6 @@ def test_header_only_workbook_has_headers_and_no_rows(tmp_path: Path) -> None:
     assert read_all(path) == (AMAZON_HEADER, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readers.py:130 load_workbook(path) rejects any suffix but .xlsx/.xlsm (InvalidFileException)",
-)
 def test_workbook_renamed_to_csv_still_opens_by_its_content(tmp_path: Path) -> None:
     original = write_xlsx(tmp_path / "catalog.xlsx", [["item_sku", "item_name"], ["SKU-1", "Cola"]])
     renamed = tmp_path / "catalog.csv"
@@ -310,10 +298,6 @@ def test_workbook_renamed_to_csv_still_opens_by_its_content(tmp_path: Path) -> N
     assert read_all(renamed) == (["item_sku", "item_name"], [["SKU-1", "Cola"]])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readers.py:135 counts data rows against sheet.max_row, which includes the header row",
-)
 def test_spreadsheet_progress_is_complete_after_the_last_row(tmp_path: Path) -> None:
     reader = open_table(write_xlsx(tmp_path / "catalog.xlsx", [["a"], ["1"], ["2"], ["3"]]))
 

@@ -79,10 +79,6 @@ def test_admin_has_all_our_permissions_and_manages_staff_accounts() -> None:
     assert our_permissions() | USER_MANAGEMENT <= permissions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: roles.py:56 lets the Admin pattern '*.*' match every auth permission (groups, permissions)",
-)
 def test_admin_gets_no_auth_permissions_beyond_user_management() -> None:
     permissions = role_permissions(ADMIN)
 

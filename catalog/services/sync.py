@@ -1,0 +1,423 @@
+"""Catalog sync: plan what Amazon must receive, send it in batches, and apply Amazon's results.
+
+States (each move is a conditional UPDATE, so every step is safe to run twice):
+  batch  PENDING → SENDING → ACCEPTED → DONE          (results applied to every item)
+                       ↘ PENDING (retry later)   ↘ FAILED (refused, retries exhausted, FATAL)
+  item   PENDING → ACCEPTED | REJECTED | FAILED      (exactly once per sync, with the reason)
+  run    SENDING (holds the store) → WAITING (results to come) → DONE
+"""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from catalog.amazon_items import catalog_item, currency_places
+from catalog.models import (
+    AmazonCall,
+    BatchKind,
+    BatchStatus,
+    ItemResult,
+    Product,
+    ProductStatus,
+    Store,
+    SyncItem,
+    SyncRun,
+    SyncStatus,
+    UploadBatch,
+)
+from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.integrations.amazon_catalog import CallResult, Outcome, client_from_settings
+
+logger = logging.getLogger(__name__)
+
+IN_FLIGHT = (BatchStatus.PENDING, BatchStatus.SENDING, BatchStatus.ACCEPTED)
+WAITING_STATUSES = ("INQUEUE", "INPROGRESS")
+FAILED_STATUSES = ("CANCELLED", "FATAL")
+
+
+class SyncAlreadyRunning(ApplicationError):
+    pass
+
+
+# --- what must be sent ------------------------------------------------------------------------
+def _in_flight(store: Store) -> QuerySet[SyncItem]:
+    return SyncItem.objects.filter(sync_run__store=store, result=ItemResult.PENDING)
+
+
+def pending_uploads(*, store: Store, is_full: bool = False) -> QuerySet[Product]:
+    """Active products Amazon does not have as they are (or all active ones, for a full sync),
+    leaving out products already on their way in another sync."""
+    products = Product.objects.filter(store=store, status=ProductStatus.ACTIVE)
+    if not is_full:
+        products = products.filter(~Q(amazon_fingerprint=F("synced_fingerprint")) | Q(is_archived_on_amazon=True))
+    return products.exclude(pk__in=_in_flight(store).values("product_id"))
+
+
+def pending_archives(*, store: Store) -> QuerySet[Product]:
+    """Archived products that Amazon still has as active (Archive Catalog, SPEC §6)."""
+    return (
+        Product.objects.filter(store=store, status=ProductStatus.ARCHIVED, is_archived_on_amazon=False)
+        .exclude(synced_fingerprint="")
+        .exclude(pk__in=_in_flight(store).values("product_id"))
+    )
+
+
+@dataclass(frozen=True)
+class SyncPreview:
+    store: Store
+    new: int
+    changed: int
+    reactivated: int
+    archived: int
+    sample: list[Product]
+
+    @property
+    def total(self) -> int:
+        return self.new + self.changed + self.reactivated + self.archived
+
+
+def sync_preview(*, store: Store, is_full: bool = False, sample_size: int = 10) -> SyncPreview:
+    """Counts by reason and a sample of what a sync of ``store`` would send."""
+    uploads = pending_uploads(store=store, is_full=is_full)
+    counts = uploads.aggregate(
+        new=Count("pk", filter=Q(synced_fingerprint="")),
+        reactivated=Count("pk", filter=Q(is_archived_on_amazon=True)),
+        total=Count("pk"),
+    )
+    return SyncPreview(
+        store=store,
+        new=counts["new"],
+        reactivated=counts["reactivated"],
+        changed=counts["total"] - counts["new"] - counts["reactivated"],
+        archived=pending_archives(store=store).count(),
+        sample=list(uploads.order_by("-updated_at")[:sample_size]),
+    )
+
+
+def _reason(product: Product, is_full: bool) -> str:
+    if product.is_archived_on_amazon:
+        return "reactivated"
+    if not product.synced_fingerprint:
+        return "new"
+    if product.amazon_fingerprint != product.synced_fingerprint:
+        return "changed"
+    return "full" if is_full else "retry"
+
+
+def _chunks(queryset: QuerySet[Product], size: int) -> Any:
+    iterator = queryset.order_by("pk").prefetch_related("barcodes").iterator(chunk_size=min(size, 2000))
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# --- planning ---------------------------------------------------------------------------------
+@transaction.atomic
+def sync_plan(
+    *,
+    store: Store,
+    is_full: bool = False,
+    requested_by: Any = None,
+    product_ids: list[int] | None = None,
+    retry_of: SyncRun | None = None,
+) -> SyncRun:
+    """Create a sync run with its batches and items, and queue the batches once committed.
+
+    Raises SyncAlreadyRunning while another sync of the store is still sending.
+    """
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+    except IntegrityError:
+        raise SyncAlreadyRunning(f"A sync of {store.store_id} is already sending; wait for it to finish.") from None
+    uploads = pending_uploads(store=store, is_full=is_full or product_ids is not None)
+    archives = pending_archives(store=store)
+    if product_ids is not None:
+        uploads, archives = uploads.filter(pk__in=product_ids), archives.filter(pk__in=product_ids)
+    size = settings.JWO_SYNC_BATCH_SIZE
+    places = currency_places(store.currency)
+    sequence = 0
+    reasons: dict[str, int] = {}
+    for chunk in _chunks(uploads, size):
+        items = []
+        for product in chunk:
+            barcodes = [(barcode.value, barcode.type) for barcode in product.barcodes.all()]
+            items.append(
+                catalog_item(
+                    store_id=store.store_id,
+                    sku=product.sku,
+                    name=product.name,
+                    barcodes=barcodes,
+                    price=product.price,
+                    places=places,
+                    brand=product.brand,
+                    tax_code=product.tax_code,
+                    category=product.category,
+                    subcategory=product.subcategory,
+                )
+            )
+        sequence += 1
+        _create_batch(
+            run,
+            sequence,
+            BatchKind.UPLOAD,
+            {"catalogItems": items},
+            chunk,
+            is_full,
+            reasons,
+            retry=retry_of is not None,
+        )
+    all_store_ids = list(Store.objects.order_by("store_id").values_list("store_id", flat=True))
+    for chunk in _chunks(archives, size):
+        sequence += 1
+        payload = {"itemSkus": [product.sku for product in chunk], "allApplicableStores": all_store_ids}
+        _create_batch(run, sequence, BatchKind.ARCHIVE, payload, chunk, is_full, reasons, archive=True)
+    run.items_total = sum(reasons.values())
+    run.reasons = reasons
+    if not run.items_total:
+        run.status = SyncStatus.DONE
+        run.finished_at = timezone.now()
+    run.save(update_fields=["items_total", "reasons", "status", "finished_at", "updated_at"])
+    if run.items_total:
+        batch_ids = list(run.batches.values_list("pk", flat=True))
+        transaction.on_commit(lambda: _enqueue_sends(batch_ids))
+    return run
+
+
+def _create_batch(
+    run: SyncRun,
+    sequence: int,
+    kind: str,
+    payload: dict[str, Any],
+    products: list[Product],
+    is_full: bool,
+    reasons: dict[str, int],
+    *,
+    archive: bool = False,
+    retry: bool = False,
+) -> None:
+    batch = UploadBatch.objects.create(
+        sync_run=run, kind=kind, sequence=sequence, payload=payload, item_count=len(products)
+    )
+    items = []
+    for product in products:
+        reason = "archived" if archive else ("retry" if retry else _reason(product, is_full))
+        reasons[reason] = reasons.get(reason, 0) + 1
+        items.append(
+            SyncItem(
+                sync_run=run,
+                batch=batch,
+                product=product,
+                sku=product.sku,
+                fingerprint=product.amazon_fingerprint,
+                reason=reason,
+            )
+        )
+    SyncItem.objects.bulk_create(items, batch_size=5000)
+
+
+def _enqueue_sends(batch_ids: list[int]) -> None:
+    from catalog.tasks import sync_batch_send_task
+
+    for batch_id in batch_ids:
+        sync_batch_send_task.delay(batch_id)
+
+
+def sync_retry_failed(*, run: SyncRun, requested_by: Any = None) -> SyncRun:
+    """A new sync of the items that ended rejected or failed in ``run`` (as they are now)."""
+    product_ids = list(
+        run.items.filter(result__in=(ItemResult.REJECTED, ItemResult.FAILED)).values_list("product_id", flat=True)
+    )
+    if not product_ids:
+        raise ApplicationError("Nothing to retry: every item of this sync was accepted or is still pending.")
+    return sync_plan(store=run.store, requested_by=requested_by, product_ids=product_ids, retry_of=run)
+
+
+# --- sending ----------------------------------------------------------------------------------
+def amazon_call_record(result: CallResult, batch: UploadBatch | None) -> AmazonCall:
+    return AmazonCall.objects.create(
+        operation=result.operation,
+        batch=batch,
+        outcome=result.outcome.value,
+        status_code=result.status_code,
+        message=result.message[:2000],
+        duration_ms=result.duration_ms,
+        request_bytes=result.request_bytes,
+        response_excerpt=result.excerpt,
+    )
+
+
+def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with full jitter; Amazon's Retry-After wins when it is longer."""
+    ceiling = min(settings.JWO_SYNC_BACKOFF_CAP, settings.JWO_SYNC_BACKOFF_BASE * 2 ** max(attempt - 1, 0))
+    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+    return max(delay, retry_after or 0.0)
+
+
+def _claim_for_send(batch_id: int) -> bool:
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.JWO_SYNC_STALE_SECONDS)
+    due = Q(status=BatchStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    abandoned = Q(status=BatchStatus.SENDING, claimed_at__lt=stale)
+    return bool(
+        UploadBatch.objects.filter(Q(pk=batch_id) & (due | abandoned)).update(
+            status=BatchStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+        )
+    )
+
+
+def sync_batch_send(*, batch_id: int) -> float | None:
+    """Send one batch if it is due and unclaimed. Returns seconds until a retry is due, else None."""
+    if not _claim_for_send(batch_id):
+        return None
+    batch = UploadBatch.objects.select_related("sync_run__store").get(pk=batch_id)
+    client = client_from_settings()
+    if batch.kind == BatchKind.ARCHIVE:
+        result = client.archive(batch.payload["itemSkus"], batch.payload["allApplicableStores"])
+    else:
+        result = client.upload(batch.payload["catalogItems"])
+    amazon_call_record(result, batch)
+    now = timezone.now()
+    if result.outcome is Outcome.ACCEPTED:
+        try:
+            with transaction.atomic():
+                UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.SENDING).update(
+                    status=BatchStatus.ACCEPTED,
+                    ingestion_id=result.ingestion_id,
+                    accepted_at=now,
+                    next_poll_at=now + timedelta(seconds=2),
+                    last_error="",
+                    updated_at=now,
+                )
+        except IntegrityError:  # the same ingestion id twice: Amazon's problem, keep it visible
+            batch_fail(batch, f"Amazon returned ingestion id {result.ingestion_id} already used by another batch")
+        sync_run_refresh(run_id=batch.sync_run_id)
+        return None
+    detail = f"{result.outcome.value} (HTTP {result.status_code}): {result.message}"
+    if result.outcome.is_retryable and batch.attempts < settings.JWO_SYNC_MAX_ATTEMPTS:
+        delay = backoff_seconds(batch.attempts, result.retry_after)
+        UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.SENDING).update(
+            status=BatchStatus.PENDING,
+            next_attempt_at=now + timedelta(seconds=delay),
+            last_error=detail,
+            updated_at=now,
+        )
+        return delay
+    if result.outcome.is_retryable:
+        detail = f"Gave up after {batch.attempts} attempts; last: {detail}"
+    batch_fail(batch, detail)
+    return None
+
+
+def batch_fail(batch: UploadBatch, reason: str) -> None:
+    """The whole batch failed: every pending item of it ends failed with the reason."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = UploadBatch.objects.filter(pk=batch.pk).exclude(status__in=(BatchStatus.DONE, BatchStatus.FAILED))
+        if updated.update(status=BatchStatus.FAILED, last_error=reason, updated_at=now):
+            items = SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING)
+            Product.objects.filter(pk__in=items.values("product_id")).update(sync_error=reason[:500])
+            items.update(result=ItemResult.FAILED, message=reason, finished_at=now)
+    sync_run_refresh(run_id=batch.sync_run_id)
+
+
+def sync_run_refresh(*, run_id: int) -> SyncRun:
+    """Recount a run's items and move it on: SENDING while batches await sending, WAITING while
+    Amazon's results are due, DONE when every item has its result."""
+    run = SyncRun.objects.get(pk=run_id)
+    counts = run.items.aggregate(
+        accepted=Count("pk", filter=Q(result=ItemResult.ACCEPTED)),
+        rejected=Count("pk", filter=Q(result=ItemResult.REJECTED)),
+        failed=Count("pk", filter=Q(result=ItemResult.FAILED)),
+    )
+    statuses = set(run.batches.values_list("status", flat=True))
+    if statuses & {BatchStatus.PENDING, BatchStatus.SENDING}:
+        status = SyncStatus.SENDING
+    elif BatchStatus.ACCEPTED in statuses:
+        status = SyncStatus.WAITING
+    else:
+        status = SyncStatus.DONE
+    SyncRun.objects.filter(pk=run.pk).update(
+        items_accepted=counts["accepted"],
+        items_rejected=counts["rejected"],
+        items_failed=counts["failed"],
+        status=status,
+        finished_at=timezone.now() if status == SyncStatus.DONE and run.finished_at is None else run.finished_at,
+        updated_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    return run
+
+
+# --- results ----------------------------------------------------------------------------------
+def sync_batch_poll(*, batch_id: int) -> None:
+    """Ask Amazon for an accepted batch's status; on DONE fetch and apply the report."""
+    from catalog.services.sync_results import batch_results_apply
+
+    now = timezone.now()
+    claimed = UploadBatch.objects.filter(pk=batch_id, status=BatchStatus.ACCEPTED, next_poll_at__lte=now).update(
+        polls=F("polls") + 1, next_poll_at=now + timedelta(seconds=60), updated_at=now
+    )
+    if not claimed:
+        return
+    batch = UploadBatch.objects.get(pk=batch_id)
+    result = client_from_settings().status(batch.ingestion_id or "")
+    amazon_call_record(result, batch)
+    if result.outcome is not Outcome.OK:
+        _schedule_poll(batch, result.message or result.outcome.value)
+        return
+    status = result.processing_status
+    UploadBatch.objects.filter(pk=batch.pk).update(processing_status=status[:10])
+    if status in WAITING_STATUSES:
+        _schedule_poll(batch, "")
+    elif status in FAILED_STATUSES:
+        batch_fail(batch, f"Amazon ended the ingestion as {status}; nothing of it was applied. Sync again.")
+    elif status == "DONE":
+        batch_results_apply(batch_id=batch.pk, link=result.report_link)
+    else:
+        _schedule_poll(batch, f"Unknown processing status {status!r}")
+
+
+def _schedule_poll(batch: UploadBatch, error: str) -> None:
+    age = (timezone.now() - (batch.accepted_at or timezone.now())).total_seconds()
+    if age > settings.JWO_SYNC_POLL_MAX_SECONDS:
+        batch_fail(batch, f"No result from Amazon {int(age // 60)} minutes after it accepted the batch.")
+        return
+    delay = min(2 * 2 ** min(batch.polls, 8), 300)
+    UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.ACCEPTED).update(
+        next_poll_at=timezone.now() + timedelta(seconds=delay), last_error=error[:2000]
+    )
+
+
+def sync_due_batches() -> tuple[list[int], list[int]]:
+    """Batches a worker should act on now: (to send: due retries and abandoned claims, to poll)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.JWO_SYNC_STALE_SECONDS)
+    to_send = UploadBatch.objects.filter(
+        Q(status=BatchStatus.PENDING, next_attempt_at__lte=now)
+        | Q(status=BatchStatus.PENDING, next_attempt_at__isnull=True, created_at__lt=now - timedelta(seconds=30))
+        | Q(status=BatchStatus.SENDING, claimed_at__lt=stale)
+    ).values_list("pk", flat=True)[:500]
+    to_poll = UploadBatch.objects.filter(status=BatchStatus.ACCEPTED, next_poll_at__lte=now).values_list(
+        "pk", flat=True
+    )[:500]
+    return list(to_send), list(to_poll)
+
+
+def products_synced_update(*, batch: UploadBatch, now: Any) -> None:
+    """Accepted items: the product's Amazon copy is now the fingerprint that was sent."""
+    accepted = SyncItem.objects.filter(batch=batch, product_id=OuterRef("pk"), result=ItemResult.ACCEPTED)
+    products = Product.objects.filter(pk__in=accepted.values("product_id"))
+    products.update(
+        synced_fingerprint=Subquery(accepted.values("fingerprint")[:1]),
+        synced_at=now,
+        sync_error="",
+        is_archived_on_amazon=batch.kind == BatchKind.ARCHIVE,
+    )

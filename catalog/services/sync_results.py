@@ -1,0 +1,171 @@
+"""Apply Amazon's results for one batch: fetch the report (60-minute presigned link), keep the
+raw copy, and give every item of the batch its final result exactly once."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import requests
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import BatchKind, BatchStatus, InboundMessage, ItemResult, Product, SyncItem, UploadBatch
+from catalog.services.sync import amazon_call_record, batch_fail, products_synced_update, sync_run_refresh
+from catalog.sync_reports import ReportUnreadable, parse_report
+from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
+
+logger = logging.getLogger(__name__)
+REPORT_TIMEOUT = (3.05, 60)
+
+
+class ReportNotReady(Exception):
+    """The report could not be fetched now (network, expired link twice); try again later."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """An SQS message to record in the same transaction as the results it carries."""
+
+    message_id: str
+    ingestion_id: str
+    body: str
+
+
+def _download(link: str) -> bytes | None:
+    """The report's bytes, or None when the link has expired or is refused (S3 answers 403)."""
+    try:
+        response = requests.get(link, timeout=REPORT_TIMEOUT)
+    except requests.RequestException as error:
+        raise ReportNotReady(f"Could not download the report: {error}") from None
+    if response.status_code in (400, 403):
+        return None
+    if response.status_code != 200:
+        raise ReportNotReady(f"The report link answered HTTP {response.status_code}")
+    return response.content
+
+
+def _fresh_link(batch: UploadBatch) -> str:
+    """Ask the status API for a new presigned link (ours expired: they last 60 minutes)."""
+    result = client_from_settings().status(batch.ingestion_id or "")
+    amazon_call_record(result, batch)
+    if result.outcome is not Outcome.OK or not result.report_link:
+        raise ReportNotReady(f"No fresh report link: {result.outcome.value} {result.message}")
+    return result.report_link
+
+
+def _store_raw(batch: UploadBatch, raw: bytes) -> str:
+    """Keep Amazon's report as received: our S3 bucket in production, local media otherwise."""
+    name = f"reports/{timezone.now():%Y/%m}/{batch.ingestion_id}.json"
+    if settings.JWO_REPORTS_BUCKET:
+        s3 = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None)
+        s3.put_object(Bucket=settings.JWO_REPORTS_BUCKET, Key=name, Body=raw, ContentType="application/json")
+        return f"s3://{settings.JWO_REPORTS_BUCKET}/{name}"
+    return default_storage.save(name, ContentFile(raw))
+
+
+def batch_results_apply(*, batch_id: int, link: str, notification: Notification | None = None) -> bool:
+    """Fetch, keep and apply the report of an accepted batch. Returns True when results were
+    applied now, False when the batch already had them (a duplicate notice or poll).
+
+    Raises ReportNotReady when the report cannot be had yet (the caller retries later).
+    """
+    batch = UploadBatch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.ACCEPTED:
+        if notification is not None:
+            _record_notification(notification, InboundMessage.Status.APPLIED, "results were already applied")
+        return False
+    raw = _download(link) if link else None
+    if raw is None:
+        raw = _download(_fresh_link(batch))
+        if raw is None:
+            raise ReportNotReady("The report link was refused even when fresh")
+    try:
+        entries = parse_report(raw)
+    except ReportUnreadable as error:
+        stored = _store_raw(batch, raw)
+        UploadBatch.objects.filter(pk=batch.pk).update(report_file=stored, last_error=str(error))
+        batch_fail(batch, f"Amazon's report could not be read ({error}); the raw report is kept.")
+        if notification is not None:
+            _record_notification(notification, InboundMessage.Status.APPLIED, str(error))
+        return True
+    stored = _store_raw(batch, raw)
+    try:
+        return _apply(batch, entries, stored, notification)
+    except IntegrityError:  # the same notification delivered twice at once: the other one applied it
+        return False
+
+
+def _record_notification(notification: Notification, status: str, error: str = "") -> None:
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.create(
+                message_id=notification.message_id,
+                ingestion_id=notification.ingestion_id,
+                status=status,
+                body=notification.body,
+                error=error,
+            )
+    except IntegrityError:
+        pass  # already recorded: a duplicate delivery
+
+
+@transaction.atomic
+def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: Notification | None) -> bool:
+    locked = UploadBatch.objects.select_for_update().get(pk=batch.pk)
+    if notification is not None:
+        InboundMessage.objects.create(
+            message_id=notification.message_id,
+            ingestion_id=notification.ingestion_id,
+            status=InboundMessage.Status.APPLIED,
+            body=notification.body,
+        )
+    if locked.status != BatchStatus.ACCEPTED:
+        return False
+    now = timezone.now()
+    by_sku = {entry.sku: entry for entry in entries}
+    pending = list(SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING).only("pk", "sku", "product_id"))
+    accepted_ids: list[int] = []
+    changed: list[SyncItem] = []
+    rejected_products: list[Product] = []
+    for item in pending:
+        entry = by_sku.get(item.sku)
+        if entry is not None and entry.is_accepted:
+            accepted_ids.append(item.pk)
+            continue
+        if entry is None:
+            item.result, item.code = ItemResult.FAILED, "MISSING"
+            item.message = "Amazon's report does not mention this item; sync it again."
+        else:
+            item.result, item.code, item.message, item.details = (
+                ItemResult.REJECTED,
+                entry.code,
+                entry.message,
+                entry.details,
+            )
+        item.finished_at = now
+        changed.append(item)
+        rejected_products.append(Product(pk=item.product_id, sync_error=item.message[:500]))
+    for start in range(0, len(accepted_ids), 5000):
+        SyncItem.objects.filter(pk__in=accepted_ids[start : start + 5000]).update(
+            result=ItemResult.ACCEPTED, finished_at=now
+        )
+    SyncItem.objects.bulk_update(changed, ["result", "code", "message", "details", "finished_at"], batch_size=2000)
+    Product.objects.bulk_update(rejected_products, ["sync_error"], batch_size=2000)
+    products_synced_update(batch=batch, now=now)
+    UploadBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.DONE,
+        processing_status="DONE",
+        report_file=stored,
+        results_applied_at=now,
+        updated_at=now,
+        last_error="",
+    )
+    transaction.on_commit(lambda: sync_run_refresh(run_id=batch.sync_run_id))
+    logger.info(
+        "batch %s (%s): %d accepted, %d not", batch.pk, BatchKind(batch.kind).label, len(accepted_ids), len(changed)
+    )
+    return True
