@@ -37,6 +37,7 @@ class Knobs:
     unknown_store_items: bool = False  # items of unknown stores are rejected in the report, not with a 400
     duplicate_notifications: int = 1  # how many times each completion is published
     link_expiry_seconds: int = 3600
+    expired_links: int = 0  # the next N report links are issued already expired
     fatal_ingestion_rate: float = 0.0  # share of ingestions ending FATAL
     queue_seconds: float = 0.05  # INQUEUE → INPROGRESS
     process_seconds: float = 0.1  # INPROGRESS → DONE
@@ -207,6 +208,10 @@ class FakeAmazon:
     # minutes by default, like Amazon's) and then reads the report from moto's S3.
     def presign(self, ingestion: Ingestion) -> str:
         expires = int(time.time()) + self.knobs.link_expiry_seconds
+        with self._lock:
+            if self.knobs.expired_links > 0:
+                self.knobs.expired_links -= 1
+                expires = int(time.time()) - 1
         signature = self._link_signature(ingestion.id, expires)
         return (
             f"{self.public_url}/reports/{ingestion.id}.json?X-Amz-Expires={self.knobs.link_expiry_seconds}"

@@ -147,3 +147,62 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 assert settings.CELERY_TASK_ALWAYS_EAGER, "tests run Celery tasks eagerly"  # noqa: S101
+
+
+@pytest.fixture(scope="session")
+def fake_amazon_server() -> Iterator[Any]:
+    """moto (STS, S3, SNS, SQS) and the fake Catalog API, over real HTTP on loopback."""
+    from fake_amazon.server import start
+
+    running = start(known_stores=["TEST_STORE_001", "TEST_STORE_002"])
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def fake_amazon(fake_amazon_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Point the app at the fake for one test, with the fake's knobs reset afterwards."""
+    from fake_amazon.app import Knobs
+    from jwo_admin.integrations.amazon_catalog import client_reset
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings.JWO_AMAZON_ENDPOINT = fake_amazon_server.endpoint
+    settings.AWS_ENDPOINT_URL = fake_amazon_server.aws_endpoint_url
+    settings.AWS_REGION = fake_amazon_server.region
+    settings.JWO_SQS_QUEUE_URL = fake_amazon_server.resources.queue_url
+    settings.JWO_SQS_WAIT_SECONDS = 1
+    settings.JWO_SYNC_BACKOFF_BASE = 0.01
+    settings.JWO_SYNC_BACKOFF_CAP = 0.05
+    settings.REDIS_URL = ""
+    fake_amazon_server.amazon.knobs = Knobs(queue_seconds=0.01, process_seconds=0.02)
+    fake_amazon_server.amazon.known_stores = {"TEST_STORE_001", "TEST_STORE_002"}
+    client_reset()
+    _drain_queue(fake_amazon_server)
+    try:
+        yield fake_amazon_server
+    finally:
+        client_reset()
+        _drain_queue(fake_amazon_server)
+
+
+def _drain_queue(running: Any) -> None:
+    import boto3
+
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=running.aws_endpoint_url,
+        region_name=running.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    while True:  # purge_queue is allowed once a minute; receive-and-delete is not limited
+        messages = sqs.receive_message(
+            QueueUrl=running.resources.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
+        if not messages:
+            return
+        for message in messages:
+            sqs.delete_message(QueueUrl=running.resources.queue_url, ReceiptHandle=message["ReceiptHandle"])

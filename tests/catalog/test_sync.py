@@ -1,0 +1,223 @@
+"""The catalog sync against the fake Amazon over real HTTP, with moto's STS, S3, SNS and SQS."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.models import AmazonCall, InboundMessage, ItemResult, Product, Store, SyncItem, SyncRun
+from catalog.services.sync import SyncAlreadyRunning, sync_plan, sync_preview
+from tests.catalog.helpers import run_import, write_csv
+from tests.catalog.sync_helpers import drive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN", "1.49", "Acme", "Beverages"]
+WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Water"]
+JUICE = ["SKU-3", "Golden Juice 1L", "4000000000020", "", "", "2.99", "Golden", "Juice"]
+
+
+@pytest.fixture
+def catalog(store: Store, tmp_path: Path) -> Store:
+    run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
+    return store
+
+
+def test_sync_uploads_changes_and_applies_results_from_notifications(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
+
+    run = drive(sync_plan(store=catalog))
+
+    assert (run.status, run.items_total, run.items_accepted, run.items_rejected, run.items_failed) == (
+        "done",
+        3,
+        2,
+        1,
+        0,
+    )
+    assert run.reasons == {"new": 3}
+    water = SyncItem.objects.get(sku="SKU-2")
+    assert (water.result, water.code) == (ItemResult.REJECTED, "INVALID_BARCODE")
+    assert water.message.startswith("external_product_id failed validation")
+    synced = Product.objects.get(sku="SKU-1")
+    assert synced.synced_fingerprint == synced.amazon_fingerprint
+    assert synced.synced_at is not None
+    assert Product.objects.get(sku="SKU-2").synced_fingerprint == ""
+    assert Product.objects.get(sku="SKU-2").sync_error == water.message
+    batch = run.batches.get()
+    assert batch.status == "done"
+    assert str(batch.report_file.name).endswith(f"{batch.ingestion_id}.json")
+    assert InboundMessage.objects.filter(ingestion_id=batch.ingestion_id, status="applied").count() == 1
+    assert list(AmazonCall.objects.filter(batch=batch).values_list("operation", "status_code", "outcome")) == [
+        ("upload", 201, "accepted")
+    ]
+
+
+def test_nothing_pending_means_an_empty_finished_run(catalog: Store, fake_amazon: Any) -> None:
+    drive(sync_plan(store=catalog))
+
+    second = sync_plan(store=catalog)
+
+    assert (second.status, second.items_total) == ("done", 0)
+    assert second.batches.count() == 0
+    preview = sync_preview(store=catalog)
+    assert (preview.new, preview.changed, preview.archived) == (0, 0, 0)
+
+
+def test_only_real_changes_are_sent_again(catalog: Store, fake_amazon: Any, tmp_path: Path) -> None:
+    drive(sync_plan(store=catalog))
+    renamed = [*WATER]
+    renamed[1] = "Harbor Spring Water 500ml"
+    run_import(catalog, write_csv(tmp_path / "b.csv", [COLA, renamed, JUICE]))
+
+    preview = sync_preview(store=catalog)
+    run = drive(sync_plan(store=catalog))
+
+    assert (preview.new, preview.changed) == (0, 1)
+    assert list(run.items.values_list("sku", "reason", "result")) == [("SKU-2", "changed", "accepted")]
+    sent = run.batches.get().payload["catalogItems"]
+    assert [item["item_name"] for item in sent] == ["Harbor Spring Water 500ml"]
+
+
+def test_polling_gets_results_when_no_notification_arrives(catalog: Store, fake_amazon: Any) -> None:
+    run = drive(sync_plan(store=catalog), use_notifications=False)
+
+    assert (run.items_accepted, run.items_failed) == (3, 0)
+    operations = list(AmazonCall.objects.values_list("operation", flat=True).order_by("id"))
+    assert operations[0] == "upload"
+    assert "status" in operations
+
+
+def test_batches_respect_the_configured_size(catalog: Store, fake_amazon: Any, settings: Any) -> None:
+    settings.JWO_SYNC_BATCH_SIZE = 2
+
+    run = drive(sync_plan(store=catalog))
+
+    assert list(run.batches.values_list("sequence", "item_count", "status")) == [(1, 2, "done"), (2, 1, "done")]
+    assert run.items_accepted == 3
+
+
+def test_second_sync_of_a_store_is_refused_while_the_first_sends(catalog: Store, fake_amazon: Any) -> None:
+    sending = SyncRun.objects.create(store=catalog, status="sending")
+
+    with pytest.raises(SyncAlreadyRunning):
+        sync_plan(store=catalog)
+
+    assert list(SyncRun.objects.values_list("pk", flat=True)) == [sending.pk]
+    assert SyncItem.objects.count() == 0
+
+
+def test_throttling_and_retryable_errors_are_retried_until_accepted(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.throttle_rate = 0.5
+    fake_amazon.amazon.knobs.retryable_500_rate = 0.3
+
+    run = drive(sync_plan(store=catalog))
+
+    assert run.items_accepted == 3
+    outcomes = list(AmazonCall.objects.filter(operation="upload").order_by("id").values_list("outcome", flat=True))
+    assert outcomes[-1] == "accepted"
+    assert set(outcomes[:-1]) <= {"throttled", "retryable_error"}
+
+
+def test_non_retryable_error_fails_the_batch_with_amazons_message(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.fatal_500_rate = 1.0
+
+    run = drive(sync_plan(store=catalog))
+
+    assert (run.items_failed, run.items_accepted) == (3, 0)
+    assert set(run.items.values_list("message", flat=True)) == {
+        "fatal_error (HTTP 500): Exception encountered while processing the request"
+    }
+    assert AmazonCall.objects.filter(operation="upload").count() == 1
+    assert Product.objects.filter(synced_fingerprint="").count() == 3
+
+
+def test_unknown_store_is_refused_whole_with_errormsg(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.known_stores = {"SOMEONE_ELSES_STORE"}
+
+    run = drive(sync_plan(store=catalog))
+
+    assert run.items_failed == 3
+    assert run.batches.get().last_error == (
+        "store_id_error (HTTP 400): One or more StoreID's present in the request is incorrect"
+    )
+
+
+def test_retries_give_up_after_max_attempts(catalog: Store, fake_amazon: Any, settings: Any) -> None:
+    settings.JWO_SYNC_MAX_ATTEMPTS = 3
+    fake_amazon.amazon.knobs.throttle_rate = 1.0
+
+    run = drive(sync_plan(store=catalog))
+
+    assert run.items_failed == 3
+    assert run.batches.get().last_error.startswith("Gave up after 3 attempts; last: throttled (HTTP 429)")
+    assert AmazonCall.objects.filter(operation="upload").count() == 3
+
+
+def test_duplicate_notifications_apply_once(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.duplicate_notifications = 3
+
+    run = drive(sync_plan(store=catalog))
+
+    assert run.items_accepted == 3
+    batch = run.batches.get()
+    assert InboundMessage.objects.filter(ingestion_id=batch.ingestion_id).count() == 3
+    assert SyncItem.objects.filter(result="accepted").count() == 3
+
+
+def test_fatal_ingestion_fails_every_item(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.fatal_ingestion_rate = 1.0
+
+    run = drive(sync_plan(store=catalog))
+
+    assert run.items_failed == 3
+    assert set(run.items.values_list("message", flat=True)) == {
+        "Amazon ended the ingestion as FATAL; nothing of it was applied. Sync again."
+    }
+
+
+def test_expired_report_link_is_refreshed_through_the_status_api(catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.expired_links = 1  # the link in the notification has already expired
+
+    run = drive(sync_plan(store=catalog))
+
+    assert run.items_accepted == 3
+    batch = run.batches.get()
+    assert list(AmazonCall.objects.filter(batch=batch).order_by("id").values_list("operation", "outcome")) == [
+        ("upload", "accepted"),
+        ("status", "ok"),
+    ]
+    assert InboundMessage.objects.get(ingestion_id=batch.ingestion_id).status == "applied"
+
+
+def test_archived_products_go_through_archive_catalog_with_every_store(
+    catalog: Store, other_store: Store, fake_amazon: Any
+) -> None:
+    drive(sync_plan(store=catalog))
+    Product.objects.filter(sku="SKU-3").update(status="archived")
+
+    run = drive(sync_plan(store=catalog))
+
+    batch = run.batches.get()
+    assert batch.kind == "archive"
+    assert batch.payload == {"itemSkus": ["SKU-3"], "allApplicableStores": ["TEST_STORE_001", "TEST_STORE_002"]}
+    assert run.items.get().result == "accepted"
+    assert Product.objects.get(sku="SKU-3").is_archived_on_amazon is True
+
+    Product.objects.filter(sku="SKU-3").update(status="active")
+    again = drive(sync_plan(store=catalog))
+    assert list(again.items.values_list("sku", "reason", "result")) == [("SKU-3", "reactivated", "accepted")]
+    assert Product.objects.get(sku="SKU-3").is_archived_on_amazon is False
+
+
+def test_retry_failed_items_sends_only_those(catalog: Store, fake_amazon: Any) -> None:
+    from catalog.services.sync import sync_retry_failed
+
+    fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
+    first = drive(sync_plan(store=catalog))
+    fake_amazon.amazon.knobs.reject_skus = set()
+
+    retry = drive(sync_retry_failed(run=first))
+
+    assert list(retry.items.values_list("sku", "reason", "result")) == [("SKU-2", "retry", "accepted")]
+    assert retry.retry_of_id == first.pk
