@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import views
+from catalog import sync_views, views
 
 app_name = "catalog"
 
@@ -19,5 +19,10 @@ urlpatterns = [
     path("stores/new/", views.StoreCreateView.as_view(), name="store_create"),
     path("stores/<int:pk>/", views.StoreUpdateView.as_view(), name="store_update"),
     path("stores/<int:pk>/amazon-catalog.json", views.AmazonCatalogExportView.as_view(), name="amazon_export"),
-    path("sync/", views.SyncOverviewView.as_view(), name="sync_overview"),
+    path("sync/", sync_views.SyncOverviewView.as_view(), name="sync_overview"),
+    path("sync/start/", sync_views.SyncStartView.as_view(), name="sync_start"),
+    path("sync/connectivity/", sync_views.ConnectivityView.as_view(), name="sync_connectivity"),
+    path("sync/runs/<int:pk>/", sync_views.SyncDetailView.as_view(), name="sync_detail"),
+    path("sync/runs/<int:pk>/progress/", sync_views.SyncProgressView.as_view(), name="sync_progress"),
+    path("sync/runs/<int:pk>/retry/", sync_views.SyncRetryView.as_view(), name="sync_retry"),
 ]

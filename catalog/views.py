@@ -251,15 +251,3 @@ class AmazonCatalogExportView(StaffView, View):
         response = StreamingHttpResponse(body(), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="amazon-catalog-{store.store_id}.json"'
         return response
-
-
-class SyncOverviewView(StaffView, TemplateView):
-    """What Amazon has not yet received: products changed or never sent, per store."""
-
-    permission_required = "catalog.view_product"
-    template_name = "catalog/sync_overview.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["summaries"] = selectors.store_summaries()
-        return context

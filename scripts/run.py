@@ -3,6 +3,7 @@
 The embedded default: SQLite and kombu's filesystem broker, so nothing but Python is needed.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -21,12 +22,59 @@ def manage(*args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
+def start_fake_amazon() -> subprocess.Popen[bytes]:
+    """moto (STS, S3, SNS, SQS) and the fake Catalog API in one process; its endpoints go into
+    the environment of the web app and the worker, so the embedded default makes a real round trip."""
+    ready = ROOT / "var" / "fake-amazon.json"
+    ready.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "fake_amazon",
+            "--port",
+            os.environ.get("JWO_FAKE_AMAZON_PORT", "8899"),
+            "--moto-port",
+            os.environ.get("JWO_MOTO_PORT", "5055"),
+            "--store",
+            "DEMO-STORE-001",
+            "--store",
+            "DEMO-STORE-002",
+            "--reject-rate",
+            "0.01",
+            "--ready-file",
+            str(ready),
+        ],
+        cwd=ROOT,
+    )
+    for _ in range(300):
+        if ready.exists() and ready.stat().st_size:
+            break
+        if process.poll() is not None:
+            raise SystemExit("The fake Amazon did not start; see the messages above.")
+        time.sleep(0.1)
+    endpoints = json.loads(ready.read_text())
+    os.environ.update(
+        {
+            "JWO_AMAZON_ENDPOINT": endpoints["endpoint"],
+            "AWS_ENDPOINT_URL": endpoints["aws_endpoint_url"],
+            "JWO_SQS_QUEUE_URL": endpoints["queue_url"],
+            "JWO_SQS_RUN_SECONDS": "20",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's local credentials, not a secret
+        }
+    )
+    return process
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwo_admin.settings.local")
+    (ROOT / "var").mkdir(exist_ok=True)
     print("Preparing the database…", flush=True)
     manage("migrate", "--no-input", "-v", "0")
     seeded = manage("demo_seed", capture=True)
-    processes = [
+    processes = [start_fake_amazon()]
+    processes += [
         subprocess.Popen([PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT),
         subprocess.Popen(
             [
@@ -46,6 +94,7 @@ def main() -> int:
     ]
     time.sleep(2)
     print("\n" + seeded.strip())
+    print(f"Fake Amazon catalog API at {os.environ['JWO_AMAZON_ENDPOINT']} (moto at {os.environ['AWS_ENDPOINT_URL']})")
     print(f"\njwo-admin is running at http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n", flush=True)
 
     def stop(*_: object) -> None:

@@ -367,7 +367,7 @@ def sync_batch_poll(*, batch_id: int) -> None:
     )
     if not claimed:
         return
-    batch = UploadBatch.objects.get(pk=batch_id)
+    batch = UploadBatch.objects.defer("payload").get(pk=batch_id)
     result = client_from_settings().status(batch.ingestion_id or "")
     amazon_call_record(result, batch)
     if result.outcome is not Outcome.OK:

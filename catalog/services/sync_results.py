@@ -73,7 +73,7 @@ def batch_results_apply(*, batch_id: int, link: str, notification: Notification 
 
     Raises ReportNotReady when the report cannot be had yet (the caller retries later).
     """
-    batch = UploadBatch.objects.get(pk=batch_id)
+    batch = UploadBatch.objects.defer("payload").get(pk=batch_id)
     if batch.status != BatchStatus.ACCEPTED:
         if notification is not None:
             _record_notification(notification, InboundMessage.Status.APPLIED, "results were already applied")
@@ -115,7 +115,7 @@ def _record_notification(notification: Notification, status: str, error: str = "
 
 @transaction.atomic
 def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: Notification | None) -> bool:
-    locked = UploadBatch.objects.select_for_update().get(pk=batch.pk)
+    locked = UploadBatch.objects.select_for_update().only("pk", "status").get(pk=batch.pk)
     if notification is not None:
         InboundMessage.objects.create(
             message_id=notification.message_id,

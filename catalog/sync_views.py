@@ -1,0 +1,112 @@
+"""Staff screens for the sync with Amazon: what is pending, start, follow, inspect, retry."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import TemplateView
+
+from catalog import selectors, sync_selectors
+from catalog.models import ItemResult, Store, SyncRun
+from catalog.services.connectivity import connectivity_check
+from catalog.services.sync import SyncAlreadyRunning, sync_plan, sync_preview, sync_retry_failed
+from catalog.views import StaffView
+from jwo_admin.core.exceptions import ApplicationError
+
+
+class SyncOverviewView(StaffView, TemplateView):
+    """Per store: what Amazon does not have yet (by reason, with a sample), and the sync history."""
+
+    permission_required = "catalog.view_product"
+    template_name = "catalog/sync_overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["previews"] = [sync_preview(store=store, sample_size=5) for store in selectors.store_list()]
+        context["runs"] = sync_selectors.sync_run_list(limit=20)
+        context["chart"] = sync_selectors.sync_results_by_day()
+        context["connectivity_call"] = sync_selectors.last_connectivity_call()
+        context["notifications"] = sync_selectors.recent_notifications(limit=10)
+        return context
+
+
+class SyncStartView(StaffView, View):
+    permission_required = "catalog.sync_catalog"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        store = get_object_or_404(Store, pk=request.POST.get("store"))
+        try:
+            run = sync_plan(store=store, is_full=request.POST.get("full") == "1", requested_by=request.user)
+        except SyncAlreadyRunning as error:
+            messages.error(request, error.message)
+            return redirect("catalog:sync_overview")
+        if not run.items_total:
+            messages.info(request, f"Nothing to send for {store.store_id}: Amazon has every product as it is.")
+        return redirect("catalog:sync_detail", pk=run.pk)
+
+
+class SyncDetailView(StaffView, TemplateView):
+    permission_required = "catalog.view_product"
+    template_name = "catalog/sync_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = get_object_or_404(SyncRun.objects.select_related("store", "requested_by", "retry_of"), pk=kwargs["pk"])
+        result = self.request.GET.get("result", "")
+        result = result if result in ItemResult.values else ""
+        search = self.request.GET.get("q", "")[:255]
+        page = Paginator(sync_selectors.sync_run_items(run=run, result=result, search=search), 100).get_page(
+            self.request.GET.get("page")
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            run=run,
+            batches=sync_selectors.sync_run_batches(run=run),
+            calls=sync_selectors.sync_run_calls(run=run)[:200],
+            page=page,
+            items=page.object_list,
+            query=query.urlencode(),
+            result=result,
+            search=search,
+            results=ItemResult.choices,
+            done_percent=int(100 * (run.items_total - run.items_pending) / run.items_total) if run.items_total else 100,
+        )
+        return context
+
+
+class SyncProgressView(SyncDetailView):
+    """The live part of the detail page, polled by htmx while the sync runs."""
+
+    template_name = "catalog/_sync_progress.html"
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if context["run"].status == "done":
+            response["HX-Refresh"] = "true"
+        return response
+
+
+class SyncRetryView(StaffView, View):
+    permission_required = "catalog.sync_catalog"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        run = get_object_or_404(SyncRun, pk=pk)
+        try:
+            retry = sync_retry_failed(run=run, requested_by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("catalog:sync_detail", pk=pk)
+        return redirect("catalog:sync_detail", pk=retry.pk)
+
+
+class ConnectivityView(StaffView, View):
+    """Test the signed call to Amazon and the results queue now; answers the status partial."""
+
+    permission_required = "catalog.view_product"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "catalog/_connectivity.html", {"report": connectivity_check()})
