@@ -14,9 +14,10 @@ What is measured, in one run, on a database of its own (``jwo_bench``, created a
 * the **peak memory** of a fresh import of ``--memory-rows`` rows (default a million), in a child
   process, so a big file is proven to stream rather than sit in memory.
 
-Why: a retailer's nightly ERP export is 10⁵-10⁶ rows; the bars below are what "fast enough to run
-while staff wait, on a small box" means. Figures are rows per second of the product file. It is a
-measurement, not a test: bars that fail still exit 0; a failed correctness check exits 1.
+Why: ERP exports run to 10⁵-10⁶ rows, and each figure only means something next to a reference
+taken in the same run on the same (often busy) machine: what PostgreSQL itself can load, and what
+the usual Django tool does. Figures are rows per second of the product file. It is a measurement,
+not a test: bars that fail still exit 0; a failed correctness check exits 1.
 
     DJANGO_SETTINGS_MODULE=jwo_admin.settings.test .venv/bin/python bench/catalog_import.py \\
         [--rows 100000] [--slice 20000] [--memory-rows 1000000] [--skip-memory]

@@ -6,7 +6,6 @@ upload (SPEC §7: SKU, barcodes and name always; price, brand, tax code and cate
 """
 
 import hashlib
-import json
 from collections.abc import Collection, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -74,10 +73,18 @@ def catalog_item(
 
 
 def fingerprint(item: dict[str, Any], sync_fields: Collection[str]) -> str:
-    """SHA-1 of the item's synced fields in a canonical JSON form."""
-    chosen = {key: value for key, value in item.items() if key in ALWAYS_SYNCED or key in sync_fields}
-    encoded = json.dumps(chosen, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
+    """SHA-1 of the item's synced fields in a canonical form (sorted keys; unit and record
+    separators between values, which no catalog field may contain)."""
+    parts = []
+    for key in sorted(item):
+        if key in ALWAYS_SYNCED or key in sync_fields:
+            value = item[key]
+            if isinstance(value, list):  # additional barcodes
+                value = "\x1e".join(
+                    f"{entry['external_product_id']}:{entry.get('external_product_id_type', '')}" for entry in value
+                )
+            parts.append(f"{key}={value}")
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def row_hash(values: Iterable[Any]) -> str:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
@@ -37,7 +37,10 @@ class SyncStartView(StaffView, View):
     permission_required = "catalog.sync_catalog"
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        store = get_object_or_404(Store, pk=request.POST.get("store"))
+        store_pk = request.POST.get("store", "")
+        if not store_pk.isdigit():
+            raise Http404("No such store")
+        store = get_object_or_404(Store, pk=int(store_pk))
         try:
             run = sync_plan(store=store, is_full=request.POST.get("full") == "1", requested_by=request.user)
         except SyncAlreadyRunning as error:

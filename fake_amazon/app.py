@@ -95,7 +95,8 @@ class FakeAmazon:
         self.ingestions: dict[str, Ingestion] = {}
         self.public_url = ""  # set by the server once it listens; report links point here
         self._link_secret = uuid.uuid4().bytes
-        self.requests: list[tuple[float, str, int]] = []  # (monotonic time, path, status) of every call
+        # (arrival wall-clock time, path, status) of every call to the catalog API, for tests and benchmarks
+        self.requests: list[tuple[float, str, int]] = []
         self._window: deque[float] = deque()
         self._lock = threading.Lock()
         self._rng = random.Random(self.knobs.seed)  # noqa: S311 - fault injection, not security
@@ -106,15 +107,21 @@ class FakeAmazon:
     # --- HTTP -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        arrived = time.time()
         response = self.dispatch(request)
-        with self._lock:
-            self.requests.append((time.monotonic(), request.path, response.status_code))
+        if request.path.startswith("/v1/"):
+            with self._lock:
+                self.requests.append((arrived, request.path, response.status_code))
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
         if request.path == "/_fake/config" and request.method == "POST":
             self.knobs.update(request.get_json(force=True))
             return _json(200, {"ok": True})
+        if request.path == "/_fake/requests":
+            with self._lock:
+                log = list(self.requests)
+            return _json(200, {"requests": log})
         if request.path == "/_fake/health":
             return _json(200, {"ok": True, "ingestions": len(self.ingestions)})
         if request.path.startswith("/reports/") and request.method == "GET":

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from catalog.amazon_items import catalog_item, fingerprint, row_hash
 from catalog.importing.mapping import ColumnMap, MappedRow
-from catalog.importing.readers import TableReader
+from catalog.importing.readers import FileRefused, TableReader
 from catalog.models import ProductStatus, SaleUnit
 from catalog.rules import ItemInput, ValidItem, validate_item
 
@@ -109,7 +109,9 @@ class Checker:
         existing: ExistingCatalog,
         context: StoreContext,
         on_progress: Callable[[int, float], None] | None = None,
+        max_rows: int = 2_000_000,
     ) -> None:
+        self.max_rows = max_rows
         self.reader = reader
         self.columns = columns
         self.existing = existing
@@ -133,6 +135,10 @@ class Checker:
             if not any(cell.strip() for cell in raw):
                 continue
             result.rows_total += 1
+            if result.rows_total > self.max_rows:
+                raise FileRefused(
+                    f"The file has more than {self.max_rows:,} product rows; split it and import the parts."
+                )
             spooled = self._check_row(row_number, self.columns.map(raw))
             if spooled is not None:
                 pickler.dump(spooled)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from catalog.importing.checker import CheckResult, SpooledRow
 from catalog.models import Barcode, ImportJob, Product, ProductChange
+from jwo_admin.core.bulk import copy_rows
 
 BATCH = 5_000
 # Product fields written by an import, in the order of ProductValues.
@@ -76,7 +77,8 @@ class _Writer:
             self.on_progress(self.done)
 
     def write(self) -> None:
-        for batch in _batches(row for row in self.result.spooled_rows() if row[1] is not None):
+        changed = self.result.changed and (row for row in self.result.spooled_rows() if row[1] is not None)
+        for batch in _batches(changed) if changed else ():
             ProductChange.objects.bulk_create(self.history(batch))
             self.update_products(batch)
             Barcode.objects.filter(product_id__in=[row[1] for row in batch]).delete()
@@ -106,7 +108,10 @@ class _Writer:
     def history(self, rows: list[SpooledRow]) -> list[ProductChange]:
         """Field-by-field differences between the stored products and the rows replacing them."""
         ids = [self.product_id(row) for row in rows]
-        old_products = Product.objects.in_bulk(ids)
+        old_products = {
+            values[0]: dict(zip(HISTORY_FIELDS, values[1:], strict=True))
+            for values in Product.objects.filter(pk__in=ids).values_list("pk", *HISTORY_FIELDS)
+        }
         old_barcodes: dict[int, list[str]] = {}
         for product_id, value, kind in (
             Barcode.objects.filter(product_id__in=ids)
@@ -120,7 +125,7 @@ class _Writer:
             new_values = dict(zip(PRODUCT_FIELDS, row[2], strict=True))
             diff: dict[str, list[Any]] = {}
             for field in HISTORY_FIELDS:
-                before, after = _comparable(field, getattr(old, field)), _comparable(field, new_values[field])
+                before, after = _comparable(field, old[field]), _comparable(field, new_values[field])
                 if before != after:
                     diff[field] = [before, after]
             new_barcodes = [f"{value} ({kind})" for value, kind, _ in row[3]]
@@ -186,12 +191,6 @@ class _OrmWriter(_Writer):
         )
 
 
-def _copy(cursor: Any, table: str, columns: tuple[str, ...], records: Iterator[tuple[Any, ...]]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for record in records:
-            copy.write_row(record)
-
-
 class _PostgresWriter(_Writer):
     """COPY straight into the tables: several times the rows per second of bulk_create."""
 
@@ -230,7 +229,7 @@ class _PostgresWriter(_Writer):
             )
             ids = [record[0] for record in cursor.fetchall()]
             store_id, job_id, now = self.job.store_id, self.job.pk, self.now
-            _copy(
+            copy_rows(
                 cursor.cursor,
                 "catalog_product",
                 self.INSERT_COLUMNS,
@@ -250,7 +249,7 @@ class _PostgresWriter(_Writer):
                 f"SELECT {', '.join(self.UPDATE_COLUMNS)} FROM catalog_product WITH NO DATA"
             )
             cursor.execute("TRUNCATE jwo_product_update")
-            _copy(
+            copy_rows(
                 cursor.cursor,
                 "jwo_product_update",
                 self.UPDATE_COLUMNS,
@@ -264,7 +263,7 @@ class _PostgresWriter(_Writer):
         store_id = self.job.store_id
         product_id = self.product_id
         with connection.cursor() as cursor:
-            _copy(
+            copy_rows(
                 cursor.cursor,
                 "catalog_barcode",
                 self.BARCODE_COLUMNS,

@@ -64,7 +64,9 @@ class BarcodeType(models.TextChoices):
 class Product(TimeStampedModel):
     """One product as sold in one store; the same SKU may exist in several stores with its own price."""
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="products")
+    created_at = models.DateTimeField(auto_now_add=True)  # unindexed: imports insert millions of rows
+    # No separate index: the (store, sku) unique constraint serves every store lookup.
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="products", db_index=False)
     sku = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
     brand = models.CharField(max_length=255, blank=True)
@@ -85,7 +87,10 @@ class Product(TimeStampedModel):
     sync_error = models.CharField(max_length=500, blank=True, help_text="Why Amazon last refused this product.")
     # Hash of the import row this product last came from: an identical row is skipped outright.
     import_hash = models.CharField(max_length=40, blank=True)
-    last_import = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A reference for the history page only: no constraint to check on a million-row import's commit.
+    last_import = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
 
     class Meta:
         ordering = ["sku"]
@@ -114,8 +119,10 @@ class Product(TimeStampedModel):
 class Barcode(models.Model):
     """A scannable code of a product. ``value`` is sent to Amazon as scanned; ``match_key`` matches."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="barcodes")
+    # Copied from the product for the per-store uniqueness constraint, which also serves as its index;
+    # the product's own foreign key already guarantees the store exists.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="barcodes", db_index=False)
     value = models.CharField(max_length=255)
     type = models.CharField(max_length=4, choices=BarcodeType.choices)
     match_key = models.CharField(max_length=32, help_text="GTIN-14 (or PLU key) used to match padded forms.")

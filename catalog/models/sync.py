@@ -88,7 +88,7 @@ class UploadBatch(TimeStampedModel):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["sync_run", "sequence"]
+        ordering = ["sync_run_id", "sequence"]  # by column: ordering by relation would join sync runs
         constraints = [models.UniqueConstraint(fields=["sync_run", "sequence"], name="batch_unique_sequence")]
         indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["status", "next_poll_at"])]
 
@@ -119,7 +119,7 @@ class SyncItem(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["batch", "sku"]
+        ordering = ["batch_id", "sku"]
         constraints = [
             models.UniqueConstraint(fields=["sync_run", "product"], name="sync_item_once_per_run"),
         ]

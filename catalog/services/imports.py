@@ -209,6 +209,7 @@ def _check(
             sync_fields=frozenset(settings.JWO_SYNC_FIELDS),
         ),
         on_progress=progress,
+        max_rows=settings.JWO_IMPORT_MAX_ROWS,
     )
     result = checker.run()
     _set(job, rows_total=result.rows_total, rows_done=result.rows_total, progress_percent=CHECK_SHARE)

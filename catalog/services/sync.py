@@ -9,19 +9,22 @@ States (each move is a conditional UPDATE, so every step is safe to run twice):
 
 import logging
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.amazon_items import catalog_item, currency_places
 from catalog.models import (
     AmazonCall,
+    Barcode,
     BatchKind,
     BatchStatus,
     ItemResult,
@@ -33,6 +36,7 @@ from catalog.models import (
     SyncStatus,
     UploadBatch,
 )
+from jwo_admin.core.bulk import bulk_insert
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.integrations.amazon_catalog import CallResult, Outcome, client_from_settings
 
@@ -102,20 +106,49 @@ def sync_preview(*, store: Store, is_full: bool = False, sample_size: int = 10) 
     )
 
 
-def _reason(product: Product, is_full: bool) -> str:
-    if product.is_archived_on_amazon:
+def _reason(row: "_PlanRow", is_full: bool) -> str:
+    if row.is_archived_on_amazon:
         return "reactivated"
-    if not product.synced_fingerprint:
+    if not row.synced_fingerprint:
         return "new"
-    if product.amazon_fingerprint != product.synced_fingerprint:
+    if row.amazon_fingerprint != row.synced_fingerprint:
         return "changed"
     return "full" if is_full else "retry"
 
 
-def _chunks(queryset: QuerySet[Product], size: int) -> Any:
-    iterator = queryset.order_by("pk").prefetch_related("barcodes").iterator(chunk_size=min(size, 2000))
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+@dataclass(frozen=True, slots=True)
+class _PlanRow:
+    pk: int
+    sku: str
+    name: str
+    price: Decimal | None
+    brand: str
+    tax_code: str
+    category: str
+    subcategory: str
+    amazon_fingerprint: str
+    synced_fingerprint: str
+    is_archived_on_amazon: bool
+
+
+_PLAN_FIELDS = tuple(_PlanRow.__dataclass_fields__)
+
+
+def _chunks(
+    queryset: QuerySet[Product], size: int
+) -> Iterator[tuple[list[_PlanRow], dict[int, list[tuple[str, str]]]]]:
+    """The products in pk order, ``size`` at a time, each chunk with its barcodes (plain values:
+    a 200,000-item sync builds no model instances)."""
+    rows = (_PlanRow(*values) for values in queryset.order_by("pk").values_list(*_PLAN_FIELDS).iterator(2000))
+    while chunk := list(islice(rows, size)):
+        barcodes: dict[int, list[tuple[str, str]]] = {}
+        for product_id, value, kind in (
+            Barcode.objects.filter(product_id__in=[row.pk for row in chunk])
+            .order_by("product_id", "position")
+            .values_list("product_id", "value", "type")
+        ):
+            barcodes.setdefault(product_id, []).append((value, kind))
+        yield chunk, barcodes
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -145,39 +178,40 @@ def sync_plan(
     places = currency_places(store.currency)
     sequence = 0
     reasons: dict[str, int] = {}
-    for chunk in _chunks(uploads, size):
-        items = []
-        for product in chunk:
-            barcodes = [(barcode.value, barcode.type) for barcode in product.barcodes.all()]
-            items.append(
-                catalog_item(
-                    store_id=store.store_id,
-                    sku=product.sku,
-                    name=product.name,
-                    barcodes=barcodes,
-                    price=product.price,
-                    places=places,
-                    brand=product.brand,
-                    tax_code=product.tax_code,
-                    category=product.category,
-                    subcategory=product.subcategory,
-                )
+    for chunk, barcodes in _chunks(uploads, size):
+        sendable = [row for row in chunk if barcodes.get(row.pk)]  # no barcode: Amazon cannot take it
+        if not sendable:
+            continue
+        items = [
+            catalog_item(
+                store_id=store.store_id,
+                sku=row.sku,
+                name=row.name,
+                barcodes=barcodes[row.pk],
+                price=row.price,
+                places=places,
+                brand=row.brand,
+                tax_code=row.tax_code,
+                category=row.category,
+                subcategory=row.subcategory,
             )
+            for row in sendable
+        ]
         sequence += 1
         _create_batch(
             run,
             sequence,
             BatchKind.UPLOAD,
             {"catalogItems": items},
-            chunk,
+            sendable,
             is_full,
             reasons,
             retry=retry_of is not None,
         )
     all_store_ids = list(Store.objects.order_by("store_id").values_list("store_id", flat=True))
-    for chunk in _chunks(archives, size):
+    for chunk, _ in _chunks(archives, size):
         sequence += 1
-        payload = {"itemSkus": [product.sku for product in chunk], "allApplicableStores": all_store_ids}
+        payload = {"itemSkus": [row.sku for row in chunk], "allApplicableStores": all_store_ids}
         _create_batch(run, sequence, BatchKind.ARCHIVE, payload, chunk, is_full, reasons, archive=True)
     run.items_total = sum(reasons.values())
     run.reasons = reasons
@@ -191,12 +225,26 @@ def sync_plan(
     return run
 
 
+_ITEM_COLUMNS = (
+    "sync_run_id",
+    "batch_id",
+    "product_id",
+    "sku",
+    "fingerprint",
+    "reason",
+    "result",
+    "code",
+    "message",
+    "details",
+)
+
+
 def _create_batch(
     run: SyncRun,
     sequence: int,
     kind: str,
     payload: dict[str, Any],
-    products: list[Product],
+    rows: list[_PlanRow],
     is_full: bool,
     reasons: dict[str, int],
     *,
@@ -204,23 +252,28 @@ def _create_batch(
     retry: bool = False,
 ) -> None:
     batch = UploadBatch.objects.create(
-        sync_run=run, kind=kind, sequence=sequence, payload=payload, item_count=len(products)
+        sync_run=run, kind=kind, sequence=sequence, payload=payload, item_count=len(rows)
     )
-    items = []
-    for product in products:
-        reason = "archived" if archive else ("retry" if retry else _reason(product, is_full))
+    details: Any = "{}" if connection.vendor == "postgresql" else {}  # COPY takes JSON as text
+    records = []
+    for row in rows:
+        reason = "archived" if archive else ("retry" if retry else _reason(row, is_full))
         reasons[reason] = reasons.get(reason, 0) + 1
-        items.append(
-            SyncItem(
-                sync_run=run,
-                batch=batch,
-                product=product,
-                sku=product.sku,
-                fingerprint=product.amazon_fingerprint,
-                reason=reason,
+        records.append(
+            (
+                run.pk,
+                batch.pk,
+                row.pk,
+                row.sku,
+                row.amazon_fingerprint,
+                reason,
+                ItemResult.PENDING.value,
+                "",
+                "",
+                details,
             )
         )
-    SyncItem.objects.bulk_create(items, batch_size=5000)
+    bulk_insert(SyncItem, _ITEM_COLUMNS, records)
 
 
 def _enqueue_sends(batch_ids: list[int]) -> None:
@@ -413,10 +466,11 @@ def sync_due_batches() -> tuple[list[int], list[int]]:
 
 def products_synced_update(*, batch: UploadBatch, now: Any) -> None:
     """Accepted items: the product's Amazon copy is now the fingerprint that was sent."""
-    accepted = SyncItem.objects.filter(batch=batch, product_id=OuterRef("pk"), result=ItemResult.ACCEPTED)
-    products = Product.objects.filter(pk__in=accepted.values("product_id"))
-    products.update(
-        synced_fingerprint=Subquery(accepted.values("fingerprint")[:1]),
+    # .order_by(): without it the models' default ordering joins three tables into each subquery.
+    accepted = SyncItem.objects.filter(batch=batch, result=ItemResult.ACCEPTED).order_by()
+    sent = accepted.filter(product_id=OuterRef("pk")).values("fingerprint")[:1]
+    Product.objects.filter(pk__in=accepted.values("product_id")).update(
+        synced_fingerprint=Subquery(sent),
         synced_at=now,
         sync_error="",
         is_archived_on_amazon=batch.kind == BatchKind.ARCHIVE,

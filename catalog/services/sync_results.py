@@ -127,7 +127,9 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
         return False
     now = timezone.now()
     by_sku = {entry.sku: entry for entry in entries}
-    pending = list(SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING).only("pk", "sku", "product_id"))
+    pending = list(
+        SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING).order_by().only("pk", "sku", "product_id")
+    )
     accepted_ids: list[int] = []
     changed: list[SyncItem] = []
     rejected_products: list[Product] = []

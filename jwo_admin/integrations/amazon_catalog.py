@@ -246,9 +246,12 @@ def limiter_from_settings() -> RateLimiter:
         import redis
 
         return RedisRateLimiter(
-            redis.Redis.from_url(settings.REDIS_URL), "jwo:amazon-catalog:rate", settings.JWO_AMAZON_RATE_LIMIT
+            redis.Redis.from_url(settings.REDIS_URL),
+            "jwo:amazon-catalog:rate",
+            settings.JWO_AMAZON_RATE_LIMIT,
+            settings.JWO_AMAZON_RATE_WINDOW,
         )
-    return LocalRateLimiter(settings.JWO_AMAZON_RATE_LIMIT)
+    return LocalRateLimiter(settings.JWO_AMAZON_RATE_LIMIT, settings.JWO_AMAZON_RATE_WINDOW)
 
 
 def client_from_settings() -> AmazonCatalogClient:

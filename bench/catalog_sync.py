@@ -1,0 +1,345 @@
+"""Catalog sync benchmark: is the shared rate limit the only thing that bounds a big sync?
+
+Measured in one run on PostgreSQL and Redis, against the fake Amazon in its own process:
+  1. 200,000 changed items over 4 stores, sent by 2 Celery worker processes through real Redis:
+     wall time of the sending phase against the rate-limit bound (requests ÷ 10 per second),
+     the busiest one-second window seen by the fake, and the 429s it answered;
+  2. finding the changes among 1,000,000 products with 1% changed;
+  3. parsing and storing Amazon's report for a 10,000-item batch;
+  4. each worker's peak memory (VmHWM).
+
+Usage: DJANGO_SETTINGS_MODULE=jwo_admin.settings.test python bench/catalog_sync.py [--items 200000]
+       [--batch-size 1000] [--products 1000000]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwo_admin.settings.test")
+DB_NAME = "jwo_bench_sync"
+
+
+def setup_django() -> None:
+    import django
+    from django.conf import settings
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        raise SystemExit("catalog_sync bench needs PostgreSQL and Redis: run it through `make bench`.")
+    django.setup()
+    import psycopg
+
+    admin = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=admin["HOST"], port=admin["PORT"], user=admin["USER"], dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    settings.DATABASES["default"]["NAME"] = DB_NAME
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def database_url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{DB_NAME}"
+
+
+def start_fake(stores: list[str], workdir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    ready = workdir / f"fake-{time.monotonic_ns()}.json"
+    args = [sys.executable, "-m", "fake_amazon", "--port", "0", "--moto-port", "0", "--ready-file", str(ready)]
+    for store in stores:
+        args += ["--store", store]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
+    for _ in range(300):
+        if ready.exists() and ready.stat().st_size:
+            return process, json.loads(ready.read_text())
+        time.sleep(0.1)
+    raise SystemExit("the fake Amazon did not start")
+
+
+def fake_requests(endpoint: str) -> list[tuple[float, str, int]]:
+    with urllib.request.urlopen(f"{endpoint}/_fake/requests", timeout=10) as answer:  # noqa: S310 - loopback
+        return [(float(row[0]), str(row[1]), int(row[2])) for row in json.load(answer)["requests"]]
+
+
+def busiest_window(times: list[float], window: float = 1.0) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def worker_env(fake: dict[str, str], batch_size: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "JWO_AMAZON_ENDPOINT": fake["endpoint"],
+        "AWS_ENDPOINT_URL": fake["aws_endpoint_url"],
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "JWO_SYNC_BATCH_SIZE": str(batch_size),
+    }
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def import_store(store: Any, count: int, start: int, workdir: Path) -> None:
+    from catalog.demo import ERP_COLUMNS, erp_rows, write_erp_csv
+    from catalog.models import MappingProfile
+    from catalog.services.imports import import_job_create, import_job_run
+
+    profile, _ = MappingProfile.objects.get_or_create(name="ERP", defaults={"columns": ERP_COLUMNS})
+    path = workdir / f"{store.store_id}.csv"
+    write_erp_csv(path, erp_rows(count, start=start, seed=start))
+    job = import_job_create(store=store, upload=path, profile=profile, is_dry_run=False)
+    job = import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    if job.rows_new != count:
+        raise SystemExit(f"import of {store.store_id} gave {job.rows_new} new rows, not {count}")
+
+
+def bench_send(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    from django.conf import settings
+
+    from catalog.models import BatchStatus, Store, SyncRun, UploadBatch
+    from catalog.services.sync import sync_plan
+    from catalog.tasks import sync_dispatch_task
+    from jwo_admin.celery import app as celery_app
+
+    store_ids = [f"BENCH-{index}" for index in range(1, 5)]
+    stores = [Store.objects.create(store_id=store_id, name=store_id) for store_id in store_ids]
+    per_store = args.items // len(stores)
+    started = time.monotonic()
+    for index, store in enumerate(stores):
+        import_store(store, per_store, index * per_store + 1, workdir)
+    print(f"setup: {args.items:,} products imported into 4 stores in {time.monotonic() - started:.1f} s")
+
+    fake_process, fake = start_fake(store_ids, workdir)
+    env = worker_env(fake, args.batch_size)
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "jwo_admin",
+                "worker",
+                "--pool=solo",
+                "-n",
+                f"bench{index}@%h",
+                "--loglevel=WARNING",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for index in (1, 2)
+    ]
+    settings.JWO_AMAZON_ENDPOINT = fake["endpoint"]
+    settings.JWO_SYNC_BATCH_SIZE = args.batch_size
+    celery_app.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"])
+    try:
+        time.sleep(3)  # workers connect
+        t0 = time.time()
+        runs = [sync_plan(store=store) for store in stores]
+        planned = time.time()
+        batches = UploadBatch.objects.filter(sync_run__in=runs)
+        while batches.filter(status__in=(BatchStatus.PENDING, BatchStatus.SENDING)).exists():
+            sync_dispatch_task.delay()  # what beat does every few seconds: retries and polls
+            time.sleep(1)
+        sent = time.time()
+        deadline = time.monotonic() + 600
+        while SyncRun.objects.filter(pk__in=[run.pk for run in runs]).exclude(status="done").exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("results did not arrive within 10 minutes")
+            sync_dispatch_task.delay()
+            time.sleep(1)
+        done = time.time()
+        memory = [peak_rss_mib(worker.pid) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        log = fake_requests(fake["endpoint"])
+        fake_process.terminate()
+    in_window = [row for row in log if t0 <= row[0] <= sent]
+    uploads = [row for row in in_window if row[1] == "/v1/catalog/upload"]
+    totals = SyncRun.objects.filter(pk__in=[run.pk for run in runs]).values_list(
+        "items_total", "items_accepted", "items_rejected", "items_failed"
+    )
+    return {
+        "plan_seconds": planned - t0,
+        "send_seconds": sent - t0,
+        "results_seconds": done - t0,
+        "requests": len(in_window),
+        "uploads": len(uploads),
+        "busiest": busiest_window([row[0] for row in log]),
+        "throttled": sum(1 for row in log if row[2] == 429),
+        "items": sum(row[0] for row in totals),
+        "accepted_items": sum(row[1] for row in totals),
+        "failed_items": sum(row[3] for row in totals),
+        "worker_mib_1": memory[0],
+        "worker_mib_2": memory[1],
+    }
+
+
+def bench_find_changes(products: int) -> tuple[float, int]:
+    from django.db import connection
+
+    from catalog.models import Store
+    from catalog.services.sync import pending_uploads, sync_preview
+
+    store = Store.objects.create(store_id="BENCH-BIG", name="Big store")
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO catalog_product (store_id, sku, name, brand, price, tax_code, category, subcategory, unit,
+                status, warnings, suggested_name, amazon_fingerprint, synced_fingerprint, is_archived_on_amazon,
+                sync_error, import_hash, created_at, updated_at)
+            SELECT %s, 'SKU' || n, 'Product ' || n, '', 1.00, '', 'Cat', '', 'each', 'active', '[]', '',
+                md5(n::text), CASE WHEN n %% 100 = 0 THEN md5('old' || n) ELSE md5(n::text) END, false, '', '',
+                now(), now()
+            FROM generate_series(1, %s) AS n
+            """,
+            [store.pk, products],
+        )
+        cursor.execute("ANALYZE catalog_product")
+    print(f"setup: {products:,} products ({products // 100:,} changed) inserted in {time.monotonic() - started:.1f} s")
+    started = time.monotonic()
+    preview = sync_preview(store=store, sample_size=10)
+    ids = list(pending_uploads(store=store).values_list("pk", flat=True))
+    elapsed = time.monotonic() - started
+    assert preview.changed == len(ids) == products // 100, (preview.changed, len(ids))  # noqa: S101
+    return elapsed, len(ids)
+
+
+def bench_report(workdir: Path, fake_endpoint_env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Parse and store a 10,000-item report through the real code path (download from the fake)."""
+    from django.conf import settings
+
+    from catalog.models import Store, UploadBatch
+    from catalog.services.sync import sync_batch_send, sync_plan
+    from catalog.services.sync_results import batch_results_apply
+    from jwo_admin.integrations.amazon_catalog import client_from_settings, client_reset
+
+    store = Store.objects.create(store_id="BENCH-REPORT", name="Report store")
+    import_store(store, 10_000, 900_001, workdir)
+    fake_process, fake = start_fake(["BENCH-REPORT"], workdir)
+    try:
+        os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+        settings.JWO_AMAZON_ENDPOINT = fake["endpoint"]
+        settings.AWS_ENDPOINT_URL = fake["aws_endpoint_url"]
+        settings.JWO_SYNC_BATCH_SIZE = 10_000
+        settings.REDIS_URL = ""
+        client_reset()
+        from jwo_admin.celery import app as celery_app
+
+        celery_app.conf.update(task_always_eager=False)
+        run = sync_plan(store=store)
+        batch = run.batches.get()
+        sync_batch_send(batch_id=batch.pk)
+        batch = UploadBatch.objects.get(pk=batch.pk)
+        assert batch.status == "accepted", (batch.status, batch.last_error)  # noqa: S101
+        link = ""
+        for _ in range(200):
+            result = client_from_settings().status(batch.ingestion_id or "")
+            if result.processing_status == "DONE":
+                link = result.report_link
+                break
+            time.sleep(0.1)
+        started = time.monotonic()
+        batch_results_apply(batch_id=batch.pk, link=link)
+        elapsed = time.monotonic() - started
+        batch.refresh_from_db()
+        assert batch.status == "done", (batch.status, batch.last_error)  # noqa: S101
+        return elapsed, batch.items.filter(result="accepted").count()
+    finally:
+        fake_process.terminate()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=200_000)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=1000,
+        help="items per request (≤ 10,000); smaller batches make more requests, so the rate "
+        "limit, not the payload size, is what the run measures",
+    )
+    parser.add_argument("--products", type=int, default=1_000_000)
+    args = parser.parse_args()
+    setup_django()
+    with tempfile.TemporaryDirectory(prefix="jwo-bench-sync-") as tmp:
+        workdir = Path(tmp)
+        send = bench_send(args, workdir)
+        find_seconds, found = bench_find_changes(args.products)
+        report_seconds, report_items = bench_report(workdir)
+
+    bound = send["requests"] / 10
+    ratio = send["send_seconds"] / bound if bound else float("inf")
+    print()
+    print(
+        f"catalog sync — {send['items']:,} items over 4 stores, {send['uploads']} uploads of ≤ {args.batch_size:,}"
+        f" items, 2 worker processes, Redis limiter"
+    )
+    print(
+        f"  sending phase          {send['send_seconds']:8.1f} s   bound (requests ÷ 10/s) {bound:6.1f} s "
+        f"({send['requests']} requests)   ratio {ratio:4.2f}   bar ≤ 1.30   {'PASS' if ratio <= 1.3 else 'FAIL'}"
+    )
+    print(f"  planning (in the above) {send['plan_seconds']:7.1f} s")
+    print(
+        f"  busiest 1-s window     {send['busiest']:8d} requests   limit 10   "
+        f"{'PASS' if send['busiest'] <= 10 else 'FAIL'}"
+    )
+    print(
+        f"  429 answers            {send['throttled']:8d}            bar 0   "
+        f"{'PASS' if not send['throttled'] else 'FAIL'}"
+    )
+    print(
+        f"  all results applied    {send['results_seconds']:8.1f} s   items {send['accepted_items']:,} accepted,"
+        f" {send['failed_items']:,} failed of {send['items']:,}"
+    )
+    print(
+        f"  worker peak memory     {send['worker_mib_1']:8.0f} MiB, {send['worker_mib_2']:.0f} MiB   bar ≤ 400   "
+        f"{'PASS' if max(send['worker_mib_1'], send['worker_mib_2']) <= 400 else 'FAIL'}"
+    )
+    print(
+        f"finding changes among {args.products:,} products (1% changed): {find_seconds:6.2f} s for {found:,}   "
+        f"bar ≤ 5 s   {'PASS' if find_seconds <= 5 else 'FAIL'}"
+    )
+    print(
+        f"10,000-item report parsed and stored: {report_seconds:6.2f} s ({report_items:,} accepted)   bar ≤ 2 s   "
+        f"{'PASS' if report_seconds <= 2 else 'FAIL'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
