@@ -8,7 +8,7 @@ import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from catalog.amazon_items import catalog_item, fingerprint, row_hash
 from catalog.importing.mapping import ColumnMap, MappedRow
@@ -56,6 +56,10 @@ ProductValues = tuple[str, str, str, str, str, str, str, str, str, list[str], st
 SpooledRow = tuple[int, int | None, ProductValues, tuple[tuple[str, str, str], ...], str, str]
 
 
+class RowSink(Protocol):
+    def add(self, row: "SpooledRow") -> None: ...
+
+
 @dataclass
 class CheckResult:
     rows_total: int = 0
@@ -87,11 +91,12 @@ class CheckResult:
         late = self.late_rejected
         while True:
             try:
-                row: SpooledRow = pickle.load(self.spool)  # noqa: S301 - our own temporary file
+                chunk: list[SpooledRow] = pickle.load(self.spool)  # noqa: S301 - our own temporary file
             except EOFError:
                 return
-            if row[0] not in late:
-                yield row
+            for row in chunk:
+                if row[0] not in late:
+                    yield row
 
     def close(self) -> None:
         if self.spool is not None:
@@ -110,8 +115,12 @@ class Checker:
         context: StoreContext,
         on_progress: Callable[[int, float], None] | None = None,
         max_rows: int = 2_000_000,
+        stream: "RowSink | None" = None,
+        keep_rows: bool = True,
     ) -> None:
         self.max_rows = max_rows
+        self.stream = stream  # takes new rows that can be written at once (PostgreSQL fast path)
+        self.keep_rows = keep_rows  # a preview only counts: it spools nothing
         self.reader = reader
         self.columns = columns
         self.existing = existing
@@ -129,6 +138,7 @@ class Checker:
         result = self.result
         result.spool = tempfile.TemporaryFile(prefix="jwo-import-")  # noqa: SIM115 - closed by CheckResult
         pickler = pickle.Pickler(result.spool, protocol=pickle.HIGHEST_PROTOCOL)
+        chunk: list[SpooledRow] = []
         row_number = 1
         for raw in self.reader.rows():
             row_number += 1
@@ -140,11 +150,16 @@ class Checker:
                     f"The file has more than {self.max_rows:,} product rows; split it and import the parts."
                 )
             spooled = self._check_row(row_number, self.columns.map(raw))
-            if spooled is not None:
-                pickler.dump(spooled)
-                pickler.clear_memo()  # each row stands alone: readable one by one, and no memory growth
+            if spooled is not None and self.keep_rows:
+                chunk.append(spooled)
+                if len(chunk) >= 2000:
+                    pickler.dump(chunk)
+                    pickler.clear_memo()  # each chunk stands alone: readable one by one, no memory growth
+                    chunk = []
             if self.on_progress is not None and result.rows_total % 2000 == 0:
                 self.on_progress(result.rows_total, self.reader.progress())
+        if chunk:
+            pickler.dump(chunk)
         self._resolve_deferred()
         result.spool.flush()
         return result
@@ -193,6 +208,7 @@ class Checker:
             field_errors = [] if isinstance(checked, ValidItem) else [(error.field, error.message) for error in checked]
             self._reject(row_number, sku, field_errors + extra_errors)
             return None
+        deferred_before = len(self._deferred)
         if not self._claim_barcodes(row_number, checked, existing):
             return None
         for warning in checked.warnings:
@@ -203,7 +219,11 @@ class Checker:
             result.new += 1
         else:
             result.changed += 1
-        return self._spooled(row_number, checked, existing, unit, status or "active", import_hash)
+        spooled = self._spooled(row_number, checked, existing, unit, status or "active", import_hash)
+        if self.stream is not None and existing is None and len(self._deferred) == deferred_before:
+            self.stream.add(spooled)  # nothing later in the file can reject it: write it now
+            return None
+        return spooled
 
     def _claim_barcodes(self, row_number: int, item: ValidItem, existing: ExistingProduct | None) -> bool:
         keys = [barcode.match_key for barcode in item.barcodes]

@@ -1,7 +1,9 @@
-"""The write pass: apply a checked import to the database inside the caller's transaction.
+"""The write pass: apply what the check spooled (changed products, and new ones that had to wait).
 
-PostgreSQL gets a COPY-based path (ids taken from the sequence up front, rows streamed); other
-databases use bulk ORM calls. Both write the same rows and record the same history.
+Two passes over the spool: first the changed products (updated, history recorded, barcodes
+removed), then every insert, so a barcode may move between products in any order without a
+uniqueness clash. On PostgreSQL this runs with COPY on the import's own write connection (see
+``pgstream``); other databases use bulk ORM calls inside the caller's transaction.
 """
 
 import json
@@ -10,10 +12,10 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from catalog.importing.checker import CheckResult, SpooledRow
+from catalog.importing.pgstream import BARCODE_COLUMNS, PRODUCT_COLUMNS
 from catalog.models import Barcode, ImportJob, Product, ProductChange
 from jwo_admin.core.bulk import copy_rows
 
@@ -33,6 +35,7 @@ PRODUCT_FIELDS = (
     "suggested_name",
 )
 HISTORY_FIELDS = ("name", "brand", "price", "tax_code", "category", "subcategory", "unit", "status")
+UPDATE_COLUMNS = ("id", *PRODUCT_FIELDS, "amazon_fingerprint", "import_hash", "last_import_id", "updated_at")
 
 
 def _batches(rows: Iterator[SpooledRow], size: int = BATCH) -> Iterator[list[SpooledRow]]:
@@ -52,24 +55,34 @@ def _comparable(field: str, value: Any) -> str:
     return str(value)
 
 
-def write_import(*, job: ImportJob, result: CheckResult, on_progress: Callable[[int], None] | None = None) -> None:
-    """Insert new products, update changed ones (barcodes replaced), record the history of each change."""
-    if connection.vendor == "postgresql":
-        _PostgresWriter(job, result, on_progress).write()
-    else:
-        _OrmWriter(job, result, on_progress).write()
+def _changed_id(row: SpooledRow) -> int:
+    """The product id of a changed row (new rows have none)."""
+    if row[1] is None:
+        raise ValueError(f"row {row[0]} is new, not changed")
+    return row[1]
+
+
+def _diff(old: dict[str, Any], old_barcodes: list[str], row: SpooledRow) -> dict[str, list[Any]]:
+    new_values = dict(zip(PRODUCT_FIELDS, row[2], strict=True))
+    diff: dict[str, list[Any]] = {}
+    for field in HISTORY_FIELDS:
+        before, after = _comparable(field, old[field]), _comparable(field, new_values[field])
+        if before != after:
+            diff[field] = [before, after]
+    new_barcodes = [f"{value} ({kind})" for value, kind, _ in row[3]]
+    if old_barcodes != new_barcodes:
+        diff["barcodes"] = [old_barcodes, new_barcodes]
+    return diff
 
 
 class _Writer:
-    """Two passes over the spool: first the changed products (updated, barcodes removed), then every
-    insert, so a barcode may move between products in any order without a uniqueness clash."""
-
     def __init__(self, job: ImportJob, result: CheckResult, on_progress: Callable[[int], None] | None) -> None:
         self.job = job
         self.result = result
         self.on_progress = on_progress
         self.now = timezone.now()
         self.done = 0
+        self.new_ids: dict[int, int] = {}
 
     def _progress(self, count: int) -> None:
         self.done += count
@@ -79,9 +92,7 @@ class _Writer:
     def write(self) -> None:
         changed = self.result.changed and (row for row in self.result.spooled_rows() if row[1] is not None)
         for batch in _batches(changed) if changed else ():
-            ProductChange.objects.bulk_create(self.history(batch))
             self.update_products(batch)
-            Barcode.objects.filter(product_id__in=[row[1] for row in batch]).delete()
         for batch in _batches(self.result.spooled_rows()):
             self.new_ids = {}
             new_rows = [row for row in batch if row[1] is None]
@@ -90,65 +101,21 @@ class _Writer:
             self.insert_barcodes(batch)
             self._progress(len(batch))
 
+    def product_id(self, row: SpooledRow) -> int:
+        return row[1] if row[1] is not None else self.new_ids[row[0]]
+
     def insert_products(self, rows: list[SpooledRow]) -> None:
-        """Insert new products and note their ids in ``self.new_ids`` (row number → id)."""
         raise NotImplementedError
 
     def update_products(self, rows: list[SpooledRow]) -> None:
+        """Record history, update the products and remove their barcodes (re-inserted later)."""
         raise NotImplementedError
 
     def insert_barcodes(self, rows: list[SpooledRow]) -> None:
         raise NotImplementedError
 
-    def product_id(self, row: SpooledRow) -> int:
-        return row[1] if row[1] is not None else self.new_ids[row[0]]
-
-    new_ids: dict[int, int]
-
-    def history(self, rows: list[SpooledRow]) -> list[ProductChange]:
-        """Field-by-field differences between the stored products and the rows replacing them."""
-        ids = [self.product_id(row) for row in rows]
-        old_products = {
-            values[0]: dict(zip(HISTORY_FIELDS, values[1:], strict=True))
-            for values in Product.objects.filter(pk__in=ids).values_list("pk", *HISTORY_FIELDS)
-        }
-        old_barcodes: dict[int, list[str]] = {}
-        for product_id, value, kind in (
-            Barcode.objects.filter(product_id__in=ids)
-            .order_by("product_id", "position")
-            .values_list("product_id", "value", "type")
-        ):
-            old_barcodes.setdefault(product_id, []).append(f"{value} ({kind})")
-        changes = []
-        for product_id, row in zip(ids, rows, strict=True):
-            old = old_products[product_id]
-            new_values = dict(zip(PRODUCT_FIELDS, row[2], strict=True))
-            diff: dict[str, list[Any]] = {}
-            for field in HISTORY_FIELDS:
-                before, after = _comparable(field, old[field]), _comparable(field, new_values[field])
-                if before != after:
-                    diff[field] = [before, after]
-            new_barcodes = [f"{value} ({kind})" for value, kind, _ in row[3]]
-            if old_barcodes.get(product_id, []) != new_barcodes:
-                diff["barcodes"] = [old_barcodes.get(product_id, []), new_barcodes]
-            if diff:
-                changes.append(
-                    ProductChange(
-                        product_id=product_id,
-                        source=ProductChange.Source.IMPORT,
-                        import_job=self.job,
-                        changed_by_id=self.job.created_by_id,
-                        changes=diff,
-                    )
-                )
-        return changes
-
 
 class _OrmWriter(_Writer):
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.new_ids = {}
-
     def _product(self, row: SpooledRow) -> Product:
         values: dict[str, Any] = dict(zip(PRODUCT_FIELDS, row[2], strict=True))
         values["price"] = _price(values["price"])
@@ -167,10 +134,38 @@ class _OrmWriter(_Writer):
         self.new_ids.update((row[0], product.pk) for row, product in zip(rows, products, strict=True))
 
     def update_products(self, rows: list[SpooledRow]) -> None:
+        ids = [_changed_id(row) for row in rows]
+        old = {
+            values[0]: dict(zip(HISTORY_FIELDS, values[1:], strict=True))
+            for values in Product.objects.filter(pk__in=ids).values_list("pk", *HISTORY_FIELDS)
+        }
+        old_barcodes: dict[int, list[str]] = {}
+        for product_id, value, kind in (
+            Barcode.objects.filter(product_id__in=ids)
+            .order_by("product_id", "position")
+            .values_list("product_id", "value", "type")
+        ):
+            old_barcodes.setdefault(product_id, []).append(f"{value} ({kind})")
+        changes = []
+        for row in rows:
+            product_id = _changed_id(row)
+            diff = _diff(old[product_id], old_barcodes.get(product_id, []), row)
+            if diff:
+                changes.append(
+                    ProductChange(
+                        product_id=product_id,
+                        source=ProductChange.Source.IMPORT,
+                        import_job=self.job,
+                        changed_by_id=self.job.created_by_id,
+                        changes=diff,
+                    )
+                )
+        ProductChange.objects.bulk_create(changes)
         Product.objects.bulk_update(
             [self._product(row) for row in rows],
             [*PRODUCT_FIELDS, "amazon_fingerprint", "import_hash", "last_import", "updated_at"],
         )
+        Barcode.objects.filter(product_id__in=ids).delete()
 
     def insert_barcodes(self, rows: list[SpooledRow]) -> None:
         store_id = self.job.store_id
@@ -191,28 +186,14 @@ class _OrmWriter(_Writer):
         )
 
 
-class _PostgresWriter(_Writer):
-    """COPY straight into the tables: several times the rows per second of bulk_create."""
+class PostgresWriter(_Writer):
+    """The same passes with raw SQL and COPY on the import's write connection (one transaction)."""
 
-    INSERT_COLUMNS = (
-        "id",
-        "store_id",
-        *PRODUCT_FIELDS,
-        "amazon_fingerprint",
-        "synced_fingerprint",
-        "is_archived_on_amazon",
-        "sync_error",
-        "import_hash",
-        "last_import_id",
-        "created_at",
-        "updated_at",
-    )
-    UPDATE_COLUMNS = ("id", *PRODUCT_FIELDS, "amazon_fingerprint", "import_hash", "last_import_id", "updated_at")
-    BARCODE_COLUMNS = ("store_id", "product_id", "value", "type", "match_key", "is_primary", "position")
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.new_ids = {}
+    def __init__(
+        self, job: ImportJob, result: CheckResult, on_progress: Callable[[int], None] | None, conn: Any
+    ) -> None:
+        super().__init__(job, result, on_progress)
+        self.conn = conn
 
     @staticmethod
     def _values(row: SpooledRow) -> list[Any]:
@@ -222,7 +203,7 @@ class _PostgresWriter(_Writer):
         return values
 
     def insert_products(self, rows: list[SpooledRow]) -> None:
-        with connection.cursor() as cursor:
+        with self.conn.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence('catalog_product', 'id')) FROM generate_series(1, %s)",
                 [len(rows)],
@@ -230,9 +211,9 @@ class _PostgresWriter(_Writer):
             ids = [record[0] for record in cursor.fetchall()]
             store_id, job_id, now = self.job.store_id, self.job.pk, self.now
             copy_rows(
-                cursor.cursor,
+                cursor,
                 "catalog_product",
-                self.INSERT_COLUMNS,
+                PRODUCT_COLUMNS,
                 (
                     (product_id, store_id, *self._values(row), row[4], "", False, "", row[5], job_id, now, now)
                     for product_id, row in zip(ids, rows, strict=True)
@@ -241,35 +222,72 @@ class _PostgresWriter(_Writer):
         self.new_ids.update((row[0], product_id) for row, product_id in zip(rows, ids, strict=True))
 
     def update_products(self, rows: list[SpooledRow]) -> None:
-        assignments = ", ".join(f"{column} = u.{column}" for column in self.UPDATE_COLUMNS[1:])
-        job_id, now = self.job.pk, self.now
-        with connection.cursor() as cursor:
+        ids = [_changed_id(row) for row in rows]
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {', '.join(HISTORY_FIELDS)} FROM catalog_product WHERE id = ANY(%s)",  # noqa: S608
+                [ids],
+            )
+            old = {record[0]: dict(zip(HISTORY_FIELDS, record[1:], strict=True)) for record in cursor.fetchall()}
+            cursor.execute(
+                "SELECT product_id, value, type FROM catalog_barcode WHERE product_id = ANY(%s) "
+                "ORDER BY product_id, position",
+                [ids],
+            )
+            old_barcodes: dict[int, list[str]] = {}
+            for product_id, value, kind in cursor.fetchall():
+                old_barcodes.setdefault(product_id, []).append(f"{value} ({kind})")
+            history = []
+            for row, product_id in zip(rows, ids, strict=True):
+                diff = _diff(old[product_id], old_barcodes.get(product_id, []), row)
+                if diff:
+                    history.append(
+                        (product_id, "import", self.job.pk, self.job.created_by_id, json.dumps(diff), self.now)
+                    )
+            copy_rows(
+                cursor,
+                "catalog_productchange",
+                ("product_id", "source", "import_job_id", "changed_by_id", "changes", "created_at"),
+                history,
+            )
             cursor.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS jwo_product_update ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {', '.join(self.UPDATE_COLUMNS)} FROM catalog_product WITH NO DATA"
+                f"SELECT {', '.join(UPDATE_COLUMNS)} FROM catalog_product WITH NO DATA"
             )
             cursor.execute("TRUNCATE jwo_product_update")
+            job_id, now = self.job.pk, self.now
             copy_rows(
-                cursor.cursor,
+                cursor,
                 "jwo_product_update",
-                self.UPDATE_COLUMNS,
+                UPDATE_COLUMNS,
                 ((row[1], *self._values(row), row[4], row[5], job_id, now) for row in rows),
             )
+            assignments = ", ".join(f"{column} = u.{column}" for column in UPDATE_COLUMNS[1:])
             cursor.execute(
                 f"UPDATE catalog_product p SET {assignments} FROM jwo_product_update u WHERE p.id = u.id"  # noqa: S608
             )
+            cursor.execute("DELETE FROM catalog_barcode WHERE product_id = ANY(%s)", [ids])
 
     def insert_barcodes(self, rows: list[SpooledRow]) -> None:
-        store_id = self.job.store_id
-        product_id = self.product_id
-        with connection.cursor() as cursor:
+        store_id, product_id = self.job.store_id, self.product_id
+        with self.conn.cursor() as cursor:
             copy_rows(
-                cursor.cursor,
+                cursor,
                 "catalog_barcode",
-                self.BARCODE_COLUMNS,
+                BARCODE_COLUMNS,
                 (
                     (store_id, product_id(row), value, kind, key, position == 0, position)
                     for row in rows
                     for position, (value, kind, key) in enumerate(row[3])
                 ),
             )
+
+
+def write_import(
+    *, job: ImportJob, result: CheckResult, on_progress: Callable[[int], None] | None = None, conn: Any = None
+) -> None:
+    """Write the spooled rows: with ``conn`` (PostgreSQL) on that connection, else through the ORM."""
+    if conn is not None:
+        PostgresWriter(job, result, on_progress, conn).write()
+    else:
+        _OrmWriter(job, result, on_progress).write()

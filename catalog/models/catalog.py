@@ -70,7 +70,8 @@ class Product(TimeStampedModel):
     sku = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
     brand = models.CharField(max_length=255, blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    # Up to 10 characters as sent to Amazon: 9999999999 (a 0-decimal currency) must fit.
+    price = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     tax_code = models.CharField(max_length=255, blank=True)
     category = models.CharField(max_length=50, blank=True)
     subcategory = models.CharField(max_length=50, blank=True)

@@ -14,12 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog.amazon_items import currency_places
 from catalog.importing.checker import Checker, CheckResult, StoreContext
 from catalog.importing.mapping import ColumnMap, ProfileSpec
+from catalog.importing.pgstream import ProductStream, open_write_connection
 from catalog.importing.readers import FileRefused, TableReader, open_table
 from catalog.importing.writer import write_import
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
@@ -142,11 +143,12 @@ def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) 
         return job
     reader: TableReader | None = None
     result: CheckResult | None = None
+    target = _WriteTarget.for_job(job)
     try:
         spec = ProfileSpec.from_model(job.profile) if job.profile else ProfileSpec.amazon()
         reader = open_table(Path(job.file.path), delimiter=spec.csv_delimiter)
         columns = ColumnMap(reader.headers, spec)
-        result = _check(job, reader, columns, on_progress)
+        result = _check(job, reader, columns, on_progress, target)
         _record_problems(job, result)
         if result.rows_total == 0:
             _finish(job, ImportStatus.REFUSED, "The file has a header but no product rows.", result)
@@ -161,7 +163,7 @@ def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) 
         elif job.is_dry_run:
             _finish(job, ImportStatus.PREVIEWED, "", result)
         else:
-            _write(job, result, on_progress)
+            _write(job, result, on_progress, target)
             _finish(job, ImportStatus.APPLIED, "", result)
     except FileRefused as refusal:
         _finish(job, ImportStatus.REFUSED, str(refusal), result)
@@ -169,6 +171,7 @@ def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) 
         logger.exception("import %s failed", job.pk)
         _finish(job, ImportStatus.FAILED, f"The import stopped on an unexpected error and wrote nothing: {error}")
     finally:
+        target.close()  # rolls back whatever was not committed
         if reader is not None:
             reader.close()
         if result is not None:
@@ -188,8 +191,51 @@ def _lock_store(job: ImportJob) -> bool:
     return True
 
 
+class _WriteTarget:
+    """Where an applied import writes.
+
+    On PostgreSQL, run by a worker or a command (no transaction open), new products stream in
+    through a connection of their own while the file is still being checked; that connection's
+    single transaction commits only when everything is written. Inside a caller's transaction
+    (a request running tasks eagerly), everything is written at the end within that transaction.
+    Other databases write through the ORM at the end, in one atomic block.
+    """
+
+    def __init__(self, conn: Any = None, stream: ProductStream | None = None, owns: bool = False) -> None:
+        self.conn = conn
+        self.stream = stream
+        self.owns = owns
+
+    @classmethod
+    def for_job(cls, job: ImportJob) -> "_WriteTarget":
+        if job.is_dry_run or connection.vendor != "postgresql":
+            return cls()
+        if connection.in_atomic_block:
+            connection.ensure_connection()
+            return cls(conn=connection.connection)
+        conn = open_write_connection()
+        return cls(
+            conn=conn, stream=ProductStream(conn, store_id=job.store_id, job_id=job.pk, now=timezone.now()), owns=True
+        )
+
+    def commit(self) -> None:
+        if self.owns:
+            self.conn.commit()
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.abandon()
+        if self.owns:
+            self.conn.rollback()
+            self.conn.close()
+
+
 def _check(
-    job: ImportJob, reader: TableReader, columns: ColumnMap, on_progress: ProgressCallback | None
+    job: ImportJob,
+    reader: TableReader,
+    columns: ColumnMap,
+    on_progress: ProgressCallback | None,
+    target: _WriteTarget,
 ) -> CheckResult:
     store = job.store
 
@@ -210,6 +256,8 @@ def _check(
         ),
         on_progress=progress,
         max_rows=settings.JWO_IMPORT_MAX_ROWS,
+        stream=target.stream,
+        keep_rows=not job.is_dry_run,
     )
     result = checker.run()
     _set(job, rows_total=result.rows_total, rows_done=result.rows_total, progress_percent=CHECK_SHARE)
@@ -218,17 +266,24 @@ def _check(
     return result
 
 
-def _write(job: ImportJob, result: CheckResult, on_progress: ProgressCallback | None) -> None:
+def _write(job: ImportJob, result: CheckResult, on_progress: ProgressCallback | None, target: _WriteTarget) -> None:
     _set(job, status=ImportStatus.WRITING)
     to_write = max(result.new + result.changed, 1)
+    streamed = target.stream.close() if target.stream is not None else 0
+    target.stream = None
 
     def progress(done: int) -> None:
-        percent = CHECK_SHARE + int((100 - CHECK_SHARE) * done / to_write)
+        percent = CHECK_SHARE + int((100 - CHECK_SHARE) * (streamed + done) / to_write)
+        _set(job, progress_percent=min(percent, 99))
         if on_progress is not None:
-            on_progress("writing", done, percent)
+            on_progress("writing", streamed + done, percent)
 
-    with transaction.atomic():
-        write_import(job=job, result=result, on_progress=progress)
+    if target.conn is None:
+        with transaction.atomic():
+            write_import(job=job, result=result, on_progress=progress)
+    else:
+        write_import(job=job, result=result, on_progress=progress, conn=target.conn)
+        target.commit()
 
 
 def _record_problems(job: ImportJob, result: CheckResult) -> None:

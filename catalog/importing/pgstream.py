@@ -1,0 +1,176 @@
+"""PostgreSQL fast path: new products stream into the database while the rest of the file is
+still being checked, on a connection of their own whose transaction commits only at the end.
+
+Python checks rows on one core while PostgreSQL parses COPY and maintains indexes on the other.
+Rows that cannot be written before the end (changed products, and new ones taking a barcode from
+another product) stay in the checker's spool and are written by the end phase on the same
+connection and in the same transaction.
+"""
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from django.db import connection
+
+from catalog.importing.checker import SpooledRow
+
+PRODUCT_COLUMNS = (
+    "id",
+    "store_id",
+    "sku",
+    "name",
+    "brand",
+    "price",
+    "tax_code",
+    "category",
+    "subcategory",
+    "unit",
+    "status",
+    "warnings",
+    "suggested_name",
+    "amazon_fingerprint",
+    "synced_fingerprint",
+    "is_archived_on_amazon",
+    "sync_error",
+    "import_hash",
+    "last_import_id",
+    "created_at",
+    "updated_at",
+)
+BARCODE_COLUMNS = ("store_id", "product_id", "value", "type", "match_key", "is_primary", "position")
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+CHUNK_ROWS = 5_000
+ID_BLOCK = 10_000
+
+
+def open_write_connection() -> psycopg.Connection[Any]:
+    """A second connection to the same database (Django's settings), outside Django's transactions."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**params, autocommit=False)
+
+
+class IdAllocator:
+    """Product ids taken from the table's sequence in blocks (on Django's autocommit connection)."""
+
+    def __init__(self) -> None:
+        self._ids: list[int] = []
+
+    def next(self) -> int:
+        if not self._ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence('catalog_product', 'id')) FROM generate_series(1, %s)",
+                    [ID_BLOCK],
+                )
+                self._ids = [row[0] for row in cursor.fetchall()][::-1]
+        return self._ids.pop()
+
+
+class ProductStream:
+    """Formats new rows as COPY text and hands them, a chunk at a time, to a writer thread."""
+
+    def __init__(self, write_connection: psycopg.Connection[Any], *, store_id: int, job_id: int, now: datetime) -> None:
+        self.conn = write_connection
+        self.store_id = str(store_id)
+        self.job_id = str(job_id)
+        self.now = now.isoformat()
+        self.ids = IdAllocator()
+        self.products: list[str] = []
+        self.barcodes: list[str] = []
+        self.pending_rows = 0
+        self.written = 0
+        self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self.copy_seconds = 0.0
+        self._thread = threading.Thread(target=self._write_loop, name="import-copy", daemon=True)
+        self._thread.start()
+
+    def add(self, row: SpooledRow) -> None:
+        row_number, _, values, barcodes, fingerprint, import_hash = row
+        sku, name, brand, price, tax_code, category, subcategory, unit, status, warnings, suggested = values
+        product_id = str(self.ids.next())
+        self.products.append(
+            "\t".join(
+                (
+                    product_id,
+                    self.store_id,
+                    sku.translate(_ESCAPE),
+                    name.translate(_ESCAPE),
+                    brand.translate(_ESCAPE),
+                    price or "\\N",
+                    tax_code.translate(_ESCAPE),
+                    category.translate(_ESCAPE),
+                    subcategory.translate(_ESCAPE),
+                    unit,
+                    status,
+                    json.dumps(warnings).translate(_ESCAPE) if warnings else "[]",
+                    suggested.translate(_ESCAPE),
+                    fingerprint,
+                    "",
+                    "f",
+                    "",
+                    import_hash,
+                    self.job_id,
+                    self.now,
+                    self.now,
+                )
+            )
+        )
+        for position, (value, kind, key) in enumerate(barcodes):
+            self.barcodes.append(
+                f"{self.store_id}\t{product_id}\t{value.translate(_ESCAPE)}\t{kind}\t{key}\t"
+                f"{'t' if position == 0 else 'f'}\t{position}"
+            )
+        self.pending_rows += 1
+        if self.pending_rows >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self.products:
+            self._queue.put(("\n".join(self.products) + "\n", "\n".join(self.barcodes) + "\n"))
+            self.written += self.pending_rows
+        self.products, self.barcodes, self.pending_rows = [], [], 0
+
+    def _write_loop(self) -> None:
+        cursor = self.conn.cursor()
+        product_sql = f"COPY catalog_product ({', '.join(PRODUCT_COLUMNS)}) FROM STDIN"
+        barcode_sql = f"COPY catalog_barcode ({', '.join(BARCODE_COLUMNS)}) FROM STDIN"
+        while (chunk := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain: the import has already failed
+            started = time.monotonic()
+            try:
+                with cursor.copy(product_sql) as copy:
+                    copy.write(chunk[0])
+                with cursor.copy(barcode_sql) as copy:
+                    copy.write(chunk[1])
+            except BaseException as error:  # reported to the checking thread on its next flush
+                self._error = error
+            self.copy_seconds += time.monotonic() - started
+
+    def close(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Write what is buffered and wait for the writer; returns the rows streamed."""
+        self.flush()
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if on_progress is not None:
+            on_progress(self.written)
+        return self.written
+
+    def abandon(self) -> None:
+        """Stop the writer without waiting for a result (the transaction will be rolled back)."""
+        self.products, self.barcodes = [], []
+        self._queue.put(None)
+        self._thread.join(timeout=60)
