@@ -19,7 +19,7 @@ def sync_run_list(*, store: Store | None = None, limit: int = 50) -> QuerySet[Sy
 
 def sync_run_batches(*, run: SyncRun) -> QuerySet[UploadBatch]:
     return (
-        run.batches.defer("payload")
+        run.batches.defer("body")
         .annotate(
             accepted=Count("items", filter=Q(items__result=ItemResult.ACCEPTED)),
             rejected=Count("items", filter=Q(items__result=ItemResult.REJECTED)),
@@ -33,7 +33,7 @@ def sync_run_calls(*, run: SyncRun) -> QuerySet[AmazonCall]:
     return (
         AmazonCall.objects.filter(batch__sync_run=run)
         .select_related("batch")
-        .defer("batch__payload")
+        .defer("batch__body")
         .order_by("created_at", "id")
     )
 
@@ -44,7 +44,7 @@ def sync_run_items(*, run: SyncRun, result: str = "", search: str = "") -> Query
     problems_first = Case(When(result__in=(ItemResult.REJECTED, ItemResult.FAILED), then=0), default=1)
     items = (
         run.items.select_related("batch")
-        .defer("batch__payload", "details")
+        .defer("batch__body", "details")
         .order_by(problems_first, "batch__sequence", "sku")
     )
     if result:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.amazon_items import catalog_item, currency_places
@@ -52,8 +52,10 @@ class SyncAlreadyRunning(ApplicationError):
 
 
 # --- what must be sent ------------------------------------------------------------------------
-def _in_flight(store: Store) -> QuerySet[SyncItem]:
-    return SyncItem.objects.filter(sync_run__store=store, result=ItemResult.PENDING)
+def _in_flight() -> Exists:
+    """The product is already on its way to Amazon in another sync. NOT EXISTS on the
+    (product, result) index: a NOT IN over every pending item degrades badly past work_mem."""
+    return Exists(SyncItem.objects.filter(product_id=OuterRef("pk"), result=ItemResult.PENDING).order_by())
 
 
 def pending_uploads(*, store: Store, is_full: bool = False) -> QuerySet[Product]:
@@ -62,7 +64,7 @@ def pending_uploads(*, store: Store, is_full: bool = False) -> QuerySet[Product]
     products = Product.objects.filter(store=store, status=ProductStatus.ACTIVE)
     if not is_full:
         products = products.filter(~Q(amazon_fingerprint=F("synced_fingerprint")) | Q(is_archived_on_amazon=True))
-    return products.exclude(pk__in=_in_flight(store).values("product_id"))
+    return products.exclude(_in_flight())
 
 
 def pending_archives(*, store: Store) -> QuerySet[Product]:
@@ -70,7 +72,7 @@ def pending_archives(*, store: Store) -> QuerySet[Product]:
     return (
         Product.objects.filter(store=store, status=ProductStatus.ARCHIVED, is_archived_on_amazon=False)
         .exclude(synced_fingerprint="")
-        .exclude(pk__in=_in_flight(store).values("product_id"))
+        .exclude(_in_flight())
     )
 
 
@@ -252,7 +254,7 @@ def _create_batch(
     retry: bool = False,
 ) -> None:
     batch = UploadBatch.objects.create(
-        sync_run=run, kind=kind, sequence=sequence, payload=payload, item_count=len(rows)
+        sync_run=run, kind=kind, sequence=sequence, body=UploadBatch.encode_body(payload), item_count=len(rows)
     )
     details: Any = "{}" if connection.vendor == "postgresql" else {}  # COPY takes JSON as text
     records = []
@@ -332,10 +334,8 @@ def sync_batch_send(*, batch_id: int) -> float | None:
         return None
     batch = UploadBatch.objects.select_related("sync_run__store").get(pk=batch_id)
     client = client_from_settings()
-    if batch.kind == BatchKind.ARCHIVE:
-        result = client.archive(batch.payload["itemSkus"], batch.payload["allApplicableStores"])
-    else:
-        result = client.upload(batch.payload["catalogItems"])
+    operation = "archive" if batch.kind == BatchKind.ARCHIVE else "upload"
+    result = client.send(operation, batch.request_body)
     amazon_call_record(result, batch)
     now = timezone.now()
     if result.outcome is Outcome.ACCEPTED:
@@ -420,7 +420,7 @@ def sync_batch_poll(*, batch_id: int) -> None:
     )
     if not claimed:
         return
-    batch = UploadBatch.objects.defer("payload").get(pk=batch_id)
+    batch = UploadBatch.objects.defer("body").get(pk=batch_id)
     result = client_from_settings().status(batch.ingestion_id or "")
     amazon_call_record(result, batch)
     if result.outcome is not Outcome.OK:

@@ -73,7 +73,7 @@ def batch_results_apply(*, batch_id: int, link: str, notification: Notification 
 
     Raises ReportNotReady when the report cannot be had yet (the caller retries later).
     """
-    batch = UploadBatch.objects.defer("payload").get(pk=batch_id)
+    batch = UploadBatch.objects.defer("body").get(pk=batch_id)
     if batch.status != BatchStatus.ACCEPTED:
         if notification is not None:
             _record_notification(notification, InboundMessage.Status.APPLIED, "results were already applied")

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
@@ -168,7 +169,14 @@ def _retry_after(headers: Any) -> float | None:
     try:
         return max(float(value), 0.0)
     except ValueError:
+        pass
+    try:  # the HTTP-date form (RFC 9110 §10.2.3)
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 class AmazonCatalogClient:
@@ -189,8 +197,16 @@ class AmazonCatalogClient:
     def status(self, ingestion_id: str) -> CallResult:
         return self._post("status", STATUS_PATH, {"ingestionId": ingestion_id})
 
+    def send(self, operation: str, body: bytes) -> CallResult:
+        """Send an already encoded Upload ("upload") or Archive ("archive") body."""
+        return self._post_bytes(operation, ARCHIVE_PATH if operation == "archive" else UPLOAD_PATH, body)
+
     def _post(self, operation: str, path: str, payload: dict[str, Any]) -> CallResult:
-        data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        return self._post_bytes(
+            operation, path, json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        )
+
+    def _post_bytes(self, operation: str, path: str, data: bytes) -> CallResult:
         url = self.config.endpoint.rstrip("/") + path
         if not self.limiter.acquire(timeout=self.config.limiter_timeout):
             return CallResult(

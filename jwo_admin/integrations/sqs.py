@@ -97,6 +97,8 @@ class SqsConsumer:
             backoff = 1.0
             if not messages and stop_when_empty:
                 break
+            if not messages and self.wait_seconds == 0:  # short polling: do not spin on an empty queue
+                time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
             for message in messages:
                 stats.received += 1
                 try:
