@@ -181,9 +181,9 @@ AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
 JWO_AMAZON_CONNECT_TIMEOUT = env.float("JWO_AMAZON_CONNECT_TIMEOUT", default=3.05)
 JWO_AMAZON_READ_TIMEOUT = env.float("JWO_AMAZON_READ_TIMEOUT", default=30.0)
 JWO_AMAZON_RATE_LIMIT = env.int("JWO_AMAZON_RATE_LIMIT", default=10)  # requests/s across all workers
-# The window is a little over a second so network jitter between our clock and Amazon's cannot
-# put an eleventh request inside Amazon's one-second window.
-JWO_AMAZON_RATE_WINDOW = env.float("JWO_AMAZON_RATE_WINDOW", default=1.05)
+# The window is a little over a second so the jitter between taking a slot and the request
+# reaching Amazon (scheduling, network) cannot put an eleventh request in Amazon's one second.
+JWO_AMAZON_RATE_WINDOW = env.float("JWO_AMAZON_RATE_WINDOW", default=1.15)
 JWO_SYNC_BATCH_SIZE = min(env.int("JWO_SYNC_BATCH_SIZE", default=10_000), 10_000)
 JWO_SYNC_MAX_ATTEMPTS = env.int("JWO_SYNC_MAX_ATTEMPTS", default=8)
 JWO_SYNC_BACKOFF_BASE = env.float("JWO_SYNC_BACKOFF_BASE", default=1.0)  # seconds; doubles per attempt
