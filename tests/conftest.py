@@ -206,3 +206,12 @@ def _drain_queue(running: Any) -> None:
             return
         for message in messages:
             sqs.delete_message(QueueUrl=running.resources.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def sign_in(page: Any, base_url: str, username: str) -> None:
+    """Sign a staff user in through the login page (password: PASSWORD)."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

@@ -20,9 +20,8 @@ from django.db import connection
 
 from catalog.importing.checker import SpooledRow
 
-PRODUCT_COLUMNS = (
-    "id",
-    "store_id",
+# Product fields an import writes, in the order of the checker's ProductValues.
+PRODUCT_FIELDS = (
     "sku",
     "name",
     "brand",
@@ -34,6 +33,11 @@ PRODUCT_COLUMNS = (
     "status",
     "warnings",
     "suggested_name",
+)
+PRODUCT_COLUMNS = (
+    "id",
+    "store_id",
+    *PRODUCT_FIELDS,
     "amazon_fingerprint",
     "synced_fingerprint",
     "is_archived_on_amazon",

@@ -15,25 +15,11 @@ from typing import Any
 from django.utils import timezone
 
 from catalog.importing.checker import CheckResult, SpooledRow
-from catalog.importing.pgstream import BARCODE_COLUMNS, PRODUCT_COLUMNS
+from catalog.importing.pgstream import BARCODE_COLUMNS, PRODUCT_COLUMNS, PRODUCT_FIELDS
 from catalog.models import Barcode, ImportJob, Product, ProductChange
 from jwo_admin.core.bulk import copy_rows
 
 BATCH = 5_000
-# Product fields written by an import, in the order of ProductValues.
-PRODUCT_FIELDS = (
-    "sku",
-    "name",
-    "brand",
-    "price",
-    "tax_code",
-    "category",
-    "subcategory",
-    "unit",
-    "status",
-    "warnings",
-    "suggested_name",
-)
 HISTORY_FIELDS = ("name", "brand", "price", "tax_code", "category", "subcategory", "unit", "status")
 UPDATE_COLUMNS = ("id", *PRODUCT_FIELDS, "amazon_fingerprint", "import_hash", "last_import_id", "updated_at")
 

@@ -31,8 +31,25 @@ class RateLimiter(Protocol):
     def acquire(self, timeout: float = 60.0) -> bool: ...
 
 
-class RedisRateLimiter:
-    """Sliding-log limiter in Redis; ``acquire`` blocks until a slot is free or ``timeout`` passes."""
+class _Blocking:
+    """``acquire`` waits (as long as the limiter says) until a slot is free or ``timeout`` passes."""
+
+    def try_acquire(self) -> float:
+        raise NotImplementedError
+
+    def acquire(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            wait = self.try_acquire()
+            if wait == 0:
+                return True
+            if time.monotonic() + wait > deadline:
+                return False
+            time.sleep(wait)
+
+
+class RedisRateLimiter(_Blocking):
+    """Sliding-log limiter in Redis."""
 
     def __init__(self, client: "redis.Redis", key: str, limit: int, window_seconds: float = 1.0) -> None:
         self.client = client
@@ -53,18 +70,8 @@ class RedisRateLimiter:
         wait_us = int(self._script(keys=[self.key], args=[self.limit, self.window_us, self._token()]))
         return wait_us / 1_000_000
 
-    def acquire(self, timeout: float = 60.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            wait = self.try_acquire()
-            if wait == 0:
-                return True
-            if time.monotonic() + wait > deadline:
-                return False
-            time.sleep(wait)
 
-
-class LocalRateLimiter:
+class LocalRateLimiter(_Blocking):
     """The same sliding log in one process (the embedded default has a single worker)."""
 
     def __init__(self, limit: int, window_seconds: float = 1.0) -> None:
@@ -82,13 +89,3 @@ class LocalRateLimiter:
                 self._calls.append(now)
                 return 0.0
             return max(self._calls[0] + self.window - now, 0.001)
-
-    def acquire(self, timeout: float = 60.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            wait = self.try_acquire()
-            if wait == 0:
-                return True
-            if time.monotonic() + wait > deadline:
-                return False
-            time.sleep(wait)

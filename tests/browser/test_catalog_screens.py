@@ -9,17 +9,9 @@ from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, erp_rows, sample_problem
 from catalog.models import ImportJob, MappingProfile, Product, Store
 from jwo_admin.core.roles import CATALOG_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Any, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.fixture

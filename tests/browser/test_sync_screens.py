@@ -13,23 +13,12 @@ from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
 from catalog.services.notifications import notifications_consume
 from jwo_admin.core.roles import CATALOG_MANAGER
 from jwo_admin.core.services import staff_user_create
-from tests.catalog.helpers import run_import, write_csv
-from tests.conftest import PASSWORD
+from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
+from tests.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN", "1.49", "Acme", "Beverages"]
-WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Water"]
-JUICE = ["SKU-3", "Golden Juice 1L", "4000000000020", "", "", "2.99", "Golden", "Juice"]
 REJECTION = "external_product_id failed validation: check digit or format not accepted"
-
-
-def sign_in(page: Any, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.fixture

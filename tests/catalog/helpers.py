@@ -31,3 +31,9 @@ def run_import(store: Store, path: Path, *, dry_run: bool = False, strict: bool 
     import_job_run(job_id=job.pk)
     job.refresh_from_db()
     return job
+
+
+# Three products used across the sync tests: valid barcodes, one with an additional barcode.
+COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN", "1.49", "Acme", "Beverages"]
+WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Water"]
+JUICE = ["SKU-3", "Golden Juice 1L", "4000000000020", "", "", "2.99", "Golden", "Juice"]

@@ -7,26 +7,16 @@ import pytest
 
 from catalog.models import AmazonCall, InboundMessage, ItemResult, Product, Store, SyncItem, SyncRun
 from catalog.services.sync import SyncAlreadyRunning, sync_plan, sync_preview
-from tests.catalog.helpers import run_import, write_csv
+from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN", "1.49", "Acme", "Beverages"]
-WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Water"]
-JUICE = ["SKU-3", "Golden Juice 1L", "4000000000020", "", "", "2.99", "Golden", "Juice"]
 
-
-@pytest.fixture
-def catalog(store: Store, tmp_path: Path) -> Store:
-    run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
-    return store
-
-
-def test_sync_uploads_changes_and_applies_results_from_notifications(catalog: Store, fake_amazon: Any) -> None:
+def test_sync_uploads_changes_and_applies_results_from_notifications(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert (run.status, run.items_total, run.items_accepted, run.items_rejected, run.items_failed) == (
         "done",
@@ -53,25 +43,25 @@ def test_sync_uploads_changes_and_applies_results_from_notifications(catalog: St
     ]
 
 
-def test_nothing_pending_means_an_empty_finished_run(catalog: Store, fake_amazon: Any) -> None:
-    drive(sync_plan(store=catalog))
+def test_nothing_pending_means_an_empty_finished_run(sync_catalog: Store, fake_amazon: Any) -> None:
+    drive(sync_plan(store=sync_catalog))
 
-    second = sync_plan(store=catalog)
+    second = sync_plan(store=sync_catalog)
 
     assert (second.status, second.items_total) == ("done", 0)
     assert second.batches.count() == 0
-    preview = sync_preview(store=catalog)
+    preview = sync_preview(store=sync_catalog)
     assert (preview.new, preview.changed, preview.archived) == (0, 0, 0)
 
 
-def test_only_real_changes_are_sent_again(catalog: Store, fake_amazon: Any, tmp_path: Path) -> None:
-    drive(sync_plan(store=catalog))
+def test_only_real_changes_are_sent_again(sync_catalog: Store, fake_amazon: Any, tmp_path: Path) -> None:
+    drive(sync_plan(store=sync_catalog))
     renamed = [*WATER]
     renamed[1] = "Harbor Spring Water 500ml"
-    run_import(catalog, write_csv(tmp_path / "b.csv", [COLA, renamed, JUICE]))
+    run_import(sync_catalog, write_csv(tmp_path / "b.csv", [COLA, renamed, JUICE]))
 
-    preview = sync_preview(store=catalog)
-    run = drive(sync_plan(store=catalog))
+    preview = sync_preview(store=sync_catalog)
+    run = drive(sync_plan(store=sync_catalog))
 
     assert (preview.new, preview.changed) == (0, 1)
     assert list(run.items.values_list("sku", "reason", "result")) == [("SKU-2", "changed", "accepted")]
@@ -79,8 +69,8 @@ def test_only_real_changes_are_sent_again(catalog: Store, fake_amazon: Any, tmp_
     assert [item["item_name"] for item in sent] == ["Harbor Spring Water 500ml"]
 
 
-def test_polling_gets_results_when_no_notification_arrives(catalog: Store, fake_amazon: Any) -> None:
-    run = drive(sync_plan(store=catalog), use_notifications=False)
+def test_polling_gets_results_when_no_notification_arrives(sync_catalog: Store, fake_amazon: Any) -> None:
+    run = drive(sync_plan(store=sync_catalog), use_notifications=False)
 
     assert (run.items_accepted, run.items_failed) == (3, 0)
     operations = list(AmazonCall.objects.values_list("operation", flat=True).order_by("id"))
@@ -88,30 +78,30 @@ def test_polling_gets_results_when_no_notification_arrives(catalog: Store, fake_
     assert "status" in operations
 
 
-def test_batches_respect_the_configured_size(catalog: Store, fake_amazon: Any, settings: Any) -> None:
+def test_batches_respect_the_configured_size(sync_catalog: Store, fake_amazon: Any, settings: Any) -> None:
     settings.JWO_SYNC_BATCH_SIZE = 2
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert list(run.batches.values_list("sequence", "item_count", "status")) == [(1, 2, "done"), (2, 1, "done")]
     assert run.items_accepted == 3
 
 
-def test_second_sync_of_a_store_is_refused_while_the_first_sends(catalog: Store, fake_amazon: Any) -> None:
-    sending = SyncRun.objects.create(store=catalog, status="sending")
+def test_second_sync_of_a_store_is_refused_while_the_first_sends(sync_catalog: Store, fake_amazon: Any) -> None:
+    sending = SyncRun.objects.create(store=sync_catalog, status="sending")
 
     with pytest.raises(SyncAlreadyRunning):
-        sync_plan(store=catalog)
+        sync_plan(store=sync_catalog)
 
     assert list(SyncRun.objects.values_list("pk", flat=True)) == [sending.pk]
     assert SyncItem.objects.count() == 0
 
 
-def test_throttling_and_retryable_errors_are_retried_until_accepted(catalog: Store, fake_amazon: Any) -> None:
+def test_throttling_and_retryable_errors_are_retried_until_accepted(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.knobs.throttle_rate = 0.5
     fake_amazon.amazon.knobs.retryable_500_rate = 0.3
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert run.items_accepted == 3
     outcomes = list(AmazonCall.objects.filter(operation="upload").order_by("id").values_list("outcome", flat=True))
@@ -119,10 +109,10 @@ def test_throttling_and_retryable_errors_are_retried_until_accepted(catalog: Sto
     assert set(outcomes[:-1]) <= {"throttled", "retryable_error"}
 
 
-def test_non_retryable_error_fails_the_batch_with_amazons_message(catalog: Store, fake_amazon: Any) -> None:
+def test_non_retryable_error_fails_the_batch_with_amazons_message(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.knobs.fatal_500_rate = 1.0
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert (run.items_failed, run.items_accepted) == (3, 0)
     assert set(run.items.values_list("message", flat=True)) == {
@@ -132,10 +122,10 @@ def test_non_retryable_error_fails_the_batch_with_amazons_message(catalog: Store
     assert Product.objects.filter(synced_fingerprint="").count() == 3
 
 
-def test_unknown_store_is_refused_whole_with_errormsg(catalog: Store, fake_amazon: Any) -> None:
+def test_unknown_store_is_refused_whole_with_errormsg(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.known_stores = {"SOMEONE_ELSES_STORE"}
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert run.items_failed == 3
     assert run.batches.get().last_error == (
@@ -143,21 +133,21 @@ def test_unknown_store_is_refused_whole_with_errormsg(catalog: Store, fake_amazo
     )
 
 
-def test_retries_give_up_after_max_attempts(catalog: Store, fake_amazon: Any, settings: Any) -> None:
+def test_retries_give_up_after_max_attempts(sync_catalog: Store, fake_amazon: Any, settings: Any) -> None:
     settings.JWO_SYNC_MAX_ATTEMPTS = 3
     fake_amazon.amazon.knobs.throttle_rate = 1.0
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert run.items_failed == 3
     assert run.batches.get().last_error.startswith("Gave up after 3 attempts; last: throttled (HTTP 429)")
     assert AmazonCall.objects.filter(operation="upload").count() == 3
 
 
-def test_duplicate_notifications_apply_once(catalog: Store, fake_amazon: Any) -> None:
+def test_duplicate_notifications_apply_once(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.knobs.duplicate_notifications = 3
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert run.items_accepted == 3
     batch = run.batches.get()
@@ -165,10 +155,10 @@ def test_duplicate_notifications_apply_once(catalog: Store, fake_amazon: Any) ->
     assert SyncItem.objects.filter(result="accepted").count() == 3
 
 
-def test_fatal_ingestion_fails_every_item(catalog: Store, fake_amazon: Any) -> None:
+def test_fatal_ingestion_fails_every_item(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.knobs.fatal_ingestion_rate = 1.0
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert run.items_failed == 3
     assert set(run.items.values_list("message", flat=True)) == {
@@ -176,10 +166,10 @@ def test_fatal_ingestion_fails_every_item(catalog: Store, fake_amazon: Any) -> N
     }
 
 
-def test_expired_report_link_is_refreshed_through_the_status_api(catalog: Store, fake_amazon: Any) -> None:
+def test_expired_report_link_is_refreshed_through_the_status_api(sync_catalog: Store, fake_amazon: Any) -> None:
     fake_amazon.amazon.knobs.expired_links = 1  # the link in the notification has already expired
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     assert run.items_accepted == 3
     batch = run.batches.get()
@@ -191,12 +181,12 @@ def test_expired_report_link_is_refreshed_through_the_status_api(catalog: Store,
 
 
 def test_archived_products_go_through_archive_catalog_with_every_store(
-    catalog: Store, other_store: Store, fake_amazon: Any
+    sync_catalog: Store, other_store: Store, fake_amazon: Any
 ) -> None:
-    drive(sync_plan(store=catalog))
+    drive(sync_plan(store=sync_catalog))
     Product.objects.filter(sku="SKU-3").update(status="archived")
 
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     batch = run.batches.get()
     assert batch.kind == "archive"
@@ -205,16 +195,16 @@ def test_archived_products_go_through_archive_catalog_with_every_store(
     assert Product.objects.get(sku="SKU-3").is_archived_on_amazon is True
 
     Product.objects.filter(sku="SKU-3").update(status="active")
-    again = drive(sync_plan(store=catalog))
+    again = drive(sync_plan(store=sync_catalog))
     assert list(again.items.values_list("sku", "reason", "result")) == [("SKU-3", "reactivated", "accepted")]
     assert Product.objects.get(sku="SKU-3").is_archived_on_amazon is False
 
 
-def test_retry_failed_items_sends_only_those(catalog: Store, fake_amazon: Any) -> None:
+def test_retry_failed_items_sends_only_those(sync_catalog: Store, fake_amazon: Any) -> None:
     from catalog.services.sync import sync_retry_failed
 
     fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
-    first = drive(sync_plan(store=catalog))
+    first = drive(sync_plan(store=sync_catalog))
     fake_amazon.amazon.knobs.reject_skus = set()
 
     retry = drive(sync_retry_failed(run=first))

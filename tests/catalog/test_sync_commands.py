@@ -4,7 +4,6 @@ import re
 import time
 from collections.abc import Iterator
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,31 +12,12 @@ from django.core.management import CommandError, call_command
 from catalog.models import AmazonCall, InboundMessage, Store, SyncItem, SyncRun, UploadBatch
 from catalog.services.sync import sync_batch_send, sync_plan
 from jwo_admin.integrations.amazon_catalog import client_reset
-from tests.catalog.helpers import run_import, write_csv
 from tests.catalog.sync_helpers import drive
 
 pytestmark = pytest.mark.django_db
 
-COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN", "1.49", "Acme", "Beverages"]
-WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Water"]
-JUICE = ["SKU-3", "Golden Juice 1L", "4000000000020", "", "", "2.99", "Golden", "Juice"]
 REJECTION = "external_product_id failed validation: check digit or format not accepted"
 FATAL = "fatal_error (HTTP 500): Exception encountered while processing the request"
-
-
-@pytest.fixture
-def catalog(store: Store, tmp_path: Path) -> Store:
-    run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
-    return store
-
-
-@pytest.fixture
-def amazon(fake_amazon: Any, settings: Any) -> Any:
-    """The fake, read with short polls (an empty receive ends a follow at once instead of after 1 s),
-    and without its 10-calls-a-second limit: these tests count Amazon calls exactly."""
-    settings.JWO_SQS_WAIT_SECONDS = 0
-    fake_amazon.amazon.knobs.rate_limit = 1000
-    return fake_amazon
 
 
 def run_command(name: str, *args: str) -> tuple[str, str]:
@@ -64,7 +44,7 @@ def wait_until_notified(fake: Any, ingestion_id: str, timeout: float = 5.0) -> N
 # --- catalog_upload ----------------------------------------------------------------------------
 
 
-def test_dry_run_prints_each_store_and_sends_nothing(catalog: Store, other_store: Store, amazon: Any) -> None:
+def test_dry_run_prints_each_store_and_sends_nothing(sync_catalog: Store, other_store: Store, amazon: Any) -> None:
     calls_to_fake = len(amazon.amazon.requests)
 
     stdout, stderr = run_command("catalog_upload", "--dry-run")
@@ -78,7 +58,7 @@ def test_dry_run_prints_each_store_and_sends_nothing(catalog: Store, other_store
     assert len(amazon.amazon.requests) == calls_to_fake
 
 
-def test_wait_syncs_and_prints_the_final_counts_and_rejections(catalog: Store, amazon: Any) -> None:
+def test_wait_syncs_and_prints_the_final_counts_and_rejections(sync_catalog: Store, amazon: Any) -> None:
     amazon.amazon.knobs.reject_skus = {"SKU-2"}
 
     stdout, stderr = run_command("catalog_upload", "--store", "TEST_STORE_001", "--wait", "--no-progress")
@@ -95,8 +75,8 @@ def test_wait_syncs_and_prints_the_final_counts_and_rejections(catalog: Store, a
     assert run.requested_by is None
 
 
-def test_second_upload_has_nothing_to_send(catalog: Store, amazon: Any) -> None:
-    drive(sync_plan(store=catalog))
+def test_second_upload_has_nothing_to_send(sync_catalog: Store, amazon: Any) -> None:
+    drive(sync_plan(store=sync_catalog))
 
     stdout, _ = run_command("catalog_upload", "--wait", "--no-progress")
 
@@ -104,7 +84,7 @@ def test_second_upload_has_nothing_to_send(catalog: Store, amazon: Any) -> None:
     assert SyncRun.objects.count() == 1
 
 
-def test_failed_items_end_the_command_with_an_error(catalog: Store, amazon: Any) -> None:
+def test_failed_items_end_the_command_with_an_error(sync_catalog: Store, amazon: Any) -> None:
     amazon.amazon.knobs.fatal_500_rate = 1.0
 
     error, stdout, _ = failing_command("catalog_upload", "--wait", "--no-progress")
@@ -124,7 +104,7 @@ def test_failed_items_end_the_command_with_an_error(catalog: Store, amazon: Any)
     ]
 
 
-def test_unknown_store_is_refused(catalog: Store, amazon: Any) -> None:
+def test_unknown_store_is_refused(sync_catalog: Store, amazon: Any) -> None:
     error, stdout, _ = failing_command("catalog_upload", "--store", "TEST_STORE_001", "--store", "NOPE")
 
     assert error == "No store with id NOPE."
@@ -132,8 +112,8 @@ def test_unknown_store_is_refused(catalog: Store, amazon: Any) -> None:
     assert (SyncRun.objects.count(), AmazonCall.objects.count()) == (0, 0)
 
 
-def test_store_already_sending_is_reported_and_fails_the_command(catalog: Store, amazon: Any) -> None:
-    sending = SyncRun.objects.create(store=catalog, status="sending")
+def test_store_already_sending_is_reported_and_fails_the_command(sync_catalog: Store, amazon: Any) -> None:
+    sending = SyncRun.objects.create(store=sync_catalog, status="sending")
 
     error, stdout, stderr = failing_command("catalog_upload", "--no-progress")
 
@@ -148,9 +128,9 @@ def test_store_already_sending_is_reported_and_fails_the_command(catalog: Store,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_results_command_applies_the_notifications(catalog: Store, amazon: Any) -> None:
+def test_results_command_applies_the_notifications(sync_catalog: Store, amazon: Any) -> None:
     amazon.amazon.knobs.reject_skus = {"SKU-3"}
-    run = sync_plan(store=catalog)
+    run = sync_plan(store=sync_catalog)
     batch = run.batches.get()
     sync_batch_send(batch_id=batch.pk)
     batch.refresh_from_db()
@@ -200,8 +180,8 @@ def unfinished(amazon: Any) -> Iterator[Any]:
         amazon.amazon.ingestions.pop(ingestion_id, None)
 
 
-def test_status_of_a_waiting_ingestion_names_our_batch(catalog: Store, unfinished: Any) -> None:
-    run = sync_plan(store=catalog)
+def test_status_of_a_waiting_ingestion_names_our_batch(sync_catalog: Store, unfinished: Any) -> None:
+    run = sync_plan(store=sync_catalog)
     batch = run.batches.get()
     sync_batch_send(batch_id=batch.pk)
     batch.refresh_from_db()
@@ -218,8 +198,8 @@ def test_status_of_a_waiting_ingestion_names_our_batch(catalog: Store, unfinishe
     ]
 
 
-def test_status_of_a_finished_ingestion_gives_the_report_link(catalog: Store, amazon: Any) -> None:
-    run = drive(sync_plan(store=catalog))
+def test_status_of_a_finished_ingestion_gives_the_report_link(sync_catalog: Store, amazon: Any) -> None:
+    run = drive(sync_plan(store=sync_catalog))
     batch = run.batches.get()
 
     stdout, _ = run_command("catalog_status", batch.ingestion_id or "")

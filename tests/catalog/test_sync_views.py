@@ -15,32 +15,14 @@ from django.utils import timezone
 from catalog.models import AmazonCall, Product, Store, SyncItem, SyncRun, UploadBatch
 from catalog.services.sync import sync_plan
 from jwo_admin.integrations.amazon_catalog import client_reset
-from tests.catalog.helpers import run_import, write_csv
+from tests.catalog.helpers import COLA, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 from tests.conftest import client_for
 
-COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN", "1.49", "Acme", "Beverages"]
-WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Water"]
-JUICE = ["SKU-3", "Golden Juice 1L", "4000000000020", "", "", "2.99", "Golden", "Juice"]
 TEA = ["SKU-4", "Hill Tea 20 bags", "4000000000037", "", "", "3.49", "Hill", "Tea"]
 REJECTION = "external_product_id failed validation: check digit or format not accepted"
 
 in_transactions = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def catalog(store: Store, tmp_path: Path) -> Store:
-    run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
-    return store
-
-
-@pytest.fixture
-def amazon(fake_amazon: Any, settings: Any) -> Any:
-    """The fake, read with short polls (an empty receive ends a drive at once instead of after 1 s),
-    and without its 10-calls-a-second limit: these tests count Amazon calls exactly."""
-    settings.JWO_SQS_WAIT_SECONDS = 0
-    fake_amazon.amazon.knobs.rate_limit = 1000
-    return fake_amazon
 
 
 @pytest.fixture
@@ -55,10 +37,10 @@ def unfinished(amazon: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def finished_run(catalog: Store, amazon: Any) -> SyncRun:
+def finished_run(sync_catalog: Store, amazon: Any) -> SyncRun:
     """A sync that ended with SKU-3 rejected by Amazon and the other two accepted."""
     amazon.amazon.knobs.reject_skus = {"SKU-3"}
-    return drive(sync_plan(store=catalog))
+    return drive(sync_plan(store=sync_catalog))
 
 
 def item_rows(response: Any) -> list[tuple[str, str]]:
@@ -92,8 +74,8 @@ def test_anonymous_is_sent_to_sign_in(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_anonymous_cannot_start_a_sync(client: Client, catalog: Store) -> None:
-    response = client.post(reverse("catalog:sync_start"), {"store": catalog.pk})
+def test_anonymous_cannot_start_a_sync(client: Client, sync_catalog: Store) -> None:
+    response = client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={reverse('catalog:sync_start')}"
@@ -101,12 +83,14 @@ def test_anonymous_cannot_start_a_sync(client: Client, catalog: Store) -> None:
 
 
 @pytest.mark.django_db
-def test_viewer_sees_the_overview_and_a_run_but_may_not_start_or_retry(catalog: Store, viewer_client: Client) -> None:
-    run = SyncRun.objects.create(store=catalog, status="done", items_total=1, items_rejected=1)
+def test_viewer_sees_the_overview_and_a_run_but_may_not_start_or_retry(
+    sync_catalog: Store, viewer_client: Client
+) -> None:
+    run = SyncRun.objects.create(store=sync_catalog, status="done", items_total=1, items_rejected=1)
 
     overview = viewer_client.get(reverse("catalog:sync_overview"))
     detail = viewer_client.get(reverse("catalog:sync_detail", args=[run.pk]))
-    start = viewer_client.post(reverse("catalog:sync_start"), {"store": catalog.pk})
+    start = viewer_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
     retry = viewer_client.post(reverse("catalog:sync_retry", args=[run.pk]))
 
     assert (overview.status_code, detail.status_code, start.status_code, retry.status_code) == (200, 200, 403, 403)
@@ -117,15 +101,15 @@ def test_viewer_sees_the_overview_and_a_run_but_may_not_start_or_retry(catalog: 
 
 
 @pytest.mark.django_db
-def test_store_manager_may_not_start_a_sync(catalog: Store, store_manager: User) -> None:
-    response = client_for(store_manager).post(reverse("catalog:sync_start"), {"store": catalog.pk})
+def test_store_manager_may_not_start_a_sync(sync_catalog: Store, store_manager: User) -> None:
+    response = client_for(store_manager).post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
 
     assert response.status_code == 403
     assert SyncRun.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_start_of_an_unknown_store_is_not_found(catalog: Store, catalog_client: Client) -> None:
+def test_start_of_an_unknown_store_is_not_found(sync_catalog: Store, catalog_client: Client) -> None:
     response = catalog_client.post(reverse("catalog:sync_start"), {"store": 999_999})
 
     assert response.status_code == 404
@@ -134,7 +118,7 @@ def test_start_of_an_unknown_store_is_not_found(catalog: Store, catalog_client: 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("value", ["", "abc"])
-def test_start_with_a_malformed_store_id_is_not_found(catalog: Store, catalog_client: Client, value: str) -> None:
+def test_start_with_a_malformed_store_id_is_not_found(sync_catalog: Store, catalog_client: Client, value: str) -> None:
     response = catalog_client.post(reverse("catalog:sync_start"), {"store": value})
 
     assert response.status_code == 404
@@ -146,15 +130,15 @@ def test_start_with_a_malformed_store_id_is_not_found(catalog: Store, catalog_cl
 
 @in_transactions
 def test_start_creates_a_run_sends_it_and_shows_it(
-    catalog: Store, catalog_manager: User, catalog_client: Client, unfinished: Any
+    sync_catalog: Store, catalog_manager: User, catalog_client: Client, unfinished: Any
 ) -> None:
-    response = catalog_client.post(reverse("catalog:sync_start"), {"store": catalog.pk})
+    response = catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
 
     run = SyncRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("catalog:sync_detail", args=[run.pk])
     assert (run.store_id, run.requested_by_id, run.is_full, run.items_total, run.reasons) == (
-        catalog.pk,
+        sync_catalog.pk,
         catalog_manager.pk,
         False,
         3,
@@ -168,21 +152,21 @@ def test_start_creates_a_run_sends_it_and_shows_it(
 
 
 @pytest.mark.django_db
-def test_full_start_plans_every_active_product(catalog: Store, catalog_client: Client, amazon: Any) -> None:
-    drive(sync_plan(store=catalog))
+def test_full_start_plans_every_active_product(sync_catalog: Store, catalog_client: Client, amazon: Any) -> None:
+    drive(sync_plan(store=sync_catalog))
 
-    catalog_client.post(reverse("catalog:sync_start"), {"store": catalog.pk, "full": "1"})
+    catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk, "full": "1"})
 
     run = SyncRun.objects.get(is_full=True)
     assert (run.items_total, run.reasons) == (3, {"full": 3})
 
 
 @pytest.mark.django_db
-def test_nothing_to_send_says_so(catalog: Store, catalog_client: Client, amazon: Any) -> None:
-    drive(sync_plan(store=catalog))
+def test_nothing_to_send_says_so(sync_catalog: Store, catalog_client: Client, amazon: Any) -> None:
+    drive(sync_plan(store=sync_catalog))
     calls_before = AmazonCall.objects.count()
 
-    response = catalog_client.post(reverse("catalog:sync_start"), {"store": catalog.pk}, follow=True)
+    response = catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk}, follow=True)
 
     run = SyncRun.objects.latest("id")
     assert response.redirect_chain == [(reverse("catalog:sync_detail", args=[run.pk]), 302)]
@@ -194,11 +178,11 @@ def test_nothing_to_send_says_so(catalog: Store, catalog_client: Client, amazon:
 
 @pytest.mark.django_db
 def test_start_while_a_sync_is_sending_shows_the_error_and_creates_nothing(
-    catalog: Store, catalog_client: Client, amazon: Any
+    sync_catalog: Store, catalog_client: Client, amazon: Any
 ) -> None:
-    sending = SyncRun.objects.create(store=catalog, status="sending")
+    sending = SyncRun.objects.create(store=sync_catalog, status="sending")
 
-    response = catalog_client.post(reverse("catalog:sync_start"), {"store": catalog.pk}, follow=True)
+    response = catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk}, follow=True)
 
     assert response.redirect_chain == [(reverse("catalog:sync_overview"), 302)]
     assert page_messages(response) == ["A sync of TEST_STORE_001 is already sending; wait for it to finish."]
@@ -237,9 +221,9 @@ def test_detail_lists_problems_first_and_filters(finished_run: SyncRun, viewer_c
 
 @pytest.mark.django_db
 def test_progress_partial_polls_while_waiting_and_refreshes_when_done(
-    catalog: Store, catalog_client: Client, amazon: Any
+    sync_catalog: Store, catalog_client: Client, amazon: Any
 ) -> None:
-    catalog_client.post(reverse("catalog:sync_start"), {"store": catalog.pk})
+    catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
     run = SyncRun.objects.get()
     url = reverse("catalog:sync_progress", args=[run.pk])
 
@@ -273,9 +257,9 @@ def test_retry_sends_the_rejected_items_again(finished_run: SyncRun, catalog_cli
 
 @pytest.mark.django_db
 def test_retry_with_nothing_failed_says_so_and_creates_nothing(
-    catalog: Store, catalog_client: Client, amazon: Any
+    sync_catalog: Store, catalog_client: Client, amazon: Any
 ) -> None:
-    run = drive(sync_plan(store=catalog))
+    run = drive(sync_plan(store=sync_catalog))
 
     response = catalog_client.post(reverse("catalog:sync_retry", args=[run.pk]), follow=True)
 
@@ -337,15 +321,15 @@ def test_anonymous_cannot_test_connectivity(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_overview_shows_counts_by_reason_per_store_and_todays_results(
-    catalog: Store, other_store: Store, viewer_client: Client, amazon: Any, tmp_path: Path
+    sync_catalog: Store, other_store: Store, viewer_client: Client, amazon: Any, tmp_path: Path
 ) -> None:
-    run_import(catalog, write_csv(tmp_path / "tea.csv", [TEA]))
+    run_import(sync_catalog, write_csv(tmp_path / "tea.csv", [TEA]))
     amazon.amazon.knobs.reject_skus = {"SKU-4"}
-    drive(sync_plan(store=catalog))
+    drive(sync_plan(store=sync_catalog))
     renamed = [*COLA]
     renamed[1] = "Acme Cola Zero 330ml"
     lemonade = ["SKU-5", "Sunny Lemonade 1L", "4000000000044", "", "", "1.99", "Sunny", "Juice"]
-    run_import(catalog, write_csv(tmp_path / "changes.csv", [renamed, lemonade]))
+    run_import(sync_catalog, write_csv(tmp_path / "changes.csv", [renamed, lemonade]))
     Product.objects.filter(sku="SKU-2").update(status="archived")
     Product.objects.filter(sku="SKU-3").update(is_archived_on_amazon=True)
 
@@ -366,7 +350,7 @@ def test_overview_shows_counts_by_reason_per_store_and_todays_results(
 
 
 @pytest.mark.django_db
-def test_overview_chart_is_empty_before_any_sync(catalog: Store, viewer_client: Client) -> None:
+def test_overview_chart_is_empty_before_any_sync(sync_catalog: Store, viewer_client: Client) -> None:
     response = viewer_client.get(reverse("catalog:sync_overview"))
 
     html = response.content.decode()
@@ -376,7 +360,7 @@ def test_overview_chart_is_empty_before_any_sync(catalog: Store, viewer_client: 
 
 
 @pytest.mark.django_db
-def test_catalog_manager_sees_the_sync_button_with_the_count(catalog: Store, catalog_client: Client) -> None:
+def test_catalog_manager_sees_the_sync_button_with_the_count(sync_catalog: Store, catalog_client: Client) -> None:
     html = catalog_client.get(reverse("catalog:sync_overview")).content.decode()
 
     button = re.search(r'data-testid="sync-TEST_STORE_001">\s*(.*?)\s*</button>', html)
