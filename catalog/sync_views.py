@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from catalog import selectors, sync_selectors
 from catalog.models import ItemResult, Store, SyncRun
 from catalog.services.connectivity import connectivity_check
-from catalog.services.sync import SyncAlreadyRunning, sync_plan, sync_preview, sync_retry_failed
+from catalog.services.sync import SyncAlreadyRunning, sync_preview, sync_request, sync_retry_failed
 from catalog.views import StaffView
 from jwo_admin.core.exceptions import ApplicationError
 
@@ -42,12 +42,10 @@ class SyncStartView(StaffView, View):
             raise Http404("No such store")
         store = get_object_or_404(Store, pk=int(store_pk))
         try:
-            run = sync_plan(store=store, is_full=request.POST.get("full") == "1", requested_by=request.user)
+            run = sync_request(store=store, is_full=request.POST.get("full") == "1", requested_by=request.user)
         except SyncAlreadyRunning as error:
             messages.error(request, error.message)
             return redirect("catalog:sync_overview")
-        if not run.items_total:
-            messages.info(request, f"Nothing to send for {store.store_id}: Amazon has every product as it is.")
         return redirect("catalog:sync_detail", pk=run.pk)
 
 
@@ -76,7 +74,11 @@ class SyncDetailView(StaffView, TemplateView):
             result=result,
             search=search,
             results=ItemResult.choices,
-            done_percent=int(100 * (run.items_total - run.items_pending) / run.items_total) if run.items_total else 100,
+            done_percent=(
+                int(100 * (run.items_total - run.items_pending) / run.items_total)
+                if run.items_total
+                else (0 if run.status == "planning" else 100)
+            ),
         )
         return context
 
@@ -99,7 +101,7 @@ class SyncRetryView(StaffView, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         run = get_object_or_404(SyncRun, pk=pk)
         try:
-            retry = sync_retry_failed(run=run, requested_by=request.user)
+            retry = sync_retry_failed(run=run, requested_by=request.user, background=True)
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("catalog:sync_detail", pk=pk)

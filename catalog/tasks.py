@@ -8,7 +8,13 @@ from django.conf import settings
 
 from catalog.services.imports import import_job_run, import_jobs_sweep
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import sync_batch_poll, sync_batch_send, sync_due_batches
+from catalog.services.sync import (
+    sync_batch_poll,
+    sync_batch_send,
+    sync_due_batches,
+    sync_run_fill,
+    sync_runs_stuck_planning,
+)
 from catalog.services.sync_results import ReportNotReady
 
 
@@ -20,6 +26,11 @@ def catalog_import_run_task(job_id: int) -> None:
 @shared_task(ignore_result=True)
 def catalog_import_sweep_task() -> None:
     import_jobs_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_plan_task(run_id: int) -> None:
+    sync_run_fill(run_id=run_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -37,6 +48,8 @@ def sync_batch_poll_task(batch_id: int) -> None:
 @shared_task(ignore_result=True)
 def sync_dispatch_task() -> None:
     """Beat, every few seconds: due retries, abandoned claims (a killed worker) and due polls."""
+    for run_id in sync_runs_stuck_planning():
+        sync_plan_task.delay(run_id)
     to_send, to_poll = sync_due_batches()
     for batch_id in to_send:
         sync_batch_send_task.delay(batch_id)

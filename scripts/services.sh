@@ -49,6 +49,7 @@ start_postgres() {
   as_postgres "$PG_BIN/pg_ctl" -D "$ROOT/pg" -l "$ROOT/pg/server.log" -w -t 60 start -o \
     "-p $PG_PORT -k $ROOT/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
      -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" >/dev/null
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres jwo 2>/dev/null || true  # DATABASE_URL's own
   log "PostgreSQL 15 on 127.0.0.1:$PG_PORT"
 }
 

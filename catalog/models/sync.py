@@ -18,6 +18,7 @@ from jwo_admin.core.models import TimeStampedModel
 
 
 class SyncStatus(models.TextChoices):
+    PLANNING = "planning", "Planning"
     SENDING = "sending", "Sending"
     WAITING = "waiting", "Waiting for Amazon"
     DONE = "done", "Done"
@@ -43,7 +44,9 @@ class SyncRun(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             # Two syncs of one store never send at once.
-            models.UniqueConstraint(fields=["store"], condition=Q(status="sending"), name="sync_one_sender_per_store"),
+            models.UniqueConstraint(
+                fields=["store"], condition=Q(status__in=["planning", "sending"]), name="sync_one_sender_per_store"
+            ),
         ]
         permissions = [("retry_sync", "Can retry failed sync items")]
 

@@ -154,24 +154,53 @@ def _chunks(
 
 
 # --- planning ---------------------------------------------------------------------------------
-@transaction.atomic
-def sync_plan(
-    *,
-    store: Store,
-    is_full: bool = False,
-    requested_by: Any = None,
-    product_ids: list[int] | None = None,
-    retry_of: SyncRun | None = None,
-) -> SyncRun:
-    """Create a sync run with its batches and items, and queue the batches once committed.
-
-    Raises SyncAlreadyRunning while another sync of the store is still sending.
-    """
+def _run_create(*, store: Store, is_full: bool, requested_by: Any, retry_of: SyncRun | None) -> SyncRun:
     try:
         with transaction.atomic():
-            run = SyncRun.objects.create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+            return SyncRun.objects.create(
+                store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of, status=SyncStatus.PLANNING
+            )
     except IntegrityError:
-        raise SyncAlreadyRunning(f"A sync of {store.store_id} is already sending; wait for it to finish.") from None
+        raise SyncAlreadyRunning(f"A sync of {store.store_id} is already under way; wait for it to finish.") from None
+
+
+def sync_request(
+    *, store: Store, is_full: bool = False, requested_by: Any = None, retry_of: SyncRun | None = None
+) -> SyncRun:
+    """Take the store for a new sync now and plan it on a worker (a big catalog takes a while to
+    plan: no request should wait for it). Raises SyncAlreadyRunning."""
+    from catalog.tasks import sync_plan_task
+
+    run = _run_create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+    transaction.on_commit(lambda: sync_plan_task.delay(run.pk))
+    return run
+
+
+def sync_plan(
+    *, store: Store, is_full: bool = False, requested_by: Any = None, retry_of: SyncRun | None = None
+) -> SyncRun:
+    """Create a sync run and plan it here and now (commands, tests). Raises SyncAlreadyRunning."""
+    run = _run_create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+    return sync_run_fill(run_id=run.pk)
+
+
+@transaction.atomic
+def sync_run_fill(*, run_id: int) -> SyncRun:
+    """Plan a run: its batches (request bodies) and items, in one transaction; queue the batches once
+    committed. Safe to run twice: only a run still planning is filled."""
+    run = SyncRun.objects.select_for_update().select_related("store").get(pk=run_id)
+    if run.status != SyncStatus.PLANNING:
+        return run
+    store, is_full, retry_of = run.store, run.is_full, run.retry_of
+    product_ids = (
+        list(
+            retry_of.items.filter(result__in=(ItemResult.REJECTED, ItemResult.FAILED)).values_list(
+                "product_id", flat=True
+            )
+        )
+        if retry_of is not None
+        else None
+    )
     uploads = pending_uploads(store=store, is_full=is_full or product_ids is not None)
     archives = pending_archives(store=store)
     if product_ids is not None:
@@ -217,8 +246,8 @@ def sync_plan(
         _create_batch(run, sequence, BatchKind.ARCHIVE, payload, chunk, is_full, reasons, archive=True)
     run.items_total = sum(reasons.values())
     run.reasons = reasons
+    run.status = SyncStatus.SENDING if run.items_total else SyncStatus.DONE
     if not run.items_total:
-        run.status = SyncStatus.DONE
         run.finished_at = timezone.now()
     run.save(update_fields=["items_total", "reasons", "status", "finished_at", "updated_at"])
     if run.items_total:
@@ -285,14 +314,14 @@ def _enqueue_sends(batch_ids: list[int]) -> None:
         sync_batch_send_task.delay(batch_id)
 
 
-def sync_retry_failed(*, run: SyncRun, requested_by: Any = None) -> SyncRun:
-    """A new sync of the items that ended rejected or failed in ``run`` (as they are now)."""
-    product_ids = list(
-        run.items.filter(result__in=(ItemResult.REJECTED, ItemResult.FAILED)).values_list("product_id", flat=True)
-    )
-    if not product_ids:
+def sync_retry_failed(*, run: SyncRun, requested_by: Any = None, background: bool = False) -> SyncRun:
+    """A new sync of the items that ended rejected or failed in ``run`` (as they are now); planned
+    on a worker with ``background``. Raises ApplicationError when there is nothing to retry."""
+    if not run.items.filter(result__in=(ItemResult.REJECTED, ItemResult.FAILED)).exists():
         raise ApplicationError("Nothing to retry: every item of this sync was accepted or is still pending.")
-    return sync_plan(store=run.store, requested_by=requested_by, product_ids=product_ids, retry_of=run)
+    if background:
+        return sync_request(store=run.store, requested_by=requested_by, retry_of=run)
+    return sync_plan(store=run.store, requested_by=requested_by, retry_of=run)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -385,6 +414,8 @@ def sync_run_refresh(*, run_id: int) -> SyncRun:
     """Recount a run's items and move it on: SENDING while batches await sending, WAITING while
     Amazon's results are due, DONE when every item has its result."""
     run = SyncRun.objects.get(pk=run_id)
+    if run.status == SyncStatus.PLANNING:
+        return run  # a worker is still planning it
     counts = run.items.aggregate(
         accepted=Count("pk", filter=Q(result=ItemResult.ACCEPTED)),
         rejected=Count("pk", filter=Q(result=ItemResult.REJECTED)),
@@ -462,6 +493,12 @@ def sync_due_batches() -> tuple[list[int], list[int]]:
         "pk", flat=True
     )[:500]
     return list(to_send), list(to_poll)
+
+
+def sync_runs_stuck_planning() -> list[int]:
+    """Runs whose planning worker died (planning rolls back whole, so planning them again is safe)."""
+    stale = timezone.now() - timedelta(seconds=settings.JWO_SYNC_STALE_SECONDS)
+    return list(SyncRun.objects.filter(status=SyncStatus.PLANNING, updated_at__lt=stale).values_list("pk", flat=True))
 
 
 def products_synced_update(*, batch: UploadBatch, now: Any) -> None:

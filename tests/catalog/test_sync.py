@@ -211,3 +211,24 @@ def test_retry_failed_items_sends_only_those(sync_catalog: Store, fake_amazon: A
 
     assert list(retry.items.values_list("sku", "reason", "result")) == [("SKU-2", "retry", "accepted")]
     assert retry.retry_of_id == first.pk
+
+
+def test_a_requested_sync_holds_the_store_and_a_dead_planner_is_replaced(
+    sync_catalog: Store, fake_amazon: Any, settings: Any
+) -> None:
+    from catalog.services.sync import sync_request, sync_run_fill, sync_runs_stuck_planning
+
+    # As if the worker that was to plan it died: the run holds the store, planning, with no batch.
+    run = SyncRun.objects.create(store=sync_catalog, status="planning")
+    with pytest.raises(SyncAlreadyRunning):
+        sync_request(store=sync_catalog)
+    settings.JWO_SYNC_STALE_SECONDS = 0
+
+    stuck = sync_runs_stuck_planning()
+    planned = sync_run_fill(run_id=run.pk)
+    again = sync_run_fill(run_id=run.pk)  # a second worker finds nothing left to plan
+
+    assert stuck == [run.pk]
+    assert (planned.status, planned.items_total, planned.batches.count()) == ("sending", 3, 1)
+    assert (again.items_total, SyncItem.objects.count()) == (3, 3)
+    assert drive(planned).items_accepted == 3

@@ -119,7 +119,7 @@ def test_store_already_sending_is_reported_and_fails_the_command(sync_catalog: S
 
     assert error == "Some items failed or the sync did not finish; see the sync pages for details."
     assert stdout == "TEST_STORE_001: 3 to send — 3 new, 0 changed, 0 reactivated, 0 to archive\n"
-    assert stderr == "A sync of TEST_STORE_001 is already sending; wait for it to finish.\n"
+    assert stderr == "A sync of TEST_STORE_001 is already under way; wait for it to finish.\n"
     assert list(SyncRun.objects.values_list("pk", flat=True)) == [sending.pk]
     assert (SyncItem.objects.count(), AmazonCall.objects.count()) == (0, 0)
 

@@ -152,25 +152,32 @@ def test_start_creates_a_run_sends_it_and_shows_it(
 
 
 @pytest.mark.django_db
-def test_full_start_plans_every_active_product(sync_catalog: Store, catalog_client: Client, amazon: Any) -> None:
+def test_full_start_plans_every_active_product(
+    sync_catalog: Store, catalog_client: Client, amazon: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     drive(sync_plan(store=sync_catalog))
 
-    catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk, "full": "1"})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker plans it (tasks run eagerly)
+        catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk, "full": "1"})
 
     run = SyncRun.objects.get(is_full=True)
     assert (run.items_total, run.reasons) == (3, {"full": 3})
 
 
 @pytest.mark.django_db
-def test_nothing_to_send_says_so(sync_catalog: Store, catalog_client: Client, amazon: Any) -> None:
+def test_nothing_to_send_says_so(
+    sync_catalog: Store, catalog_client: Client, amazon: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     drive(sync_plan(store=sync_catalog))
     calls_before = AmazonCall.objects.count()
 
-    response = catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
+    response = catalog_client.get(started["Location"])
 
     run = SyncRun.objects.latest("id")
-    assert response.redirect_chain == [(reverse("catalog:sync_detail", args=[run.pk]), 302)]
-    assert page_messages(response) == ["Nothing to send for TEST_STORE_001: Amazon has every product as it is."]
+    assert started["Location"] == reverse("catalog:sync_detail", args=[run.pk])
+    assert "Nothing to send: Amazon has every product of this store as it is." in response.content.decode()
     assert (run.status, run.items_total) == ("done", 0)
     assert run.batches.count() == 0
     assert AmazonCall.objects.count() == calls_before
@@ -185,7 +192,7 @@ def test_start_while_a_sync_is_sending_shows_the_error_and_creates_nothing(
     response = catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk}, follow=True)
 
     assert response.redirect_chain == [(reverse("catalog:sync_overview"), 302)]
-    assert page_messages(response) == ["A sync of TEST_STORE_001 is already sending; wait for it to finish."]
+    assert page_messages(response) == ["A sync of TEST_STORE_001 is already under way; wait for it to finish."]
     assert list(SyncRun.objects.values_list("pk", flat=True)) == [sending.pk]
     assert (SyncItem.objects.count(), UploadBatch.objects.count(), AmazonCall.objects.count()) == (0, 0, 0)
 
@@ -221,9 +228,10 @@ def test_detail_lists_problems_first_and_filters(finished_run: SyncRun, viewer_c
 
 @pytest.mark.django_db
 def test_progress_partial_polls_while_waiting_and_refreshes_when_done(
-    sync_catalog: Store, catalog_client: Client, amazon: Any
+    sync_catalog: Store, catalog_client: Client, amazon: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_client.post(reverse("catalog:sync_start"), {"store": sync_catalog.pk})
     run = SyncRun.objects.get()
     url = reverse("catalog:sync_progress", args=[run.pk])
 
@@ -241,11 +249,14 @@ def test_progress_partial_polls_while_waiting_and_refreshes_when_done(
 
 
 @pytest.mark.django_db
-def test_retry_sends_the_rejected_items_again(finished_run: SyncRun, catalog_client: Client, amazon: Any) -> None:
+def test_retry_sends_the_rejected_items_again(
+    finished_run: SyncRun, catalog_client: Client, amazon: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     amazon.amazon.knobs.reject_skus = set()
     detail = catalog_client.get(reverse("catalog:sync_detail", args=[finished_run.pk]))
 
-    response = catalog_client.post(reverse("catalog:sync_retry", args=[finished_run.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = catalog_client.post(reverse("catalog:sync_retry", args=[finished_run.pk]))
 
     retry = SyncRun.objects.get(retry_of=finished_run)
     assert "Retry the 1 rejected and failed items" in detail.content.decode()
