@@ -84,6 +84,7 @@ class SyncPreview:
     reactivated: int
     archived: int
     sample: list[Product]
+    previously_refused: int = 0  # among the above: Amazon refused them last time (see their sync error)
 
     @property
     def total(self) -> int:
@@ -96,6 +97,7 @@ def sync_preview(*, store: Store, is_full: bool = False, sample_size: int = 10) 
     counts = uploads.aggregate(
         new=Count("pk", filter=Q(synced_fingerprint="")),
         reactivated=Count("pk", filter=Q(is_archived_on_amazon=True)),
+        refused=Count("pk", filter=~Q(sync_error="")),
         total=Count("pk"),
     )
     return SyncPreview(
@@ -105,6 +107,7 @@ def sync_preview(*, store: Store, is_full: bool = False, sample_size: int = 10) 
         changed=counts["total"] - counts["new"] - counts["reactivated"],
         archived=pending_archives(store=store).count(),
         sample=list(uploads.order_by("-updated_at")[:sample_size]),
+        previously_refused=counts["refused"],
     )
 
 

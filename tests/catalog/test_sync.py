@@ -232,3 +232,12 @@ def test_a_requested_sync_holds_the_store_and_a_dead_planner_is_replaced(
     assert (planned.status, planned.items_total, planned.batches.count()) == ("sending", 3, 1)
     assert (again.items_total, SyncItem.objects.count()) == (3, 3)
     assert drive(planned).items_accepted == 3
+
+
+def test_preview_counts_products_amazon_refused_last_time(sync_catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
+    drive(sync_plan(store=sync_catalog))
+
+    preview = sync_preview(store=sync_catalog)
+
+    assert (preview.new, preview.changed, preview.previously_refused, preview.total) == (1, 0, 1, 1)
