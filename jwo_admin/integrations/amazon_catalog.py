@@ -208,6 +208,21 @@ class AmazonCatalogClient:
 
     def _post_bytes(self, operation: str, path: str, data: bytes) -> CallResult:
         url = self.config.endpoint.rstrip("/") + path
+        started = time.monotonic()
+        try:
+            # Credentials first: an STS round trip made after taking a rate-limit slot would push
+            # this request into a later second, where it would crowd the requests granted there.
+            credentials = self.credentials.get()
+        except (BotoCoreError, ClientError) as error:
+            return CallResult(
+                operation,
+                Outcome.NETWORK_ERROR,
+                None,
+                f"STS AssumeRole failed: {error}"[:300],
+                int((time.monotonic() - started) * 1000),
+                len(data),
+                "",
+            )
         if not self.limiter.acquire(timeout=self.config.limiter_timeout):
             return CallResult(
                 operation, Outcome.THROTTLED, None, "Our own rate limit had no free slot in time", 0, len(data), ""
@@ -215,7 +230,7 @@ class AmazonCatalogClient:
         started = time.monotonic()
         try:
             request = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})
-            SigV4Auth(self.credentials.get(), "execute-api", self.config.region).add_auth(request)
+            SigV4Auth(credentials, "execute-api", self.config.region).add_auth(request)
             response = self.session.post(
                 url,
                 data=data,
