@@ -84,3 +84,41 @@ def test_wrong_password_is_refused(page: Any, live_server: Any, db: None) -> Non
 
     assert "didn't match" in page.inner_text("[role=alert]")
     assert page.url.endswith("/accounts/login/")
+
+
+def test_mapping_profile_then_history_with_error_report(
+    page: Any, live_server: Any, erp_store: Store, tmp_path: Path
+) -> None:
+    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    sample = tmp_path / "sap.csv"
+    sample.write_text(
+        "MATNR;MAKTX;EAN11\nM-1;Harbor Water 500ml;4000000000013\nM-2;Broken;4000000000014\n", encoding="utf-8"
+    )
+    sign_in(page, live_server.url, "cat")
+
+    page.goto(f"{live_server.url}/catalog/mappings/new/")
+    page.fill("#id_name", "SAP export")
+    page.fill("#id_column_sku", "MATNR")
+    page.fill("#id_column_name", "MAKTX")
+    page.fill("#id_column_barcode", "EAN11")
+    page.click("#mapping-form button[type=submit]")
+    page.wait_for_selector("#mapping-table >> text=SAP export")
+    assert "sku ← MATNR" in page.inner_text("#mapping-table")
+
+    page.goto(f"{live_server.url}/catalog/imports/new/")
+    page.select_option("#id_profile", label="SAP export")
+    page.set_input_files("#id_file", str(sample))
+    page.click("text=Check file")
+    page.wait_for_selector("#import-status")
+    page.click("text=Catalog")
+    page.click("text=Import history")
+    row = page.locator("#import-table tbody tr").first
+    assert "sap.csv" in row.inner_text()
+    assert "preview" in row.inner_text()
+    with page.expect_download() as download:
+        row.locator("text=1 (CSV)").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(report) == 2
+    assert report[0] == "row,sku,field,kind,message"
+    assert report[1] == '3,M-2,external_product_id,rejected,"EAN check digit should be 3, not 4"'
+    assert Product.objects.count() == 0
