@@ -147,7 +147,7 @@ def use_bench_database(media_root: Path) -> None:
     """Point Django's default connection at ``jwo_bench`` (before it connects) and uploads at a temp dir."""
     connections.close_all()
     settings.DATABASES["default"]["NAME"] = BENCH_DB
-    override_settings(MEDIA_ROOT=str(media_root), JWO_IMPORT_DIR=media_root / "imports").enable()
+    override_settings(MEDIA_ROOT=str(media_root)).enable()
 
 
 def require_postgres() -> None:

@@ -43,7 +43,6 @@ def require_postgres(db: None) -> None:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path: Path, settings: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.JWO_IMPORT_DIR = tmp_path / "media" / "imports"
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def import_job_create(
     preview_of: ImportJob | None = None,
 ) -> ImportJob:
     """Store the file and create a queued job for it. Does not read the file yet."""
-    name = upload.name if isinstance(upload, UploadedFile) else upload.name
+    name = upload.name
     job = ImportJob(
         store=store,
         profile=profile,

@@ -167,7 +167,6 @@ JWO_SYNC_FIELDS = env.list(
 # Rows a single import may hold; larger files are refused before any work starts.
 JWO_IMPORT_MAX_ROWS = env.int("JWO_IMPORT_MAX_ROWS", default=2_000_000)
 JWO_IMPORT_MAX_BYTES = env.int("JWO_IMPORT_MAX_BYTES", default=512 * 1024 * 1024)
-JWO_IMPORT_DIR = Path(env.str("JWO_IMPORT_DIR", default=str(VAR_DIR / "imports")))
 # An import with no progress for this long is taken as dead (its worker was killed) and failed.
 JWO_IMPORT_STALE_MINUTES = env.int("JWO_IMPORT_STALE_MINUTES", default=15)
 

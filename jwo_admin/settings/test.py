@@ -8,7 +8,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default="/tmp/jwo-test-media")  # noqa: S108
-JWO_IMPORT_DIR = __import__("pathlib").Path(MEDIA_ROOT) / "imports"
 # Several test runs may share one PostgreSQL server; each can name its own test database.
 if env.str("JWO_TEST_DB_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("JWO_TEST_DB_NAME")}  # noqa: F405
