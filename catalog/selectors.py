@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 
 from catalog.amazon_items import catalog_item, currency_places
@@ -14,6 +15,32 @@ from catalog.models import Barcode, ImportJob, ImportRowError, MappingProfile, P
 
 def store_list() -> QuerySet[Store]:
     return Store.objects.order_by("name")
+
+
+STORE_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class StoreGateProfile:
+    """What a gate call needs to know about its store, cached so most calls read no database."""
+
+    pk: int
+    store_id: str
+    default_gate_decision: str
+
+
+def store_cache_key(store_id: str) -> str:
+    return f"jwo:store:{store_id}"
+
+
+def store_gate_profile(store_id: str) -> StoreGateProfile | None:
+    """The store Amazon names by ``store_id``, or None; ``store_save`` clears the cache entry."""
+    cached = cache.get(store_cache_key(store_id))
+    if cached is not None:
+        return StoreGateProfile(*cached) if cached else None
+    row = Store.objects.filter(store_id=store_id).values_list("pk", "store_id", "default_gate_decision").first()
+    cache.set(store_cache_key(store_id), list(row) if row else [], STORE_CACHE_SECONDS)
+    return StoreGateProfile(*row) if row else None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalog/", include("catalog.urls")),
+    path("", include("entry.urls")),
+    path("entry/", include("entry.staff_urls")),
     path("", include("jwo_admin.core.urls")),
     path("admin/", admin.site.urls),
 ]

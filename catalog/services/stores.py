@@ -2,16 +2,21 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
 from catalog.importing.mapping import AMAZON_COLUMNS, AMAZON_PROFILE_NAME
 from catalog.models import MappingProfile, Store
+from catalog.selectors import store_cache_key
 
 
 def store_save(*, store: Store) -> Store:
     """Validate and save a store (new or edited)."""
     store.full_clean()
+    previous = Store.objects.filter(pk=store.pk).values_list("store_id", flat=True).first() if store.pk else None
     store.save()
+    for store_id in {store.store_id, previous} - {None}:
+        transaction.on_commit(lambda store_id=store_id: cache.delete(store_cache_key(store_id)))  # type: ignore[misc]
     return store
 
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 NAVIGATION = (
     ("catalog", "Catalog", "catalog:product_list"),
     ("sync", "Sync", "catalog:sync_overview"),
-    ("entry", "Entry", "core:entry_overview"),
+    ("entry", "Entry", "entry:overview"),
     ("orders", "Orders", "core:orders_overview"),
     ("settings", "Settings", "core:settings"),
 )

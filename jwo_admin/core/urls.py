@@ -6,6 +6,5 @@ app_name = "core"
 
 urlpatterns = [
     path("settings/", views.SettingsView.as_view(), name="settings"),
-    path("entry/", views.EntryOverviewView.as_view(), name="entry_overview"),
     path("orders/", views.OrdersOverviewView.as_view(), name="orders_overview"),
 ]

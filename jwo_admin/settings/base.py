@@ -196,6 +196,26 @@ JWO_SQS_RUN_SECONDS = env.int("JWO_SQS_RUN_SECONDS", default=50)
 # Raw reports: in this S3 bucket when set (production), else under MEDIA_ROOT.
 JWO_REPORTS_BUCKET = env.str("JWO_REPORTS_BUCKET", default="")
 
+# --- Entry: Scan Key Codes and the Identity Connector (SPEC §8, §9) --------------------------
+# A code is PREFIX + version + issue time + recognition token + MAC, uppercase letters and digits
+# only. The first secret signs; every listed secret verifies, so a secret can be rotated without
+# turning away the codes on shoppers' screens. Locally the secret derives from SECRET_KEY.
+JWO_SCAN_KEY_PREFIX = env.str("JWO_SCAN_KEY_PREFIX", default="JWOAPP")
+JWO_SCAN_KEY_SECRETS = env.list("JWO_SCAN_KEY_SECRETS", default=[f"scan-key:{SECRET_KEY}"])
+JWO_SCAN_KEY_TTL_SECONDS = env.int("JWO_SCAN_KEY_TTL_SECONDS", default=60)  # SPEC: 30–90 s
+# Gates' and our clocks differ a little: a code issued up to this long "after" the event is fresh.
+JWO_SCAN_KEY_CLOCK_SKEW_SECONDS = env.int("JWO_SCAN_KEY_CLOCK_SKEW_SECONDS", default=5)
+JWO_SCAN_KEY_KEEP_DAYS = env.int("JWO_SCAN_KEY_KEEP_DAYS", default=7)  # expired codes are purged after
+# SPEC §9.1 rule 5 refuses flagged accounts; some retailers let them in and review later.
+JWO_ADMIT_FLAGGED_SHOPPERS = env.bool("JWO_ADMIT_FLAGGED_SHOPPERS", default=False)
+# Amazon waits 2 s; we give the database this long, then answer 500 so the gate follows the
+# store's default decision.
+JWO_IDENTITY_BUDGET_MS = env.int("JWO_IDENTITY_BUDGET_MS", default=1200)
+JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per web process
+JWO_IDENTITY_RATE_LIMIT = env.int("JWO_IDENTITY_RATE_LIMIT", default=100)  # calls per second per store
+# Connector keys (SPEC §3.2): the retailer's API gateway adds this header to Amazon's calls.
+JWO_CONNECTOR_KEY_HEADER = env.str("JWO_CONNECTOR_KEY_HEADER", default="X-JWO-Connector-Key")
+
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -14,6 +14,9 @@ REDIS_URL = env.str("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
+# Codes signed with a secret derived from nothing but SECRET_KEY would be forgeable by anyone who
+# learns it; production names its own.
+JWO_SCAN_KEY_SECRETS = env.list("JWO_SCAN_KEY_SECRETS")
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -35,7 +35,7 @@ def catalog(store: Store, tmp_path: Path) -> Store:
         "catalog:mapping_list",
         "catalog:sync_overview",
         "core:settings",
-        "core:entry_overview",
+        "entry:overview",
         "core:orders_overview",
     ],
 )
@@ -58,7 +58,7 @@ def test_anonymous_is_sent_to_sign_in(client: Client, url_name: str) -> None:
         ("catalog_manager", "catalog:mapping_create", 200),
         ("catalog_manager", "catalog:store_create", 403),
         ("store_manager", "catalog:import_create", 403),
-        ("store_manager", "core:entry_overview", 200),
+        ("store_manager", "entry:overview", 200),
         ("admin_user", "catalog:store_create", 200),
         ("admin_user", "catalog:import_create", 200),
     ],

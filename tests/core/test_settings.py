@@ -41,6 +41,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "admin.example.com,www.example.com",
     "DATABASE_URL": "postgres://jwo:pw@db.example.com:5433/jwo_prod",
     "REDIS_URL": "redis://cache.example.com:6379/1",
+    "JWO_SCAN_KEY_SECRETS": "scan-key-secret-for-tests",
 }
 
 
@@ -196,7 +197,9 @@ def test_production_with_its_secrets_uses_them() -> None:
     }
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "JWO_SCAN_KEY_SECRETS"]
+)
 def test_production_refuses_to_start_without_a_secret_and_names_it(missing: str) -> None:
     env = {name: value for name, value in PRODUCTION_ENV.items() if name != missing}
 

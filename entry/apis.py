@@ -1,0 +1,160 @@
+"""Amazon's Identity Connector endpoint (SPEC §8) and the shopper app's API (SPEC §9.1)."""
+
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.decorators import method_decorator
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.selectors import store_gate_profile
+from entry.models import GateDecisionKind, GateReason
+from entry.scan_keys import MAX_IDENTITY_KEY, identity_key_decode
+from entry.services.identity import (
+    GateAnswer,
+    IdentityCall,
+    answer_bad_request,
+    answer_record,
+    call_fields_for,
+    identity_verify,
+)
+from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
+
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class UtcTimestampField(serializers.Field):
+    """ISO-8601 with a zone (SPEC §1.4 sends ``2024-02-09T17:53:57Z``); a naive time is refused."""
+
+    default_error_messages = {"invalid": "Must be an ISO-8601 time with a zone, e.g. 2025-06-03T14:22:05Z."}
+
+    def to_internal_value(self, data: Any) -> datetime:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            value = datetime.fromisoformat(data)
+        except ValueError:
+            self.fail("invalid")
+        if value.tzinfo is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
+
+
+def first_error(errors: Any, path: str = "") -> tuple[str, str]:
+    """The first field path and message of DRF's nested error structure, e.g. ("authEvent.id", "…")."""
+    if isinstance(errors, dict):
+        name, inner = next(iter(errors.items()))
+        child = path if name in {"non_field_errors", api_settings_non_field()} else f"{path}.{name}".strip(".")
+        return first_error(inner, child)
+    if isinstance(errors, list) and errors:
+        return first_error(errors[0], path)
+    return path or "body", str(errors)
+
+
+def api_settings_non_field() -> str:
+    from rest_framework.settings import api_settings
+
+    return str(api_settings.NON_FIELD_ERRORS_KEY)
+
+
+def connector_error_answer(exc: Exception) -> GateAnswer | None:
+    """Errors raised before ``post`` runs (key, JSON) as gate answers, so they are recorded too."""
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        body = {"message": "Unauthorized - missing or invalid connector key"}
+        return GateAnswer(401, body, GateDecisionKind.REFUSED, GateReason.CONNECTOR_KEY, str(exc)[:255])
+    if isinstance(exc, exceptions.ParseError):
+        return answer_bad_request(f"The body is not valid JSON: {exc}", "body")
+    return None
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class IdentityKeysApi(APIView):
+    """POST /v1/identity/identity-keys — decide whether the gate opens, well inside Amazon's 2 s."""
+
+    authentication_classes = [ConnectorKeyAuthentication]
+    permission_classes = [IsConnector]
+
+    class AuthEventSerializer(serializers.Serializer):
+        id = serializers.RegexField(UUID_PATTERN, max_length=64)
+        timestamp = UtcTimestampField()
+        location = serializers.ChoiceField(choices=["ENTRY"])
+
+    class InputSerializer(serializers.Serializer):
+        requestId = serializers.RegexField(UUID_PATTERN, max_length=64)  # noqa: N815 - Amazon's names
+        identityKey = serializers.CharField(max_length=MAX_IDENTITY_KEY, trim_whitespace=False)  # noqa: N815
+        storeId = serializers.CharField(max_length=255)  # noqa: N815
+        authEvent = serializers.DictField()  # noqa: N815 - validated below, so its errors are named
+        keyChannel = serializers.ChoiceField(choices=["OPTICAL"], required=False)  # noqa: N815
+
+        def validate_identityKey(self, value: str) -> str:  # noqa: N802
+            try:
+                identity_key_decode(value)
+            except ValueError as error:
+                raise serializers.ValidationError(str(error)) from error
+            return value
+
+        def validate_authEvent(self, value: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+            inner = IdentityKeysApi.AuthEventSerializer(data=value)
+            if not inner.is_valid():
+                raise serializers.ValidationError(inner.errors)
+            return dict(inner.validated_data)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        request.started = time.perf_counter()  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)
+
+    def post(self, request: Request) -> Response:
+        raw = request.data if isinstance(request.data, dict) else {}
+        serializer = self.InputSerializer(data=request.data)
+        if not serializer.is_valid():
+            field_name, message = first_error(serializer.errors)
+            answer = answer_bad_request(f"Invalid {field_name}: {message}", field_name)
+            return self._record(answer, raw, decisive=False)
+        data = serializer.validated_data
+        store = store_gate_profile(data["storeId"])
+        if store is None:
+            return self._record(answer_bad_request("Invalid storeId", "storeId"), raw, decisive=False)
+        call = IdentityCall(
+            request_id=data["requestId"],
+            identity_key=data["identityKey"],
+            scanned_text=identity_key_decode(data["identityKey"]),
+            store_id=store.store_id,
+            auth_event_id=data["authEvent"]["id"].lower(),
+            auth_event_at=data["authEvent"]["timestamp"],
+        )
+        answer = identity_verify(call=call, store=store, raw=raw, started=request.started)  # type: ignore[attr-defined]
+        return Response(answer.body, status=answer.status)
+
+    def _record(self, answer: GateAnswer, raw: dict[str, Any], *, decisive: bool) -> Response:
+        started = getattr(self.request, "started", time.perf_counter())
+        store = None
+        if isinstance(raw.get("storeId"), str) and len(raw["storeId"]) <= 255:
+            store = store_gate_profile(raw["storeId"])
+        answer = answer_record(
+            answer=answer, call_fields=call_fields_for(None, raw, store), started=started, decisive=decisive
+        )
+        return Response(answer.body, status=answer.status)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        answer = connector_error_answer(exc)
+        if answer is None:
+            return super().handle_exception(exc)
+        raw = self.request.data if answer.reason == GateReason.CONNECTOR_KEY and self._body_parsed() else {}
+        response = self._record(answer, raw if isinstance(raw, dict) else {}, decisive=False)
+        if answer.status == 401:
+            response["WWW-Authenticate"] = ConnectorKeyAuthentication().authenticate_header(self.request)
+        return response
+
+    def _body_parsed(self) -> bool:
+        try:
+            return isinstance(self.request.data, dict)
+        except exceptions.ParseError:
+            return False

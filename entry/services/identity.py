@@ -1,0 +1,300 @@
+"""The Identity Connector's decision (SPEC §8, §B): admit, refuse, or let the store's default decide.
+
+Order of work, cheapest first, so that abuse costs us little:
+1. checks that need nothing but the request (layout, MAC, freshness) — deterministic, so a replay
+   gets the same refusal with no database read;
+2. the database, on a pool thread under a hard deadline: the stored answer for this
+   ``authEvent.id`` if there is one, else the recognition record, the shopper and the card, and the
+   answer stored in the same transaction (a unique ``auth_event_id`` settles concurrent replays);
+3. past the deadline, or on a database error, a deliberate 500: Amazon's gate then follows the
+   store's default decision, and we record that we let it.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+
+from catalog.selectors import StoreGateProfile
+from entry.models import GateDecisionKind, GateEvent, GateReason, PaymentMethod, ScanKey, ShopperStatus
+from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
+from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget
+from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+
+logger = logging.getLogger(__name__)
+
+UNAUTHORIZED_BODY = {"message": "Unauthorized - Invalid or Unknown Key"}
+THROTTLED_BODY = {"message": "Too Many Requests"}
+UNDECIDED_BODY = {"message": "The identity key could not be verified in time; follow the store's default."}
+
+
+@dataclass(frozen=True)
+class IdentityCall:
+    """A validated Verify Identity Keys request."""
+
+    request_id: str
+    identity_key: str
+    scanned_text: str
+    store_id: str
+    auth_event_id: str
+    auth_event_at: datetime
+
+
+@dataclass(frozen=True)
+class GateAnswer:
+    status: int
+    body: dict[str, Any]
+    decision: str
+    reason: str
+    detail: str = ""
+    shopper_id: int | None = None
+    visitor_type: str = ""
+    replayed: bool = field(default=False, compare=False)
+
+
+def _refused(reason: str, detail: str = "") -> GateAnswer:
+    return GateAnswer(401, UNAUTHORIZED_BODY, GateDecisionKind.REFUSED, reason, detail)
+
+
+def answer_bad_request(message: str, field_name: str) -> GateAnswer:
+    body = {"message": message, "field": field_name}
+    return GateAnswer(400, body, GateDecisionKind.REFUSED, GateReason.INVALID_REQUEST, message[:255])
+
+
+# --- 429: calls per store per second, shared by every web process through Redis --------------
+_limiters: dict[str, RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def _limiter(store_id: str) -> RateLimiter:
+    with _limiters_lock:
+        limiter = _limiters.get(store_id)
+        if limiter is None:
+            limit = settings.JWO_IDENTITY_RATE_LIMIT
+            if settings.REDIS_URL:
+                client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2)
+                limiter = RedisRateLimiter(client, f"jwo:identity-rate:{store_id}", limit, 1.0)
+            else:
+                limiter = LocalRateLimiter(limit, 1.0)
+            _limiters[store_id] = limiter
+        return limiter
+
+
+def limiters_reset() -> None:
+    with _limiters_lock:
+        _limiters.clear()
+
+
+def _is_throttled(store_id: str) -> bool:
+    try:
+        return _limiter(store_id).try_acquire() > 0  # type: ignore[attr-defined]
+    except redis.RedisError as error:  # the gate must keep working without Redis: fail open
+        logger.warning("identity rate limiter unavailable, not limiting: %s", error)
+        return False
+
+
+# --- The decision ------------------------------------------------------------------------------
+def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) -> GateAnswer:
+    """SPEC §9.1 rules 4–6 against our records."""
+    key = ScanKey.objects.select_related("shopper").filter(token=code.token).first()
+    if key is None:
+        return _refused(GateReason.UNKNOWN_KEY, "The code's recognition token is not on record.")
+    if key.revoked_at is not None:
+        return _refused(GateReason.REVOKED, "The code was revoked by staff.")
+    if key.store_id is not None and key.store_id != store.pk:
+        return _refused(GateReason.OTHER_STORE, "The code was issued for another store.")
+    shopper = key.shopper
+    refusal = ""
+    if shopper.status == ShopperStatus.BLOCKED:
+        refusal = GateReason.BLOCKED
+    elif shopper.status == ShopperStatus.FLAGGED and not settings.JWO_ADMIT_FLAGGED_SHOPPERS:
+        refusal = GateReason.FLAGGED
+    elif shopper.needs_card:
+        card = PaymentMethod.objects.filter(shopper=shopper, is_default=True).first()
+        event_month = (call.auth_event_at.year, call.auth_event_at.month)
+        if card is None:
+            refusal = GateReason.NO_PAYMENT_METHOD
+        elif (card.expiry_year, card.expiry_month) < event_month:
+            refusal = GateReason.PAYMENT_EXPIRED
+    if refusal:
+        answer = _refused(refusal, shopper.status_reason if refusal in {"blocked", "flagged"} else "")
+        return GateAnswer(**{**answer.__dict__, "shopper_id": shopper.pk, "visitor_type": shopper.visitor_type})
+    return GateAnswer(
+        200,
+        {"visitorDetails": {"id": shopper.external_id, "type": shopper.visitor_type}},
+        GateDecisionKind.ADMITTED,
+        GateReason.ADMITTED,
+        shopper_id=shopper.pk,
+        visitor_type=shopper.visitor_type,
+    )
+
+
+def _stored(auth_event_id: str) -> GateAnswer | None:
+    row = (
+        GateEvent.objects.filter(auth_event_id=auth_event_id)
+        .values("pk", "status_code", "response_body", "decision", "reason", "detail", "shopper_id", "visitor_type")
+        .first()
+    )
+    if row is None:
+        return None
+    GateEvent.objects.filter(pk=row["pk"]).update(replays=F("replays") + 1)
+    return GateAnswer(
+        row["status_code"],
+        row["response_body"],
+        row["decision"],
+        row["reason"],
+        row["detail"],
+        row["shopper_id"],
+        row["visitor_type"],
+        replayed=True,
+    )
+
+
+def _event_fields(call_fields: dict[str, Any], answer: GateAnswer, latency_ms: float) -> dict[str, Any]:
+    return {
+        **call_fields,
+        "decision": answer.decision,
+        "reason": answer.reason,
+        "detail": answer.detail[:255],
+        "status_code": answer.status,
+        "response_body": answer.body,
+        "shopper_id": answer.shopper_id,
+        "visitor_type": answer.visitor_type,
+        "latency_ms": round(latency_ms, 3),
+    }
+
+
+class _Abandoned(Exception):
+    """The caller already answered 500; this late decision must not be stored as the answer."""
+
+
+def gate_event_record(*, fields: dict[str, Any], decisive: bool, overwrite: bool = False) -> GateAnswer | None:
+    """Store the event. For a decision, a replay that raced us wins: its answer is returned instead —
+    unless ``overwrite`` (the 500 we already sent must be what the record says)."""
+    auth_event_id = fields.get("auth_event_id") if decisive else None
+    if not decisive:
+        fields = {**fields, "auth_event_id": None}
+    if not auth_event_id:
+        GateEvent.objects.create(**fields)
+        return None
+    try:
+        with transaction.atomic():
+            GateEvent.objects.create(**fields)
+    except IntegrityError:
+        if overwrite:
+            GateEvent.objects.filter(auth_event_id=auth_event_id).update(
+                **{name: value for name, value in fields.items() if name != "auth_event_id"}
+            )
+            return None
+        return _stored(auth_event_id)
+    return None
+
+
+def _decide_in_database(
+    *,
+    call: IdentityCall,
+    code: ScanKeyCode,
+    store: StoreGateProfile,
+    call_fields: dict[str, Any],
+    started: float,
+    abandoned: threading.Event,
+) -> GateAnswer:
+    with transaction.atomic():
+        statement_budget(settings.JWO_IDENTITY_BUDGET_MS)
+        stored = _stored(call.auth_event_id)
+        if stored is not None:
+            return stored
+        answer = _judge(call=call, code=code, store=store)
+        if abandoned.is_set():
+            raise _Abandoned(call.auth_event_id)
+        fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
+        return gate_event_record(fields=fields, decisive=True) or answer
+
+
+def _remaining(started: float) -> float:
+    return settings.JWO_IDENTITY_BUDGET_MS / 1000 - (time.perf_counter() - started)
+
+
+def call_fields_for(call: IdentityCall | None, raw: dict[str, Any], store: StoreGateProfile | None) -> dict[str, Any]:
+    """What the gate log keeps about a call: ids as sent, never the key itself."""
+    auth_event = raw.get("authEvent") if isinstance(raw.get("authEvent"), dict) else {}
+    identity_key = raw.get("identityKey")
+    return {
+        "auth_event_id": call.auth_event_id if call else None,
+        "auth_event_ref": str(auth_event.get("id", ""))[:64] if auth_event else "",
+        "auth_event_at": call.auth_event_at if call else None,
+        "request_id": str(raw.get("requestId", ""))[:64],
+        "store_id": store.pk if store else None,
+        "store_ref": str(raw.get("storeId", ""))[:255],
+        "key_fingerprint": key_fingerprint(identity_key) if isinstance(identity_key, str) and identity_key else "",
+    }
+
+
+def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: float, decisive: bool) -> GateAnswer:
+    """Record an answer given without the database (refusals, throttling); the answer stands even
+    if the database cannot take the record in time."""
+    fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
+    try:
+        stored = run_within(max(_remaining(started), 0.2), gate_event_record, fields=fields, decisive=decisive)
+    except (DeadlineExceeded, DatabaseError) as error:
+        logger.error("gate event not recorded (%s): %s %s", error, answer.reason, fields.get("auth_event_ref"))
+        return answer
+    return stored or answer
+
+
+def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[str, Any], started: float) -> GateAnswer:
+    """Decide a validated call for a known store. Never raises; never takes past the budget."""
+    call_fields = call_fields_for(call, raw, store)
+    if _is_throttled(store.store_id):
+        return answer_record(
+            answer=GateAnswer(429, THROTTLED_BODY, GateDecisionKind.REFUSED, GateReason.THROTTLED),
+            call_fields=call_fields,
+            started=started,
+            decisive=False,
+        )
+    try:
+        code = scan_key_verify(
+            call.scanned_text,
+            prefix=settings.JWO_SCAN_KEY_PREFIX,
+            secrets_=settings.JWO_SCAN_KEY_SECRETS,
+            event_at=call.auth_event_at,
+            ttl_seconds=settings.JWO_SCAN_KEY_TTL_SECONDS,
+            skew_seconds=settings.JWO_SCAN_KEY_CLOCK_SKEW_SECONDS,
+        )
+    except ScanKeyRefused as refusal:
+        return answer_record(
+            answer=_refused(refusal.reason, refusal.detail), call_fields=call_fields, started=started, decisive=True
+        )
+    abandoned = threading.Event()
+    try:
+        return run_within(
+            _remaining(started),
+            _decide_in_database,
+            call=call,
+            code=code,
+            store=store,
+            call_fields=call_fields,
+            started=started,
+            abandoned=abandoned,
+        )
+    except (DeadlineExceeded, DatabaseError) as error:
+        abandoned.set()
+        reason = GateReason.TIMEOUT if isinstance(error, DeadlineExceeded) else GateReason.ERROR
+        answer = GateAnswer(
+            500,
+            UNDECIDED_BODY,
+            GateDecisionKind.STORE_DEFAULT,
+            reason,
+            f"Gate followed the store default ({store.default_gate_decision}): {error}"[:255],
+        )
+        logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store.store_id, error)
+        fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
+        run_later(gate_event_record, fields=fields, decisive=True, overwrite=True)
+        return answer

@@ -1,0 +1,36 @@
+"""DRF authentication for Amazon's calls to our connectors (SPEC §3.2): a connector key in a header."""
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from jwo_admin.core.connector_keys import ConnectorPrincipal, connector_key_verify
+
+
+class ConnectorKeyAuthentication(BaseAuthentication):
+    """``request.user`` becomes a ConnectorPrincipal when the configured header holds a valid key."""
+
+    def authenticate(self, request: Request) -> tuple[ConnectorPrincipal, None] | None:
+        header = "HTTP_" + settings.JWO_CONNECTOR_KEY_HEADER.upper().replace("-", "_")
+        presented = request.META.get(header, "")
+        if not presented:
+            return None
+        principal = connector_key_verify(presented)
+        if principal is None:
+            raise exceptions.AuthenticationFailed("Invalid connector key.")
+        return principal, None
+
+    def authenticate_header(self, request: Request) -> str:
+        # A value here makes DRF answer 401 (not 403) when the key is missing or wrong.
+        return f'ConnectorKey header="{settings.JWO_CONNECTOR_KEY_HEADER}"'
+
+
+class IsConnector(BasePermission):
+    message = "A connector key is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, ConnectorPrincipal)

@@ -1,0 +1,100 @@
+"""Connector keys: the shared secret Amazon's calls carry through the retailer's API gateway.
+
+A key reads ``jwock_<key id>_<secret>``. The key id finds the row (and its cache entry); the
+secret's SHA-256 is compared in constant time. Keys are 256-bit random, so a fast hash is enough.
+Lookups are cached for a few seconds so a gate call needs no database read; revoking clears
+the cache entry, so with a shared cache (Redis) a revoked key is refused at once.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.models import ConnectorKey
+
+PREFIX = "jwock"
+CACHE_SECONDS = 5
+_MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class ConnectorPrincipal:
+    """Who called: a connector key, by id and name (never the secret)."""
+
+    key_pk: int
+    key_id: str
+    name: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _cache_key(key_id: str) -> str:
+    return f"jwo:connector-key:{key_id}"
+
+
+def connector_key_create(*, name: str, created_by: str = "") -> tuple[ConnectorKey, str]:
+    """Create a key; returns the row and the full key, which is never shown again."""
+    if not name.strip():
+        raise ApplicationError("Give the key a name that says where it is used.")
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ConnectorKey.objects.create(
+        name=name.strip(), key_id=key_id, secret_hash=_hash(secret), created_by=created_by
+    )
+    cache.delete(_cache_key(key_id))
+    return key, f"{PREFIX}_{key_id}_{secret}"
+
+
+@transaction.atomic
+def connector_key_revoke(*, key_id: str) -> ConnectorKey:
+    """Revoke at once; revoking twice is harmless."""
+    key = ConnectorKey.objects.select_for_update().filter(key_id=key_id).first()
+    if key is None:
+        raise ApplicationError(f"No connector key {key_id!r}.")
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    transaction.on_commit(lambda: cache.delete(_cache_key(key_id)))
+    return key
+
+
+def connector_key_list() -> QuerySet[ConnectorKey]:
+    return ConnectorKey.objects.order_by("revoked_at", "-created_at")
+
+
+def _lookup(key_id: str) -> tuple[int, str, str] | None:
+    cached = cache.get(_cache_key(key_id))
+    if cached == _MISSING:
+        return None
+    if cached is not None:
+        return tuple(cached)
+    row = (
+        ConnectorKey.objects.filter(key_id=key_id, revoked_at__isnull=True)
+        .values_list("pk", "secret_hash", "name")
+        .first()
+    )
+    cache.set(_cache_key(key_id), list(row) if row else _MISSING, CACHE_SECONDS)
+    return row
+
+
+def connector_key_verify(presented: str) -> ConnectorPrincipal | None:
+    """The principal for a valid, unrevoked key; None for anything else."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
+        return None
+    row = _lookup(parts[1])
+    if row is None:
+        return None
+    pk, secret_hash, name = row
+    if not hmac.compare_digest(_hash(parts[2]), secret_hash):
+        return None
+    return ConnectorPrincipal(key_pk=pk, key_id=parts[1], name=name)

@@ -1,0 +1,96 @@
+"""Database work under a hard deadline, for answers that must arrive in time whatever the database does.
+
+The work runs on a small pool of threads (each with its own database connection) while the
+request thread waits at most ``seconds``. A stalled server — a lock, a full disk, a stopped
+process that still accepts TCP — then costs the caller the deadline and no more; the statement
+timeout set by ``statement_budget`` ends the stalled query on the server side when it can.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+class DeadlineExceeded(Exception):
+    """The work did not finish in time; it may still finish later on its thread."""
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.JWO_IDENTITY_DB_THREADS, thread_name_prefix="jwo-deadline")
+        return _pool
+
+
+def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    close_old_connections()  # honour CONN_MAX_AGE and drop broken connections, as a request would
+    try:
+        return fn(*args, **kwargs)
+    except DatabaseError:
+        connection.close()  # the next job on this thread reconnects
+        raise
+
+
+def run_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` on a pool thread; DeadlineExceeded if it takes longer than ``seconds``."""
+    future: Future[T] = _executor().submit(_run, fn, args, kwargs)
+    try:
+        return future.result(timeout=max(seconds, 0.001))
+    except FutureTimeout as error:
+        future.cancel()  # not started yet (every thread busy): never start it
+        raise DeadlineExceeded(f"no answer within {seconds:.3f} s") from error
+
+
+def run_later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Fire and forget on the same pool (e.g. recording an answer already given); failures are logged."""
+
+    def done(future: Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            logger.error("background database work failed: %r", future.exception())
+
+    _executor().submit(_run, fn, args, kwargs).add_done_callback(done)
+
+
+def statement_budget(milliseconds: int) -> None:
+    """Inside a transaction: PostgreSQL ends any statement (or lock wait) that runs past the budget."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)",
+                [f"{milliseconds}ms", f"{milliseconds}ms"],
+            )
+
+
+def pool_shutdown() -> None:
+    """Wait for queued work, close each thread's database connection, and stop the threads."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    threads = len(pool._threads)
+    if threads:
+        barrier = threading.Barrier(threads)  # one close per thread: each waits until all have one
+
+        def close() -> None:
+            try:
+                barrier.wait(timeout=5)
+            finally:
+                connection.close()
+
+        for _ in range(threads):
+            pool.submit(close)
+    pool.shutdown(wait=True)
