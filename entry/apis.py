@@ -1,5 +1,6 @@
 """Amazon's Identity Connector endpoint (SPEC §8) and the shopper app's API (SPEC §9.1)."""
 
+import base64
 import re
 import time
 from datetime import datetime
@@ -8,11 +9,15 @@ from typing import Any
 from django.db import transaction
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from catalog.models import Store
 from catalog.selectors import store_gate_profile
+from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.models import GateDecisionKind, GateReason
 from entry.scan_keys import MAX_IDENTITY_KEY, identity_key_decode
 from entry.services.identity import (
@@ -22,6 +27,13 @@ from entry.services.identity import (
     answer_record,
     call_fields_for,
     identity_verify,
+)
+from entry.services.shoppers import (
+    IssuedScanKey,
+    ScanKeyNotIssued,
+    scan_key_issue,
+    shopper_authenticate,
+    shopper_token_create,
 )
 from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
 
@@ -158,3 +170,66 @@ class IdentityKeysApi(APIView):
             return isinstance(self.request.data, dict)
         except exceptions.ParseError:
             return False
+
+
+# --- The shopper app (SPEC §9.1) ---------------------------------------------------------------
+class ShopperSignInThrottle(AnonRateThrottle):
+    scope = "shopper_sign_in"
+
+
+class ShopperTokenCreateApi(APIView):
+    """POST /api/app/v1/token — email and password for an app token (shown once)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ShopperSignInThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shopper = shopper_authenticate(**serializer.validated_data)
+        if shopper is None:
+            raise exceptions.AuthenticationFailed("Wrong email or password.")
+        return Response({"token": shopper_token_create(shopper=shopper), "shopperId": shopper.external_id}, 201)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"
+
+
+class ScanKeyCreateApi(APIView):
+    """POST /api/app/v1/scan-keys — a fresh Scan Key Code for the signed-in shopper, or what to fix first."""
+
+    authentication_classes = [ShopperTokenAuthentication]
+    permission_classes = [IsShopper]
+
+    class InputSerializer(serializers.Serializer):
+        storeId = serializers.CharField(max_length=255, required=False)  # noqa: N815 - the app speaks camelCase
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        store = None
+        if "storeId" in serializer.validated_data:
+            store = Store.objects.filter(store_id=serializer.validated_data["storeId"]).first()
+            if store is None:
+                raise exceptions.ValidationError({"storeId": ["Unknown store."]})
+        try:
+            issued = scan_key_issue(shopper=request.user, store=store)  # type: ignore[arg-type]
+        except ScanKeyNotIssued as refusal:
+            return Response({"message": refusal.message, "problems": refusal.problems}, status=409)
+        return Response(scan_key_payload(issued), status=201)
+
+
+def scan_key_payload(issued: IssuedScanKey) -> dict[str, Any]:
+    return {
+        "code": issued.code,
+        "identityKey": base64.b64encode(issued.code.encode()).decode(),
+        "issuedAt": issued.issued_at.isoformat().replace("+00:00", "Z"),
+        "expiresAt": issued.expires_at.isoformat().replace("+00:00", "Z"),
+        "storeId": issued.store_id,
+        "qrSvg": issued.qr_svg,
+    }

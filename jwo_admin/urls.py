@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("", include("entry.urls")),
     path("entry/", include("entry.staff_urls")),
+    path("shop/", include("entry.shopper_urls")),
     path("", include("jwo_admin.core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -124,6 +124,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "jwo_admin.core.api.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {"shopper_sign_in": env.str("JWO_SHOPPER_SIGN_IN_RATE", default="10/min")},
 }
 
 # --- Celery ----------------------------------------------------------------------------------
@@ -156,6 +157,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-import-sweep": {"task": "catalog.tasks.catalog_import_sweep_task", "schedule": 60.0},
     "catalog-sync-dispatch": {"task": "catalog.tasks.sync_dispatch_task", "schedule": 2.0},
     "catalog-results-consume": {"task": "catalog.tasks.catalog_results_consume_task", "schedule": 60.0},
+    "entry-scan-keys-purge": {"task": "entry.tasks.scan_keys_purge_task", "schedule": 3600.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------

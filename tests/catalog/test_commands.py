@@ -12,6 +12,9 @@ from django.core.management import CommandError, call_command
 
 from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME
 from catalog.models import Barcode, ImportJob, ImportRowError, ImportStatus, MappingProfile, Product, Store
+from entry.models import Shopper
+from jwo_admin.core.connector_keys import connector_key_verify
+from jwo_admin.core.models import ConnectorKey
 from tests.catalog.helpers import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +214,7 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
     output = demo_seed()
 
     password = printed_password(output)
+    key = output.split("Connector key (shown once): ")[1].split()[0]
     sample = var_dir / "demo" / "sample-import.csv"
     assert output.splitlines() == [
         "Demo store DEMO-STORE-001: 200 catalog rows imported (200 new, 0 unchanged). "
@@ -219,6 +223,20 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
         f"Staff login: catalog / {password} (Catalog manager)",
         f"Staff login: store / {password} (Store manager)",
         f"Staff login: viewer / {password} (Viewer)",
+        f"Shopper page /shop/: alex@example.com / {password} (also sam@example.com, jo@example.com, "
+        "cash@example.com, blocked@example.com, nocard@example.com)",
+        f"Connector key (shown once): {key}",
+        f"Try the gate: export JWO_CONNECTOR_KEY={key}; "
+        "python manage.py identity_key cust-demo-001 --store DEMO-STORE-001",
+    ]
+    assert connector_key_verify(key) is not None
+    assert list(Shopper.objects.order_by("external_id").values_list("external_id", "visitor_type", "status")) == [
+        ("assoc-demo-001", "ASSOCIATE", "active"),
+        ("cash-demo-001", "CASH_SHOPPER", "active"),
+        ("cust-demo-001", "SHOPPER", "active"),
+        ("cust-demo-002", "SHOPPER", "active"),
+        ("cust-demo-blocked", "SHOPPER", "blocked"),
+        ("cust-demo-nocard", "SHOPPER", "active"),
     ]
     assert list(Store.objects.order_by("store_id").values_list("store_id", "currency")) == [
         ("DEMO-STORE-001", "USD"),
@@ -245,6 +263,16 @@ def test_demo_staff_log_in_with_the_printed_password_in_their_role(var_dir: Path
         "store": (["Store manager"], False),
         "viewer": (["Viewer"], False),
     }
+
+
+def test_demo_seed_run_twice_keeps_one_active_demo_connector_key(var_dir: Path) -> None:
+    first = demo_seed().split("Connector key (shown once): ")[1].split()[0]
+    second = demo_seed().split("Connector key (shown once): ")[1].split()[0]
+
+    assert connector_key_verify(first) is None
+    assert connector_key_verify(second) is not None
+    assert ConnectorKey.objects.filter(revoked_at__isnull=True).count() == 1
+    assert Shopper.objects.count() == 6
 
 
 def test_demo_seed_uses_a_given_password(var_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""python manage.py demo_seed — a demo store with a few thousand products and staff of each role."""
+"""python manage.py demo_seed — demo stores, products, shoppers of each kind, staff of each role and a
+connector key, so every part of the app can be tried at once."""
 
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,11 @@ from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, erp_rows, sample_problem
 from catalog.models import ImportStatus, MappingProfile, Store
 from catalog.services.imports import import_job_create, import_job_run
 from catalog.services.stores import mapping_profile_save
+from entry.demo import demo_shoppers_ensure
+from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
 from jwo_admin.core.services import demo_staff_ensure
+
+DEMO_KEY_NAME = "demo (make run)"
 
 
 class Command(BaseCommand):
@@ -56,5 +61,20 @@ class Command(BaseCommand):
             f"Demo store {store.store_id}: {count} catalog rows imported ({job.rows_new} new, "
             f"{job.rows_unchanged} unchanged). Sample file to import: {sample} (mapping “{ERP_PROFILE_NAME}”)."
         )
-        for username, password, role in demo_staff_ensure(password=options["password"]):
+        staff = demo_staff_ensure(password=options["password"])
+        for username, password, role in staff:
             self.stdout.write(f"Staff login: {username} / {password} ({role})")
+        shopper_password = staff[0][1]
+        shoppers = demo_shoppers_ensure(password=shopper_password)
+        self.stdout.write(
+            f"Shopper page /shop/: {shoppers[0].email} / {shopper_password} "
+            f"(also {', '.join(s.email for s in shoppers[1:])})"
+        )
+        for old in connector_key_list().filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
+            connector_key_revoke(key_id=old.key_id)
+        _, connector_key = connector_key_create(name=DEMO_KEY_NAME, created_by="demo_seed")
+        self.stdout.write(f"Connector key (shown once): {connector_key}")
+        self.stdout.write(
+            f"Try the gate: export JWO_CONNECTOR_KEY={connector_key}; "
+            f"python manage.py identity_key {shoppers[0].external_id} --store {store.store_id}"
+        )

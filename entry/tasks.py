@@ -1,0 +1,11 @@
+"""Celery wrappers for entry."""
+
+from celery import shared_task
+
+from entry.services.shoppers import scan_keys_purge
+
+
+@shared_task
+def scan_keys_purge_task() -> int:
+    """Delete long-expired recognition records; safe to run twice (a delete by age)."""
+    return scan_keys_purge()
