@@ -15,7 +15,8 @@ def store_save(*, store: Store) -> Store:
     store.full_clean()
     previous = Store.objects.filter(pk=store.pk).values_list("store_id", flat=True).first() if store.pk else None
     store.save()
-    for store_id in {store.store_id, previous} - {None}:
+    for store_id in {store.store_id, previous or store.store_id}:
+        cache.delete(store_cache_key(store_id))  # now, and after commit (a call in between may re-cache it)
         transaction.on_commit(lambda store_id=store_id: cache.delete(store_cache_key(store_id)))  # type: ignore[misc]
     return store
 

@@ -63,6 +63,8 @@ def connector_key_revoke(*, key_id: str) -> ConnectorKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+    # Now, and again after commit: a call between the two may have cached the row as still active.
+    cache.delete(_cache_key(key_id))
     transaction.on_commit(lambda: cache.delete(_cache_key(key_id)))
     return key
 

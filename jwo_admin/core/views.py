@@ -2,13 +2,16 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from catalog import selectors as catalog_selectors
+from entry.scan_keys import qr_pattern
 from jwo_admin.core import selectors
+from jwo_admin.core.connector_keys import connector_key_list
 
 
 @require_GET
@@ -35,6 +38,10 @@ class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["stores"] = catalog_selectors.store_list()
         context["staff"] = selectors.staff_list()
+        context["connector_keys"] = connector_key_list()
+        context["connector_header"] = settings.JWO_CONNECTOR_KEY_HEADER
+        context["qr_pattern"] = qr_pattern(settings.JWO_SCAN_KEY_PREFIX)
+        context["scan_key_ttl"] = settings.JWO_SCAN_KEY_TTL_SECONDS
         return context
 
 
