@@ -106,16 +106,17 @@ def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) ->
     key = ScanKey.objects.select_related("shopper").filter(token=code.token).first()
     if key is None:
         return _refused(GateReason.UNKNOWN_KEY, "The code's recognition token is not on record.")
-    if key.revoked_at is not None:
-        return _refused(GateReason.REVOKED, "The code was revoked by staff.")
-    if key.store_id is not None and key.store_id != store.pk:
-        return _refused(GateReason.OTHER_STORE, "The code was issued for another store.")
     shopper = key.shopper
     refusal = ""
+    # The shopper's state first: blocking also revokes codes, and "blocked" is the reason staff need.
     if shopper.status == ShopperStatus.BLOCKED:
         refusal = GateReason.BLOCKED
     elif shopper.status == ShopperStatus.FLAGGED and not settings.JWO_ADMIT_FLAGGED_SHOPPERS:
         refusal = GateReason.FLAGGED
+    elif key.revoked_at is not None:
+        refusal = GateReason.REVOKED
+    elif key.store_id is not None and key.store_id != store.pk:
+        refusal = GateReason.OTHER_STORE
     elif shopper.needs_card:
         card = PaymentMethod.objects.filter(shopper=shopper, is_default=True).first()
         event_month = (call.auth_event_at.year, call.auth_event_at.month)
@@ -124,7 +125,13 @@ def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) ->
         elif (card.expiry_year, card.expiry_month) < event_month:
             refusal = GateReason.PAYMENT_EXPIRED
     if refusal:
-        answer = _refused(refusal, shopper.status_reason if refusal in {"blocked", "flagged"} else "")
+        details: dict[str, str] = {
+            GateReason.BLOCKED: shopper.status_reason,
+            GateReason.FLAGGED: shopper.status_reason,
+            GateReason.REVOKED: "The code was revoked by staff.",
+            GateReason.OTHER_STORE: "The code was issued for another store.",
+        }
+        answer = _refused(refusal, details.get(refusal, ""))
         return GateAnswer(**{**answer.__dict__, "shopper_id": shopper.pk, "visitor_type": shopper.visitor_type})
     return GateAnswer(
         200,

@@ -128,11 +128,17 @@ def scan_key_problems(*, shopper: Shopper, at: datetime) -> list[dict[str, str]]
     return problems
 
 
-def scan_key_issue(*, shopper: Shopper, store: Store | None = None, now: datetime | None = None) -> IssuedScanKey:
-    """A fresh code for the shopper, or ScanKeyNotIssued saying what to fix first."""
+def scan_key_issue(
+    *, shopper: Shopper, store: Store | None = None, now: datetime | None = None, check_prerequisites: bool = True
+) -> IssuedScanKey:
+    """A fresh code for the shopper, or ScanKeyNotIssued saying what to fix first.
+
+    ``check_prerequisites=False`` is for operators trying the gate's refusals (``identity_key
+    --force``): the code is issued anyway and the connector refuses it with the reason.
+    """
     now = now or timezone.now()
     problems = scan_key_problems(shopper=shopper, at=now)
-    if problems:
+    if problems and check_prerequisites:
         raise ScanKeyNotIssued(problems)
     issued_at = now.replace(microsecond=0)
     expires_at = issued_at + timedelta(seconds=settings.JWO_SCAN_KEY_TTL_SECONDS)

@@ -119,6 +119,41 @@ def test_identity_key_prints_what_amazon_sends_and_its_curl_line_is_admitted(
 def test_identity_key_refuses_a_shopper_without_a_card(gate_store: Store, transactional_db: None) -> None:
     run("shopper_add", "cust-nocard", "--name", "N", "--email", "n@example.com")
 
-    with pytest.raises(CommandError, match="No code for cust-nocard: Add a payment card to enter the store."):
+    with pytest.raises(CommandError) as error:
         run("identity_key", "cust-nocard", "--store", gate_store.store_id)
+
+    assert str(error.value) == (
+        "No code for cust-nocard: Add a payment card to enter the store. "
+        "(--force issues one anyway, for the gate to refuse)"
+    )
     assert ScanKey.objects.count() == 0
+
+
+def test_identity_key_force_issues_a_code_the_gate_refuses_with_the_reason(
+    gate_store: Store, connector_key: str, transactional_db: None
+) -> None:
+    run("shopper_add", "bad-1", "--name", "B", "--email", "b@example.com", "--card", "12/2099")
+    run("shopper_add", "bad-2", "--name", "C", "--email", "c@example.com", "--status", "blocked", "--reason", "fraud")
+    Shopper.objects.filter(external_id="bad-1").update(status="blocked", status_reason="chargebacks")
+
+    responses = []
+    for external_id in ("bad-1", "bad-2"):
+        lines = run("identity_key", external_id, "--store", gate_store.store_id, "--force").splitlines()
+        curl = shlex.split(lines[2])
+        responses.append(
+            Client().post(
+                "/v1/identity/identity-keys",
+                data=json.loads(curl[curl.index("-d") + 1]),
+                content_type="application/json",
+                headers={"X-JWO-Connector-Key": connector_key},
+            )
+        )
+
+    assert [(r.status_code, r.json()) for r in responses] == [
+        (401, {"message": "Unauthorized - Invalid or Unknown Key"}),
+        (401, {"message": "Unauthorized - Invalid or Unknown Key"}),
+    ]
+    assert list(GateEvent.objects.order_by("id").values_list("reason", "detail", "shopper__external_id")) == [
+        ("blocked", "chargebacks", "bad-1"),
+        ("blocked", "fraud", "bad-2"),
+    ]
