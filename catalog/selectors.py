@@ -4,13 +4,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 
 from catalog.amazon_items import catalog_item, currency_places
 from catalog.barcodes import match_keys
 from catalog.importing.checker import ExistingCatalog, ExistingProduct
 from catalog.models import Barcode, ImportJob, ImportRowError, MappingProfile, Product, ProductStatus, Store
+from jwo_admin.core.cache import cache_get, cache_set
+from jwo_admin.core.deadline import run_within
 
 
 def store_list() -> QuerySet[Store]:
@@ -33,13 +34,27 @@ def store_cache_key(store_id: str) -> str:
     return f"jwo:store:{store_id}"
 
 
-def store_gate_profile(store_id: str) -> StoreGateProfile | None:
-    """The store Amazon names by ``store_id``, or None; ``store_save`` clears the cache entry."""
-    cached = cache.get(store_cache_key(store_id))
+def _store_row(store_id: str) -> tuple[int, str, str] | None:
+    return Store.objects.filter(store_id=store_id).values_list("pk", "store_id", "default_gate_decision").first()
+
+
+def store_gate_profile_cached(store_id: str) -> StoreGateProfile | None:
+    """The store only if it is in the cache: for answers given while the database is failing."""
+    cached = cache_get(store_cache_key(store_id))
+    return StoreGateProfile(*cached) if cached else None
+
+
+def store_gate_profile(store_id: str, *, timeout: float | None = None) -> StoreGateProfile | None:
+    """The store Amazon names by ``store_id``, or None; ``store_save`` clears the cache entry.
+
+    With ``timeout``, a database read (on a cache miss) runs under that deadline and raises
+    DeadlineExceeded or DatabaseError past it.
+    """
+    cached = cache_get(store_cache_key(store_id))
     if cached is not None:
         return StoreGateProfile(*cached) if cached else None
-    row = Store.objects.filter(store_id=store_id).values_list("pk", "store_id", "default_gate_decision").first()
-    cache.set(store_cache_key(store_id), list(row) if row else [], STORE_CACHE_SECONDS)
+    row = run_within(timeout, _store_row, store_id) if timeout is not None else _store_row(store_id)
+    cache_set(store_cache_key(store_id), list(row) if row else [], STORE_CACHE_SECONDS)
     return StoreGateProfile(*row) if row else None
 
 

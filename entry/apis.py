@@ -6,7 +6,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -16,7 +17,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Store
-from catalog.selectors import store_gate_profile
+from catalog.selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.models import GateDecisionKind, GateReason
 from entry.scan_keys import MAX_IDENTITY_KEY, identity_key_decode
@@ -25,6 +26,8 @@ from entry.services.identity import (
     IdentityCall,
     answer_bad_request,
     answer_record,
+    answer_record_later,
+    answer_undecided,
     call_fields_for,
     identity_verify,
 )
@@ -35,7 +38,8 @@ from entry.services.shoppers import (
     shopper_authenticate,
     shopper_token_create,
 )
-from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
+from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, ConnectorKeyUnverifiable, IsConnector
+from jwo_admin.core.deadline import DeadlineExceeded
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -121,7 +125,12 @@ class IdentityKeysApi(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         request.started = time.perf_counter()  # type: ignore[attr-defined]
+        request.deadline = request.started + settings.JWO_IDENTITY_BUDGET_MS / 1000  # type: ignore[attr-defined]
         super().initial(request, *args, **kwargs)
+
+    def _store(self, store_id: str) -> StoreGateProfile | None:
+        """Cached; on a miss the read runs under what is left of the deadline."""
+        return store_gate_profile(store_id, timeout=max(self.request.deadline - time.perf_counter(), 0.001))  # type: ignore[attr-defined]
 
     def post(self, request: Request) -> Response:
         raw = request.data if isinstance(request.data, dict) else {}
@@ -131,7 +140,10 @@ class IdentityKeysApi(APIView):
             answer = answer_bad_request(f"Invalid {field_name}: {message}", field_name)
             return self._record(answer, raw, decisive=False)
         data = serializer.validated_data
-        store = store_gate_profile(data["storeId"])
+        try:
+            store = self._store(data["storeId"])
+        except (DeadlineExceeded, DatabaseError) as error:
+            return self._undecided(error, raw)
         if store is None:
             return self._record(answer_bad_request("Invalid storeId", "storeId"), raw, decisive=False)
         call = IdentityCall(
@@ -149,13 +161,26 @@ class IdentityKeysApi(APIView):
         started = getattr(self.request, "started", time.perf_counter())
         store = None
         if isinstance(raw.get("storeId"), str) and len(raw["storeId"]) <= 255:
-            store = store_gate_profile(raw["storeId"])
+            try:
+                store = self._store(raw["storeId"])
+            except (DeadlineExceeded, DatabaseError):
+                store = None  # the record keeps the id as sent
         answer = answer_record(
             answer=answer, call_fields=call_fields_for(None, raw, store), started=started, decisive=decisive
         )
         return Response(answer.body, status=answer.status)
 
+    def _undecided(self, error: Exception, raw: dict[str, Any]) -> Response:
+        """Past the deadline before a decision: the deliberate 500 (the gate follows the store's default)."""
+        store = store_gate_profile_cached(raw["storeId"]) if isinstance(raw.get("storeId"), str) else None
+        answer = answer_undecided(error, store)
+        answer_record_later(answer=answer, call_fields=call_fields_for(None, raw, store), started=self.request.started)  # type: ignore[attr-defined]
+        return Response(answer.body, status=answer.status)
+
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ConnectorKeyUnverifiable):
+            raw = self.request.data if self._body_parsed() else {}
+            return self._undecided(exc, raw if isinstance(raw, dict) else {})
         answer = connector_error_answer(exc)
         if answer is None:
             return super().handle_exception(exc)

@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 
 from catalog.importing.mapping import AMAZON_COLUMNS, AMAZON_PROFILE_NAME
 from catalog.models import MappingProfile, Store
 from catalog.selectors import store_cache_key
+from jwo_admin.core.cache import cache_delete
 
 
 def store_save(*, store: Store) -> Store:
@@ -16,8 +16,8 @@ def store_save(*, store: Store) -> Store:
     previous = Store.objects.filter(pk=store.pk).values_list("store_id", flat=True).first() if store.pk else None
     store.save()
     for store_id in {store.store_id, previous or store.store_id}:
-        cache.delete(store_cache_key(store_id))  # now, and after commit (a call in between may re-cache it)
-        transaction.on_commit(lambda store_id=store_id: cache.delete(store_cache_key(store_id)))  # type: ignore[misc]
+        cache_delete(store_cache_key(store_id))  # now, and after commit (a call in between may re-cache it)
+        transaction.on_commit(lambda store_id=store_id: cache_delete(store_cache_key(store_id)))  # type: ignore[misc]
     return store
 
 

@@ -182,9 +182,9 @@ class _Abandoned(Exception):
     """The caller already answered 500; this late decision must not be stored as the answer."""
 
 
-def gate_event_record(*, fields: dict[str, Any], decisive: bool, overwrite: bool = False) -> GateAnswer | None:
-    """Store the event. For a decision, a replay that raced us wins: its answer is returned instead —
-    unless ``overwrite`` (the 500 we already sent must be what the record says)."""
+def gate_event_record(*, fields: dict[str, Any], decisive: bool) -> GateAnswer | None:
+    """Store the event. For a decision, an earlier answer for the same gate event wins: it is
+    returned instead (and counted as a replay)."""
     auth_event_id = fields.get("auth_event_id") if decisive else None
     if not decisive:
         fields = {**fields, "auth_event_id": None}
@@ -195,11 +195,6 @@ def gate_event_record(*, fields: dict[str, Any], decisive: bool, overwrite: bool
         with transaction.atomic():
             GateEvent.objects.create(**fields)
     except IntegrityError:
-        if overwrite:
-            GateEvent.objects.filter(auth_event_id=auth_event_id).update(
-                **{name: value for name, value in fields.items() if name != "auth_event_id"}
-            )
-            return None
         return _stored(auth_event_id)
     return None
 
@@ -293,15 +288,28 @@ def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[st
         )
     except (DeadlineExceeded, DatabaseError) as error:
         abandoned.set()
-        reason = GateReason.TIMEOUT if isinstance(error, DeadlineExceeded) else GateReason.ERROR
-        answer = GateAnswer(
-            500,
-            UNDECIDED_BODY,
-            GateDecisionKind.STORE_DEFAULT,
-            reason,
-            f"Gate followed the store default ({store.default_gate_decision}): {error}"[:255],
-        )
-        logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store.store_id, error)
-        fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-        run_later(gate_event_record, fields=fields, decisive=True, overwrite=True)
+        answer = answer_undecided(error, store)
+        answer_record_later(answer=answer, call_fields=call_fields, started=started)
         return answer
+
+
+def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAnswer:
+    """The deliberate 500: we could not decide in time (or the database failed), so the gate
+    follows the store's default decision, configured in Amazon's portal and mirrored on the store."""
+    reason = GateReason.TIMEOUT if isinstance(error, DeadlineExceeded) else GateReason.ERROR
+    default = store.default_gate_decision if store else "unknown store"
+    logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store and store.store_id, error)
+    return GateAnswer(
+        500,
+        UNDECIDED_BODY,
+        GateDecisionKind.STORE_DEFAULT,
+        reason,
+        f"Gate followed the store default ({default}): {error}"[:255],
+    )
+
+
+def answer_record_later(*, answer: GateAnswer, call_fields: dict[str, Any], started: float) -> None:
+    """Record an answer given while the database was failing, once it takes writes again. If the
+    gate event was decided before (this was a replay), that decision stays and counts a replay."""
+    fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
+    run_later(gate_event_record, fields=fields, decisive=True)

@@ -11,11 +11,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from jwo_admin.core.cache import cache_delete, cache_get, cache_set
+from jwo_admin.core.deadline import run_within
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
 
@@ -50,7 +51,7 @@ def connector_key_create(*, name: str, created_by: str = "") -> tuple[ConnectorK
     key = ConnectorKey.objects.create(
         name=name.strip(), key_id=key_id, secret_hash=_hash(secret), created_by=created_by
     )
-    cache.delete(_cache_key(key_id))
+    cache_delete(_cache_key(key_id))
     return key, f"{PREFIX}_{key_id}_{secret}"
 
 
@@ -64,8 +65,8 @@ def connector_key_revoke(*, key_id: str) -> ConnectorKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     # Now, and again after commit: a call between the two may have cached the row as still active.
-    cache.delete(_cache_key(key_id))
-    transaction.on_commit(lambda: cache.delete(_cache_key(key_id)))
+    cache_delete(_cache_key(key_id))
+    transaction.on_commit(lambda: cache_delete(_cache_key(key_id)))
     return key
 
 
@@ -73,27 +74,35 @@ def connector_key_list() -> QuerySet[ConnectorKey]:
     return ConnectorKey.objects.order_by("revoked_at", "-created_at")
 
 
-def _lookup(key_id: str) -> tuple[int, str, str] | None:
-    cached = cache.get(_cache_key(key_id))
-    if cached == _MISSING:
-        return None
-    if cached is not None:
-        return tuple(cached)
-    row = (
+def _read(key_id: str) -> tuple[int, str, str] | None:
+    return (
         ConnectorKey.objects.filter(key_id=key_id, revoked_at__isnull=True)
         .values_list("pk", "secret_hash", "name")
         .first()
     )
-    cache.set(_cache_key(key_id), list(row) if row else _MISSING, CACHE_SECONDS)
+
+
+def _lookup(key_id: str, timeout: float | None) -> tuple[int, str, str] | None:
+    cached = cache_get(_cache_key(key_id))
+    if cached == _MISSING:
+        return None
+    if cached is not None:
+        return tuple(cached)
+    row = run_within(timeout, _read, key_id) if timeout is not None else _read(key_id)
+    cache_set(_cache_key(key_id), list(row) if row else _MISSING, CACHE_SECONDS)
     return row
 
 
-def connector_key_verify(presented: str) -> ConnectorPrincipal | None:
-    """The principal for a valid, unrevoked key; None for anything else."""
+def connector_key_verify(presented: str, *, timeout: float | None = None) -> ConnectorPrincipal | None:
+    """The principal for a valid, unrevoked key; None for anything else.
+
+    With ``timeout``, a database read (on a cache miss) runs under that deadline and raises
+    DeadlineExceeded or DatabaseError past it: the caller decides what an unknown answer means.
+    """
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
         return None
-    row = _lookup(parts[1])
+    row = _lookup(parts[1], timeout)
     if row is None:
         return None
     pk, secret_hash, name = row

@@ -1,25 +1,44 @@
 """DRF authentication for Amazon's calls to our connectors (SPEC §3.2): a connector key in a header."""
 
+import time
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from jwo_admin.core.connector_keys import ConnectorPrincipal, connector_key_verify
+from jwo_admin.core.deadline import DeadlineExceeded
+
+
+class ConnectorKeyUnverifiable(exceptions.APIException):
+    """The key could not be checked in time (database slow or down, cache cold)."""
+
+    status_code = 500
+    default_detail = "The connector key could not be checked in time."
 
 
 class ConnectorKeyAuthentication(BaseAuthentication):
-    """``request.user`` becomes a ConnectorPrincipal when the configured header holds a valid key."""
+    """``request.user`` becomes a ConnectorPrincipal when the configured header holds a valid key.
+
+    A view with a hard deadline sets ``request.deadline`` (a ``time.perf_counter()`` value); a key
+    lookup that would pass it raises ConnectorKeyUnverifiable instead of waiting.
+    """
 
     def authenticate(self, request: Request) -> tuple[ConnectorPrincipal, None] | None:
         header = "HTTP_" + settings.JWO_CONNECTOR_KEY_HEADER.upper().replace("-", "_")
         presented = request.META.get(header, "")
         if not presented:
             return None
-        principal = connector_key_verify(presented)
+        deadline = getattr(request, "deadline", None)
+        timeout = None if deadline is None else max(deadline - time.perf_counter(), 0.001)
+        try:
+            principal = connector_key_verify(presented, timeout=timeout)
+        except (DeadlineExceeded, DatabaseError) as error:
+            raise ConnectorKeyUnverifiable(str(error)) from error
         if principal is None:
             raise exceptions.AuthenticationFailed("Invalid connector key.")
         return principal, None
