@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import MappingProfile, Store
+from jwo_admin.core.deadline import pool_shutdown
 from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
 
@@ -43,6 +44,13 @@ def require_postgres(db: None) -> None:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path: Path, settings: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _deadline_pool() -> Iterator[None]:
+    """Background database work (jwo_admin.core.deadline) ends with the test that started it."""
+    yield
+    pool_shutdown()
 
 
 @pytest.fixture

@@ -34,3 +34,12 @@ def cache_delete(key: str) -> None:
         cache.delete(key)
     except redis.RedisError as error:
         logger.error("cache unavailable, %s not cleared (it expires on its own): %s", key, error)
+
+
+def cache_add(key: str, seconds: float) -> bool:
+    """True if the key was not there (and now is): a once-per-period gate. False if the cache is down."""
+    try:
+        return bool(cache.add(key, 1, seconds))
+    except redis.RedisError as error:
+        logger.warning("cache unavailable: %s", error)
+        return False

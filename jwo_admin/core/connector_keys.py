@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from jwo_admin.core.cache import cache_delete, cache_get, cache_set
-from jwo_admin.core.deadline import run_within
+from jwo_admin.core.cache import cache_add, cache_delete, cache_get, cache_set
+from jwo_admin.core.deadline import run_later, run_within
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
 
@@ -68,6 +68,17 @@ def connector_key_revoke(*, key_id: str) -> ConnectorKey:
     cache_delete(_cache_key(key_id))
     transaction.on_commit(lambda: cache_delete(_cache_key(key_id)))
     return key
+
+
+def _touch(key_pk: int) -> None:
+    ConnectorKey.objects.filter(pk=key_pk).update(last_used_at=timezone.now())
+
+
+def connector_key_mark_used(principal: ConnectorPrincipal) -> None:
+    """Note when a key was last used, at most once a minute per key and off the request's path
+    (staff check that the old key is idle before revoking it)."""
+    if cache_add(f"jwo:connector-key-used:{principal.key_id}", 60):
+        run_later(_touch, principal.key_pk)
 
 
 def connector_key_list() -> QuerySet[ConnectorKey]:

@@ -10,7 +10,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from jwo_admin.core.connector_keys import ConnectorPrincipal, connector_key_verify
+from jwo_admin.core.connector_keys import ConnectorPrincipal, connector_key_mark_used, connector_key_verify
 from jwo_admin.core.deadline import DeadlineExceeded
 
 
@@ -41,6 +41,7 @@ class ConnectorKeyAuthentication(BaseAuthentication):
             raise ConnectorKeyUnverifiable(str(error)) from error
         if principal is None:
             raise exceptions.AuthenticationFailed("Invalid connector key.")
+        connector_key_mark_used(principal)
         return principal, None
 
     def authenticate_header(self, request: Request) -> str:
