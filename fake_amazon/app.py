@@ -108,6 +108,7 @@ class FakeAmazon:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         arrived = time.time()
+        environ["fake_amazon.arrived"] = time.monotonic()  # throttling counts arrivals, as API Gateway does
         response = self.dispatch(request)
         if request.path.startswith("/v1/"):
             with self._lock:
@@ -146,7 +147,7 @@ class FakeAmazon:
             )
             if problem:
                 return _json(403, {"message": problem})
-        if self._over_rate():
+        if self._over_rate(request.environ.get("fake_amazon.arrived", time.monotonic())):
             return _json(429, TOO_MANY)
         fault = self._fault()
         if fault is not None:
@@ -159,8 +160,7 @@ class FakeAmazon:
             payload = None
         return handler(payload)
 
-    def _over_rate(self) -> bool:
-        now = time.monotonic()
+    def _over_rate(self, now: float) -> bool:
         with self._lock:
             while self._window and self._window[0] <= now - 1.0:
                 self._window.popleft()
