@@ -45,18 +45,6 @@ class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         return context
 
 
-class EntryOverviewView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """Each store's gate default: what happens when the identity connector cannot decide in time."""
-
-    permission_required = "catalog.view_store"
-    template_name = "core/entry_overview.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["stores"] = catalog_selectors.store_list()
-        return context
-
-
 class OrdersOverviewView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     """How each store prices: currency and whether shelf prices include tax."""
 

@@ -1,0 +1,261 @@
+"""Reads for the entry staff screens: gate log, per-store gate summary, hourly charts, shoppers."""
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from catalog.models import Store
+from entry.models import GateDecisionKind, GateEvent, PaymentMethod, ScanKey, Shopper
+
+PERCENTILES = {"p50": 0.5, "p95": 0.95}
+
+
+# --- Percentiles -----------------------------------------------------------------------------
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` percentile by linear interpolation between the closest ranks, exactly as
+    PostgreSQL's ``percentile_cont`` computes it, so both databases draw the same chart.
+
+    >>> percentile([10.0, 20.0, 30.0, 40.0], 0.5)
+    25.0
+    >>> round(percentile([float(n) for n in range(1, 101)], 0.95), 2)
+    95.05
+    >>> percentile([7.0], 0.95)
+    7.0
+
+    Raises ValueError for no values or a fraction outside 0..1.
+    """
+    if not values:
+        raise ValueError("No values to take a percentile of.")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"Fraction {fraction} is not between 0 and 1.")
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expr)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
+        # A number of ours, never user input; float() keeps anything else out of the SQL.
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+def _uses_database_percentiles() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- Overview --------------------------------------------------------------------------------
+def _store_zone(store: Store) -> tzinfo:
+    try:
+        return ZoneInfo(store.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+@dataclass(frozen=True)
+class StoreGateSummary:
+    """A store's gate default and what its gates did today (the store's own calendar day)."""
+
+    store: Store
+    day_start: datetime
+    admitted: int
+    refused: int
+    store_default: int
+
+
+def store_gate_summaries(*, now: datetime | None = None) -> list[StoreGateSummary]:
+    """Per store (by name): today's admitted, refused and store-default (500) answers.
+
+    "Today" starts at midnight in the store's time zone, as the store's staff count their day.
+    """
+    now = now or timezone.now()
+    summaries = []
+    for store in Store.objects.order_by("name"):
+        day_start = now.astimezone(_store_zone(store)).replace(hour=0, minute=0, second=0, microsecond=0)
+        counts = GateEvent.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
+            admitted=Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
+            refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),
+            store_default=Count("pk", filter=Q(decision=GateDecisionKind.STORE_DEFAULT)),
+        )
+        summaries.append(StoreGateSummary(store=store, day_start=day_start, **counts))
+    return summaries
+
+
+@dataclass(frozen=True)
+class GateCharts:
+    """Chart.js-ready series: ``traffic`` (labels, admitted, refused, store_default) and
+    ``latency`` (labels, p50, p95 in ms, None for an hour without calls)."""
+
+    traffic: dict[str, list[Any]]
+    latency: dict[str, list[Any]]
+
+
+def _hour_slots(*, now: datetime, hours: int, zone: tzinfo) -> list[datetime]:
+    """The starts of the last ``hours`` hours (the current one last), as UTC instants.
+
+    Stepping in UTC keeps each slot one real hour long across a daylight-saving change.
+    """
+    current = timezone.localtime(now, zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    return [current - timedelta(hours=back) for back in range(hours - 1, -1, -1)]
+
+
+def gate_charts(
+    *,
+    store: Store | None = None,
+    now: datetime | None = None,
+    hours: int = 24,
+    use_database_percentiles: bool | None = None,
+) -> GateCharts:
+    """Gate calls per hour of the last ``hours`` hours (current time zone), all stores or one.
+
+    Every call counts: admitted, refused, and the store default (500) when we could not decide in
+    time. Latency percentiles are those of every call in the hour, by ``percentile_cont`` on
+    PostgreSQL and by :func:`percentile` (the same formula) elsewhere; both are rounded to 0.1 ms.
+    """
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    slots = _hour_slots(now=now, hours=hours, zone=zone)
+    events = GateEvent.objects.filter(created_at__gte=slots[0], created_at__lt=slots[-1] + timedelta(hours=1))
+    if store is not None:
+        events = events.filter(store=store)
+    with_hour = events.annotate(hour=TruncHour("created_at", tzinfo=zone))
+    if use_database_percentiles is None:
+        use_database_percentiles = _uses_database_percentiles()
+    aggregates: dict[str, Any] = {
+        "admitted": Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
+        "refused": Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),
+        "store_default": Count("pk", filter=Q(decision=GateDecisionKind.STORE_DEFAULT)),
+    }
+    if use_database_percentiles:
+        aggregates.update({key: PercentileCont("latency_ms", fraction=value) for key, value in PERCENTILES.items()})
+    rows: dict[datetime, dict[str, Any]] = {
+        row["hour"]: dict(row) for row in with_hour.values("hour").order_by("hour").annotate(**aggregates)
+    }
+    if not use_database_percentiles:
+        latencies: dict[datetime, list[float]] = defaultdict(list)
+        for hour, latency in with_hour.values_list("hour", "latency_ms").order_by().iterator(chunk_size=5000):
+            latencies[hour].append(latency)
+        for hour, values in latencies.items():
+            rows[hour].update({key: percentile(values, value) for key, value in PERCENTILES.items()})
+    labels = [timezone.localtime(slot, zone).strftime("%H:%M") for slot in slots]
+    empty: dict[str, Any] = {"admitted": 0, "refused": 0, "store_default": 0, "p50": None, "p95": None}
+    ordered = [rows.get(slot, empty) for slot in slots]
+    return GateCharts(
+        traffic={
+            "labels": labels,
+            "admitted": [row["admitted"] for row in ordered],
+            "refused": [row["refused"] for row in ordered],
+            "store_default": [row["store_default"] for row in ordered],
+        },
+        latency={
+            "labels": labels,
+            **{key: [_round_ms(row[key]) for row in ordered] for key in PERCENTILES},
+        },
+    )
+
+
+def _round_ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+# --- Gate log --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GateEventFilters:
+    store: Store | None = None
+    decision: str = ""
+    reason: str = ""
+    visitor_type: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def gate_event_list(*, filters: GateEventFilters) -> QuerySet[GateEvent]:
+    """Gate events matching the log's filters, newest first; ``since``/``until`` are inclusive.
+
+    The stored answer body is left out: the log never needs it.
+    """
+    events = GateEvent.objects.select_related("store", "shopper").defer("response_body")
+    if filters.store is not None:
+        events = events.filter(store=filters.store)
+    if filters.decision:
+        events = events.filter(decision=filters.decision)
+    if filters.reason:
+        events = events.filter(reason=filters.reason)
+    if filters.visitor_type:
+        events = events.filter(visitor_type=filters.visitor_type)
+    if filters.since is not None:
+        events = events.filter(created_at__gte=filters.since)
+    if filters.until is not None:
+        events = events.filter(created_at__lte=filters.until)
+    return events.order_by("-created_at", "-id")
+
+
+# --- Shoppers --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShopperFilters:
+    search: str = ""
+    status: str = ""
+    visitor_type: str = ""
+
+
+def shopper_list(*, filters: ShopperFilters) -> QuerySet[Shopper]:
+    """Shoppers by name; the search matches part of the name, email or external id, any case."""
+    shoppers = Shopper.objects.all()
+    term = filters.search.strip()
+    if term:
+        shoppers = shoppers.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(external_id__icontains=term))
+    if filters.status:
+        shoppers = shoppers.filter(status=filters.status)
+    if filters.visitor_type:
+        shoppers = shoppers.filter(visitor_type=filters.visitor_type)
+    return shoppers.order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class CardOnFile:
+    method: PaymentMethod
+    is_expired: bool
+
+
+def shopper_cards(*, shopper: Shopper, at: datetime | None = None) -> list[CardOnFile]:
+    """The shopper's cards, default first; a card is expired after the last day of its expiry
+    month (the same rule that refuses a code for it)."""
+    at = at or timezone.now()
+    return [
+        CardOnFile(method=method, is_expired=(method.expiry_year, method.expiry_month) < (at.year, at.month))
+        for method in PaymentMethod.objects.filter(shopper=shopper).order_by("-is_default", "-created_at", "-id")
+    ]
+
+
+def shopper_gate_events(*, shopper: Shopper, limit: int = 20) -> QuerySet[GateEvent]:
+    return (
+        GateEvent.objects.filter(shopper=shopper)
+        .select_related("store")
+        .defer("response_body")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def shopper_active_code_count(*, shopper: Shopper, now: datetime | None = None) -> int:
+    """Codes that could still open a gate: not revoked and not expired, allowing the gate's clock
+    skew — exactly the codes ``scan_keys_revoke`` would revoke."""
+    now = now or timezone.now()
+    horizon = now - timedelta(seconds=settings.JWO_SCAN_KEY_CLOCK_SKEW_SECONDS)
+    return ScanKey.objects.filter(shopper=shopper, revoked_at__isnull=True, expires_at__gte=horizon).count()

@@ -1,0 +1,221 @@
+"""Staff screens for entry: gate overview and defaults, the live gate log, shoppers and their actions."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from catalog.models import Store
+from catalog.services.stores import store_save
+from entry import selectors
+from entry.forms import (
+    ChartFilterForm,
+    GateDefaultForm,
+    GateLogFilterForm,
+    ShopperFilterForm,
+    ShopperStatusForm,
+    ShopperTypeForm,
+)
+from entry.models import Shopper, ShopperStatus
+from entry.services.shoppers import scan_keys_revoke, shopper_set_status, shopper_set_type
+from jwo_admin.core.exceptions import ApplicationError
+
+GATE_LOG_PAGE_SIZE = 50
+SHOPPER_PAGE_SIZE = 50
+
+
+class StaffView(LoginRequiredMixin, PermissionRequiredMixin):
+    """Every staff screen: signed in, with the permission the screen names (403 otherwise)."""
+
+    raise_exception = False
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class EntryOverviewView(StaffView, TemplateView):
+    """Per store: the gate default (changeable with catalog.change_store) and today's answers;
+    the last 24 hours of gate traffic and latency as charts."""
+
+    permission_required = "entry.view_gateevent"
+    template_name = "entry/overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = ChartFilterForm(self.request.GET or None)
+        charts = selectors.gate_charts(store=form.chosen_store())
+        context.update(
+            summaries=[
+                (summary, GateDefaultForm(initial={"default_gate_decision": summary.store.default_gate_decision}))
+                for summary in selectors.store_gate_summaries()
+            ],
+            form=form,
+            traffic_chart=charts.traffic,
+            latency_chart=charts.latency,
+        )
+        return context
+
+
+class GateDefaultUpdateView(StaffView, View):
+    """Set what a store's gate does when the connector answers 500."""
+
+    permission_required = "catalog.change_store"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        store = get_object_or_404(Store, pk=pk)
+        form = GateDefaultForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Choose Open or Closed for {store}.")
+            return redirect("entry:overview")
+        store.default_gate_decision = form.cleaned_data["default_gate_decision"]
+        try:
+            store_save(store=store)
+        except ValidationError as error:
+            messages.error(request, f"{store} was not saved: {' '.join(error.messages)}")
+            return redirect("entry:overview")
+        messages.success(
+            request, f"{store}: when the connector answers 500, {store.get_default_gate_decision_display()}."
+        )
+        return redirect("entry:overview")
+
+
+class GateLogView(StaffView, TemplateView):
+    """Every call of the identity connector, newest first, filtered; page 1 refreshes itself."""
+
+    permission_required = "entry.view_gateevent"
+    template_name = "entry/gate_log.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = GateLogFilterForm(self.request.GET or None)
+        page: Page[Any] = Paginator(selectors.gate_event_list(filters=form.filters()), GATE_LOG_PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            form=form,
+            page=page,
+            events=page.object_list,
+            is_live=page.number == 1,
+            query=_query_without_page(self.request),
+        )
+        return context
+
+
+class GateLogRowsView(StaffView, TemplateView):
+    """The first page of the log's table body, same filters, polled by htmx every 2 s.
+
+    It never counts the matching calls: that would scan the table again on every poll.
+    """
+
+    permission_required = "entry.view_gateevent"
+    template_name = "entry/_gate_log_rows.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = GateLogFilterForm(self.request.GET or None)
+        context.update(
+            events=selectors.gate_event_list(filters=form.filters())[:GATE_LOG_PAGE_SIZE],
+            is_live=True,
+            query=_query_without_page(self.request),
+        )
+        return context
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Signed out (or the permission was taken away) while polling: reload the whole page, which
+        # then shows the sign-in form or the refusal, rather than swapping either into the table.
+        if request.headers.get("HX-Request") == "true" and not self.has_permission():
+            return HttpResponse(headers={"HX-Refresh": "true"})
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ShopperListView(StaffView, TemplateView):
+    permission_required = "entry.view_shopper"
+    template_name = "entry/shopper_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = ShopperFilterForm(self.request.GET or None)
+        page: Page[Any] = Paginator(selectors.shopper_list(filters=form.filters()), SHOPPER_PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(form=form, page=page, shoppers=page.object_list, query=_query_without_page(self.request))
+        return context
+
+
+class ShopperDetailView(StaffView, TemplateView):
+    permission_required = "entry.view_shopper"
+    template_name = "entry/shopper_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        shopper = get_object_or_404(Shopper, pk=kwargs["pk"])
+        context.update(
+            shopper=shopper,
+            cards=selectors.shopper_cards(shopper=shopper),
+            events=selectors.shopper_gate_events(shopper=shopper, limit=20),
+            active_codes=selectors.shopper_active_code_count(shopper=shopper),
+            statuses=ShopperStatus,
+            type_form=ShopperTypeForm(initial={"visitor_type": shopper.visitor_type}),
+        )
+        return context
+
+
+class ShopperActionView(StaffView, View):
+    """A POST-only action on one shopper; answers with a message and back to the detail page."""
+
+    permission_required = "entry.change_shopper"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        shopper = get_object_or_404(Shopper, pk=pk)
+        try:
+            self.act(request, shopper)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("entry:shopper_detail", pk=shopper.pk)
+
+    def act(self, request: HttpRequest, shopper: Shopper) -> None:
+        raise NotImplementedError
+
+
+STATUS_DONE = {
+    ShopperStatus.ACTIVE: "{name} reinstated.",
+    ShopperStatus.FLAGGED: "{name} flagged: {reason}.",
+    ShopperStatus.BLOCKED: "{name} blocked: {reason}. Their codes no longer open the gate.",
+}
+
+
+class ShopperStatusView(ShopperActionView):
+    def act(self, request: HttpRequest, shopper: Shopper) -> None:
+        form = ShopperStatusForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+            return
+        status, reason = form.cleaned_data["status"], form.cleaned_data["reason"]
+        shopper_set_status(shopper=shopper, status=status, reason=reason)
+        messages.success(request, STATUS_DONE[ShopperStatus(status)].format(name=shopper.name, reason=reason))
+
+
+class ShopperRevokeCodesView(ShopperActionView):
+    def act(self, request: HttpRequest, shopper: Shopper) -> None:
+        revoked = scan_keys_revoke(shopper=shopper)
+        messages.success(request, f"{revoked} code{'s' if revoked != 1 else ''} of {shopper.name} revoked.")
+
+
+class ShopperTypeView(ShopperActionView):
+    def act(self, request: HttpRequest, shopper: Shopper) -> None:
+        form = ShopperTypeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a visitor type.")
+            return
+        shopper_set_type(shopper=shopper, visitor_type=form.cleaned_data["visitor_type"])
+        messages.success(request, f"{shopper.name} is now {shopper.get_visitor_type_display().lower()}.")
