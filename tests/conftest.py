@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -47,10 +48,13 @@ def _media_root(tmp_path: Path, settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _deadline_pool() -> Iterator[None]:
-    """Background database work (jwo_admin.core.deadline) ends with the test that started it."""
+def _deadline_pool_and_cache() -> Iterator[None]:
+    """Background database work (jwo_admin.core.deadline) ends with the test that started it, and
+    no cached lookup (a store's id, a connector key) outlives the rows it was read from."""
+    cache.clear()
     yield
     pool_shutdown()
+    cache.clear()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 
-from catalog.selectors import StoreGateProfile
+from catalog.selectors import StoreGateProfile, store_gate_profile
 from entry.models import GateDecisionKind, GateEvent, GateReason, PaymentMethod, ScanKey, ShopperStatus
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget
@@ -296,20 +296,30 @@ def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[st
 def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAnswer:
     """The deliberate 500: we could not decide in time (or the database failed), so the gate
     follows the store's default decision, configured in Amazon's portal and mirrored on the store."""
-    reason = GateReason.TIMEOUT if isinstance(error, DeadlineExceeded) else GateReason.ERROR
-    default = store.default_gate_decision if store else "unknown store"
-    logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store and store.store_id, error)
-    return GateAnswer(
-        500,
-        UNDECIDED_BODY,
-        GateDecisionKind.STORE_DEFAULT,
-        reason,
-        f"Gate followed the store default ({default}): {error}"[:255],
-    )
+    wrapped = not isinstance(error, DeadlineExceeded | DatabaseError)
+    cause = (error.__cause__ or error) if wrapped else error  # a wrapped DeadlineExceeded is still a timeout
+    reason = GateReason.TIMEOUT if isinstance(cause, DeadlineExceeded) else GateReason.ERROR
+    logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store and store.store_id, cause)
+    return GateAnswer(500, UNDECIDED_BODY, GateDecisionKind.STORE_DEFAULT, reason, _default_detail(store, cause))
+
+
+def _default_detail(store: StoreGateProfile | None, error: BaseException | str) -> str:
+    default = store.default_gate_decision if store else "store not known yet"
+    return f"Gate followed the store default ({default}): {error}"[:255]
+
+
+def _record_undecided(*, fields: dict[str, Any], error: str) -> GateAnswer | None:
+    """Runs once the database answers again; the store (unknown while it was failing) is looked up now."""
+    if fields.get("store_id") is None and fields.get("store_ref"):
+        store = store_gate_profile(fields["store_ref"])
+        if store is not None:
+            fields = {**fields, "store_id": store.pk, "detail": _default_detail(store, error)}
+    return gate_event_record(fields=fields, decisive=True)
 
 
 def answer_record_later(*, answer: GateAnswer, call_fields: dict[str, Any], started: float) -> None:
     """Record an answer given while the database was failing, once it takes writes again. If the
     gate event was decided before (this was a replay), that decision stays and counts a replay."""
     fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-    run_later(gate_event_record, fields=fields, decisive=True)
+    error = answer.detail.split("): ", 1)[-1]
+    run_later(_record_undecided, fields=fields, error=error)

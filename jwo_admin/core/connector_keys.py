@@ -11,6 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -48,9 +49,14 @@ def connector_key_create(*, name: str, created_by: str = "") -> tuple[ConnectorK
         raise ApplicationError("Give the key a name that says where it is used.")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key = ConnectorKey.objects.create(
-        name=name.strip(), key_id=key_id, secret_hash=_hash(secret), created_by=created_by
-    )
+    key = ConnectorKey(name=name.strip(), key_id=key_id, secret_hash=_hash(secret), created_by=created_by[:150])
+    try:
+        key.full_clean()
+    except ValidationError as error:
+        raise ApplicationError(
+            " ".join(f"{field}: {' '.join(m)}" for field, m in error.message_dict.items())
+        ) from error
+    key.save()
     cache_delete(_cache_key(key_id))
     return key, f"{PREFIX}_{key_id}_{secret}"
 
