@@ -1,0 +1,894 @@
+"""Identity Connector benchmark: Amazon's gate calls at a fixed rate, against a bare Django view.
+
+What is measured, in one run, on a database of its own (``jwo_bench_gate``, created and dropped
+here) and a Redis database of its own (index 3 of ``REDIS_URL``'s server):
+
+* the **connector** — ``POST /v1/identity/identity-keys`` served by gunicorn (sync workers,
+  2 × CPUs) with ``jwo_admin.settings.production``, PostgreSQL and Redis, called with a
+  connector key like Amazon's gateway does. The calls mix ~70% new ``authEvent.id``s with fresh
+  valid Scan Key Codes of ~1,000 shoppers with cards, ~20% replays of a call made 0.5-10 s
+  earlier (same ``authEvent``, new ``requestId``: the stored answer must come back) and ~10%
+  forged keys (a valid code with one MAC character changed: 401);
+* the **reference** — a second gunicorn, same workers, same production settings and middleware,
+  whose only URL is a bare Django view that parses the same JSON body and answers 200
+  (``bench/gate_bare_settings.py``, ``bench/gate_bare_urls.py``).
+
+Two loads, each on both servers:
+
+1. **open loop at a fixed rate** (default 200 requests/s for 30 s): call *i* is due at
+   t0 + i/rate whatever the earlier calls are doing, and its latency runs from that due time to
+   the last byte of the answer. A closed-loop tool would hide a stall: hey and Debian's wrk send a
+   connection's next request only after its answer (hey's ``-q`` and a wrk ``delay()`` pace a
+   connection, not the schedule), so requests that should have been sent during a stall are
+   never timed (coordinated omission); wrk2, which fixes that, is not packaged by Debian, and hey
+   cannot vary bodies. So this load comes from a small asyncio generator in this process: a new
+   connection per call (gunicorn's sync workers close every connection anyway), bodies prepared
+   beforehand, its own send lag reported so a client that falls behind would show. Errors: any
+   status other than the one expected (200 with the right ``visitorDetails.id`` for a new code
+   and its replays, 401 for a forged key and its replays) and transport errors or timeouts;
+2. **closed loop, maximum throughput**: Debian's ``wrk`` (``-t 2 -c 16``, 10 s; a Lua script
+   cycles through pre-planned bodies of the same mix and counts statuses), connector against the
+   bare view.
+
+Before the loads, a warm-up of calls one at a time (every worker imports its views and opens its
+connections) gives the idle service time of each server. A server still busy 10 s after its open
+loop (working off calls the generator gave up on) is restarted, so the next load runs alone. The
+connector's own record of the open-loop calls (gate events, replays counted, its ``latency_ms``)
+and the error lines of its log are printed last, for diagnosis.
+
+Bars (the issue's): p99 ≤ 50 ms, max < 2 s, no errors, throughput ≥ 0.25 × the bare view.
+Scan Key Codes are issued with the real service right before the loads; freshness is judged
+against ``authEvent.timestamp`` (set 2 s after the code's issue time), not the wall clock, so
+codes issued before a load stay valid through it. It is a measurement, not a test: bars that fail
+still exit 0; a broken setup (servers that do not start, a missing tool) exits non-zero.
+
+    .venv/bin/python bench/gate.py [--rate 200] [--seconds 30] [--reference-seconds 30]
+        [--throughput-seconds 10] [--workers N] [--shoppers 1000]
+
+Needs PostgreSQL and Redis (``make bench`` starts them; without ``DATABASE_URL``/``REDIS_URL``
+this script runs ``scripts/services.sh start`` itself) and ``wrk`` (``make bench`` installs it).
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "jwo_bench_gate"
+REDIS_DB = 3
+STORE_ID = "BENCH-GATE-001"
+PATH = "/v1/identity/identity-keys"
+HOST = "127.0.0.1"
+MIX = {"new": 0.70, "replay": 0.20, "forged": 0.10}
+REPLAY_AFTER = (0.5, 10.0)  # a replay repeats a call made this many seconds earlier
+EVENT_AFTER_ISSUE = timedelta(seconds=2)  # authEvent.timestamp: the gate scans 2 s after issue
+REQUEST_TIMEOUT = 10.0  # seconds; the open loop counts a call still unanswered then as an error
+
+# The bars.
+P99_MAX_MS = 50.0
+MAX_MS = 2000.0
+THROUGHPUT_MIN_RATIO = 0.25
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+# --- Services, environment, database --------------------------------------------------------------
+
+
+def services() -> dict[str, str]:
+    """DATABASE_URL and REDIS_URL: from the environment (``make bench``), else ``services.sh start``."""
+    found = {name: os.environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL")}
+    if found["DATABASE_URL"].startswith("postgres") and found["REDIS_URL"]:
+        return found
+    output = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "services.sh"), "start"], check=True, stdout=subprocess.PIPE, text=True
+    ).stdout
+    for line in output.splitlines():
+        match = re.fullmatch(r"export (\w+)=(.*)", line.strip())
+        if match:
+            found[match.group(1)] = match.group(2)
+    if not found.get("DATABASE_URL", "").startswith("postgres") or not found.get("REDIS_URL"):
+        raise SystemExit("gate bench: scripts/services.sh did not give DATABASE_URL and REDIS_URL")
+    return found
+
+
+def production_env(found: dict[str, str]) -> dict[str, str]:
+    """What the servers and this process run with: production settings on our own database."""
+    database = urlsplit(found["DATABASE_URL"])._replace(path=f"/{DB_NAME}")
+    redis_url = urlsplit(found["REDIS_URL"])._replace(path=f"/{REDIS_DB}")
+    return {
+        "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the gateway
+        "DATABASE_URL": urlunsplit(database),
+        "REDIS_URL": urlunsplit(redis_url),
+        "CELERY_BROKER_URL": urlunsplit(redis_url),
+        "JWO_SCAN_KEY_SECRETS": secrets.token_urlsafe(32),
+        # Measure decisions, not throttling: every call still takes its slot in Redis.
+        "JWO_IDENTITY_RATE_LIMIT": "100000",
+    }
+
+
+def maintenance(database_url: str, statement: str) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    with psycopg.connect(
+        host=parts.hostname,
+        port=parts.port,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(statement)  # fixed text: our own database name
+
+
+def drop_database(database_url: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    maintenance(database_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+# --- Seed data and the planned calls -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    kind: str  # "new", "replay" or "forged"
+    body: bytes
+    expected: int  # the status the gate must get
+    visitor: str = ""  # visitorDetails.id expected with a 200
+
+
+@dataclass
+class Seed:
+    connector_key: str
+    shoppers: list[Any]
+    key_header: str
+    seconds: float
+
+
+def seed(shoppers: int) -> Seed:
+    """A store, shoppers with a default card each, and a connector key. Shoppers and cards are
+    bulk-inserted (the services would take a minute of a busy 2-core machine for 1,000 of them);
+    the first shopper goes through ``shopper_create`` and ``payment_method_add``, so a model change
+    that the bulk rows miss fails here rather than as 401s later."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from catalog.services.stores import store_create
+    from entry.models import PaymentMethod, Shopper, VisitorType
+    from entry.services.shoppers import payment_method_add, shopper_create
+    from jwo_admin.core.connector_keys import connector_key_create
+
+    started = time.perf_counter()
+    expiry_year = datetime.now(tz=UTC).year + 3
+    with transaction.atomic():
+        store_create(store_id=STORE_ID, name="Bench gate store", currency="USD")
+        first = shopper_create(external_id="bench-00000", name="Bench shopper 0", email="bench-00000@example.com")
+        payment_method_add(
+            shopper=first,
+            provider_reference="pm_bench_0",
+            expiry_month=12,
+            expiry_year=expiry_year,
+            brand="Visa",
+            last4="4242",
+        )
+        people = [first] + Shopper.objects.bulk_create(
+            Shopper(
+                external_id=f"bench-{number:05d}",
+                name=f"Bench shopper {number}",
+                email=f"bench-{number:05d}@example.com",
+                visitor_type=VisitorType.SHOPPER,
+            )
+            for number in range(1, shoppers)
+        )
+        PaymentMethod.objects.bulk_create(
+            PaymentMethod(
+                shopper=shopper,
+                provider_reference=f"pm_bench_{shopper.external_id}",
+                expiry_month=12,
+                expiry_year=expiry_year,
+                brand="Visa",
+                last4="4242",
+                is_default=True,
+            )
+            for shopper in people[1:]
+        )
+        _, key = connector_key_create(name="bench gateway", created_by="bench/gate.py")
+    return Seed(key, people, settings.JWO_CONNECTOR_KEY_HEADER, time.perf_counter() - started)
+
+
+def _forge(code: str, rng: random.Random) -> str:
+    """The code with one character of its MAC (the last 20 characters) changed."""
+    position = len(code) - 1 - rng.randrange(20)
+    replacement = rng.choice([digit for digit in "0123456789ABCDEF" if digit != code[position]])
+    return code[:position] + replacement + code[position + 1 :]
+
+
+def plan(count: int, rate: float, shoppers: list[Any], rng: random.Random) -> list[Call]:
+    """``count`` calls in the bench's mix; new and forged codes are issued here (the real service)."""
+    from django.db import transaction
+
+    from entry.services.shoppers import scan_key_issue
+
+    calls: list[Call] = []
+    firsts: list[tuple[int, dict[str, Any], Call]] = []  # index, body, call: the first-time calls
+    earliest, latest = (round(seconds * rate) for seconds in REPLAY_AFTER)
+    with transaction.atomic():
+        for index in range(count):
+            draw = rng.random()
+            candidates = [first for first in firsts[-(latest + 1) :] if earliest <= index - first[0] <= latest]
+            if draw < MIX["replay"] and candidates:
+                _, original, first_call = rng.choice(candidates)
+                body = {**original, "requestId": str(uuid.uuid4())}
+                calls.append(Call("replay", json.dumps(body).encode(), first_call.expected, first_call.visitor))
+                continue
+            shopper = rng.choice(shoppers)
+            issued = scan_key_issue(shopper=shopper)
+            forged = draw >= 1 - MIX["forged"]
+            code = _forge(issued.code, rng) if forged else issued.code
+            body = {
+                "requestId": str(uuid.uuid4()),
+                "identityKey": base64.b64encode(code.encode()).decode(),
+                "storeId": STORE_ID,
+                "authEvent": {
+                    "id": str(uuid.uuid4()),
+                    "timestamp": (issued.issued_at + EVENT_AFTER_ISSUE).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "location": "ENTRY",
+                },
+                "keyChannel": "OPTICAL",
+            }
+            call = (
+                Call("forged", json.dumps(body).encode(), 401)
+                if forged
+                else Call("new", json.dumps(body).encode(), 200, shopper.external_id)
+            )
+            calls.append(call)
+            firsts.append((index, body, call))
+    return calls
+
+
+# --- The servers --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    settings_module: str
+    workers: int
+    log: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+
+
+def start_server(server: Server, env: dict[str, str]) -> Server:
+    server.port = free_port()
+    with server.log.open("ab") as handle:
+        server.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "jwo_admin.wsgi:application",
+                "--workers",
+                str(server.workers),
+                "--bind",
+                f"{HOST}:{server.port}",
+                "--chdir",
+                str(ROOT),
+                "--timeout",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": server.settings_module},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so cleanup reaches its workers
+        )
+    return server
+
+
+def wait_ready(server: Server, timeout: float = 60.0) -> None:
+    """Until the server answers HTTP at all (the bare one has no /healthz: a 404 will do)."""
+    assert server.process is not None  # noqa: S101 - started before
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"gate bench: gunicorn ({server.name}) exited:\n{server.log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection((HOST, server.port), timeout=1) as sock:
+                sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+                if sock.recv(16).startswith(b"HTTP/1."):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gate bench: gunicorn ({server.name}) did not answer within {timeout:.0f} s")
+
+
+def stop_server(server: Server) -> None:
+    process = server.process
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: calls in flight do not matter here
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the group of the master we started
+            process.wait(timeout=5)
+
+
+def drain(server: Server, env: dict[str, str], timeout: float) -> float:
+    """Wait until the server has worked off its queue (calls the client gave up on are still served):
+    a GET joins the back of the accept queue, so its answer means the queue is empty. Past
+    ``timeout``, restart the server instead, so the next measurement does not share the CPU with it."""
+    started = time.perf_counter()
+    try:
+        with socket.create_connection((HOST, server.port), timeout=timeout) as sock:
+            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+            if sock.recv(16):
+                return time.perf_counter() - started
+    except OSError:
+        pass
+    stop_server(server)
+    start_server(server, env)
+    wait_ready(server)
+    server.restarts += 1
+    return time.perf_counter() - started
+
+
+@contextmanager
+def running(servers: list[Server]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for server in servers:
+            stop_server(server)
+
+
+# --- The open-loop generator ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    status: int  # 0: transport error or timeout
+    latency: float  # seconds, from the call's due time to the last byte of the answer
+    lag: float  # seconds, from the due time to the request written (the generator's own delay)
+    ok: bool
+    error: str = ""
+
+
+def request_bytes(call: Call, port: int, key_header: str, key: str) -> bytes:
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(call.body)}\r\n{key_header}: {key}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + call.body
+
+
+async def _post(port: int, call: Call, raw: bytes, due: float, *, bare: bool) -> Result:
+    loop = asyncio.get_running_loop()
+    lag = 0.0
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            reader, writer = await asyncio.open_connection(HOST, port)
+            try:
+                lag = loop.time() - due
+                writer.write(raw)
+                status = int((await reader.readline()).split()[1])
+                length = -1
+                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                payload = await (reader.readexactly(length) if length >= 0 else reader.read())
+            finally:
+                writer.close()
+    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
+        return Result(call.kind, 0, loop.time() - due, lag, False, type(error).__name__)
+    latency = loop.time() - due
+    if bare:
+        return Result(call.kind, status, latency, lag, status == 200, "" if status == 200 else f"status {status}")
+    ok = status == call.expected
+    if ok and status == 200:
+        try:
+            ok = json.loads(payload)["visitorDetails"]["id"] == call.visitor
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            return Result(call.kind, status, latency, lag, False, "wrong visitorDetails")
+    return Result(call.kind, status, latency, lag, ok, "" if ok else f"status {status} for {call.expected}")
+
+
+async def _open_loop(port: int, calls: list[Call], raws: list[bytes], rate: float, bare: bool) -> list[Result]:
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    tasks = []
+    for index, (call, raw) in enumerate(zip(calls, raws, strict=True)):
+        due = start + index / rate
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(_post(port, call, raw, due, bare=bare)))
+    return list(await asyncio.gather(*tasks))
+
+
+def open_loop(server: Server, calls: list[Call], rate: float, seed_: Seed, *, bare: bool = False) -> list[Result]:
+    raws = [request_bytes(call, server.port, seed_.key_header, seed_.connector_key) for call in calls]
+    return asyncio.run(_open_loop(server.port, calls, raws, rate, bare))
+
+
+async def _one_at_a_time(port: int, calls: list[Call], raws: list[bytes], bare: bool) -> list[Result]:
+    loop = asyncio.get_running_loop()
+    return [await _post(port, call, raw, loop.time(), bare=bare) for call, raw in zip(calls, raws, strict=True)]
+
+
+def one_at_a_time(server: Server, calls: list[Call], seed_: Seed, *, bare: bool = False) -> list[Result]:
+    """Each call sent when the previous one is answered: the service time of an idle server."""
+    raws = [request_bytes(call, server.port, seed_.key_header, seed_.connector_key) for call in calls]
+    return asyncio.run(_one_at_a_time(server.port, calls, raws, bare))
+
+
+# --- wrk, closed loop ----------------------------------------------------------------------------
+
+WRK_SCRIPT = r"""
+-- bench/gate.py: each wrk thread cycles through its share of the planned bodies and counts
+-- the statuses it gets; done() prints one JSON line for the bench to read.
+local threads, counter = {}, 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local file, nthreads = args[1], tonumber(args[2])
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers[args[3]] = args[4]
+  bodies, expected, statuses, sent, wrapped, position = {}, {}, {}, {}, 0, 1
+  local n = 0
+  for line in io.lines(file) do
+    if n % nthreads == id then
+      local status, body = line:match("^(%d+)\t(.*)$")
+      bodies[#bodies + 1] = body
+      expected[#expected + 1] = status
+    end
+    n = n + 1
+  end
+end
+
+function request()
+  if position > #bodies then
+    position = 1
+    wrapped = wrapped + 1
+  end
+  local i = position
+  position = position + 1
+  sent[expected[i]] = (sent[expected[i]] or 0) + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+
+function response(status, headers, body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+end
+
+local function encode(map)
+  local parts = {}
+  for k, v in pairs(map) do parts[#parts + 1] = string.format('"%s": %d', k, v) end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+function done(summary, latency, requests)
+  local all_statuses, all_sent, all_wrapped = {}, {}, 0
+  for _, thread in ipairs(threads) do
+    for k, v in pairs(thread:get("statuses")) do all_statuses[k] = (all_statuses[k] or 0) + v end
+    for k, v in pairs(thread:get("sent")) do all_sent[k] = (all_sent[k] or 0) + v end
+    all_wrapped = all_wrapped + thread:get("wrapped")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH-JSON {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, '
+      .. '"p50_us": %d, "p99_us": %d, "max_us": %d, "wrapped": %d, "statuses": %s, "sent": %s}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max, all_wrapped,
+    encode(all_statuses), encode(all_sent)))
+end
+"""
+
+
+@dataclass
+class Throughput:
+    rate: float
+    requests: int
+    errors: int
+    detail: str
+    p50_ms: float
+    p99_ms: float
+    wrapped: int
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def run_wrk(
+    server: Server, bodies: Path, script: Path, seed_: Seed, args: argparse.Namespace, *, bare: bool
+) -> Throughput:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("gate bench: wrk is missing; `make bench` installs it (apt-get install wrk)")
+    command = [
+        wrk,
+        f"-t{args.wrk_threads}",
+        f"-c{args.wrk_connections}",
+        f"-d{args.throughput_seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        f"http://{HOST}:{server.port}{PATH}",
+        "--",
+        str(bodies),
+        str(args.wrk_threads),
+        seed_.key_header,
+        seed_.connector_key,
+    ]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    line = next((text for text in output.splitlines() if text.startswith("BENCH-JSON ")), None)
+    if line is None:
+        raise SystemExit(f"gate bench: wrk printed no figures:\n{output}")
+    figures = json.loads(line.removeprefix("BENCH-JSON "))
+    statuses: dict[str, int] = figures["statuses"]
+    transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+    if bare:
+        unexpected = sum(count for status, count in statuses.items() if status != "200")
+        detail = f"{transport} transport, {unexpected} not 200"
+    else:
+        # Statuses other than 200/401 are errors, and so is a 200/401 split off from the plan's by
+        # more than the calls still in flight when wrk stopped (at most one per connection).
+        unexpected = sum(count for status, count in statuses.items() if status not in {"200", "401"})
+        sent = figures["sent"]
+        drift = abs(statuses.get("401", 0) - sent.get("401", 0)) + abs(statuses.get("200", 0) - sent.get("200", 0))
+        unexpected += max(0, drift - 2 * args.wrk_connections)
+        detail = f"{transport} transport, {unexpected} unexpected status"
+    return Throughput(
+        rate=figures["requests"] / (figures["duration_us"] / 1e6),
+        requests=figures["requests"],
+        errors=transport + unexpected,
+        detail=detail,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        wrapped=figures["wrapped"],
+        statuses=statuses,
+    )
+
+
+# --- Figures ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass
+class Latency:
+    count: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    lag_p99_ms: float
+    in_time: int  # answered as expected within Amazon's 2 s
+    error_kinds: Counter[str]
+    by_kind: dict[str, tuple[int, float, float]]  # kind: count, p50 ms, p99 ms
+
+
+def summarize(results: list[Result]) -> Latency:
+    latencies = [result.latency * 1000 for result in results]
+    by_kind = {}
+    for kind in MIX:
+        values = [result.latency * 1000 for result in results if result.kind == kind]
+        by_kind[kind] = (len(values), percentile(values, 0.50), percentile(values, 0.99))
+    return Latency(
+        count=len(results),
+        p50_ms=percentile(latencies, 0.50),
+        p99_ms=percentile(latencies, 0.99),
+        max_ms=max(latencies, default=float("nan")),
+        errors=sum(1 for result in results if not result.ok),
+        lag_p99_ms=percentile([result.lag * 1000 for result in results], 0.99),
+        in_time=sum(1 for result in results if result.ok and result.latency * 1000 < MAX_MS),
+        error_kinds=Counter(result.error for result in results if not result.ok),
+        by_kind=by_kind,
+    )
+
+
+def ratio(figure: float, reference: float) -> str:
+    return f"{figure / reference:.2f}" if reference > 0 else "n/a"
+
+
+def server_side(since: datetime, until: datetime) -> dict[str, Any]:
+    """What the connector recorded about the open-loop calls: its own timing and the replays it saw."""
+    from django.db import connections
+    from django.db.models import Count, Sum
+
+    from entry.models import GateEvent
+
+    connections.close_all()
+    events = GateEvent.objects.filter(created_at__gte=since, created_at__lte=until)
+    latencies = list(events.values_list("latency_ms", flat=True))
+    reasons = dict(events.values_list("reason").annotate(count=Count("id")).values_list("reason", "count"))
+    return {
+        "events": len(latencies),
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies, default=float("nan")),
+        "reasons": reasons,
+        "replays": events.aggregate(total=Sum("replays"))["total"] or 0,
+    }
+
+
+def log_errors(server: Server) -> list[str]:
+    """Error lines in the server's log (gunicorn's own and the app's ERROR records)."""
+    text = server.log.read_text(errors="replace") if server.log.exists() else ""
+    markers = (" ERROR ", "Traceback", "[ERROR]", "[CRITICAL]")
+    return [line.strip() for line in text.splitlines() if any(marker in line for marker in markers)]
+
+
+# --- The run ---------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rate", type=float, default=200.0, help="open-loop requests per second (default 200)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="open loop against the connector (default 30)")
+    parser.add_argument("--reference-seconds", type=float, default=30.0, help="open loop against the bare view")
+    parser.add_argument("--throughput-seconds", type=int, default=10, help="each wrk run (default 10)")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--wrk-connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 × CPUs)")
+    parser.add_argument("--shoppers", type=int, default=1000)
+    parser.add_argument("--drain-seconds", type=float, default=10.0, help="then restart a server still busy")
+    parser.add_argument("--throughput-bodies", type=int, default=2000, help="bodies wrk cycles through")
+    parser.add_argument("--warm-up", type=int, default=120, help="calls one at a time to each server first")
+    parser.add_argument("--seed", type=int, default=20250603, help="random seed of the mix")
+    args = parser.parse_args(argv)
+    if args.rate <= 0 or args.seconds <= 0 or args.reference_seconds <= 0 or args.shoppers < 1:
+        parser.error("--rate, --seconds, --reference-seconds and --shoppers must be positive")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("gate bench: wrk is missing; `make bench` installs it (apt-get install wrk)")
+    env = production_env(services())
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    rng = random.Random(args.seed)
+    maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    maintenance(env["DATABASE_URL"], f"CREATE DATABASE {DB_NAME}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="jwo-bench-gate-") as temp:
+            workdir = Path(temp)
+            started = time.perf_counter()
+            call_command("migrate", verbosity=0, interactive=False)
+            from django.core.cache import cache
+
+            cache.clear()  # our own Redis database: no connector key or store left from a past run
+            say(f"setup: {DB_NAME} migrated with production settings in {time.perf_counter() - started:.1f} s")
+            seeded = seed(args.shoppers)
+            say(f"setup: store, {args.shoppers:,} shoppers with a card each, connector key in {seeded.seconds:.1f} s")
+
+            connector = Server("connector", "jwo_admin.settings.production", args.workers, workdir / "connector.log")
+            bare = Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
+            servers = [start_server(connector, env), start_server(bare, env)]
+            with running(servers):
+                for server in servers:
+                    wait_ready(server)
+
+                started = time.perf_counter()
+                count = round(args.rate * args.seconds)
+                warm = plan(args.warm_up, args.rate, seeded.shoppers, rng)
+                calls = plan(count, args.rate, seeded.shoppers, rng)
+                wrk_calls = plan(args.throughput_bodies, args.rate, seeded.shoppers, rng)
+                connections.close_all()
+                issued = sum(1 for batch in (warm, calls, wrk_calls) for call in batch if call.kind != "replay")
+                say(f"setup: {issued:,} Scan Key Codes issued, bodies planned in {time.perf_counter() - started:.1f} s")
+                bodies = workdir / "bodies.txt"
+                bodies.write_text("".join(f"{call.expected}\t{call.body.decode()}\n" for call in wrk_calls))
+                script = workdir / "gate.lua"
+                script.write_text(WRK_SCRIPT)
+
+                # Warm-up, one call at a time: every worker imports its views and opens its
+                # connections; past the first calls, this is the service time of an idle server.
+                idle = {server.name: one_at_a_time(server, warm, seeded, bare=server is bare) for server in servers}
+
+                since, cpu = datetime.now(tz=UTC), time.process_time()
+                connector_results = open_loop(connector, calls, args.rate, seeded)
+                until, generator_cpu = datetime.now(tz=UTC), time.process_time() - cpu
+                backlog = drain(connector, env, args.drain_seconds)
+                reference_count = round(args.rate * args.reference_seconds)
+                bare_results = open_loop(bare, calls[:reference_count], args.rate, seeded, bare=True)
+                drain(bare, env, args.drain_seconds)
+
+                bare_throughput = run_wrk(bare, bodies, script, seeded, args, bare=True)
+                drain(bare, env, args.drain_seconds)
+                connector_throughput = run_wrk(connector, bodies, script, seeded, args, bare=False)
+                recorded = server_side(since, until)
+                logged = log_errors(connector)
+            report(
+                args,
+                calls,
+                summarize(connector_results),
+                summarize(bare_results),
+                connector_throughput,
+                bare_throughput,
+                recorded,
+                logged,
+                idle,
+                backlog,
+                connector.restarts,
+                generator_cpu,
+            )
+    finally:
+        drop_database(env["DATABASE_URL"])
+    return 0
+
+
+def report(
+    args: argparse.Namespace,
+    calls: list[Call],
+    ours: Latency,
+    reference: Latency,
+    throughput: Throughput,
+    bare_throughput: Throughput,
+    recorded: dict[str, Any],
+    logged: list[str],
+    idle: dict[str, list[Result]],
+    backlog: float,
+    restarts: int,
+    generator_cpu: float,
+) -> None:
+    kinds = Counter(call.kind for call in calls)
+    share = throughput.rate / bare_throughput.rate if bare_throughput.rate else 0.0
+    say()
+    say(
+        f"identity connector — POST {PATH}, gunicorn {args.workers} sync workers per server, production settings, "
+        f"PostgreSQL, Redis; Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
+    say(
+        f"open loop {args.rate:.0f} requests/s for {args.seconds:.0f} s: {ours.count:,} calls "
+        f"({kinds['new']:,} new authEvent.ids, {kinds['replay']:,} replays, {kinds['forged']:,} forged keys); "
+        f"bare view: the first {reference.count:,} of them"
+    )
+    say(
+        f"  p50 latency      {ours.p50_ms:8.1f} ms   bare view {reference.p50_ms:6.1f} ms   "
+        f"ratio {ratio(ours.p50_ms, reference.p50_ms)}"
+    )
+    say(
+        f"  p99 latency      {ours.p99_ms:8.1f} ms   bare view {reference.p99_ms:6.1f} ms   "
+        f"ratio {ratio(ours.p99_ms, reference.p99_ms)}   bar ≤ {P99_MAX_MS:.0f} ms   "
+        f"{verdict(ours.p99_ms <= P99_MAX_MS)}"
+    )
+    say(
+        f"  max latency      {ours.max_ms:8.1f} ms   bare view {reference.max_ms:6.1f} ms   "
+        f"ratio {ratio(ours.max_ms, reference.max_ms)}   bar < {MAX_MS:.0f} ms   {verdict(ours.max_ms < MAX_MS)}"
+    )
+    detail = ", ".join(f"{count} {error}" for error, count in ours.error_kinds.most_common(4)) or "none"
+    say(
+        f"  errors           {ours.errors:8d}      bare view {reference.errors:6d}      bar 0   "
+        f"{verdict(ours.errors == 0)}   ({detail})"
+    )
+    say(
+        f"  answered in time {ours.in_time:8,d}      bare view {reference.in_time:6,d}      "
+        f"(as expected and within {MAX_MS / 1000:.0f} s, Amazon's wait: {ours.in_time / args.seconds:.0f} per second)"
+    )
+    say(
+        "  by kind          "
+        + "   ".join(
+            f"{kind} {count:,}: p50 {p50:.1f} ms, p99 {p99:.1f} ms" for kind, (count, p50, p99) in ours.by_kind.items()
+        )
+    )
+    say(
+        f"  generator lag    p99 {ours.lag_p99_ms:.1f} ms (connector run), {reference.lag_p99_ms:.1f} ms (bare run): "
+        "due time to request written, waiting for the server to accept the connection included; "
+        f"the generator used {generator_cpu:.1f} s of CPU during the connector's run"
+    )
+    say(
+        f"closed loop, wrk -t{args.wrk_threads} -c{args.wrk_connections} -d{args.throughput_seconds}s "
+        "over the same mix (new connection per call: gunicorn's sync workers close them)"
+    )
+    say(
+        f"  throughput       {throughput.rate:8.0f} req/s   bare view {bare_throughput.rate:6.0f} req/s   "
+        f"ratio {share:.2f}   bar ≥ {THROUGHPUT_MIN_RATIO:.2f}   {verdict(share >= THROUGHPUT_MIN_RATIO)}"
+    )
+    say(
+        f"  under that load  p50 {throughput.p50_ms:.1f} ms, p99 {throughput.p99_ms:.1f} ms   "
+        f"bare view p50 {bare_throughput.p50_ms:.1f} ms, p99 {bare_throughput.p99_ms:.1f} ms   (wrk's own timing)"
+    )
+    statuses = ", ".join(f"{status} ×{count:,}" for status, count in sorted(throughput.statuses.items()))
+    say(
+        f"  errors           {throughput.errors:8d}      bare view {bare_throughput.errors:6d}      bar 0   "
+        f"{verdict(throughput.errors == 0)}   ({throughput.detail}; {statuses}; "
+        f"{throughput.wrapped} restarts of the body list)"
+    )
+    idle_ours = summarize(idle["connector"][len(idle["connector"]) // 4 :])
+    idle_bare = summarize(idle["bare"][len(idle["bare"]) // 4 :])
+    say(
+        f"one call at a time (warm-up, last {idle_ours.count} of {len(idle['connector'])} calls): "
+        f"p50 {idle_ours.p50_ms:.1f} ms, p99 {idle_ours.p99_ms:.1f} ms   "
+        f"bare view p50 {idle_bare.p50_ms:.1f} ms, p99 {idle_bare.p99_ms:.1f} ms   "
+        f"ratio {ratio(idle_ours.p50_ms, idle_bare.p50_ms)}   ({idle_ours.errors + idle_bare.errors} errors)"
+    )
+    if restarts:
+        say(
+            f"  after the open loop the connector had not worked off its queue in {args.drain_seconds:.0f} s "
+            f"(calls the generator gave up on): restarted it before the next load ({backlog:.1f} s in all)"
+        )
+    else:
+        say(f"  after the open loop the connector took {backlog:.1f} s to work off its queue")
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(recorded["reasons"].items()))
+    say(
+        f"server side, open loop: {recorded['events']:,} gate events ({reasons}), {recorded['replays']:,} replays "
+        f"counted (sent {kinds['replay']:,}); the view's own latency_ms p50 {recorded['p50_ms']:.1f}, "
+        f"p99 {recorded['p99_ms']:.1f}, max {recorded['max_ms']:.1f} ms"
+    )
+    say(f"connector's log: {len(logged)} error lines" + "".join(f"\n  {line[:220]}" for line in logged[:3]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
