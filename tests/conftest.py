@@ -18,6 +18,8 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import MappingProfile, Store
+from jwo_admin.core.cache import cache_local_clear
+from jwo_admin.core.connector_keys import connector_keys_forget_marks
 from jwo_admin.core.deadline import pool_shutdown
 from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
@@ -52,9 +54,12 @@ def _deadline_pool_and_cache() -> Iterator[None]:
     """Background database work (jwo_admin.core.deadline) ends with the test that started it, and
     no cached lookup (a store's id, a connector key) outlives the rows it was read from."""
     cache.clear()
+    cache_local_clear()
+    connector_keys_forget_marks()
     yield
     pool_shutdown()
     cache.clear()
+    cache_local_clear()
 
 
 @pytest.fixture

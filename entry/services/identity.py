@@ -3,9 +3,10 @@
 Order of work, cheapest first, so that abuse costs us little:
 1. checks that need nothing but the request (layout, MAC, freshness) — deterministic, so a replay
    gets the same refusal with no database read;
-2. the database, on a pool thread under a hard deadline: the stored answer for this
-   ``authEvent.id`` if there is one, else the recognition record, the shopper and the card, and the
-   answer stored in the same transaction (a unique ``auth_event_id`` settles concurrent replays);
+2. the database, on a pool thread under a hard deadline, in two statements (``gate_events``):
+   one read of the recognition record, its shopper and card; one upsert on the unique
+   ``auth_event_id`` that stores our answer, or — for a replay, sequential or concurrent — keeps
+   the first answer and hands it back;
 3. past the deadline, or on a database error, a deliberate 500: Amazon's gate then follows the
    store's default decision, and we record that we let it.
 """
@@ -19,13 +20,13 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, transaction
 
 from catalog.selectors import StoreGateProfile, store_gate_profile
-from entry.models import GateDecisionKind, GateEvent, GateReason, PaymentMethod, ScanKey, ShopperStatus
+from entry.models import GateDecisionKind, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
-from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget
+from entry.services.gate_events import gate_event_upsert, recognition_read
+from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within
 from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -102,65 +103,41 @@ def _is_throttled(store_id: str) -> bool:
 
 # --- The decision ------------------------------------------------------------------------------
 def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) -> GateAnswer:
-    """SPEC §9.1 rules 4–6 against our records."""
-    key = ScanKey.objects.select_related("shopper").filter(token=code.token).first()
-    if key is None:
+    """SPEC §9.1 rules 4–6 against our records (one read)."""
+    record = recognition_read(code.token)
+    if record is None:
         return _refused(GateReason.UNKNOWN_KEY, "The code's recognition token is not on record.")
-    shopper = key.shopper
     refusal = ""
     # The shopper's state first: blocking also revokes codes, and "blocked" is the reason staff need.
-    if shopper.status == ShopperStatus.BLOCKED:
+    if record.status == ShopperStatus.BLOCKED:
         refusal = GateReason.BLOCKED
-    elif shopper.status == ShopperStatus.FLAGGED and not settings.JWO_ADMIT_FLAGGED_SHOPPERS:
+    elif record.status == ShopperStatus.FLAGGED and not settings.JWO_ADMIT_FLAGGED_SHOPPERS:
         refusal = GateReason.FLAGGED
-    elif key.revoked_at is not None:
+    elif record.is_revoked:
         refusal = GateReason.REVOKED
-    elif key.store_id is not None and key.store_id != store.pk:
+    elif record.store_id is not None and record.store_id != store.pk:
         refusal = GateReason.OTHER_STORE
-    elif shopper.needs_card:
-        card = PaymentMethod.objects.filter(shopper=shopper, is_default=True).first()
-        event_month = (call.auth_event_at.year, call.auth_event_at.month)
-        if card is None:
+    elif record.visitor_type == VisitorType.SHOPPER:  # only app shoppers pay by card (Shopper.needs_card)
+        if record.card_expiry is None:
             refusal = GateReason.NO_PAYMENT_METHOD
-        elif (card.expiry_year, card.expiry_month) < event_month:
+        elif record.card_expiry < (call.auth_event_at.year, call.auth_event_at.month):
             refusal = GateReason.PAYMENT_EXPIRED
     if refusal:
         details: dict[str, str] = {
-            GateReason.BLOCKED: shopper.status_reason,
-            GateReason.FLAGGED: shopper.status_reason,
+            GateReason.BLOCKED: record.status_reason,
+            GateReason.FLAGGED: record.status_reason,
             GateReason.REVOKED: "The code was revoked by staff.",
             GateReason.OTHER_STORE: "The code was issued for another store.",
         }
         answer = _refused(refusal, details.get(refusal, ""))
-        return GateAnswer(**{**answer.__dict__, "shopper_id": shopper.pk, "visitor_type": shopper.visitor_type})
+        return GateAnswer(**{**answer.__dict__, "shopper_id": record.shopper_id, "visitor_type": record.visitor_type})
     return GateAnswer(
         200,
-        {"visitorDetails": {"id": shopper.external_id, "type": shopper.visitor_type}},
+        {"visitorDetails": {"id": record.external_id, "type": record.visitor_type}},
         GateDecisionKind.ADMITTED,
         GateReason.ADMITTED,
-        shopper_id=shopper.pk,
-        visitor_type=shopper.visitor_type,
-    )
-
-
-def _stored(auth_event_id: str) -> GateAnswer | None:
-    row = (
-        GateEvent.objects.filter(auth_event_id=auth_event_id)
-        .values("pk", "status_code", "response_body", "decision", "reason", "detail", "shopper_id", "visitor_type")
-        .first()
-    )
-    if row is None:
-        return None
-    GateEvent.objects.filter(pk=row["pk"]).update(replays=F("replays") + 1)
-    return GateAnswer(
-        row["status_code"],
-        row["response_body"],
-        row["decision"],
-        row["reason"],
-        row["detail"],
-        row["shopper_id"],
-        row["visitor_type"],
-        replayed=True,
+        shopper_id=record.shopper_id,
+        visitor_type=record.visitor_type,
     )
 
 
@@ -184,19 +161,23 @@ class _Abandoned(Exception):
 
 def gate_event_record(*, fields: dict[str, Any], decisive: bool) -> GateAnswer | None:
     """Store the event. For a decision, an earlier answer for the same gate event wins: it is
-    returned instead (and counted as a replay)."""
-    auth_event_id = fields.get("auth_event_id") if decisive else None
+    returned instead (and counted as a replay). Calls that are not decisions keep no
+    ``auth_event_id``, so a retry of them is decided afresh."""
     if not decisive:
         fields = {**fields, "auth_event_id": None}
-    if not auth_event_id:
-        GateEvent.objects.create(**fields)
+    stored, is_earlier = gate_event_upsert(fields)
+    if not is_earlier:
         return None
-    try:
-        with transaction.atomic():
-            GateEvent.objects.create(**fields)
-    except IntegrityError:
-        return _stored(auth_event_id)
-    return None
+    return GateAnswer(
+        stored["status_code"],
+        stored["response_body"],
+        stored["decision"],
+        stored["reason"],
+        stored["detail"],
+        stored["shopper_id"],
+        stored["visitor_type"],
+        replayed=True,
+    )
 
 
 def _decide_in_database(
@@ -208,16 +189,16 @@ def _decide_in_database(
     started: float,
     abandoned: threading.Event,
 ) -> GateAnswer:
+    """Two statements: the read that decides, and the upsert that stores the answer or hands back
+    the first one (a replay). The upsert commits only if the caller is still waiting: one that
+    waited out a lock past the deadline must not store a decision Amazon never received."""
+    answer = _judge(call=call, code=code, store=store)
+    fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
     with transaction.atomic():
-        statement_budget(settings.JWO_IDENTITY_BUDGET_MS)
-        stored = _stored(call.auth_event_id)
-        if stored is not None:
-            return stored
-        answer = _judge(call=call, code=code, store=store)
+        stored = gate_event_record(fields=fields, decisive=True)
         if abandoned.is_set():
-            raise _Abandoned(call.auth_event_id)
-        fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-        return gate_event_record(fields=fields, decisive=True) or answer
+            raise _Abandoned(call.auth_event_id)  # rolls the upsert back; the 500 is recorded instead
+    return stored or answer
 
 
 def _remaining(started: float) -> float:

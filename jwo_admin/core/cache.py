@@ -1,35 +1,69 @@
 """Cache reads and writes that never fail the caller: a cache outage is a cache miss.
 
 The connectors must keep answering when Redis is down (it caches lookups, it is not the record),
-so these helpers log the error and carry on without the cache.
+so these helpers log the error and carry on without the cache. In front of the shared cache, each
+process keeps what it read for ``JWO_LOCAL_CACHE_SECONDS`` (2 s), so a gate call usually makes
+no cache round trip at all; an invalidation reaches this process at once and the others within
+those seconds.
 """
 
 import logging
+import time
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
 
+_local: dict[str, tuple[float, Any]] = {}
+
+
+def _local_get(key: str) -> Any:
+    entry = _local.get(key)
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    return entry[1]
+
+
+def _local_set(key: str, value: Any) -> None:
+    if len(_local) > 10_000:  # a bound, not an LRU: entries live two seconds anyway
+        _local.clear()
+    _local[key] = (time.monotonic() + settings.JWO_LOCAL_CACHE_SECONDS, value)
+
+
 def cache_get(key: str) -> Any:
+    value = _local_get(key)
+    if value is not None:
+        return value
     try:
-        return cache.get(key)
+        value = cache.get(key)
     except redis.RedisError as error:
         logger.warning("cache unavailable, reading without it: %s", error)
         return None
+    if value is not None:
+        _local_set(key, value)
+    return value
 
 
 def cache_set(key: str, value: Any, seconds: float) -> None:
+    _local_set(key, value)
     try:
         cache.set(key, value, seconds)
     except redis.RedisError as error:
         logger.warning("cache unavailable, not caching %s: %s", key, error)
 
 
+def cache_local_clear() -> None:
+    """Forget this process's copies (tests; the shared cache is cleared separately)."""
+    _local.clear()
+
+
 def cache_delete(key: str) -> None:
     """Invalidation must not be lost silently: a failure is logged as an error (entries expire anyway)."""
+    _local.pop(key, None)
     try:
         cache.delete(key)
     except redis.RedisError as error:

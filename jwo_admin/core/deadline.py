@@ -2,12 +2,14 @@
 
 The work runs on a small pool of threads (each with its own database connection) while the
 request thread waits at most ``seconds``. A stalled server — a lock, a full disk, a stopped
-process that still accepts TCP — then costs the caller the deadline and no more; the statement
-timeout set by ``statement_budget`` ends the stalled query on the server side when it can.
+process that still accepts TCP — then costs the caller the deadline and no more; the pool's
+connections carry a ``statement_timeout`` and ``lock_timeout`` of ``JWO_IDENTITY_BUDGET_MS``, so
+the server ends a stalled query when it can.
 """
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -35,9 +37,33 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
+_thread_state = threading.local()
+HEALTH_CHECK_SECONDS = 30.0
+
+
+def _prepare_connection() -> None:
+    """Once per connection, not per job: PostgreSQL ends any statement or lock wait past the
+    budget; every 30 s, Django's checks (CONN_MAX_AGE, a broken connection) as a request would."""
+    now = time.monotonic()
+    if now - getattr(_thread_state, "checked_at", 0.0) > HEALTH_CHECK_SECONDS:
+        close_old_connections()
+        _thread_state.checked_at = now
+    connection.ensure_connection()
+    raw = connection.connection
+    if getattr(_thread_state, "configured", None) is not raw:
+        if connection.vendor == "postgresql":
+            budget = f"{settings.JWO_IDENTITY_BUDGET_MS}ms"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+                    [budget, budget],
+                )
+        _thread_state.configured = raw
+
+
 def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
-    close_old_connections()  # honour CONN_MAX_AGE and drop broken connections, as a request would
     try:
+        _prepare_connection()
         return fn(*args, **kwargs)
     except DatabaseError:
         connection.close()  # the next job on this thread reconnects
@@ -65,7 +91,7 @@ def run_later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 
 def statement_budget(milliseconds: int) -> None:
-    """Inside a transaction: PostgreSQL ends any statement (or lock wait) that runs past the budget."""
+    """Inside a transaction, a tighter budget than the pool's connections already have."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
