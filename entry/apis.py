@@ -1,9 +1,7 @@
 """Amazon's Identity Connector endpoint (SPEC §8) and the shopper app's API (SPEC §9.1)."""
 
 import base64
-import re
 import time
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +17,8 @@ from rest_framework.views import APIView
 from catalog.models import Store
 from catalog.selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.authentication import IsShopper, ShopperTokenAuthentication
+from entry.identity_request import InvalidField, identity_request_parse
 from entry.models import GateDecisionKind, GateReason
-from entry.scan_keys import MAX_IDENTITY_KEY, identity_key_decode
 from entry.services.identity import (
     GateAnswer,
     IdentityCall,
@@ -41,45 +39,6 @@ from entry.services.shoppers import (
 from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, ConnectorKeyUnverifiable, IsConnector
 from jwo_admin.core.deadline import DeadlineExceeded
 
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-class UtcTimestampField(serializers.Field):
-    """ISO-8601 with a zone (SPEC §1.4 sends ``2024-02-09T17:53:57Z``); a naive time is refused."""
-
-    default_error_messages = {"invalid": "Must be an ISO-8601 time with a zone, e.g. 2025-06-03T14:22:05Z."}
-
-    def to_internal_value(self, data: Any) -> datetime:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            value = datetime.fromisoformat(data)
-        except ValueError:
-            self.fail("invalid")
-        if value.tzinfo is None:
-            self.fail("invalid")
-        return value
-
-    def to_representation(self, value: datetime) -> str:
-        return value.isoformat()
-
-
-def first_error(errors: Any, path: str = "") -> tuple[str, str]:
-    """The first field path and message of DRF's nested error structure, e.g. ("authEvent.id", "…")."""
-    if isinstance(errors, dict):
-        name, inner = next(iter(errors.items()))
-        child = path if name in {"non_field_errors", api_settings_non_field()} else f"{path}.{name}".strip(".")
-        return first_error(inner, child)
-    if isinstance(errors, list) and errors:
-        return first_error(errors[0], path)
-    return path or "body", str(errors)
-
-
-def api_settings_non_field() -> str:
-    from rest_framework.settings import api_settings
-
-    return str(api_settings.NON_FIELD_ERRORS_KEY)
-
 
 def connector_error_answer(exc: Exception) -> GateAnswer | None:
     """Errors raised before ``post`` runs (key, JSON) as gate answers, so they are recorded too."""
@@ -98,31 +57,6 @@ class IdentityKeysApi(APIView):
     authentication_classes = [ConnectorKeyAuthentication]
     permission_classes = [IsConnector]
 
-    class AuthEventSerializer(serializers.Serializer):
-        id = serializers.RegexField(UUID_PATTERN, max_length=64)
-        timestamp = UtcTimestampField()
-        location = serializers.ChoiceField(choices=["ENTRY"])
-
-    class InputSerializer(serializers.Serializer):
-        requestId = serializers.RegexField(UUID_PATTERN, max_length=64)  # noqa: N815 - Amazon's names
-        identityKey = serializers.CharField(max_length=MAX_IDENTITY_KEY, trim_whitespace=False)  # noqa: N815
-        storeId = serializers.CharField(max_length=255)  # noqa: N815
-        authEvent = serializers.DictField()  # noqa: N815 - validated below, so its errors are named
-        keyChannel = serializers.ChoiceField(choices=["OPTICAL"], required=False)  # noqa: N815
-
-        def validate_identityKey(self, value: str) -> str:  # noqa: N802
-            try:
-                identity_key_decode(value)
-            except ValueError as error:
-                raise serializers.ValidationError(str(error)) from error
-            return value
-
-        def validate_authEvent(self, value: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
-            inner = IdentityKeysApi.AuthEventSerializer(data=value)
-            if not inner.is_valid():
-                raise serializers.ValidationError(inner.errors)
-            return dict(inner.validated_data)
-
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         request.started = time.perf_counter()  # type: ignore[attr-defined]
         request.deadline = request.started + settings.JWO_IDENTITY_BUDGET_MS / 1000  # type: ignore[attr-defined]
@@ -134,25 +68,24 @@ class IdentityKeysApi(APIView):
 
     def post(self, request: Request) -> Response:
         raw = request.data if isinstance(request.data, dict) else {}
-        serializer = self.InputSerializer(data=request.data)
-        if not serializer.is_valid():
-            field_name, message = first_error(serializer.errors)
-            answer = answer_bad_request(f"Invalid {field_name}: {message}", field_name)
-            return self._record(answer, raw, decisive=False)
-        data = serializer.validated_data
         try:
-            store = self._store(data["storeId"])
+            parsed = identity_request_parse(request.data)
+        except InvalidField as invalid:
+            answer = answer_bad_request(f"Invalid {invalid.field}: {invalid.message}", invalid.field)
+            return self._record(answer, raw, decisive=False)
+        try:
+            store = self._store(parsed.store_id)
         except (DeadlineExceeded, DatabaseError) as error:
             return self._undecided(error, raw)
         if store is None:
             return self._record(answer_bad_request("Invalid storeId", "storeId"), raw, decisive=False)
         call = IdentityCall(
-            request_id=data["requestId"],
-            identity_key=data["identityKey"],
-            scanned_text=identity_key_decode(data["identityKey"]),
+            request_id=parsed.request_id,
+            identity_key=parsed.identity_key,
+            scanned_text=parsed.scanned_text,
             store_id=store.store_id,
-            auth_event_id=data["authEvent"]["id"].lower(),
-            auth_event_at=data["authEvent"]["timestamp"],
+            auth_event_id=parsed.auth_event_id,
+            auth_event_at=parsed.auth_event_at,
         )
         answer = identity_verify(call=call, store=store, raw=raw, started=request.started)  # type: ignore[attr-defined]
         return Response(answer.body, status=answer.status)

@@ -26,7 +26,7 @@ from catalog.selectors import StoreGateProfile, store_gate_profile
 from entry.models import GateDecisionKind, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.services.gate_events import gate_event_upsert, recognition_read
-from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within
+from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget
 from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -159,13 +159,25 @@ class _Abandoned(Exception):
     """The caller already answered 500; this late decision must not be stored as the answer."""
 
 
-def gate_event_record(*, fields: dict[str, Any], decisive: bool) -> GateAnswer | None:
+RECORD_PATIENCE_MS = 10_000
+
+
+def gate_event_record(*, fields: dict[str, Any], decisive: bool, patient: bool = False) -> GateAnswer | None:
     """Store the event. For a decision, an earlier answer for the same gate event wins: it is
     returned instead (and counted as a replay). Calls that are not decisions keep no
-    ``auth_event_id``, so a retry of them is decided afresh."""
+    ``auth_event_id``, so a retry of them is decided afresh.
+
+    ``patient``: the answer is already given, so the record may wait out a slow database (a lock,
+    a stall) for up to 10 s instead of the connector's budget, rather than be lost.
+    """
     if not decisive:
         fields = {**fields, "auth_event_id": None}
-    stored, is_earlier = gate_event_upsert(fields)
+    if patient:
+        with transaction.atomic():
+            statement_budget(RECORD_PATIENCE_MS)
+            stored, is_earlier = gate_event_upsert(fields)
+    else:
+        stored, is_earlier = gate_event_upsert(fields)
     if not is_earlier:
         return None
     return GateAnswer(
@@ -225,7 +237,9 @@ def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: f
     if the database cannot take the record in time."""
     fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
     try:
-        stored = run_within(max(_remaining(started), 0.2), gate_event_record, fields=fields, decisive=decisive)
+        stored = run_within(
+            max(_remaining(started), 0.2), gate_event_record, fields=fields, decisive=decisive, patient=True
+        )
     except (DeadlineExceeded, DatabaseError) as error:
         logger.error("gate event not recorded (%s): %s %s", error, answer.reason, fields.get("auth_event_ref"))
         return answer
@@ -295,7 +309,7 @@ def _record_undecided(*, fields: dict[str, Any], error: str) -> GateAnswer | Non
         store = store_gate_profile(fields["store_ref"])
         if store is not None:
             fields = {**fields, "store_id": store.pk, "detail": _default_detail(store, error)}
-    return gate_event_record(fields=fields, decisive=True)
+    return gate_event_record(fields=fields, decisive=True, patient=True)
 
 
 def answer_record_later(*, answer: GateAnswer, call_fields: dict[str, Any], started: float) -> None:
