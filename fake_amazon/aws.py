@@ -84,3 +84,26 @@ def moto_credentials(access_key_id: str) -> tuple[str, str | None] | None:
             if role is not None:
                 return role.secret_access_key, role.session_token
     return None
+
+
+class MotoApiCredentials:
+    """The same lookup against a moto server in another process, through its ``/moto-api/data.json``.
+
+    Asked only for an access key not seen before (a worker's credentials last an hour), so its
+    cost does not matter; moto then runs on its own cores, away from the fake's request threads.
+    """
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self._known: dict[str, tuple[str, str | None]] = {}
+
+    def __call__(self, access_key_id: str) -> tuple[str, str | None] | None:
+        if access_key_id not in self._known:
+            import urllib.request
+
+            url = f"{self.endpoint_url}/moto-api/data.json"
+            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - our own local moto
+                roles = json.load(answer).get("sts", {}).get("AssumedRole", [])
+            for role in roles:
+                self._known[role["access_key_id"]] = (role["secret_access_key"], role["session_token"])
+        return self._known.get(access_key_id)

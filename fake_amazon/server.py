@@ -1,4 +1,5 @@
-"""Run moto and the fake Amazon side by side in threads of one process."""
+"""Run the fake Amazon, with moto in a thread of the same process (tests) or beside it in its own
+process (``python -m fake_amazon``: moto's work then does not slow the fake's request threads)."""
 
 import logging
 import threading
@@ -8,7 +9,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from fake_amazon.app import FakeAmazon, Knobs
-from fake_amazon.aws import BotoSink, Resources, create_resources, moto_credentials
+from fake_amazon.aws import BotoSink, MotoApiCredentials, Resources, create_resources, moto_credentials
 
 
 @dataclass
@@ -18,13 +19,14 @@ class Running:
     endpoint: str  # the fake catalog API
     aws_endpoint_url: str  # moto
     region: str
-    _moto: ThreadedMotoServer
+    _moto: ThreadedMotoServer | None
     _server: BaseWSGIServer
 
     def stop(self) -> None:
         self.amazon.stop()
         self._server.shutdown()
-        self._moto.stop()
+        if self._moto is not None:
+            self._moto.stop()
 
 
 def start(
@@ -39,16 +41,22 @@ def start(
     queue: str = "jwo-catalog-results",
     raw_delivery: bool = False,
     knobs: Knobs | None = None,
+    moto_endpoint: str = "",
 ) -> Running:
-    moto = ThreadedMotoServer(ip_address=host, port=moto_port or _free_port(host), verbose=False)
-    moto.start()
-    aws_endpoint_url = f"http://{host}:{moto._port}"  # noqa: SLF001 - moto keeps the port there
+    """``moto_endpoint``: use a moto server already running there instead of starting one here."""
+    moto: ThreadedMotoServer | None = None
+    if moto_endpoint:
+        aws_endpoint_url = moto_endpoint.rstrip("/")
+    else:
+        moto = ThreadedMotoServer(ip_address=host, port=moto_port or _free_port(host), verbose=False)
+        moto.start()
+        aws_endpoint_url = f"http://{host}:{moto._port}"  # noqa: SLF001 - moto keeps the port there
     resources = create_resources(
         aws_endpoint_url, region, bucket=bucket, topic=topic, queue=queue, raw_delivery=raw_delivery
     )
     amazon = FakeAmazon(
         region=region,
-        lookup=moto_credentials,
+        lookup=MotoApiCredentials(aws_endpoint_url) if moto_endpoint else moto_credentials,
         sink=BotoSink(aws_endpoint_url, region, resources),
         known_stores=known_stores,
         knobs=knobs,
