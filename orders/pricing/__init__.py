@@ -1,0 +1,1 @@
+"""The pricing engine: pure Python over frozen dataclasses, no database (STYLE §8); see ``engine.py``."""

@@ -1,0 +1,315 @@
+"""Price a cart: ``cart_price(*, lines, store, promotions, at) -> PricedCart``. Pure: no database, no clock.
+
+Order of work, and the rules the README quotes:
+
+1. **Unit price and gross.** A line's unit price is the catalog price rounded half-up to the
+   currency's minor unit — exactly the ``standard_price`` Amazon received and showed the shopper
+   (``catalog.amazon_items.price_text``). ``gross`` = quantity × unit price, rounded half-up per
+   line (only weight lines can have a fraction to round: 0.532 kg × 3.99 = 2.12268 → 2.12).
+   Each line's tax rate is resolved first (``tax.py``): a line whose tax cannot be determined
+   fails the whole cart before anything else is computed.
+2. **Line promotions** (percent off, amount off, fixed price, multi-buy, buy X get Y), one at a
+   time in order of **priority, highest first, then id, lowest first** (the older promotion wins a
+   tie, whatever order they were passed in). Each unit is used by at most one line promotion; how
+   each kind uses units and rounds is in ``promotions.py``.
+3. **Basket promotions** (spend-and-save), after every line promotion, in the same order; each
+   sees the lines' net after the discounts before it and allocates its discount back to its lines.
+4. **Exclusive promotions.** A promotion *touches* a line when it uses some of its units (a
+   buy-X-get-Y's paying units included) or, for a basket promotion, gives it a discount. An
+   exclusive promotion only considers lines no promotion has touched yet, and the lines it touches
+   get no other promotion afterwards — no line promotion on their remaining units, no basket
+   promotion. So an exclusive promotion is never combined with another on the same line; which
+   one wins is decided by the order above (priority, then id). A stackable promotion combines with
+   other stackable ones on the same line (on other units) and with basket promotions.
+5. **Rounding.** Every amount is computed at full ``Decimal`` precision and rounded half-up to the
+   currency's minor unit (``jwo_admin.core.money``) once per line: the gross, each discount (per
+   unit kinds: per line; multi-buy, buy X get Y and basket discounts: rounded once for the
+   promotion and shared out over its lines by largest remainder, so the parts add up to it), and
+   the tax. ``net`` = gross − discounts. Tax is on the net: extracted from it when the store's
+   prices include tax (``total`` = ``net``), added to it otherwise (``total`` = ``net`` + ``tax``).
+   The cart's subtotal, discount total, tax total and total are **sums of the rounded line
+   amounts**, so the lines always add up to the cart.
+6. **Windows** are read at ``at`` (an aware datetime: the shopping trip's end) on the store's clock;
+   see ``types.py``.
+
+Speed: no line is checked against every promotion. Given the store's
+:class:`~orders.pricing.promotions.PromotionIndex` (built once when its promotions are loaded, and
+reused for every cart), each line finds its promotions with three dict lookups (SKU, category,
+brand). Given a plain list, the cart's lines are indexed by SKU, category and brand instead and
+each promotion's targets intersected with them once per cart. Either way only the promotions some
+line matches are checked for their window and applied.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+from jwo_admin.core.money import minor_unit, round_half_up
+from orders.pricing.promotions import (
+    PROMOTION_KINDS,
+    LineState,
+    PromotionIndex,
+    Scope,
+    promotion_is_active,
+    promotions_unique,
+)
+from orders.pricing.tax import tax_calculate, tax_rate_resolve
+from orders.pricing.types import (
+    AppliedPromotion,
+    CartLine,
+    LineDiscount,
+    PricedCart,
+    PricedLine,
+    PricingError,
+    Promotion,
+    SaleUnit,
+    StorePricing,
+    frozen_build,
+)
+
+ZERO: Final = Decimal(0)
+
+
+def cart_price(
+    *,
+    lines: Sequence[CartLine],
+    store: StorePricing,
+    promotions: PromotionIndex | Iterable[Promotion],
+    at: datetime,
+) -> PricedCart:
+    """Price ``lines`` in ``store`` at ``at`` with the store's ``promotions`` (see the module docstring).
+
+    Raises ``TaxCodeError`` for a line whose tax cannot be determined, ``PricingError`` for a naive
+    ``at``, ``PromotionError`` for promotion ids given twice. Lines are checked when built
+    (``CartLineError``), promotions too (``PromotionError``).
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise PricingError("Pricing needs an aware datetime: the moment the shopping trip ended.")
+    unit = minor_unit(store.currency)
+    states = _line_states(lines, store, unit)
+    if isinstance(promotions, PromotionIndex):
+        matched = _matched_by_index(states, promotions)
+    else:
+        matched = _matched_by_scan(states, promotions_unique(promotions))
+    line_promotions, basket_promotions = _ordered_active(matched, store, at)
+    applied: dict[int, Decimal] = {}
+    for promotion, candidates in line_promotions:
+        usable = [
+            state
+            for state in candidates
+            if state.available and not state.is_locked and not (promotion.is_exclusive and state.is_touched)
+        ]
+        if usable:
+            _apply(promotion, Scope.LINE, usable, unit, applied)
+    for promotion, candidates in basket_promotions:
+        usable = [
+            state for state in candidates if not state.is_locked and not (promotion.is_exclusive and state.is_touched)
+        ]
+        if usable:
+            _apply(promotion, Scope.BASKET, usable, unit, applied)
+    return _priced_cart(states, store, unit, line_promotions + basket_promotions, applied)
+
+
+def _line_states(lines: Sequence[CartLine], store: StorePricing, unit: Decimal) -> list[LineState]:
+    """Each line's tax code and rate (or the error), unit price and gross; nothing is used or discounted yet."""
+    states = []
+    known_codes: dict[str, tuple[str, Decimal]] = {}
+    each = SaleUnit.EACH
+    for position, line in enumerate(lines):
+        product = line.product
+        code_rate = known_codes.get(product.tax_code)
+        if code_rate is None:
+            code_rate = tax_rate_resolve(store=store, tax_code=product.tax_code, line_id=line.line_id, sku=product.sku)
+            known_codes[product.tax_code] = code_rate
+        tax_code, tax_rate = code_rate
+        quantity = line.quantity
+        # round_half_up (jwo_admin.core.money), inlined: this loop runs for every line of every cart.
+        unit_price = product.price.quantize(unit, rounding=ROUND_HALF_UP)
+        gross = (quantity * unit_price).quantize(unit, rounding=ROUND_HALF_UP)
+        # Positional, in field order (index, line, unit_price, gross, is_each, available, net, tax_code,
+        # tax_rate): the hot path.
+        states.append(
+            LineState(position, line, unit_price, gross, product.unit is each, quantity, gross, tax_code, tax_rate)
+        )
+    return states
+
+
+Matched = dict[int, tuple[Promotion, list[LineState]]]  # promotion id → (promotion, its lines in cart order)
+
+
+def _matched_by_index(states: list[LineState], index: PromotionIndex) -> Matched:
+    """Each line looks its promotions up in the store's index: three dict lookups per line."""
+    by_sku, by_category, by_brand = index.by_sku, index.by_category, index.by_brand
+    matched: Matched = {}
+    for state in states:
+        product = state.line.product
+        found = by_sku.get(product.sku)
+        by_its_category = by_category.get(product.category)
+        by_its_brand = by_brand.get(product.brand)
+        if by_its_category or by_its_brand:
+            found = [*(found or ()), *(by_its_category or ()), *(by_its_brand or ())]
+        if found:
+            for promotion in found:
+                entry = matched.get(promotion.id)
+                if entry is None:
+                    matched[promotion.id] = (promotion, [state])
+                elif entry[1][-1] is not state:  # not already matched by another of its targets
+                    entry[1].append(state)
+    for promotion in index.everywhere:
+        matched[promotion.id] = (promotion, states)
+    return matched
+
+
+def _matched_by_scan(states: list[LineState], promotions: Sequence[Promotion]) -> Matched:
+    """Without an index: the cart's lines are indexed by SKU, category and brand once, and each
+    promotion's targets are intersected with them (a set intersection runs over the smaller side)."""
+    by_sku: dict[str, list[LineState]] = {}
+    by_category: dict[str, list[LineState]] = {}
+    by_brand: dict[str, list[LineState]] = {}
+    for state in states:
+        product = state.line.product
+        by_sku.setdefault(product.sku, []).append(state)
+        if product.category:
+            by_category.setdefault(product.category, []).append(state)
+        if product.brand:
+            by_brand.setdefault(product.brand, []).append(state)
+    dimensions = (
+        (frozenset(by_sku), by_sku, "skus"),
+        (frozenset(by_category), by_category, "categories"),
+        (frozenset(by_brand), by_brand, "brands"),
+    )
+    matched: Matched = {}
+    for promotion in promotions:
+        if not promotion.has_targets:
+            matched[promotion.id] = (promotion, states)
+            continue
+        found: dict[int, LineState] = {}
+        for cart_keys, lines_by, attribute in dimensions:
+            targets = getattr(promotion, attribute)
+            if targets and not cart_keys.isdisjoint(targets):
+                for key in cart_keys.intersection(targets):
+                    for state in lines_by[key]:
+                        found[state.index] = state
+        if found:
+            matched[promotion.id] = (promotion, [found[index] for index in sorted(found)])
+    return matched
+
+
+Candidates = list[tuple[Promotion, list[LineState]]]
+
+
+def _ordered_active(matched: Matched, store: StorePricing, at: datetime) -> tuple[Candidates, Candidates]:
+    """The matched promotions active at ``at``, by priority then id: the line ones, then the basket ones."""
+    local = at.astimezone(store.zone)
+    ordered = sorted(
+        (
+            entry
+            for entry in matched.values()
+            if promotion_is_active(entry[0], store_id=store.store_id, at=at, local=local)
+        ),
+        key=lambda entry: (-entry[0].priority, entry[0].id),
+    )
+    line_promotions = [entry for entry in ordered if PROMOTION_KINDS[entry[0].kind].scope is Scope.LINE]
+    basket_promotions = [entry for entry in ordered if PROMOTION_KINDS[entry[0].kind].scope is Scope.BASKET]
+    return line_promotions, basket_promotions
+
+
+def _apply(
+    promotion: Promotion, scope: Scope, usable: list[LineState], unit: Decimal, applied: dict[int, Decimal]
+) -> None:
+    awards = PROMOTION_KINDS[promotion.kind].benefit(promotion, usable, unit)
+    promotion_id, name, kind, is_exclusive = promotion.id, promotion.name, promotion.kind, promotion.is_exclusive
+    is_line = scope is Scope.LINE
+    total = ZERO
+    for state, quantity, amount in awards:
+        if is_line:
+            state.available -= quantity
+        elif not amount:
+            continue  # a basket promotion touches only the lines it discounts
+        state.is_touched = True
+        if is_exclusive:
+            state.is_locked = True
+        if amount:
+            state.discounts.append(
+                frozen_build(
+                    LineDiscount,
+                    {
+                        "promotion_id": promotion_id,
+                        "promotion_name": name,
+                        "kind": kind,
+                        "quantity": quantity,
+                        "amount": amount,
+                    },
+                )
+            )
+            state.net -= amount
+            total += amount
+    if total:
+        applied[promotion_id] = total
+
+
+def _priced_cart(
+    states: Sequence[LineState],
+    store: StorePricing,
+    unit: Decimal,
+    candidates: Candidates,
+    applied: dict[int, Decimal],
+) -> PricedCart:
+    inclusive = store.prices_include_tax
+    zero = round_half_up(ZERO, unit)
+    priced = []
+    subtotal = discount_total = tax_total = total = zero
+    for state in states:
+        line = state.line
+        product = line.product
+        gross, net, rate = state.gross, state.net, state.tax_rate
+        if net < 0:  # cannot happen by the rules in promotions.py; never charge a negative line
+            raise PricingError(f"Line {line.line_id}: discounts {gross - net} exceed its price {gross}.")
+        tax = tax_calculate(net, rate, prices_include_tax=inclusive).quantize(unit, ROUND_HALF_UP) if rate else zero
+        line_total = net if inclusive else net + tax
+        discounted = gross - net if state.discounts else zero
+        priced.append(
+            frozen_build(
+                PricedLine,
+                {
+                    "line_id": line.line_id,
+                    "sku": product.sku,
+                    "unit": product.unit,
+                    "quantity": line.quantity,
+                    "unit_price": state.unit_price,
+                    "gross": gross,
+                    "discounts": tuple(state.discounts),
+                    "discount_total": discounted,
+                    "net": net,
+                    "tax_code": state.tax_code,
+                    "tax_rate": rate,
+                    "tax": tax,
+                    "total": line_total,
+                },
+            )
+        )
+        subtotal += gross
+        discount_total += discounted
+        tax_total += tax
+        total += line_total
+    promotions = tuple(
+        AppliedPromotion(
+            promotion_id=promotion.id,
+            promotion_name=promotion.name,
+            kind=promotion.kind,
+            amount=applied[promotion.id],
+        )
+        for promotion, _ in candidates
+        if promotion.id in applied
+    )
+    return PricedCart(
+        currency=store.currency,
+        prices_include_tax=inclusive,
+        lines=tuple(priced),
+        promotions=promotions,
+        subtotal=subtotal,
+        discount_total=discount_total,
+        tax_total=tax_total,
+        total=total,
+    )

@@ -1,0 +1,364 @@
+"""What the pricing engine takes and gives: frozen dataclasses, checked when they are built.
+
+Inputs: the store's pricing context (:class:`StorePricing`), the cart's lines (:class:`CartLine`, each
+carrying its :class:`PricedProduct`) and the store's promotions (:class:`Promotion`). Outputs: a
+:class:`PricedCart` of :class:`PricedLine` with their :class:`LineDiscount`. A selector gathers the
+inputs from the database in a few queries; nothing here touches it (STYLE §8).
+
+Conventions:
+
+* Money and quantities are ``Decimal`` (a ``float`` is refused). A tax rate is a fraction
+  (``Decimal("0.2")`` for 20 %); a promotion's ``percent`` is a percentage (``Decimal("10")``).
+* An ``each`` product is sold in whole units, so its quantity must be a whole number (``"2.0"`` is
+  fine, as Amazon sends it, SPEC §10.2); weight and volume products (kg, g, lb, oz, l) take any
+  positive decimal quantity, priced per that unit.
+* A promotion targets the products whose SKU, category or brand is listed in ``skus``,
+  ``categories`` or ``brands`` (any one match is enough; exact, case-sensitive strings). A
+  promotion with no target at all applies to every product of the store — a spend-and-save on the
+  whole basket, or "10 % off everything".
+* A promotion's store ids limit it to those stores; none means every store of the retailer.
+* Dates: ``starts_at <= at < ends_at`` (aware datetimes, either end open when ``None``). Days of
+  week (0 = Monday … 6 = Sunday, as ``datetime.weekday``) and the time of day
+  ``time_from <= local time < time_to`` are read on the store's clock (its IANA time zone). A time
+  window whose end is earlier than its start runs across midnight, and its hours after midnight
+  belong to the day it started: Friday 22:00-02:00 covers Saturday 01:30, not Sunday 01:30.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jwo_admin.core.exceptions import ApplicationError
+
+ONE_HUNDRED: Final = Decimal(100)
+T = TypeVar("T")
+DAYS_OF_WEEK: Final = frozenset(range(7))
+
+
+class PricingError(ApplicationError):
+    """The cart cannot be priced; the message says which line, product or promotion and why."""
+
+
+class PromotionError(PricingError):
+    """A promotion whose definition is inconsistent (missing value, percentage above 100, ...)."""
+
+
+class CartLineError(PricingError):
+    """A cart line that cannot be priced as sent (bad quantity, missing or negative price)."""
+
+    def __init__(self, message: str, *, line_id: str, sku: str) -> None:
+        super().__init__(message, {"line_id": line_id, "sku": sku})
+        self.line_id = line_id
+        self.sku = sku
+
+
+class TaxCodeError(PricingError):
+    """A line whose tax cannot be determined: its tax code is unknown, or it has none and the store no default."""
+
+    def __init__(self, message: str, *, line_id: str, sku: str, tax_code: str) -> None:
+        super().__init__(message, {"line_id": line_id, "sku": sku, "tax_code": tax_code})
+        self.line_id = line_id
+        self.sku = sku
+        self.tax_code = tax_code
+
+
+class SaleUnit(StrEnum):
+    """How a product is sold; the values of ``catalog.models.SaleUnit``."""
+
+    EACH = "each"
+    KG = "kg"
+    G = "g"
+    LB = "lb"
+    OZ = "oz"
+    L = "l"
+
+
+class PromotionKind(StrEnum):
+    """The benefits retailers run; ``orders.pricing.promotions.PROMOTION_KINDS`` maps each to its rule."""
+
+    PERCENT_OFF = "percent_off"  # percent off each targeted unit
+    AMOUNT_OFF = "amount_off"  # amount off each targeted unit (or kg, lb, ...), at most its price
+    FIXED_PRICE = "fixed_price"  # each targeted unit at ``amount`` (never dearer than its price)
+    MULTI_BUY = "multi_buy"  # ``buy_quantity`` targeted units for ``amount`` ("3 for 5.00")
+    BUY_X_GET_Y = "buy_x_get_y"  # of each buy+get targeted units, the ``get`` cheapest free (or ``percent`` off)
+    SPEND_AND_SAVE = "spend_and_save"  # targeted basket ≥ ``minimum_spend``: ``amount`` or ``percent`` off it
+
+
+# For each kind: the value fields it requires, and the ones it may have; any other value field must be None.
+_KIND_FIELDS: Final[dict[PromotionKind, tuple[frozenset[str], frozenset[str]]]] = {
+    PromotionKind.PERCENT_OFF: (frozenset({"percent"}), frozenset()),
+    PromotionKind.AMOUNT_OFF: (frozenset({"amount"}), frozenset()),
+    PromotionKind.FIXED_PRICE: (frozenset({"amount"}), frozenset()),
+    PromotionKind.MULTI_BUY: (frozenset({"buy_quantity", "amount"}), frozenset()),
+    PromotionKind.BUY_X_GET_Y: (frozenset({"buy_quantity", "get_quantity"}), frozenset({"percent"})),
+    PromotionKind.SPEND_AND_SAVE: (frozenset({"minimum_spend"}), frozenset({"amount", "percent"})),
+}
+_VALUE_FIELDS: Final = ("percent", "amount", "buy_quantity", "get_quantity", "minimum_spend")
+
+
+def _is_decimal(value: object) -> bool:
+    return isinstance(value, Decimal) and value.is_finite()
+
+
+def _is_aware(value: datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StorePricing:
+    """A store's pricing context: currency, whether shelf prices include tax, clock, and tax rates.
+
+    ``tax_rates`` maps a tax code to its rate (a fraction); ``exempt_tax_codes`` are codes taxed at 0
+    on purpose. A product without a tax code is taxed under ``default_tax_code`` if the store has
+    one; otherwise — or if its code is neither rated nor exempt — pricing raises ``TaxCodeError``.
+    """
+
+    store_id: str
+    currency: str
+    prices_include_tax: bool
+    time_zone: str
+    tax_rates: Mapping[str, Decimal]
+    exempt_tax_codes: frozenset[str] = frozenset()
+    default_tax_code: str = ""
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise PricingError(f"Store {self.store_id}: currency {self.currency!r} is not an ISO 4217 code.")
+        try:
+            zone = ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise PricingError(f"Store {self.store_id}: unknown time zone {self.time_zone!r}.") from error
+        object.__setattr__(self, "zone", zone)
+        for code, rate in self.tax_rates.items():
+            if not _is_decimal(rate) or rate < 0:
+                raise PricingError(f"Store {self.store_id}: tax rate {rate!r} of {code!r} is not a Decimal ≥ 0.")
+        both = self.exempt_tax_codes & self.tax_rates.keys()
+        if both:
+            raise PricingError(f"Store {self.store_id}: tax codes {sorted(both)} are both rated and exempt.")
+        if self.default_tax_code and not (
+            self.default_tax_code in self.tax_rates or self.default_tax_code in self.exempt_tax_codes
+        ):
+            raise PricingError(f"Store {self.store_id}: default tax code {self.default_tax_code!r} has no rate.")
+
+
+@dataclass(frozen=True, slots=True)
+class PricedProduct:
+    """A product as the store sells it: SKU, shelf price per ``unit``, tax code and what promotions target."""
+
+    sku: str
+    price: Decimal
+    unit: SaleUnit = SaleUnit.EACH
+    tax_code: str = ""
+    category: str = ""
+    subcategory: str = ""
+    brand: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    """One line of the cart Amazon sent (SPEC §10.1): our line id, the product it resolved to, and the quantity."""
+
+    line_id: str
+    product: PricedProduct
+    quantity: Decimal
+
+    def __post_init__(self) -> None:
+        sku = self.product.sku
+        price = self.product.price
+        if not _is_decimal(price) or price < 0:
+            raise CartLineError(
+                f"Line {self.line_id}: product {sku} has no usable price ({price!r}).", line_id=self.line_id, sku=sku
+            )
+        quantity = self.quantity
+        if not _is_decimal(quantity) or quantity <= 0:
+            raise CartLineError(
+                f"Line {self.line_id}: quantity {quantity!r} of {sku} is not a positive Decimal.",
+                line_id=self.line_id,
+                sku=sku,
+            )
+        if self.product.unit is SaleUnit.EACH and quantity != quantity.to_integral_value():
+            raise CartLineError(
+                f"Line {self.line_id}: {sku} is sold by the unit, so its quantity must be whole (got {quantity}).",
+                line_id=self.line_id,
+                sku=sku,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """A promotion of the store: its kind and value fields, targets, window, priority and exclusivity.
+
+    Value fields by kind (others must be ``None``):
+
+    * ``percent_off``: ``percent`` (0 < p ≤ 100) off each targeted unit;
+    * ``amount_off``: ``amount`` (> 0) off each targeted unit, at most the unit's price;
+    * ``fixed_price``: each targeted unit at ``amount`` (≥ 0) when that is below its price;
+    * ``multi_buy``: each group of ``buy_quantity`` targeted units for ``amount`` ("3 for 5.00");
+    * ``buy_x_get_y``: in each group of ``buy_quantity`` + ``get_quantity`` targeted units, the
+      ``get_quantity`` cheapest free — or ``percent`` off them when ``percent`` is set;
+    * ``spend_and_save``: when the targeted lines come to ``minimum_spend`` or more, ``amount`` off
+      them (at most their total) or ``percent`` off them — exactly one of the two.
+
+    Higher ``priority`` is applied first. ``is_exclusive``: see ``orders/pricing/engine.py``.
+    """
+
+    id: int
+    name: str
+    kind: PromotionKind
+    skus: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    brands: frozenset[str] = frozenset()
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+    buy_quantity: int | None = None
+    get_quantity: int | None = None
+    minimum_spend: Decimal | None = None
+    store_ids: frozenset[str] = frozenset()
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    days_of_week: frozenset[int] = frozenset()
+    time_from: time | None = None
+    time_to: time | None = None
+    priority: int = 0
+    is_exclusive: bool = False
+
+    @property
+    def has_targets(self) -> bool:
+        return bool(self.skus or self.categories or self.brands)
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KIND_FIELDS:
+            self._refuse(f"kind {self.kind!r} is not one of {', '.join(PromotionKind)}")
+        object.__setattr__(self, "kind", PromotionKind(self.kind))
+        required, optional = _KIND_FIELDS[self.kind]
+        present = {name for name in _VALUE_FIELDS if getattr(self, name) is not None}
+        if required - present:
+            self._refuse(f"a {self.kind} promotion needs {', '.join(sorted(required - present))}")
+        if present - required - optional:
+            self._refuse(f"a {self.kind} promotion has no use for {', '.join(sorted(present - required - optional))}")
+        self._check_values()
+        self._check_targets_and_window()
+
+    def _check_values(self) -> None:
+        percent, amount, minimum_spend = self.percent, self.amount, self.minimum_spend
+        if percent is not None and not (_is_decimal(percent) and 0 < percent <= ONE_HUNDRED):
+            self._refuse(f"percent {percent!r} is not a Decimal above 0 and at most 100")
+        if amount is not None and not (_is_decimal(amount) and amount >= 0):
+            self._refuse(f"amount {amount!r} is not a Decimal ≥ 0")
+        if self.kind == PromotionKind.AMOUNT_OFF and amount == 0:
+            self._refuse("an amount off of 0 takes nothing off")
+        if minimum_spend is not None and not (_is_decimal(minimum_spend) and minimum_spend >= 0):
+            self._refuse(f"minimum spend {minimum_spend!r} is not a Decimal ≥ 0")
+        if self.kind == PromotionKind.SPEND_AND_SAVE and (amount is None) == (percent is None):
+            self._refuse("a spend_and_save promotion takes either an amount or a percent off, not both or neither")
+        for name in ("buy_quantity", "get_quantity"):
+            quantity = getattr(self, name)
+            if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1):
+                self._refuse(f"{name} {quantity!r} is not a whole number ≥ 1")
+
+    def _check_targets_and_window(self) -> None:
+        if "" in self.skus or "" in self.categories or "" in self.brands:
+            self._refuse("an empty SKU, category or brand would match products that have none")
+        for moment in (self.starts_at, self.ends_at):
+            if moment is not None and not _is_aware(moment):
+                self._refuse("its start and end must be aware datetimes")
+        if self.starts_at is not None and self.ends_at is not None and self.starts_at >= self.ends_at:
+            self._refuse("it ends before it starts")
+        if not self.days_of_week <= DAYS_OF_WEEK:
+            self._refuse("days of week are 0 (Monday) to 6 (Sunday)")
+        if (self.time_from is None) != (self.time_to is None):
+            self._refuse("a time-of-day window needs both its start and its end")
+        if self.time_from is not None and self.time_from == self.time_to:
+            self._refuse("a time-of-day window that starts when it ends is empty")
+        if any(moment is not None and moment.tzinfo is not None for moment in (self.time_from, self.time_to)):
+            self._refuse("its time-of-day window is on the store's clock, so its times carry no time zone")
+
+    def _refuse(self, reason: str) -> NoReturn:
+        raise PromotionError(f"Promotion {self.id} ({self.name}): {reason}.", {"promotion_id": self.id})
+
+
+def frozen_build(cls: type[T], fields: dict[str, Any]) -> T:
+    """An instance of the frozen dataclass ``cls`` made of ``fields`` (every field), without running ``__init__``.
+
+    The engine builds a line and its discounts for every line of every cart, and a frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``: a priced line cost more
+    than the rest of its line's arithmetic. So the hot path hands the instance its ``__dict__``
+    whole, as pydantic's ``model_construct`` does. Only for classes without ``__slots__`` or
+    ``__post_init__`` (the outputs below); the result is the same frozen, comparable, hashable
+    instance ``cls(**fields)`` gives (a test checks it).
+    """
+    instance = object.__new__(cls)
+    object.__setattr__(instance, "__dict__", fields)
+    return instance
+
+
+# The outputs have no __slots__ so that frozen_build can build them (see there).
+@dataclass(frozen=True)
+class LineDiscount:
+    """One promotion's discount on one line: the promotion (its name copied), the quantity it used, the amount."""
+
+    promotion_id: int
+    promotion_name: str
+    kind: PromotionKind
+    quantity: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A priced cart line, every amount rounded to the currency's minor unit.
+
+    ``gross`` = quantity × ``unit_price``; ``net`` = ``gross`` − ``discount_total``; ``tax`` is included
+    in ``net`` when the store's prices include tax (then ``total`` = ``net``), added otherwise
+    (``total`` = ``net`` + ``tax``).
+    """
+
+    line_id: str
+    sku: str
+    unit: SaleUnit
+    quantity: Decimal
+    unit_price: Decimal
+    gross: Decimal
+    discounts: tuple[LineDiscount, ...]
+    discount_total: Decimal
+    net: Decimal
+    tax_code: str
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedPromotion:
+    """A promotion that gave a discount in the cart, with its total over the lines (what a purchase snapshots)."""
+
+    promotion_id: int
+    promotion_name: str
+    kind: PromotionKind
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PricedCart:
+    """The priced cart: its lines and the sums of their rounded amounts (so the lines always add up).
+
+    ``subtotal`` = Σ gross, ``discount_total`` = Σ discounts, ``tax_total`` = Σ tax, ``total`` = Σ line
+    totals — that is subtotal − discounts (+ tax when the store adds it).
+    """
+
+    currency: str
+    prices_include_tax: bool
+    lines: tuple[PricedLine, ...]
+    promotions: tuple[AppliedPromotion, ...]
+    subtotal: Decimal
+    discount_total: Decimal
+    tax_total: Decimal
+    total: Decimal
