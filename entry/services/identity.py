@@ -14,6 +14,7 @@ Order of work, cheapest first, so that abuse costs us little:
 import logging
 import threading
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,10 +24,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from catalog.selectors import StoreGateProfile, store_gate_profile
-from entry.models import GateDecisionKind, GateReason, ShopperStatus, VisitorType
+from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.services.gate_events import gate_event_upsert, recognition_read
-from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget
+from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget, submit
 from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,35 @@ class _Abandoned(Exception):
     """The caller already answered 500; this late decision must not be stored as the answer."""
 
 
+@dataclass
+class _Handoff:
+    """Who records a call that ran past the deadline: exactly one of the caller and the job.
+
+    The caller, at the deadline, either finds the job finished (and takes its answer, a moment
+    late) or marks it abandoned and answers 500. A job that finds itself abandoned records that
+    500 (rewriting the decision it may just have stored); a job never started is cancelled, and
+    the caller records the 500.
+    """
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    abandoned: bool = False
+    finished: bool = False
+
+    def check(self, *, finish: bool = False) -> bool:
+        with self.lock:
+            if finish:
+                self.finished = True
+            return self.abandoned
+
+    def give_up(self) -> bool:
+        """False if the job has finished: the caller should take its answer instead."""
+        with self.lock:
+            if self.finished:
+                return False
+            self.abandoned = True
+            return True
+
+
 RECORD_PATIENCE_MS = 10_000
 
 
@@ -199,18 +229,44 @@ def _decide_in_database(
     store: StoreGateProfile,
     call_fields: dict[str, Any],
     started: float,
-    abandoned: threading.Event,
+    handoff: _Handoff,
 ) -> GateAnswer:
-    """Two statements: the read that decides, and the upsert that stores the answer or hands back
-    the first one (a replay). The upsert commits only if the caller is still waiting: one that
-    waited out a lock past the deadline must not store a decision Amazon never received."""
-    answer = _judge(call=call, code=code, store=store)
-    fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-    with transaction.atomic():
+    """Two statements in autocommit: the read that decides, and the upsert that stores the answer
+    or hands back the first one (a replay). If the caller gave up meanwhile, the record says what
+    Amazon received: the 500."""
+    try:
+        answer = _judge(call=call, code=code, store=store)
+        if handoff.check():
+            _record_undecided_now(call_fields=call_fields, store=store, started=started)
+            raise _Abandoned(call.auth_event_id)
+        fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
         stored = gate_event_record(fields=fields, decisive=True)
-        if abandoned.is_set():
-            raise _Abandoned(call.auth_event_id)  # rolls the upsert back; the 500 is recorded instead
+    except DatabaseError:
+        if handoff.check(finish=True):
+            _record_undecided_now(call_fields=call_fields, store=store, started=started)
+        raise
+    if handoff.check(finish=True) and stored is None:  # our decision is on record, Amazon got a 500
+        undecided = _undecided_answer(GateReason.TIMEOUT, store, _deadline_text())
+        GateEvent.objects.filter(auth_event_id=call.auth_event_id).update(
+            decision=undecided.decision,
+            reason=undecided.reason,
+            detail=undecided.detail,
+            status_code=undecided.status,
+            response_body=undecided.body,
+            shopper=None,
+            visitor_type="",
+        )
     return stored or answer
+
+
+def _deadline_text() -> str:
+    return f"no answer within {settings.JWO_IDENTITY_BUDGET_MS / 1000:.3f} s"
+
+
+def _record_undecided_now(*, call_fields: dict[str, Any], store: StoreGateProfile, started: float) -> None:
+    undecided = _undecided_answer(GateReason.TIMEOUT, store, _deadline_text())
+    fields = _event_fields(call_fields, undecided, (time.perf_counter() - started) * 1000)
+    gate_event_record(fields=fields, decisive=True, patient=True)
 
 
 def _remaining(started: float) -> float:
@@ -269,23 +325,38 @@ def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[st
         return answer_record(
             answer=_refused(refusal.reason, refusal.detail), call_fields=call_fields, started=started, decisive=True
         )
-    abandoned = threading.Event()
+    handoff = _Handoff()
+    future = submit(
+        _decide_in_database,
+        call=call,
+        code=code,
+        store=store,
+        call_fields=call_fields,
+        started=started,
+        handoff=handoff,
+    )
     try:
-        return run_within(
-            _remaining(started),
-            _decide_in_database,
-            call=call,
-            code=code,
-            store=store,
-            call_fields=call_fields,
-            started=started,
-            abandoned=abandoned,
-        )
-    except (DeadlineExceeded, DatabaseError) as error:
-        abandoned.set()
-        answer = answer_undecided(error, store)
-        answer_record_later(answer=answer, call_fields=call_fields, started=started)
+        return future.result(timeout=max(_remaining(started), 0.001))
+    except FutureTimeout:
+        if not handoff.give_up():
+            try:
+                return future.result()  # finished just now: its answer is the one on record
+            except DatabaseError as error:
+                return _undecided_recorded_later(error, store, call_fields, started)
+        answer = answer_undecided(DeadlineExceeded(_deadline_text()), store)
+        if future.cancel():  # never started: nobody else will record the 500
+            answer_record_later(answer=answer, call_fields=call_fields, started=started)
         return answer
+    except DatabaseError as error:
+        return _undecided_recorded_later(error, store, call_fields, started)
+
+
+def _undecided_recorded_later(
+    error: Exception, store: StoreGateProfile, call_fields: dict[str, Any], started: float
+) -> GateAnswer:
+    answer = answer_undecided(error, store)
+    answer_record_later(answer=answer, call_fields=call_fields, started=started)
+    return answer
 
 
 def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAnswer:
@@ -295,7 +366,11 @@ def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAn
     cause = (error.__cause__ or error) if wrapped else error  # a wrapped DeadlineExceeded is still a timeout
     reason = GateReason.TIMEOUT if isinstance(cause, DeadlineExceeded) else GateReason.ERROR
     logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store and store.store_id, cause)
-    return GateAnswer(500, UNDECIDED_BODY, GateDecisionKind.STORE_DEFAULT, reason, _default_detail(store, cause))
+    return _undecided_answer(reason, store, cause)
+
+
+def _undecided_answer(reason: str, store: StoreGateProfile | None, error: BaseException | str) -> GateAnswer:
+    return GateAnswer(500, UNDECIDED_BODY, GateDecisionKind.STORE_DEFAULT, reason, _default_detail(store, error))
 
 
 def _default_detail(store: StoreGateProfile | None, error: BaseException | str) -> str:

@@ -70,6 +70,11 @@ def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) ->
         raise
 
 
+def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Future[T]":
+    """``fn`` on a pool thread, for a caller that handles the deadline itself (see run_within)."""
+    return _executor().submit(_run, fn, args, kwargs)
+
+
 def run_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` on a pool thread; DeadlineExceeded if it takes longer than ``seconds``."""
     future: Future[T] = _executor().submit(_run, fn, args, kwargs)
