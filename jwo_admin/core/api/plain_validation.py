@@ -1,0 +1,81 @@
+"""Plain-Python checks for partner request bodies, worded and ordered as DRF's serializers word them.
+
+The connectors' hot paths validate without DRF serializers (which deep-copy their fields on every
+instance: about a millisecond a call). Each check takes the parent object, the key and the full
+path for the message ("shoppingTrip.authEvents[0].payloadType"), and raises InvalidField naming it.
+"""
+
+import re
+from datetime import datetime
+from typing import Any
+
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+REQUIRED = "This field is required."
+NULL = "This field may not be null."
+BLANK = "This field may not be blank."
+NOT_STRING = "Not a valid string."
+NO_PATTERN = "This value does not match the required pattern."
+BAD_TIME = "Must be an ISO-8601 time with a zone, e.g. 2025-06-03T14:22:05Z."
+
+
+class InvalidField(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def text_field(data: dict[str, Any], name: str, path: str, *, max_length: int, trim: bool = True) -> str:
+    if name not in data:
+        raise InvalidField(path, REQUIRED)
+    value = data[name]
+    if value is None:
+        raise InvalidField(path, NULL)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidField(path, NOT_STRING)
+    text = str(value)
+    if trim:
+        text = text.strip()
+    if text == "":
+        raise InvalidField(path, BLANK)
+    if len(text) > max_length:
+        raise InvalidField(path, f"Ensure this field has no more than {max_length} characters.")
+    return text
+
+
+def uuid_field(data: dict[str, Any], name: str, path: str) -> str:
+    text = text_field(data, name, path, max_length=64)
+    if not UUID_PATTERN.match(text):
+        raise InvalidField(path, NO_PATTERN)
+    return text
+
+
+def choice_field(
+    data: dict[str, Any], name: str, path: str, choices: tuple[str, ...], *, required: bool = True
+) -> None:
+    if name not in data:
+        if required:
+            raise InvalidField(path, REQUIRED)
+        return
+    value = data[name]
+    if value is None:
+        raise InvalidField(path, NULL)
+    if str(value) not in choices:
+        raise InvalidField(path, f'"{value}" is not a valid choice.')
+
+
+def timestamp_field(data: dict[str, Any], name: str, path: str) -> datetime:
+    if name not in data:
+        raise InvalidField(path, REQUIRED)
+    value = data[name]
+    if value is None:
+        raise InvalidField(path, NULL)
+    if not isinstance(value, str):
+        raise InvalidField(path, BAD_TIME)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidField(path, BAD_TIME) from error
+    if moment.tzinfo is None:
+        raise InvalidField(path, BAD_TIME)
+    return moment
