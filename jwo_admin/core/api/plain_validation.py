@@ -79,3 +79,40 @@ def timestamp_field(data: dict[str, Any], name: str, path: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidField(path, BAD_TIME)
     return moment
+
+
+def object_field(data: dict[str, Any], name: str, path: str, *, required: bool = True) -> dict[str, Any] | None:
+    """A nested JSON object; None when optional and absent."""
+    if name not in data:
+        if required:
+            raise InvalidField(path, REQUIRED)
+        return None
+    value = data[name]
+    if value is None:
+        raise InvalidField(path, NULL)
+    if not isinstance(value, dict):
+        raise InvalidField(path, f'Expected a dictionary of items but got type "{type(value).__name__}".')
+    return value
+
+
+def list_field(data: dict[str, Any], name: str, path: str, *, required: bool = True, min_length: int = 0) -> list[Any]:
+    """A JSON array; an empty list when optional and absent."""
+    if name not in data:
+        if required:
+            raise InvalidField(path, REQUIRED)
+        return []
+    value = data[name]
+    if value is None:
+        raise InvalidField(path, NULL)
+    if not isinstance(value, list):
+        raise InvalidField(path, f'Expected a list of items but got type "{type(value).__name__}".')
+    if len(value) < min_length:
+        raise InvalidField(path, f"Ensure this field has at least {min_length} elements.")
+    return value
+
+
+def item_object(value: Any, path: str) -> dict[str, Any]:
+    """One element of a list of objects."""
+    if not isinstance(value, dict):
+        raise InvalidField(path, f'Expected a dictionary of items but got type "{type(value).__name__}".')
+    return value
