@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalog/", include("catalog.urls")),
     path("", include("entry.urls")),
+    path("", include("orders.urls")),
     path("entry/", include("entry.staff_urls")),
     path("shop/", include("entry.shopper_urls")),
     path("", include("jwo_admin.core.urls")),

@@ -1,0 +1,48 @@
+"""Amazon's Ordering Connector endpoint: ``POST /v1/order/purchases`` (SPEC §10)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.decorators import method_decorator
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Store
+from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
+from jwo_admin.core.api.plain_validation import InvalidField
+from orders.purchase_request import purchase_request_parse
+from orders.services import purchase_create
+
+
+def _bad_request(field: str, message: str) -> Response:
+    return Response({"message": f"Invalid {field}: {message}", "field": field}, status=400)
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class CreatePurchasesApi(APIView):
+    """Price the trip's cart and answer ``201 {"purchaseId": …}``; replays get the first answer."""
+
+    authentication_classes = [ConnectorKeyAuthentication]
+    permission_classes = [IsConnector]
+
+    def post(self, request: Request) -> Response:
+        try:
+            parsed = purchase_request_parse(request.data)
+        except InvalidField as invalid:
+            return _bad_request(invalid.field, invalid.message)
+        store = Store.objects.filter(store_id=parsed.store_id).first()
+        if store is None:
+            return Response({"message": "Invalid storeId", "field": "storeId"}, status=400)
+        raw = request.data if isinstance(request.data, dict) else {}  # always a dict once parsed
+        answer = purchase_create(request=parsed, raw=raw, store=store)
+        return Response(answer.body, status=answer.status)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, exceptions.ParseError):
+            return _bad_request("body", f"The body is not valid JSON: {exc}")
+        return super().handle_exception(exc)
+
+    def get_authenticate_header(self, request: Request) -> Any:
+        return ConnectorKeyAuthentication().authenticate_header(request)
