@@ -1,8 +1,6 @@
 """Reads for pricing: gather a cart's products, the store's tax rates and promotions in a few queries,
 as the engine's frozen inputs (STYLE §8: gather, then compute)."""
 
-from decimal import Decimal
-
 from django.db.models import Q
 
 from catalog.barcodes import match_keys
@@ -19,7 +17,7 @@ def store_pricing(*, store: Store) -> types.StorePricing:
         currency=store.currency,
         prices_include_tax=store.prices_include_tax,
         time_zone=store.time_zone,
-        tax_rates={rate.tax_code: Decimal(0) if rate.is_exempt else rate.rate for rate in rates},
+        tax_rates={rate.tax_code: rate.rate for rate in rates if not rate.is_exempt},
         exempt_tax_codes=frozenset(rate.tax_code for rate in rates if rate.is_exempt),
         default_tax_code=next((rate.tax_code for rate in rates if rate.is_default), ""),
     )

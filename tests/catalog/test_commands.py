@@ -219,6 +219,7 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
     assert output.splitlines() == [
         "Demo store DEMO-STORE-001: 200 catalog rows imported (200 new, 0 unchanged). "
         f"Sample file to import: {sample} (mapping “Demo ERP”).",
+        "Pricing: tax rates for both stores and 6 promotions, one of each kind.",
         f"Staff login: admin / {password} (Admin)",
         f"Staff login: catalog / {password} (Catalog manager)",
         f"Staff login: store / {password} (Store manager)",

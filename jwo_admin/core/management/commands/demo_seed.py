@@ -14,6 +14,7 @@ from catalog.services.stores import mapping_profile_save
 from entry.demo import demo_shoppers_ensure
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
 from jwo_admin.core.services import demo_staff_ensure
+from orders.demo import demo_pricing_ensure
 
 DEMO_KEY_NAME = "demo (make run)"
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             store_id="DEMO-STORE-001",
             defaults={"name": "Demo Market Downtown", "currency": "USD", "time_zone": "America/New_York"},
         )
-        Store.objects.get_or_create(
+        station, _ = Store.objects.get_or_create(
             store_id="DEMO-STORE-002",
             defaults={
                 "name": "Demo Market Station",
@@ -61,6 +62,8 @@ class Command(BaseCommand):
             f"Demo store {store.store_id}: {count} catalog rows imported ({job.rows_new} new, "
             f"{job.rows_unchanged} unchanged). Sample file to import: {sample} (mapping “{ERP_PROFILE_NAME}”)."
         )
+        promotions = demo_pricing_ensure(stores=[store, station])
+        self.stdout.write(f"Pricing: tax rates for both stores and {promotions} promotions, one of each kind.")
         staff = demo_staff_ensure(password=options["password"])
         for username, password, role in staff:
             self.stdout.write(f"Staff login: {username} / {password} ({role})")
