@@ -1,0 +1,158 @@
+"""demo_seed, run as an operator would: demo stores, catalog, pricing, staff, shoppers and a connector key."""
+
+import re
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME
+from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Product, Store
+from entry.models import Shopper
+from jwo_admin.core.connector_keys import connector_key_verify
+from jwo_admin.core.models import ConnectorKey
+from tests.catalog.helpers import run_import
+
+pytestmark = pytest.mark.django_db
+
+
+def demo_seed(*args: str) -> str:
+    stdout, stderr = StringIO(), StringIO()
+    call_command("demo_seed", "--products", "200", *args, stdout=stdout, stderr=stderr)
+    assert stderr.getvalue() == ""
+    return stdout.getvalue()
+
+
+def printed_password(output: str) -> str:
+    passwords = set(re.findall(r"^Staff login: \S+ / (\S+) \(", output, flags=re.MULTILINE))
+    assert len(passwords) == 1
+    return passwords.pop()
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, settings: Any) -> Path:
+    settings.VAR_DIR = tmp_path / "var"
+    return tmp_path / "var"
+
+
+def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Path) -> None:
+    output = demo_seed()
+
+    password = printed_password(output)
+    key = output.split("Connector key (shown once): ")[1].split()[0]
+    sample = var_dir / "demo" / "sample-import.csv"
+    assert output.splitlines() == [
+        "Demo store DEMO-STORE-001: 200 catalog rows imported (200 new, 0 unchanged). "
+        f"Sample file to import: {sample} (mapping “Demo ERP”).",
+        "Pricing: tax rates for both stores and 6 promotions, one of each kind.",
+        f"Staff login: admin / {password} (Admin)",
+        f"Staff login: catalog / {password} (Catalog manager)",
+        f"Staff login: store / {password} (Store manager)",
+        f"Staff login: viewer / {password} (Viewer)",
+        f"Shopper page /shop/: alex@example.com / {password} (also sam@example.com, jo@example.com, "
+        "cash@example.com, blocked@example.com, nocard@example.com)",
+        f"Connector key (shown once): {key}",
+        f"Try the gate: export JWO_CONNECTOR_KEY={key}; "
+        "python manage.py identity_key cust-demo-001 --store DEMO-STORE-001",
+    ]
+    assert connector_key_verify(key) is not None
+    assert list(Shopper.objects.order_by("external_id").values_list("external_id", "visitor_type", "status")) == [
+        ("assoc-demo-001", "ASSOCIATE", "active"),
+        ("cash-demo-001", "CASH_SHOPPER", "active"),
+        ("cust-demo-001", "SHOPPER", "active"),
+        ("cust-demo-002", "SHOPPER", "active"),
+        ("cust-demo-blocked", "SHOPPER", "blocked"),
+        ("cust-demo-nocard", "SHOPPER", "active"),
+    ]
+    assert list(Store.objects.order_by("store_id").values_list("store_id", "currency")) == [
+        ("DEMO-STORE-001", "USD"),
+        ("DEMO-STORE-002", "EUR"),
+    ]
+    assert Product.objects.filter(store__store_id="DEMO-STORE-001").count() == 200
+    assert Product.objects.filter(store__store_id="DEMO-STORE-002").count() == 0
+    assert MappingProfile.objects.get(name=ERP_PROFILE_NAME).columns == ERP_COLUMNS
+    assert sorted(User.objects.values_list("username", flat=True)) == ["admin", "catalog", "store", "viewer"]
+
+
+def test_demo_staff_log_in_with_the_printed_password_in_their_role(var_dir: Path) -> None:
+    password = printed_password(demo_seed())
+
+    roles = {}
+    for username in ("admin", "catalog", "store", "viewer"):
+        user = authenticate(username=username, password=password)
+        assert isinstance(user, User)
+        roles[username] = (list(user.groups.values_list("name", flat=True)), user.is_staff)
+    assert authenticate(username="admin", password=password + "x") is None
+    assert roles == {
+        "admin": (["Admin"], True),
+        "catalog": (["Catalog manager"], False),
+        "store": (["Store manager"], False),
+        "viewer": (["Viewer"], False),
+    }
+
+
+def test_demo_seed_run_twice_keeps_one_active_demo_connector_key(var_dir: Path) -> None:
+    first = demo_seed().split("Connector key (shown once): ")[1].split()[0]
+    second = demo_seed().split("Connector key (shown once): ")[1].split()[0]
+
+    assert connector_key_verify(first) is None
+    assert connector_key_verify(second) is not None
+    assert ConnectorKey.objects.filter(revoked_at__isnull=True).count() == 1
+    assert Shopper.objects.count() == 6
+
+
+def test_demo_seed_uses_a_given_password(var_dir: Path) -> None:
+    output = demo_seed("--password", "demo-pass-1234")
+
+    assert printed_password(output) == "demo-pass-1234"
+    assert isinstance(authenticate(username="viewer", password="demo-pass-1234"), User)
+
+
+def test_demo_sample_file_has_the_expected_problem_rows(var_dir: Path) -> None:
+    demo_seed()
+    store = Store.objects.get(store_id="DEMO-STORE-001")
+    profile = MappingProfile.objects.get(name=ERP_PROFILE_NAME)
+
+    job = run_import(store, var_dir / "demo" / "sample-import.csv", dry_run=True, profile=profile)
+
+    assert (job.status, job.rows_total, job.rows_new, job.rows_rejected, job.rows_warned) == (
+        ImportStatus.PREVIEWED,
+        26,
+        21,
+        5,
+        1,
+    )
+    problems = list(ImportRowError.objects.filter(job=job).values_list("row_number", "sku", "field", "is_warning"))
+    assert problems == [
+        (22, "SKU0000221", "external_product_id", False),
+        (23, "SKU0000222", "item_name", False),
+        (24, "SKU0000223", "standard_price", False),
+        (25, "SKU0000224", "product_category", False),
+        (26, "SKU0000225", "", True),
+        (27, "SKU0000226", "external_product_id", False),
+    ]
+    assert Product.objects.count() == 200
+
+
+def test_demo_seed_twice_keeps_the_same_counts_and_renews_the_password(var_dir: Path) -> None:
+    first = printed_password(demo_seed())
+    products = list(Product.objects.order_by("id").values_list("id", "sku", "amazon_fingerprint"))
+
+    output = demo_seed()
+
+    second = printed_password(output)
+    assert output.splitlines()[0] == (
+        "Demo store DEMO-STORE-001: 200 catalog rows imported (0 new, 200 unchanged). "
+        f"Sample file to import: {var_dir / 'demo' / 'sample-import.csv'} (mapping “Demo ERP”)."
+    )
+    assert (Store.objects.count(), User.objects.count()) == (2, 4)
+    assert MappingProfile.objects.filter(name=ERP_PROFILE_NAME).count() == 1
+    assert list(Product.objects.order_by("id").values_list("id", "sku", "amazon_fingerprint")) == products
+    assert ImportJob.objects.filter(status=ImportStatus.APPLIED).count() == 2
+    assert second != first
+    assert isinstance(authenticate(username="catalog", password=second), User)
+    assert authenticate(username="catalog", password=first) is None
