@@ -20,7 +20,7 @@ from entry.models import GateDecisionKind, GateEvent, GateReason, ScanKey, Shopp
 from entry.services.shoppers import payment_method_add, scan_key_issue
 from tests.conftest import client_for
 from tests.entry.conftest import make_shopper
-from tests.entry.test_selectors import NOW, UTC_LABELS, gate_event, series
+from tests.entry.helpers import NOW, UTC_LABELS, gate_event, series
 
 pytestmark = pytest.mark.django_db
 
