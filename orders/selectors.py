@@ -1,12 +1,15 @@
 """Reads for pricing: gather a cart's products, the store's tax rates and promotions in a few queries,
 as the engine's frozen inputs (STYLE §8: gather, then compute)."""
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Count, Max, Q
 
 from catalog.barcodes import match_keys
 from catalog.models import Barcode, Product, Store
 from orders.models import Promotion, TaxRate
 from orders.pricing import types
+from orders.pricing.promotions import PromotionIndex
 from orders.purchase_request import CartItem
 
 
@@ -56,6 +59,26 @@ def store_promotions(*, store: Store) -> list[types.Promotion]:
         .prefetch_related("stores")
     )
     return [_promotion(row, frozenset(s.store_id for s in row.stores.all())) for row in rows]
+
+
+_index_cache: dict[int, tuple[tuple[Any, ...], PromotionIndex]] = {}
+
+
+def store_promotion_index(*, store: Store) -> PromotionIndex:
+    """The store's promotions, indexed for the engine, built once per process and rebuilt when any
+    promotion changes (one cheap aggregate query checks; saving a promotion bumps ``updated_at``)."""
+    version = tuple(Promotion.objects.aggregate(Max("updated_at"), Count("id"), Max("id")).values())
+    cached = _index_cache.get(store.pk)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    index = PromotionIndex(store_promotions(store=store))
+    _index_cache[store.pk] = (version, index)
+    return index
+
+
+def promotion_indexes_forget() -> None:
+    """Drop this process's indexes (tests)."""
+    _index_cache.clear()
 
 
 def cart_products(*, store: Store, items: tuple[CartItem, ...]) -> list[Product | None]:

@@ -25,7 +25,7 @@ from orders.models import Purchase, PurchaseLine, PurchaseLineDiscount, Purchase
 from orders.pricing import types
 from orders.pricing.engine import cart_price
 from orders.purchase_request import PurchaseRequest, purchase_request_fingerprint
-from orders.selectors import cart_products, store_pricing, store_promotions
+from orders.selectors import cart_products, store_pricing, store_promotion_index
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,10 @@ def _purchase_store(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
             if product is not None
         ]
         priced = cart_price(
-            lines=lines, store=store_pricing(store=store), promotions=store_promotions(store=store), at=request.end_time
+            lines=lines,
+            store=store_pricing(store=store),
+            promotions=store_promotion_index(store=store),
+            at=request.end_time,
         )
     except types.PricingError as error:
         problems.append(error.message)

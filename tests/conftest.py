@@ -23,6 +23,7 @@ from jwo_admin.core.connector_keys import connector_keys_forget_marks
 from jwo_admin.core.deadline import pool_shutdown
 from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
+from orders.selectors import promotion_indexes_forget
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -56,6 +57,7 @@ def _deadline_pool_and_cache() -> Iterator[None]:
     cache.clear()
     cache_local_clear()
     connector_keys_forget_marks()
+    promotion_indexes_forget()
     yield
     pool_shutdown()
     cache.clear()
