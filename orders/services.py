@@ -120,8 +120,7 @@ def _purchase_store(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
     except types.PricingError as error:
         problems.append(error.message)
     by_position = {int(line.line_id): line for line in priced.lines} if priced else {}
-    for position, (item, product) in enumerate(zip(request.items, products, strict=True)):
-        _line_store(purchase, position, item, product, by_position.get(position))
+    _lines_store(purchase, request, products, by_position)
     purchase.purchase_id = f"PO-{purchase.created_at:%Y%m%d}-{purchase.pk:08d}"
     purchase.status = PurchaseStatus.BAD_CART if problems else PurchaseStatus.PRICED
     purchase.problem = "; ".join(problems)[:500]
@@ -135,40 +134,53 @@ def _purchase_store(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
     return purchase
 
 
-def _line_store(
-    purchase: Purchase, position: int, item: Any, product: Product | None, priced: types.PricedLine | None
+def _lines_store(
+    purchase: Purchase,
+    request: PurchaseRequest,
+    products: list[Product | None],
+    by_position: dict[int, types.PricedLine],
 ) -> None:
-    line = PurchaseLine.objects.create(
-        purchase=purchase,
-        position=position,
-        line_item_id=item.line_item_id,
-        item_id=item.id,
-        item_type=item.type,
-        external_identifiers=[{"id": identifier, "type": kind} for identifier, kind in item.external_identifiers],
-        product=product,
-        sku=product.sku if product else "",
-        name=product.name if product else "",
-        quantity=item.quantity,
-        unit=item.unit,
-        is_resolved=product is not None,
-        unit_price=priced.unit_price if priced else None,
-        gross=priced.gross if priced else Decimal(0),
-        discount_total=priced.discount_total if priced else Decimal(0),
-        net=priced.net if priced else Decimal(0),
-        tax_code=priced.tax_code if priced else "",
-        tax_rate=priced.tax_rate if priced else Decimal(0),
-        tax=priced.tax if priced else Decimal(0),
-        total=priced.total if priced else Decimal(0),
-    )
-    if priced:
-        PurchaseLineDiscount.objects.bulk_create(
-            PurchaseLineDiscount(
-                line=line,
-                promotion_id=discount.promotion_id,
-                promotion_name=discount.promotion_name,
-                kind=discount.kind,
-                quantity=discount.quantity,
-                amount=discount.amount,
+    """Every line, then every discount, in one insert each."""
+    rows = []
+    for position, (item, product) in enumerate(zip(request.items, products, strict=True)):
+        priced = by_position.get(position)
+        rows.append(
+            PurchaseLine(
+                purchase=purchase,
+                position=position,
+                line_item_id=item.line_item_id,
+                item_id=item.id,
+                item_type=item.type,
+                external_identifiers=[
+                    {"id": identifier, "type": kind} for identifier, kind in item.external_identifiers
+                ],
+                product=product,
+                sku=product.sku if product else "",
+                name=product.name if product else "",
+                quantity=item.quantity,
+                unit=item.unit,
+                is_resolved=product is not None,
+                unit_price=priced.unit_price if priced else None,
+                gross=priced.gross if priced else Decimal(0),
+                discount_total=priced.discount_total if priced else Decimal(0),
+                net=priced.net if priced else Decimal(0),
+                tax_code=priced.tax_code if priced else "",
+                tax_rate=priced.tax_rate if priced else Decimal(0),
+                tax=priced.tax if priced else Decimal(0),
+                total=priced.total if priced else Decimal(0),
             )
-            for discount in priced.discounts
         )
+    lines = PurchaseLine.objects.bulk_create(rows)
+    PurchaseLineDiscount.objects.bulk_create(
+        PurchaseLineDiscount(
+            line=line,
+            promotion_id=discount.promotion_id,
+            promotion_name=discount.promotion_name,
+            kind=discount.kind,
+            quantity=discount.quantity,
+            amount=discount.amount,
+        )
+        for line in lines
+        if line.position in by_position
+        for discount in by_position[line.position].discounts
+    )
