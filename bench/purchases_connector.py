@@ -1,0 +1,654 @@
+"""Part (b) of bench/purchases.py: the Create Purchases connector under gunicorn, against a bare view.
+
+On a database of its own (``jwo_bench_purchases``, created and dropped here) and Redis database 4
+of ``REDIS_URL``'s server: a store of 10,000 products (three tax codes, one exempt), 200 active
+promotions of every kind (for every store: the connector loads and matches all of them on each
+call) and a connector key. Two gunicorns, each ``--workers`` sync workers with production
+settings: the connector (``POST /v1/order/purchases``) and bench/gate.py's reference, a bare
+Django view that parses the same JSON body and answers 200 (``bench/gate_bare_settings.py``).
+
+1. warm-up, one call at a time on each server (its service time when idle);
+2. open loop at a fixed rate (default 100 requests/s for 30 s) from bench/gate.py's kind of asyncio
+   generator: call *i* is due at t0 + i/rate, its latency runs from that due time to the last byte.
+   Each call a new ``idempotentShoppingTripId`` with 20 lines of known SKUs, ~10% replays of a call
+   made 1-10 s earlier (new ``requestId``). Errors: transport errors, timeouts, any status but 201,
+   an empty ``purchaseId``, or a replay answered with another purchaseId than its first delivery;
+3. closed loop, maximum throughput: Debian's ``wrk`` cycling through other planned bodies (new
+   trips), connector against the bare view; errors are statuses other than 201 (200 for the bare).
+
+Bars (the orders issue): (b) p99 ≤ 100 ms, no errors. The figures that have no bar are printed
+beside them. Then the server's own view: purchases stored, their status, replays and conflicts
+counted; and an in-process breakdown of one purchase (queries, pricing time) for diagnosis.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import gate  # bench/ is on sys.path: bench/purchases.py is run as a script
+
+DB_NAME = "jwo_bench_purchases"
+REDIS_DB = 4
+STORE_ID = "BENCH-PURCHASES-001"
+PATH = "/v1/order/purchases"
+BARE_PATH = "/v1/identity/identity-keys"  # bench/gate_bare_urls.py's only URL: parses the body, answers 200
+HOST = gate.HOST
+REPLAY_SHARE = 0.10
+REPLAY_AFTER = (1.0, 10.0)  # a replay repeats a call made this many seconds earlier
+REQUEST_TIMEOUT = 10.0
+
+P99_MAX_MS = 100.0  # the bar, part (b)
+
+TAX_CODES = {"STD": Decimal("0.0875"), "REDUCED": Decimal("0.02")}
+EXEMPT = "FOOD"
+CATEGORIES = [f"Category {n:02d}" for n in range(50)]
+BRANDS = [f"Brand {n:03d}" for n in range(500)]
+KIND_COUNTS = {
+    "percent_off": 60,
+    "amount_off": 30,
+    "fixed_price": 30,
+    "multi_buy": 30,
+    "buy_x_get_y": 30,
+    "spend_and_save": 20,
+}
+
+say = gate.say
+verdict = gate.verdict
+percentile = gate.percentile
+
+
+# --- Services and database ---------------------------------------------------------------------------
+
+
+def available() -> dict[str, str] | str:
+    """The environment to run with, or why part (b) cannot run here."""
+    try:
+        found = gate.services()
+    except (subprocess.CalledProcessError, OSError, SystemExit) as error:
+        return f"PostgreSQL/Redis could not be started (scripts/services.sh start: {error})"
+    env = gate.production_env(found)
+    database = urlsplit(found["DATABASE_URL"])._replace(path=f"/{DB_NAME}")
+    redis_url = urlunsplit(urlsplit(found["REDIS_URL"])._replace(path=f"/{REDIS_DB}"))
+    env.update(DATABASE_URL=urlunsplit(database), REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url)
+    try:
+        gate.maintenance(env["DATABASE_URL"], "SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure to reach it means: skip, saying why
+        return f"PostgreSQL is not reachable ({type(error).__name__}: {' '.join(str(error).split())})"
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except Exception as error:  # noqa: BLE001
+        return f"Redis is not reachable ({type(error).__name__}: {' '.join(str(error).split())})"
+    return env
+
+
+# --- Seed data and planned calls ----------------------------------------------------------------------
+
+
+@dataclass
+class Seed:
+    key: str
+    key_header: str
+    skus: list[tuple[str, str]]  # (sku, unit)
+    seconds: float
+
+
+def seed(products: int, rng: random.Random) -> Seed:
+    """Store, products (bulk), a rate for every tax code, 200 active promotions, a connector key."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from catalog.models import Product
+    from catalog.services.stores import store_create
+    from jwo_admin.core.connector_keys import connector_key_create
+    from orders.models import Promotion, TaxRate
+
+    started = time.perf_counter()
+    now = datetime.now(tz=UTC)
+    with transaction.atomic():
+        store = store_create(store_id=STORE_ID, name="Bench purchases store", currency="USD", time_zone="UTC")
+        TaxRate.objects.bulk_create(
+            [TaxRate(store=store, tax_code=code, rate=rate) for code, rate in TAX_CODES.items()]
+            + [TaxRate(store=store, tax_code=EXEMPT, rate=Decimal(0), is_exempt=True)]
+        )
+        rows = [
+            Product(
+                store=store,
+                sku=f"SKU-{n:06d}",
+                name=f"Product {n}",
+                brand=rng.choice(BRANDS),
+                price=Decimal(rng.randint(25, 2500)).scaleb(-2),
+                tax_code=rng.choice(["STD", "STD", "REDUCED", EXEMPT]),
+                category=rng.choice(CATEGORIES),
+                unit="kg" if n % 10 == 0 else "each",
+            )
+            for n in range(products)
+        ]
+        Product.objects.bulk_create(rows, batch_size=2000)
+        skus = [row.sku for row in rows]
+        promotions: list[Promotion] = []
+        for kind, count in KIND_COUNTS.items():
+            for position in range(count):
+                fields: dict[str, Any] = {"priority": rng.randint(0, 5), "is_exclusive": rng.random() < 0.1}
+                if rng.random() < 0.5:
+                    fields.update(starts_at=now - timedelta(days=30), ends_at=now + timedelta(days=30))
+                by = rng.random()
+                if kind == "spend_and_save" and position == 0:
+                    pass  # the whole basket
+                elif by < 0.5:
+                    fields["skus"] = rng.sample(skus, rng.randint(10, 200))
+                elif by < 0.75:
+                    fields["categories"] = [rng.choice(CATEGORIES)]
+                else:
+                    fields["brands"] = rng.sample(BRANDS, rng.randint(1, 3))
+                if kind == "percent_off":
+                    fields["percent"] = Decimal(rng.choice([5, 10, 20, 25, 50]))
+                elif kind in ("amount_off", "fixed_price"):
+                    fields["amount"] = Decimal(rng.randint(10, 300)).scaleb(-2)
+                elif kind == "multi_buy":
+                    fields.update(buy_quantity=rng.randint(2, 4), amount=Decimal(rng.randint(200, 1500)).scaleb(-2))
+                elif kind == "buy_x_get_y":
+                    fields.update(buy_quantity=rng.randint(1, 3), get_quantity=rng.randint(1, 2))
+                else:
+                    fields["minimum_spend"] = Decimal(rng.randint(500, 5000)).scaleb(-2)
+                    fields["percent" if rng.random() < 0.5 else "amount"] = Decimal(rng.choice([5, 10]))
+                promotions.append(Promotion(name=f"{kind} #{len(promotions) + 1}", kind=kind, **fields))
+        Promotion.objects.bulk_create(promotions)
+        _, key = connector_key_create(name="bench ordering connector", created_by="bench/purchases.py")
+    units = [(row.sku, row.unit) for row in rows]
+    return Seed(key, settings.JWO_CONNECTOR_KEY_HEADER, units, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class Call:
+    kind: str  # "new" or "replay"
+    trip: str
+    body: bytes
+
+
+def _body(trip: str, skus: list[tuple[str, str]], lines: int, rng: random.Random) -> dict[str, Any]:
+    ended = datetime.now(tz=UTC)
+    items = []
+    for number, (sku, unit) in enumerate(rng.sample(skus, lines), 1):
+        value = f"{rng.randint(100, 2500) / 1000:.3f}" if unit == "kg" else f"{rng.choice([1, 1, 1, 2, 2, 3])}.0"
+        items.append(
+            {"id": sku, "type": "SKU", "quantity": {"value": value, "unit": unit}, "lineItemId": f"li-{number}"}
+        )
+    return {
+        "requestId": str(uuid.uuid4()),
+        "idempotentShoppingTripId": trip,
+        "storeId": STORE_ID,
+        "shoppingTrip": {
+            "startTime": (ended - timedelta(minutes=12)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "endTime": ended.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "authEvents": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "timestamp": (ended - timedelta(minutes=12)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "location": "ENTRY",
+                    "payloadType": "SCAN_CODE",
+                    "scanResult": {"id": f"cust-{rng.randrange(100000):06d}", "type": "SHOPPER"},
+                }
+            ],
+        },
+        "cartItems": items,
+        "shopperIdentity": {"id": "shopper-ref"},
+        "shopperDeviceId": "device-ref",
+        "paymentSource": {"id": "paysrc-ref"},
+    }
+
+
+def plan(count: int, rate: float, seeded: Seed, lines: int, rng: random.Random, replays: float) -> list[Call]:
+    calls: list[Call] = []
+    firsts: list[tuple[int, dict[str, Any]]] = []
+    earliest, latest = (round(seconds * rate) for seconds in REPLAY_AFTER)
+    for index in range(count):
+        candidates = [first for first in firsts[-(latest + 1) :] if earliest <= index - first[0] <= latest]
+        if rng.random() < replays and candidates:
+            _, original = rng.choice(candidates)
+            body = {**original, "requestId": str(uuid.uuid4())}
+            calls.append(Call("replay", body["idempotentShoppingTripId"], json.dumps(body).encode()))
+            continue
+        body = _body(str(uuid.uuid4()), seeded.skus, lines, rng)
+        calls.append(Call("new", body["idempotentShoppingTripId"], json.dumps(body).encode()))
+        firsts.append((index, body))
+    return calls
+
+
+# --- Open loop ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    call: Call
+    status: int  # 0: transport error or timeout
+    latency: float  # seconds, from the due time to the last byte
+    lag: float  # seconds, from the due time to the request written
+    purchase_id: str
+    error: str = ""
+
+
+def _raw(call: Call, port: int, path: str, seeded: Seed) -> bytes:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(call.body)}\r\n{seeded.key_header}: {seeded.key}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + call.body
+
+
+async def _post(port: int, call: Call, raw: bytes, due: float, bare: bool) -> Result:
+    loop = asyncio.get_running_loop()
+    lag = 0.0
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            reader, writer = await asyncio.open_connection(HOST, port)
+            try:
+                lag = loop.time() - due
+                writer.write(raw)
+                status = int((await reader.readline()).split()[1])
+                length = -1
+                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                payload = await (reader.readexactly(length) if length >= 0 else reader.read())
+            finally:
+                writer.close()
+    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
+        return Result(call, 0, loop.time() - due, lag, "", type(error).__name__)
+    latency = loop.time() - due
+    expected = 200 if bare else 201
+    if status != expected:
+        return Result(call, status, latency, lag, "", f"status {status}")
+    if bare:
+        return Result(call, status, latency, lag, "")
+    try:
+        purchase_id = str(json.loads(payload)["purchaseId"])
+    except (ValueError, KeyError, TypeError):
+        purchase_id = ""
+    return Result(call, status, latency, lag, purchase_id, "" if purchase_id else "empty purchaseId")
+
+
+async def _open_loop(port: int, calls: list[Call], raws: list[bytes], rate: float, bare: bool) -> list[Result]:
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    tasks = []
+    for index, (call, raw) in enumerate(zip(calls, raws, strict=True)):
+        due = start + index / rate
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(_post(port, call, raw, due, bare)))
+    return list(await asyncio.gather(*tasks))
+
+
+async def _one_at_a_time(port: int, calls: list[Call], raws: list[bytes], bare: bool) -> list[Result]:
+    loop = asyncio.get_running_loop()
+    return [await _post(port, call, raw, loop.time(), bare) for call, raw in zip(calls, raws, strict=True)]
+
+
+def load(server: gate.Server, calls: list[Call], seeded: Seed, rate: float | None, *, bare: bool) -> list[Result]:
+    """Open loop at ``rate``; one call at a time when ``rate`` is None."""
+    raws = [_raw(call, server.port, BARE_PATH if bare else PATH, seeded) for call in calls]
+    if rate is None:
+        return asyncio.run(_one_at_a_time(server.port, calls, raws, bare))
+    return asyncio.run(_open_loop(server.port, calls, raws, rate, bare))
+
+
+def check_replays(results: list[Result]) -> list[Result]:
+    """Mark replays answered with another purchaseId than their trip's first delivery."""
+    first = {
+        result.call.trip: result.purchase_id for result in results if result.call.kind == "new" and not result.error
+    }
+    checked = []
+    for result in results:
+        if (
+            result.call.kind == "replay"
+            and not result.error
+            and first.get(result.call.trip) not in (None, result.purchase_id)
+        ):
+            result = Result(
+                result.call, result.status, result.latency, result.lag, result.purchase_id, "replay: other purchaseId"
+            )
+        checked.append(result)
+    return checked
+
+
+@dataclass
+class Latency:
+    count: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: Counter[str]
+    lag_p99_ms: float
+
+
+def summarize(results: list[Result]) -> Latency:
+    latencies = [result.latency * 1000 for result in results]
+    return Latency(
+        count=len(results),
+        p50_ms=percentile(latencies, 0.50),
+        p99_ms=percentile(latencies, 0.99),
+        max_ms=max(latencies, default=float("nan")),
+        errors=Counter(result.error for result in results if result.error),
+        lag_p99_ms=percentile([result.lag * 1000 for result in results], 0.99),
+    )
+
+
+# --- Closed loop: wrk -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Throughput:
+    rate: float
+    requests: int
+    errors: int
+    statuses: dict[str, int]
+    p50_ms: float
+    p99_ms: float
+
+
+def run_wrk(
+    server: gate.Server, bodies: Path, script: Path, seeded: Seed, args: argparse.Namespace, *, bare: bool
+) -> Throughput:
+    wrk = shutil.which("wrk")
+    assert wrk is not None  # noqa: S101 - checked before the run
+    command = [
+        wrk,
+        f"-t{args.wrk_threads}",
+        f"-c{args.wrk_connections}",
+        f"-d{args.throughput_seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        f"http://{HOST}:{server.port}{BARE_PATH if bare else PATH}",
+        "--",
+        str(bodies),
+        str(args.wrk_threads),
+        seeded.key_header,
+        seeded.key,
+    ]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    line = next((text for text in output.splitlines() if text.startswith("BENCH-JSON ")), None)
+    if line is None:
+        raise SystemExit(f"purchases bench: wrk printed no figures:\n{output}")
+    figures = json.loads(line.removeprefix("BENCH-JSON "))
+    statuses: dict[str, int] = figures["statuses"]
+    transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+    expected = "200" if bare else "201"
+    return Throughput(
+        rate=figures["requests"] / (figures["duration_us"] / 1e6),
+        requests=figures["requests"],
+        errors=transport + sum(count for status, count in statuses.items() if status != expected),
+        statuses=statuses,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+    )
+
+
+# --- Server side and diagnosis ---------------------------------------------------------------------------
+
+
+def server_side(trips: set[str]) -> dict[str, Any]:
+    from django.db import connections
+    from django.db.models import Count, Sum
+
+    from orders.models import Purchase, PurchaseLine, PurchaseLineDiscount
+
+    connections.close_all()
+    purchases = Purchase.objects.filter(trip_id__in=trips)
+    totals = purchases.aggregate(replays=Sum("replays"), conflicts=Sum("conflicts"))
+    return {
+        "purchases": purchases.count(),
+        "statuses": dict(purchases.values_list("status").annotate(n=Count("id")).values_list("status", "n")),
+        "replays": totals["replays"] or 0,
+        "conflicts": totals["conflicts"] or 0,
+        "lines": PurchaseLine.objects.filter(purchase__trip_id__in=trips).count(),
+        "discounts": PurchaseLineDiscount.objects.filter(line__purchase__trip_id__in=trips).count(),
+        "problems": list(purchases.exclude(problem="").values_list("problem", flat=True)[:2]),
+    }
+
+
+def breakdown(calls: list[Call]) -> dict[str, float]:
+    """In this process, one at a time: queries and time of a new purchase, and what pricing takes of it."""
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Store
+    from orders.pricing import types
+    from orders.pricing.engine import cart_price
+    from orders.purchase_request import purchase_request_parse
+    from orders.selectors import cart_products, store_pricing, store_promotions
+    from orders.services import _priced_product, purchase_create
+
+    connections.close_all()
+    store = Store.objects.get(store_id=STORE_ID)
+    whole, gather, promos, engine, queries = [], [], [], [], []
+    for call in calls:
+        raw = json.loads(call.body)
+        parsed = purchase_request_parse(raw)
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            purchase_create(request=parsed, raw=raw, store=store)
+        whole.append(time.perf_counter() - started)
+        queries.append(len(captured.captured_queries))
+        started = time.perf_counter()
+        products = cart_products(store=store, items=parsed.items)
+        pricing = store_pricing(store=store)
+        loaded = time.perf_counter()
+        promotions = store_promotions(store=store)
+        promos.append(time.perf_counter() - loaded)
+        lines = [
+            types.CartLine(str(n), _priced_product(product), item.quantity)
+            for n, (item, product) in enumerate(zip(parsed.items, products, strict=True))
+            if product is not None
+        ]
+        middle = time.perf_counter()
+        cart_price(lines=lines, store=pricing, promotions=promotions, at=parsed.end_time)
+        gather.append(middle - started)
+        engine.append(time.perf_counter() - middle)
+    return {
+        "count": len(calls),
+        "whole_ms": 1000 * sorted(whole)[len(whole) // 2],
+        "gather_ms": 1000 * sorted(gather)[len(gather) // 2],
+        "promotions_ms": 1000 * sorted(promos)[len(promos) // 2],
+        "engine_ms": 1000 * sorted(engine)[len(engine) // 2],
+        "queries": sorted(queries)[len(queries) // 2],
+    }
+
+
+# --- The run --------------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("part (b), the connector under gunicorn")
+    group.add_argument("--skip-connector", action="store_true", help="run part (a) only")
+    group.add_argument("--rate", type=float, default=100.0, help="open-loop requests per second (default 100)")
+    group.add_argument("--seconds", type=float, default=30.0, help="open loop on each server (default 30)")
+    group.add_argument("--throughput-seconds", type=int, default=10, help="each wrk run (default 10)")
+    group.add_argument("--wrk-threads", type=int, default=2)
+    group.add_argument("--wrk-connections", type=int, default=16)
+    group.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 × CPUs)")
+    group.add_argument("--products", type=int, default=10_000)
+    group.add_argument("--lines", type=int, default=20, help="lines per cart (default 20)")
+    group.add_argument("--warm-up", type=int, default=40, help="calls one at a time to each server first")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Part (b). 0 when measured or skipped (services unavailable); bars that fail still give 0."""
+    if shutil.which("wrk") is None:
+        say(
+            "(b) connector under gunicorn       SKIPPED: wrk is missing (`make bench` installs it: apt-get install wrk)"
+        )
+        return 0
+    env = available()
+    if isinstance(env, str):
+        say(f"(b) connector under gunicorn       SKIPPED: {env}; `make bench` starts them")
+        return 0
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connections
+
+    rng = random.Random(args.seed)
+    gate.maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    gate.maintenance(env["DATABASE_URL"], f"CREATE DATABASE {DB_NAME}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="jwo-bench-purchases-") as temp:
+            workdir = Path(temp)
+            started = time.perf_counter()
+            call_command("migrate", verbosity=0, interactive=False)
+            cache.clear()
+            say(f"· (b) {DB_NAME} migrated with production settings in {time.perf_counter() - started:.1f} s")
+            seeded = seed(args.products, rng)
+            count = round(args.rate * args.seconds)
+            warm = plan(args.warm_up, args.rate, seeded, args.lines, rng, 0.0)
+            calls = plan(count, args.rate, seeded, args.lines, rng, REPLAY_SHARE)
+            wrk_calls = plan(3000, args.rate, seeded, args.lines, rng, 0.0)
+            diagnose = plan(20, args.rate, seeded, args.lines, rng, 0.0)
+            connections.close_all()
+            say(
+                f"· (b) {args.products:,} products, {sum(KIND_COUNTS.values())} promotions, tax rates, connector key "
+                f"seeded in {seeded.seconds:.1f} s; {len(warm) + len(calls) + len(wrk_calls):,} bodies planned"
+            )
+            bodies = workdir / "bodies.txt"
+            bodies.write_text("".join(f"201\t{call.body.decode()}\n" for call in wrk_calls))
+            script = workdir / "purchases.lua"
+            script.write_text(gate.WRK_SCRIPT)
+
+            connector = gate.Server(
+                "connector", "jwo_admin.settings.production", args.workers, workdir / "connector.log"
+            )
+            bare = gate.Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
+            servers = [gate.start_server(connector, env), gate.start_server(bare, env)]
+            with gate.running(servers):
+                for server in servers:
+                    gate.wait_ready(server)
+                idle = {
+                    "connector": load(connector, warm, seeded, None, bare=False),
+                    "bare": load(bare, warm, seeded, None, bare=True),
+                }
+                ours = check_replays(load(connector, calls, seeded, args.rate, bare=False))
+                backlog = gate.drain(connector, env, 10.0)
+                reference = load(bare, calls, seeded, args.rate, bare=True)
+                gate.drain(bare, env, 10.0)
+                bare_throughput = run_wrk(bare, bodies, script, seeded, args, bare=True)
+                gate.drain(bare, env, 10.0)
+                connector_throughput = run_wrk(connector, bodies, script, seeded, args, bare=False)
+                logged = gate.log_errors(connector)
+            recorded = server_side({call.trip for call in calls})
+            diagnosis = breakdown(diagnose)
+            report(args, calls, ours, reference, idle, connector_throughput, bare_throughput, recorded, diagnosis)
+            say(
+                f"    connector's log: {len(logged)} error lines"
+                + "".join(f"\n      {line[:200]}" for line in logged[:3])
+            )
+            if backlog > 1 or connector.restarts:
+                say(f"    after the open loop the connector took {backlog:.1f} s to work off its queue")
+    finally:
+        connections.close_all()
+        gate.maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    return 0
+
+
+def report(
+    args: argparse.Namespace,
+    calls: list[Call],
+    results: list[Result],
+    reference_results: list[Result],
+    idle: dict[str, list[Result]],
+    throughput: Throughput,
+    bare_throughput: Throughput,
+    recorded: dict[str, Any],
+    diagnosis: dict[str, float],
+) -> None:
+    ours, reference = summarize(results), summarize(reference_results)
+    kinds = Counter(call.kind for call in calls)
+    errors = sum(ours.errors.values())
+    ratio = gate.ratio
+    say("")
+    say(
+        f"(b) connector — POST {PATH}, gunicorn {args.workers} sync workers per server, production settings, "
+        f"PostgreSQL, Redis; Python {platform.python_version()}, {os.cpu_count()} CPUs; reference: a bare Django "
+        f"JSON view on a second gunicorn"
+    )
+    say(
+        f"    open loop {args.rate:.0f} requests/s for {args.seconds:.0f} s: {ours.count:,} calls of "
+        f"{args.lines} lines ({kinds['new']:,} new trips, {kinds['replay']:,} replays); "
+        "the bare view got the same bodies"
+    )
+    say(
+        f"    p50 latency      {ours.p50_ms:8.1f} ms   bare view {reference.p50_ms:6.1f} ms   "
+        f"ratio {ratio(ours.p50_ms, reference.p50_ms)}"
+    )
+    say(
+        f"    p99 latency      {ours.p99_ms:8.1f} ms   bare view {reference.p99_ms:6.1f} ms   "
+        f"ratio {ratio(ours.p99_ms, reference.p99_ms)}   bar ≤ {P99_MAX_MS:.0f} ms   "
+        f"{verdict(ours.p99_ms <= P99_MAX_MS)}"
+    )
+    say(
+        f"    max latency      {ours.max_ms:8.1f} ms   bare view {reference.max_ms:6.1f} ms   "
+        f"ratio {ratio(ours.max_ms, reference.max_ms)}"
+    )
+    detail = ", ".join(f"{count} {error}" for error, count in ours.errors.most_common(4)) or "none"
+    say(
+        f"    errors           {errors:8d}      bare view {sum(reference.errors.values()):6d}      bar 0   "
+        f"{verdict(errors == 0)}   ({detail})"
+    )
+    say(
+        f"    generator lag    p99 {ours.lag_p99_ms:.1f} ms (connector run), {reference.lag_p99_ms:.1f} ms (bare run): "
+        "due time to request written"
+    )
+    share = throughput.rate / bare_throughput.rate if bare_throughput.rate else 0.0
+    statuses = ", ".join(f"{status} ×{count:,}" for status, count in sorted(throughput.statuses.items()))
+    say(
+        f"    closed loop, wrk -t{args.wrk_threads} -c{args.wrk_connections} -d{args.throughput_seconds}s, new trips: "
+        f"throughput {throughput.rate:.0f} req/s   bare view {bare_throughput.rate:.0f} req/s   ratio {share:.2f}   "
+        f"(no bar; {throughput.errors} errors: {statuses}; "
+        f"p50 {throughput.p50_ms:.0f} ms, p99 {throughput.p99_ms:.0f} ms)"
+    )
+    idle_ours = summarize(idle["connector"][len(idle["connector"]) // 4 :])
+    idle_bare = summarize(idle["bare"][len(idle["bare"]) // 4 :])
+    say(
+        f"    one call at a time (warm-up, last {idle_ours.count}): p50 {idle_ours.p50_ms:.1f} ms, p99 "
+        f"{idle_ours.p99_ms:.1f} ms   bare view p50 {idle_bare.p50_ms:.1f} ms   "
+        f"ratio {ratio(idle_ours.p50_ms, idle_bare.p50_ms)}"
+    )
+    statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(recorded["statuses"].items()))
+    say(
+        f"    server side: {recorded['purchases']:,} purchases stored for {kinds['new']:,} new trips sent "
+        f"({statuses}), "
+        f"{recorded['replays']:,} replays counted (sent {kinds['replay']:,}), {recorded['conflicts']} conflicts; "
+        f"{recorded['lines']:,} lines, {recorded['discounts']:,} line discounts"
+        + "".join(f"\n      problem: {problem[:160]}" for problem in recorded["problems"])
+    )
+    say(
+        f"    in-process, one new purchase at a time ({diagnosis['count']:.0f}, median): "
+        f"{diagnosis['whole_ms']:.1f} ms, "
+        f"{diagnosis['queries']:.0f} queries; of which gathering products, tax rates, promotions "
+        f"{diagnosis['gather_ms']:.1f} ms (loading the {sum(KIND_COUNTS.values())} promotions alone "
+        f"{diagnosis['promotions_ms']:.1f} ms), the engine {diagnosis['engine_ms']:.1f} ms, "
+        f"the rest (replay check, inserting the purchase, its lines and discounts row by row) "
+        f"{diagnosis['whole_ms'] - diagnosis['gather_ms'] - diagnosis['engine_ms']:.1f} ms"
+    )
