@@ -403,15 +403,26 @@ class Result:
     error: str = ""
 
 
-def request_bytes(call: Call, port: int, key_header: str, key: str) -> bytes:
+def request_bytes(body: bytes, port: int, key_header: str, key: str, path: str = PATH) -> bytes:
     head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(call.body)}\r\n{key_header}: {key}\r\nConnection: close\r\n\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n{key_header}: {key}\r\nConnection: close\r\n\r\n"
     )
-    return head.encode() + call.body
+    return head.encode() + body
 
 
-async def _post(port: int, call: Call, raw: bytes, due: float, *, bare: bool) -> Result:
+@dataclass(frozen=True)
+class Exchange:
+    """One request on its own connection, as the generator saw it (shared with bench/purchases.py)."""
+
+    status: int  # 0: transport error or timeout
+    payload: bytes
+    latency: float  # seconds, from the due time to the last byte of the answer
+    lag: float  # seconds, from the due time to the request written (the generator's own delay)
+    error: str = ""
+
+
+async def _exchange(port: int, raw: bytes, due: float) -> Exchange:
     loop = asyncio.get_running_loop()
     lag = 0.0
     try:
@@ -430,14 +441,41 @@ async def _post(port: int, call: Call, raw: bytes, due: float, *, bare: bool) ->
             finally:
                 writer.close()
     except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
-        return Result(call.kind, 0, loop.time() - due, lag, False, type(error).__name__)
-    latency = loop.time() - due
+        return Exchange(0, b"", loop.time() - due, lag, type(error).__name__)
+    return Exchange(status, payload, loop.time() - due, lag)
+
+
+async def _paced(port: int, raws: list[bytes], rate: float | None) -> list[Exchange]:
+    loop = asyncio.get_running_loop()
+    if rate is None:
+        return [await _exchange(port, raw, loop.time()) for raw in raws]
+    start = loop.time() + 0.05
+    tasks = []
+    for index, raw in enumerate(raws):
+        due = start + index / rate
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(_exchange(port, raw, due)))
+    return list(await asyncio.gather(*tasks))
+
+
+def exchanges(port: int, raws: list[bytes], rate: float | None) -> list[Exchange]:
+    """Open loop at ``rate`` (call *i* due at t0 + i/rate, however the earlier ones fare), or one
+    call at a time (each sent when the previous one is answered) when ``rate`` is None."""
+    return asyncio.run(_paced(port, raws, rate))
+
+
+def _judge(call: Call, exchange: Exchange, *, bare: bool) -> Result:
+    status, latency, lag = exchange.status, exchange.latency, exchange.lag
+    if exchange.error:
+        return Result(call.kind, 0, latency, lag, False, exchange.error)
     if bare:
         return Result(call.kind, status, latency, lag, status == 200, "" if status == 200 else f"status {status}")
     ok = status == call.expected
     if ok and status == 200:
         try:
-            ok = json.loads(payload)["visitorDetails"]["id"] == call.visitor
+            ok = json.loads(exchange.payload)["visitorDetails"]["id"] == call.visitor
         except (ValueError, KeyError, TypeError):
             ok = False
         if not ok:
@@ -445,33 +483,18 @@ async def _post(port: int, call: Call, raw: bytes, due: float, *, bare: bool) ->
     return Result(call.kind, status, latency, lag, ok, "" if ok else f"status {status} for {call.expected}")
 
 
-async def _open_loop(port: int, calls: list[Call], raws: list[bytes], rate: float, bare: bool) -> list[Result]:
-    loop = asyncio.get_running_loop()
-    start = loop.time() + 0.05
-    tasks = []
-    for index, (call, raw) in enumerate(zip(calls, raws, strict=True)):
-        due = start + index / rate
-        wait = due - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        tasks.append(asyncio.create_task(_post(port, call, raw, due, bare=bare)))
-    return list(await asyncio.gather(*tasks))
+def _load(server: Server, calls: list[Call], rate: float | None, seed_: Seed, bare: bool) -> list[Result]:
+    raws = [request_bytes(call.body, server.port, seed_.key_header, seed_.connector_key) for call in calls]
+    return [_judge(call, done, bare=bare) for call, done in zip(calls, exchanges(server.port, raws, rate), strict=True)]
 
 
 def open_loop(server: Server, calls: list[Call], rate: float, seed_: Seed, *, bare: bool = False) -> list[Result]:
-    raws = [request_bytes(call, server.port, seed_.key_header, seed_.connector_key) for call in calls]
-    return asyncio.run(_open_loop(server.port, calls, raws, rate, bare))
-
-
-async def _one_at_a_time(port: int, calls: list[Call], raws: list[bytes], bare: bool) -> list[Result]:
-    loop = asyncio.get_running_loop()
-    return [await _post(port, call, raw, loop.time(), bare=bare) for call, raw in zip(calls, raws, strict=True)]
+    return _load(server, calls, rate, seed_, bare)
 
 
 def one_at_a_time(server: Server, calls: list[Call], seed_: Seed, *, bare: bool = False) -> list[Result]:
     """Each call sent when the previous one is answered: the service time of an idle server."""
-    raws = [request_bytes(call, server.port, seed_.key_header, seed_.connector_key) for call in calls]
-    return asyncio.run(_one_at_a_time(server.port, calls, raws, bare))
+    return _load(server, calls, None, seed_, bare)
 
 
 # --- wrk, closed loop ----------------------------------------------------------------------------

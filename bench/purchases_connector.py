@@ -22,7 +22,6 @@ counted; and an in-process breakdown of one purchase (queries, pricing time) for
 """
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -50,7 +49,6 @@ BARE_PATH = "/v1/identity/identity-keys"  # bench/gate_bare_urls.py's only URL: 
 HOST = gate.HOST
 REPLAY_SHARE = 0.10
 REPLAY_AFTER = (1.0, 10.0)  # a replay repeats a call made this many seconds earlier
-REQUEST_TIMEOUT = 10.0
 
 P99_MAX_MS = 100.0  # the bar, part (b)
 
@@ -244,71 +242,28 @@ class Result:
     error: str = ""
 
 
-def _raw(call: Call, port: int, path: str, seeded: Seed) -> bytes:
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(call.body)}\r\n{seeded.key_header}: {seeded.key}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + call.body
-
-
-async def _post(port: int, call: Call, raw: bytes, due: float, bare: bool) -> Result:
-    loop = asyncio.get_running_loop()
-    lag = 0.0
-    try:
-        async with asyncio.timeout(REQUEST_TIMEOUT):
-            reader, writer = await asyncio.open_connection(HOST, port)
-            try:
-                lag = loop.time() - due
-                writer.write(raw)
-                status = int((await reader.readline()).split()[1])
-                length = -1
-                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                payload = await (reader.readexactly(length) if length >= 0 else reader.read())
-            finally:
-                writer.close()
-    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
-        return Result(call, 0, loop.time() - due, lag, "", type(error).__name__)
-    latency = loop.time() - due
+def _judge(call: Call, exchange: gate.Exchange, bare: bool) -> Result:
+    status, latency, lag = exchange.status, exchange.latency, exchange.lag
+    if exchange.error:
+        return Result(call, 0, latency, lag, "", exchange.error)
     expected = 200 if bare else 201
     if status != expected:
         return Result(call, status, latency, lag, "", f"status {status}")
     if bare:
         return Result(call, status, latency, lag, "")
     try:
-        purchase_id = str(json.loads(payload)["purchaseId"])
+        purchase_id = str(json.loads(exchange.payload)["purchaseId"])
     except (ValueError, KeyError, TypeError):
         purchase_id = ""
     return Result(call, status, latency, lag, purchase_id, "" if purchase_id else "empty purchaseId")
 
 
-async def _open_loop(port: int, calls: list[Call], raws: list[bytes], rate: float, bare: bool) -> list[Result]:
-    loop = asyncio.get_running_loop()
-    start = loop.time() + 0.05
-    tasks = []
-    for index, (call, raw) in enumerate(zip(calls, raws, strict=True)):
-        due = start + index / rate
-        wait = due - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        tasks.append(asyncio.create_task(_post(port, call, raw, due, bare)))
-    return list(await asyncio.gather(*tasks))
-
-
-async def _one_at_a_time(port: int, calls: list[Call], raws: list[bytes], bare: bool) -> list[Result]:
-    loop = asyncio.get_running_loop()
-    return [await _post(port, call, raw, loop.time(), bare) for call, raw in zip(calls, raws, strict=True)]
-
-
 def load(server: gate.Server, calls: list[Call], seeded: Seed, rate: float | None, *, bare: bool) -> list[Result]:
-    """Open loop at ``rate``; one call at a time when ``rate`` is None."""
-    raws = [_raw(call, server.port, BARE_PATH if bare else PATH, seeded) for call in calls]
-    if rate is None:
-        return asyncio.run(_one_at_a_time(server.port, calls, raws, bare))
-    return asyncio.run(_open_loop(server.port, calls, raws, rate, bare))
+    """Open loop at ``rate``; one call at a time when ``rate`` is None (bench/gate.py's generator)."""
+    path = BARE_PATH if bare else PATH
+    raws = [gate.request_bytes(call.body, server.port, seeded.key_header, seeded.key, path) for call in calls]
+    done = gate.exchanges(server.port, raws, rate)
+    return [_judge(call, exchange, bare) for call, exchange in zip(calls, done, strict=True)]
 
 
 def check_replays(results: list[Result]) -> list[Result]:
