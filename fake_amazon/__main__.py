@@ -9,7 +9,7 @@ import time
 import urllib.request
 
 from fake_amazon.app import Knobs
-from fake_amazon.server import start, wait_forever
+from fake_amazon.server import free_port, start, wait_forever
 
 
 def main() -> None:
@@ -58,12 +58,7 @@ def main() -> None:
 
 def _start_moto(host: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
     """moto's server in a child process (its own GIL, its own core), ready when it answers."""
-    if not port:
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            port = int(probe.getsockname()[1])
+    port = port or free_port(host)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter
         [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL,

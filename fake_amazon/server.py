@@ -48,7 +48,7 @@ def start(
     if moto_endpoint:
         aws_endpoint_url = moto_endpoint.rstrip("/")
     else:
-        moto = ThreadedMotoServer(ip_address=host, port=moto_port or _free_port(host), verbose=False)
+        moto = ThreadedMotoServer(ip_address=host, port=moto_port or free_port(host), verbose=False)
         moto.start()
         aws_endpoint_url = f"http://{host}:{moto._port}"  # noqa: SLF001 - moto keeps the port there
     resources = create_resources(
@@ -76,7 +76,7 @@ def start(
     )
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     import socket
 
     with socket.socket() as probe:
