@@ -24,8 +24,7 @@ from entry.services.identity import (
     IdentityCall,
     answer_bad_request,
     answer_record,
-    answer_record_later,
-    answer_undecided,
+    answer_undecided_recorded,
     call_fields_for,
     identity_verify,
 )
@@ -106,8 +105,12 @@ class IdentityKeysApi(APIView):
     def _undecided(self, error: Exception, raw: dict[str, Any]) -> Response:
         """Past the deadline before a decision: the deliberate 500 (the gate follows the store's default)."""
         store = store_gate_profile_cached(raw["storeId"]) if isinstance(raw.get("storeId"), str) else None
-        answer = answer_undecided(error, store)
-        answer_record_later(answer=answer, call_fields=call_fields_for(None, raw, store), started=self.request.started)  # type: ignore[attr-defined]
+        answer = answer_undecided_recorded(
+            error=error,
+            store=store,
+            call_fields=call_fields_for(None, raw, store),
+            started=self.request.started,  # type: ignore[attr-defined]
+        )
         return Response(answer.body, status=answer.status)
 
     def handle_exception(self, exc: Exception) -> Response:

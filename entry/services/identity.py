@@ -342,28 +342,25 @@ def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[st
             try:
                 return future.result()  # finished just now: its answer is the one on record
             except DatabaseError as error:
-                return _undecided_recorded_later(error, store, call_fields, started)
-        answer = answer_undecided(DeadlineExceeded(_deadline_text()), store)
+                return answer_undecided_recorded(error=error, store=store, call_fields=call_fields, started=started)
+        timeout = DeadlineExceeded(_deadline_text())
         if future.cancel():  # never started: nobody else will record the 500
-            answer_record_later(answer=answer, call_fields=call_fields, started=started)
-        return answer
+            return answer_undecided_recorded(error=timeout, store=store, call_fields=call_fields, started=started)
+        return answer_undecided(timeout, store)  # the job records it (see _Handoff)
     except DatabaseError as error:
-        return _undecided_recorded_later(error, store, call_fields, started)
+        return answer_undecided_recorded(error=error, store=store, call_fields=call_fields, started=started)
 
 
-def _undecided_recorded_later(
-    error: Exception, store: StoreGateProfile, call_fields: dict[str, Any], started: float
-) -> GateAnswer:
-    answer = answer_undecided(error, store)
-    answer_record_later(answer=answer, call_fields=call_fields, started=started)
-    return answer
+def _cause(error: Exception) -> BaseException:
+    """A wrapped DeadlineExceeded (the connector key's check) is still a timeout."""
+    wrapped = not isinstance(error, DeadlineExceeded | DatabaseError)
+    return (error.__cause__ or error) if wrapped else error
 
 
 def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAnswer:
     """The deliberate 500: we could not decide in time (or the database failed), so the gate
     follows the store's default decision, configured in Amazon's portal and mirrored on the store."""
-    wrapped = not isinstance(error, DeadlineExceeded | DatabaseError)
-    cause = (error.__cause__ or error) if wrapped else error  # a wrapped DeadlineExceeded is still a timeout
+    cause = _cause(error)
     reason = GateReason.TIMEOUT if isinstance(cause, DeadlineExceeded) else GateReason.ERROR
     logger.error("identity connector answered 500 (%s) for store %s: %s", reason, store and store.store_id, cause)
     return _undecided_answer(reason, store, cause)
@@ -387,9 +384,12 @@ def _record_undecided(*, fields: dict[str, Any], error: str) -> GateAnswer | Non
     return gate_event_record(fields=fields, decisive=True, patient=True)
 
 
-def answer_record_later(*, answer: GateAnswer, call_fields: dict[str, Any], started: float) -> None:
-    """Record an answer given while the database was failing, once it takes writes again. If the
-    gate event was decided before (this was a replay), that decision stays and counts a replay."""
+def answer_undecided_recorded(
+    *, error: Exception, store: StoreGateProfile | None, call_fields: dict[str, Any], started: float
+) -> GateAnswer:
+    """The deliberate 500, recorded once the database takes writes again. If the gate event was
+    decided before (this was a replay), that decision stays and counts a replay."""
+    answer = answer_undecided(error, store)
     fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-    error = answer.detail.split("): ", 1)[-1]
-    run_later(_record_undecided, fields=fields, error=error)
+    run_later(_record_undecided, fields=fields, error=str(_cause(error)))
+    return answer
