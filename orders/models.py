@@ -1,5 +1,6 @@
 """Tax rates, promotions and purchases: what the Ordering Connector prices with and what it keeps."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -64,6 +65,50 @@ class PurchaseStatus(models.TextChoices):
     PRICED = "priced", "Priced"
     EMPTY = "empty", "Empty cart"
     BAD_CART = "bad_cart", "Bad cart (unknown items)"
+    WRITTEN_OFF = "written_off", "Written off"
+
+
+class PaymentStatus(models.TextChoices):
+    """Where the money of a purchase stands; ``orders.payments`` moves it along."""
+
+    PENDING = "pending", "To be charged"
+    ON_HOLD = "on_hold", "On hold (bad cart)"
+    CAPTURED = "captured", "Charged"
+    VOIDED = "voided", "Hold released"
+    FAILED = "failed", "Payment issue"
+    AT_COUNTER = "at_counter", "Awaiting payment at the counter"
+    PAID_AT_COUNTER = "paid_counter", "Paid at the counter"
+    NOT_CHARGED = "not_charged", "Not charged"
+
+
+class AuthorisationStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    AUTHORISED = "authorised", "Authorised"
+    DECLINED = "declined", "Declined"
+    FAILED = "failed", "Failed (gateway unreachable)"
+    CAPTURED = "captured", "Captured"
+    VOIDED = "voided", "Voided"
+
+
+class PaymentAuthorisation(TimeStampedModel):
+    """The hold placed on a shopper's card when the gate admitted them (one per gate event)."""
+
+    auth_event_id = models.CharField(max_length=64, unique=True, help_text="The gate's authEvent.id.")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="authorisations")
+    card_reference = models.CharField(max_length=255, blank=True, help_text="The card's provider token, as held.")
+    card_label = models.CharField(max_length=60, blank=True, help_text="Brand and last four digits, for staff.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=AuthorisationStatus.choices, default=AuthorisationStatus.REQUESTED)
+    gateway_reference = models.CharField(max_length=255, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"hold {self.amount} {self.currency} for {self.shopper_id} ({self.status})"
 
 
 class Purchase(models.Model):
@@ -73,7 +118,7 @@ class Purchase(models.Model):
     trip_id = models.CharField(max_length=64, unique=True)
     purchase_id = models.CharField(max_length=40, blank=True, help_text="What Amazon got back; blank: empty cart.")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="purchases", db_index=False)
-    status = models.CharField(max_length=10, choices=PurchaseStatus.choices)
+    status = models.CharField(max_length=12, choices=PurchaseStatus.choices)
     shopper = models.ForeignKey(Shopper, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases")
     visitor_ref = models.CharField(max_length=255, blank=True, help_text="scanResult.id as sent.")
     started_at = models.DateTimeField()
@@ -89,12 +134,21 @@ class Purchase(models.Model):
     replays = models.PositiveIntegerField(default=0)
     conflicts = models.PositiveIntegerField(default=0, help_text="Replays whose cart differed from the first.")
     problem = models.CharField(max_length=500, blank=True, help_text="Why the cart could not be priced whole.")
+    payment_status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    authorisation = models.ForeignKey(
+        PaymentAuthorisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
+    )
+    captured_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    refunded_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    receipt_token = models.CharField(max_length=32, blank=True, help_text="The receipt page's unguessable address.")
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["store", "-created_at"], name="purchase_store_time"),
             models.Index(fields=["status", "-created_at"], name="purchase_status_time"),
+            models.Index(fields=["payment_status", "-created_at"], name="purchase_payment_time"),
         ]
 
     def __str__(self) -> str:
@@ -143,3 +197,171 @@ class PurchaseLineDiscount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.promotion_name}: −{self.amount}"
+
+
+class ItemAlias(TimeStampedModel):
+    """A cart item id Amazon sends that staff mapped to a product while resolving a bad cart, kept
+    so later carts with the same id resolve by themselves."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    item_id = models.CharField(max_length=255)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["store", "item_id"]
+        constraints = [models.UniqueConstraint(fields=["store", "item_id"], name="one_alias_per_store_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} → {self.product_id}"
+
+
+class PurchaseAudit(models.Model):
+    """What staff did to a purchase and why: bad-cart mappings, reprices, write-offs, refunds, settlements."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="audits")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=30)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.purchase_id}"
+
+
+class Refund(TimeStampedModel):
+    """Money given back on a captured purchase, whole or per line."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Failed"
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=14, decimal_places=3)
+    reason = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    gateway_reference = models.CharField(max_length=255, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} on {self.purchase_id} ({self.status})"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(PurchaseLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.DecimalField(max_digits=14, decimal_places=6)
+    amount = models.DecimalField(max_digits=14, decimal_places=3)
+
+    def __str__(self) -> str:
+        return f"{self.line_id} × {self.quantity}: {self.amount}"
+
+
+class PaymentOperationKind(models.TextChoices):
+    AUTHORISE = "authorise", "Authorise"
+    CAPTURE = "capture", "Capture"
+    VOID = "void", "Void"
+    REFUND = "refund", "Refund"
+
+
+class PaymentOperation(models.Model):
+    """One call to the payment gateway and what it answered: the payment events staff see."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=10, choices=PaymentOperationKind.choices)
+    idempotency_key = models.CharField(max_length=120)
+    authorisation = models.ForeignKey(
+        PaymentAuthorisation, on_delete=models.CASCADE, null=True, blank=True, related_name="operations"
+    )
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, null=True, blank=True, related_name="operations")
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, null=True, blank=True, related_name="operations")
+    amount = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    outcome = models.CharField(max_length=20, help_text="approved, declined, insufficient_funds, … or unavailable.")
+    gateway_reference = models.CharField(max_length=255, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["idempotency_key"], name="payop_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount or ''} {self.outcome}"
+
+
+class PaymentIssue(TimeStampedModel):
+    """A hold or a charge that failed: it flags the shopper until staff settle it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    class Resolution(models.TextChoices):
+        CHARGED = "charged", "Charged on retry"
+        PAID_AT_COUNTER = "paid_counter", "Paid at the counter"
+        WRITTEN_OFF = "written_off", "Written off"
+        SUPERSEDED = "superseded", "Settled by the purchase"
+
+    shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="payment_issues")
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, null=True, blank=True, related_name="issues")
+    authorisation = models.ForeignKey(
+        PaymentAuthorisation, on_delete=models.CASCADE, null=True, blank=True, related_name="issues"
+    )
+    kind = models.CharField(max_length=10, choices=PaymentOperationKind.choices)
+    outcome = models.CharField(max_length=20)
+    message = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="payissue_status_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase", "kind"],
+                condition=Q(status="open", purchase__isnull=False),
+                name="one_open_issue_per_purchase_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["authorisation"],
+                condition=Q(status="open", purchase__isnull=True),
+                name="one_open_issue_per_hold",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} for {self.shopper_id} ({self.status})"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox gateway's own books (it stands in for a provider): one entry per idempotency
+    key, so a retried call gets the first result and never moves money twice."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10)
+    reference = models.CharField(max_length=64, unique=True)
+    parent_reference = models.CharField(max_length=64, blank=True)
+    card_reference = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=3, null=True)
+    currency = models.CharField(max_length=3, blank=True)
+    outcome = models.CharField(max_length=20)
+    message = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} {self.outcome}"

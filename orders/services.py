@@ -12,6 +12,7 @@ only counts itself, as a conflict for staff when its cart differs from the first
   charged until staff resolve it.
 """
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,8 @@ from django.db.models import F
 
 from catalog.models import Product, Store
 from entry.models import Shopper
-from orders.models import Purchase, PurchaseLine, PurchaseLineDiscount, PurchaseStatus
+from orders.models import PaymentAuthorisation, Purchase, PurchaseLine, PurchaseLineDiscount, PurchaseStatus
+from orders.payments.dispatch import initial_payment_status, purchase_created
 from orders.pricing import types
 from orders.pricing.engine import cart_price
 from orders.purchase_request import PurchaseRequest, purchase_request_fingerprint
@@ -64,12 +66,23 @@ def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
         if replay is None:
             raise
         return replay
+    purchase_created(purchase.pk)
     return PurchaseAnswer(201, purchase.response_body, purchase.pk, False)
 
 
-def _shopper(request: PurchaseRequest) -> tuple[Shopper | None, str]:
-    ref = next((event.scan_result_id for event in request.auth_events if event.scan_result_id), "")
-    return (Shopper.objects.filter(external_id=ref).first() if ref else None), ref
+def _shopper(request: PurchaseRequest) -> tuple[Shopper | None, str, str]:
+    """The trip's shopper (the first auth event that names one), its id as sent, and its type."""
+    event = next((event for event in request.auth_events if event.scan_result_id), None)
+    if event is None:
+        return None, "", ""
+    ref = event.scan_result_id
+    return Shopper.objects.filter(external_id=ref).first(), ref, event.scan_result_type
+
+
+def _hold(request: PurchaseRequest) -> PaymentAuthorisation | None:
+    """The hold placed when the gate admitted this trip's shopper (by the gate's authEvent.id)."""
+    ids = [event.id for event in request.auth_events]
+    return PaymentAuthorisation.objects.filter(auth_event_id__in=ids).order_by("created_at").first()
 
 
 def _priced_product(product: Product) -> types.PricedProduct:
@@ -86,7 +99,7 @@ def _priced_product(product: Product) -> types.PricedProduct:
 
 
 def _purchase_store(*, request: PurchaseRequest, raw: dict[str, Any], store: Store, fingerprint: str) -> Purchase:
-    shopper, visitor_ref = _shopper(request)
+    shopper, visitor_ref, scan_result_type = _shopper(request)
     purchase = Purchase.objects.create(
         trip_id=request.trip_id,
         store=store,
@@ -99,6 +112,9 @@ def _purchase_store(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
         request_body=raw,
         request_fingerprint=fingerprint,
         response_body={"purchaseId": ""},
+        authorisation=_hold(request),
+        receipt_token=secrets.token_urlsafe(24),
+        payment_status=initial_payment_status(status=PurchaseStatus.EMPTY, scan_result_type=scan_result_type),
     )
     if request.is_empty_cart:
         return purchase
@@ -127,6 +143,7 @@ def _purchase_store(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
     _lines_store(purchase, request, products, by_position)
     purchase.purchase_id = f"PO-{purchase.created_at:%Y%m%d}-{purchase.pk:08d}"
     purchase.status = PurchaseStatus.BAD_CART if problems else PurchaseStatus.PRICED
+    purchase.payment_status = initial_payment_status(status=purchase.status, scan_result_type=scan_result_type)
     purchase.problem = "; ".join(problems)[:500]
     if priced is not None:
         purchase.subtotal = priced.subtotal

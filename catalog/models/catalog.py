@@ -1,5 +1,7 @@
 """The catalog of record: stores, their products and barcodes, imports and mapping profiles."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -29,6 +31,12 @@ class Store(TimeStampedModel):
         choices=GateDecision.choices,
         default=GateDecision.CLOSED,
         help_text="What the gate does when our identity connector answers 500 (it could not decide in time).",
+    )
+    preauthorisation_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        help_text="The hold put on a shopper's card at the gate (Amazon's Authorized Amount).",
     )
 
     class Meta:
