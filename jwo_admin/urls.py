@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from jwo_admin.core import views as core_views
+from orders import receipt_views
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("entry/", include("entry.staff_urls")),
     path("shop/", include("entry.shopper_urls")),
+    path("receipts/<str:token>/", receipt_views.receipt_view, name="receipt"),
     path("", include("jwo_admin.core.urls")),
     path("admin/", admin.site.urls),
 ]

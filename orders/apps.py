@@ -1,6 +1,22 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _hold_on_admission(sender: Any, *, auth_event_id: str, visitor_type: str, **_: Any) -> None:
+    """A SHOPPER let in at the gate gets a hold on their card (associates and cash shoppers do not)."""
+    from entry.models import VisitorType
+    from orders.payments.holds import hold_request
+
+    if visitor_type == VisitorType.SHOPPER:
+        hold_request(auth_event_id=auth_event_id)
 
 
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders"
+
+    def ready(self) -> None:
+        from entry.signals import shopper_admitted
+
+        shopper_admitted.connect(_hold_on_admission, dispatch_uid="orders.hold_on_admission")

@@ -311,6 +311,7 @@ class PaymentIssue(TimeStampedModel):
         PAID_AT_COUNTER = "paid_counter", "Paid at the counter"
         WRITTEN_OFF = "written_off", "Written off"
         SUPERSEDED = "superseded", "Settled by the purchase"
+        DISMISSED = "dismissed", "Dismissed by staff"
 
     shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="payment_issues")
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, null=True, blank=True, related_name="issues")

@@ -1,9 +1,103 @@
-"""Celery wrappers for orders: each takes an id and is safe to run twice (STYLE: thin tasks)."""
+"""Celery wrappers for orders: each takes an id and is safe to run twice (the services use
+idempotency keys and conditional updates). A gateway that does not answer is retried with
+backoff; after the last retry the money work becomes a payment issue for staff."""
 
-from celery import shared_task
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from orders.payments import holds, refunds, settlement
+from orders.payments.gateway import GatewayUnavailable
+
+logger = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 5
+RETRY_MAX_SECONDS = 300
+HOLD_PENDING_RETRY_SECONDS = 5
 
 
-@shared_task(acks_late=True)
-def purchase_settle_task(purchase_pk: int) -> str:
-    """Settle a purchase's money (placeholder until the payments service lands)."""
-    return str(purchase_pk)
+def _backoff(retries: int) -> int:
+    return int(min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries))
+
+
+def _with_retries(
+    task: Task,
+    attempt: Callable[[], str],
+    give_up: Callable[[Exception], str],
+    countdown: Callable[[Exception, int], int],
+) -> str:
+    """``attempt`` until it stops raising GatewayUnavailable/HoldUndecided or the retries run out
+    (then ``give_up``). On a worker each retry is a new delivery after ``countdown``; run eagerly
+    (tests) the retries follow at once, as Celery's eager mode cannot re-deliver."""
+    while True:
+        try:
+            return attempt()
+        except (GatewayUnavailable, settlement.HoldUndecided) as error:
+            retries = task.request.retries or 0
+            if retries >= settings.JWO_PAYMENT_RETRIES:
+                return give_up(error)
+            if not task.request.is_eager:
+                raise task.retry(countdown=countdown(error, retries)) from error
+            task.request.retries = retries + 1
+
+
+def _gateway_backoff(error: Exception, retries: int) -> int:
+    if isinstance(error, settlement.HoldUndecided):
+        return HOLD_PENDING_RETRY_SECONDS
+    return _backoff(retries)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def hold_place_task(self: Task, auth_event_id: str) -> str:
+    """Place the gate's hold on the shopper's card."""
+    return _with_retries(
+        self,
+        lambda: holds.hold_place(auth_event_id=auth_event_id),
+        lambda error: holds.hold_give_up(auth_event_id=auth_event_id, message=str(error)),
+        _gateway_backoff,
+    )
+
+
+def _settle_give_up(purchase_pk: int, error: Exception) -> str:
+    if isinstance(error, settlement.HoldUndecided):  # the hold never got an answer: charge without it
+        holds.hold_give_up(auth_event_id=str(error), message="no answer before the purchase")
+        return settlement.purchase_settle(purchase_pk=purchase_pk)
+    return settlement.purchase_settle_give_up(purchase_pk=purchase_pk, message=str(error))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def purchase_settle_task(self: Task, purchase_pk: int) -> str:
+    """Capture, release or leave on hold, then send the receipt."""
+    return _with_retries(
+        self,
+        lambda: settlement.purchase_settle(purchase_pk=purchase_pk),
+        lambda error: _settle_give_up(purchase_pk, error),
+        _gateway_backoff,
+    )
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def refund_process_task(self: Task, refund_pk: int) -> str:
+    """Send a refund staff asked for to the gateway."""
+    return _with_retries(
+        self,
+        lambda: refunds.refund_process(refund_pk=refund_pk),
+        lambda error: refunds.refund_give_up(refund_pk=refund_pk, message=str(error)),
+        _gateway_backoff,
+    )
+
+
+@shared_task
+def payments_sweep_task() -> dict[str, int]:
+    """Every minute: holds and settlements whose hand-off was lost, and holds nobody will capture."""
+    missing = holds.holds_unplaced(older_than=timedelta(minutes=2), within=timedelta(hours=2))
+    for auth_event_id in missing:
+        holds.hold_request(auth_event_id=auth_event_id)
+    unsettled = settlement.purchases_unsettled(older_than_seconds=120)
+    for purchase_pk in unsettled:
+        purchase_settle_task.delay(purchase_pk)
+    released = settlement.holds_release_stale()
+    return {"holds": len(missing), "purchases": len(unsettled), "released": released}

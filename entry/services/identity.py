@@ -27,6 +27,7 @@ from catalog.selectors import StoreGateProfile, store_gate_profile
 from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.services.gate_events import gate_event_upsert, recognition_read
+from entry.signals import shopper_admitted_announce
 from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget, submit
 from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
@@ -245,7 +246,16 @@ def _decide_in_database(
         if handoff.check(finish=True):
             _record_undecided_now(call_fields=call_fields, store=store, started=started)
         raise
-    if handoff.check(finish=True) and stored is None:  # our decision is on record, Amazon got a 500
+    abandoned = handoff.check(finish=True)
+    if stored is None and not abandoned and answer.decision == GateDecisionKind.ADMITTED:
+        run_later(
+            shopper_admitted_announce,
+            auth_event_id=call.auth_event_id,
+            store_pk=store.pk,
+            shopper_pk=answer.shopper_id,
+            visitor_type=answer.visitor_type,
+        )
+    if abandoned and stored is None:  # our decision is on record, Amazon got a 500
         undecided = _undecided_answer(GateReason.TIMEOUT, store, _deadline_text())
         GateEvent.objects.filter(auth_event_id=call.auth_event_id).update(
             decision=undecided.decision,

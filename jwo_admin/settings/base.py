@@ -158,6 +158,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-sync-dispatch": {"task": "catalog.tasks.sync_dispatch_task", "schedule": 2.0},
     "catalog-results-consume": {"task": "catalog.tasks.catalog_results_consume_task", "schedule": 60.0},
     "entry-scan-keys-purge": {"task": "entry.tasks.scan_keys_purge_task", "schedule": 3600.0},
+    "orders-payments-sweep": {"task": "orders.tasks.payments_sweep_task", "schedule": 60.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------
@@ -220,6 +221,17 @@ JWO_IDENTITY_RATE_LIMIT = env.int("JWO_IDENTITY_RATE_LIMIT", default=100)  # cal
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)
 # Connector keys (SPEC §3.2): the retailer's API gateway adds this header to Amazon's calls.
 JWO_CONNECTOR_KEY_HEADER = env.str("JWO_CONNECTOR_KEY_HEADER", default="X-JWO-Connector-Key")
+
+# --- Payments (the retailer's own; see orders/payments) ----------------------------------------
+# A dotted class path: the sandbox's test cards, or a real provider's class (README, "Payments").
+JWO_PAYMENT_GATEWAY = env.str("JWO_PAYMENT_GATEWAY", default="orders.payments.sandbox.SandboxGateway")
+# A gateway that does not answer is asked again this many times, backing off from 5 s to 5 min.
+JWO_PAYMENT_RETRIES = env.int("JWO_PAYMENT_RETRIES", default=6)
+JWO_REFUND_DAYS = env.int("JWO_REFUND_DAYS", default=30)
+# A hold with no purchase this long after entry is released by the sweeper.
+JWO_HOLD_RELEASE_HOURS = env.int("JWO_HOLD_RELEASE_HOURS", default=6)
+# Where the shopper's receipt links point (the site as shoppers reach it).
+JWO_PUBLIC_BASE_URL = env.str("JWO_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,236 @@
+"""The bad-cart queue: purchases with items we could not resolve (or price) when Amazon sent them.
+
+Staff map each unknown line to a product — optionally remembering the mapping as an
+``ItemAlias`` so the next cart with that item resolves by itself — then reprice (the same engine,
+the store's rules at the moment the trip ended), then charge; or write the cart off. Every step
+leaves an audit entry with who and why. Nothing is charged before staff say so.
+"""
+
+from django.db import transaction
+
+from catalog.models import Product
+from jwo_admin.core.exceptions import ApplicationError
+from orders.models import (
+    ItemAlias,
+    PaymentIssue,
+    PaymentStatus,
+    Purchase,
+    PurchaseAudit,
+    PurchaseLine,
+    PurchaseLineDiscount,
+    PurchaseStatus,
+)
+from orders.payments.dispatch import purchase_created
+from orders.payments.issues import issues_resolve, open_issues_for
+from orders.pricing import types
+from orders.pricing.engine import cart_price
+from orders.selectors import store_pricing, store_promotion_index
+
+
+def _locked_bad_cart(purchase_pk: int) -> Purchase:
+    purchase = Purchase.objects.select_for_update().select_related("store").get(pk=purchase_pk)
+    if purchase.status != PurchaseStatus.BAD_CART or purchase.payment_status != PaymentStatus.ON_HOLD:
+        raise ApplicationError(f"{purchase.purchase_id} is not in the bad-cart queue any more.")
+    return purchase
+
+
+def _audit(purchase: Purchase, user_pk: int | None, action: str, detail: str) -> None:
+    PurchaseAudit.objects.create(purchase=purchase, user_id=user_pk, action=action, detail=detail[:500])
+
+
+def bad_cart_line_map(
+    *, purchase_pk: int, line_pk: int, product_pk: int, remember: bool, user_pk: int | None
+) -> PurchaseLine:
+    """Resolve one line to a product of the purchase's store; ``remember`` keeps the mapping."""
+    with transaction.atomic():
+        purchase = _locked_bad_cart(purchase_pk)
+        line = PurchaseLine.objects.filter(pk=line_pk, purchase=purchase).first()
+        if line is None:
+            raise ApplicationError("That line is not part of this purchase.")
+        product = Product.objects.filter(pk=product_pk, store_id=purchase.store_id).first()
+        if product is None:
+            raise ApplicationError("Choose a product of this purchase's store.")
+        line.product = product
+        line.sku = product.sku
+        line.name = product.name
+        line.is_resolved = True
+        line.save(update_fields=["product", "sku", "name", "is_resolved"])
+        if remember:
+            ItemAlias.objects.update_or_create(
+                store_id=purchase.store_id,
+                item_id=line.item_id,
+                defaults={"product": product, "created_by_id": user_pk},
+            )
+        _audit(
+            purchase,
+            user_pk,
+            "line_mapped",
+            f"line {line.position + 1} ({line.item_id}) → {product.sku} {product.name}"
+            + (" (remembered for later carts)" if remember else ""),
+        )
+    return line
+
+
+def _priced_product(product: Product) -> types.PricedProduct:
+    if product.price is None:
+        raise ApplicationError(f"{product.sku} has no price in this store: give it one in the catalog first.")
+    return types.PricedProduct(
+        sku=product.sku,
+        price=product.price,
+        unit=types.SaleUnit(product.unit),
+        tax_code=product.tax_code,
+        category=product.category,
+        subcategory=product.subcategory,
+        brand=product.brand,
+        name=product.name,
+    )
+
+
+def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
+    """Price the whole cart again once every line is resolved; the purchase stays on hold until
+    staff charge it, so the new figures can be checked first."""
+    with transaction.atomic():
+        purchase = _locked_bad_cart(purchase_pk)
+        lines = list(purchase.lines.select_related("product").order_by("position"))
+        unresolved = [line for line in lines if line.product is None]
+        if unresolved:
+            raise ApplicationError(
+                "Map every unknown item first: line(s) " + ", ".join(str(line.position + 1) for line in unresolved)
+            )
+        try:
+            priced = cart_price(
+                lines=[
+                    types.CartLine(line_id=str(line.pk), product=_priced_product(line.product), quantity=line.quantity)
+                    for line in lines
+                    if line.product is not None
+                ],
+                store=store_pricing(store=purchase.store),
+                promotions=store_promotion_index(store=purchase.store),
+                at=purchase.ended_at,
+            )
+        except types.PricingError as error:
+            raise ApplicationError(f"Still cannot price this cart: {error.message}") from error
+        by_pk = {int(priced_line.line_id): priced_line for priced_line in priced.lines}
+        PurchaseLineDiscount.objects.filter(line__purchase=purchase).delete()
+        for line in lines:
+            result = by_pk[line.pk]
+            line.unit_price = result.unit_price
+            line.gross = result.gross
+            line.discount_total = result.discount_total
+            line.net = result.net
+            line.tax_code = result.tax_code
+            line.tax_rate = result.tax_rate
+            line.tax = result.tax
+            line.total = result.total
+        PurchaseLine.objects.bulk_update(
+            lines, ["unit_price", "gross", "discount_total", "net", "tax_code", "tax_rate", "tax", "total"]
+        )
+        PurchaseLineDiscount.objects.bulk_create(
+            PurchaseLineDiscount(
+                line=line,
+                promotion_id=discount.promotion_id,
+                promotion_name=discount.promotion_name,
+                kind=discount.kind,
+                quantity=discount.quantity,
+                amount=discount.amount,
+            )
+            for line in lines
+            for discount in by_pk[line.pk].discounts
+        )
+        previous = purchase.total
+        purchase.subtotal = priced.subtotal
+        purchase.discount_total = priced.discount_total
+        purchase.tax_total = priced.tax_total
+        purchase.total = priced.total
+        purchase.problem = ""
+        purchase.status = PurchaseStatus.PRICED
+        purchase.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "problem", "status"])
+        _audit(purchase, user_pk, "repriced", f"total {previous} → {priced.total} {purchase.currency}")
+    return purchase
+
+
+def purchase_charge(*, purchase_pk: int, user_pk: int | None) -> Purchase:
+    """Release a repriced cart (or retry a failed charge): settle it now, as Create Purchases would."""
+    from orders.payments.dispatch import initial_payment_status
+
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update().get(pk=purchase_pk)
+        if purchase.status != PurchaseStatus.PRICED or purchase.payment_status not in (
+            PaymentStatus.ON_HOLD,
+            PaymentStatus.FAILED,
+        ):
+            raise ApplicationError(f"{purchase.purchase_id} has nothing waiting to be charged.")
+        scan_type = _scan_result_type(purchase)
+        purchase.payment_status = initial_payment_status(status=purchase.status, scan_result_type=scan_type)
+        purchase.save(update_fields=["payment_status"])
+        _audit(purchase, user_pk, "charge", f"released for payment ({purchase.get_payment_status_display()})")
+        purchase_created(purchase.pk)
+    purchase.refresh_from_db()
+    return purchase
+
+
+def _scan_result_type(purchase: Purchase) -> str:
+    trip = purchase.request_body.get("shoppingTrip", {}) if isinstance(purchase.request_body, dict) else {}
+    for event in trip.get("authEvents", []) if isinstance(trip, dict) else []:
+        result = event.get("scanResult") if isinstance(event, dict) else None
+        if isinstance(result, dict) and result.get("id"):
+            return str(result.get("type", ""))
+    return ""
+
+
+def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) -> Purchase:
+    """Give up on collecting: a bad cart is written off; a failed charge is not charged. The
+    hold is released and the shopper's payment issues for it are closed."""
+    from orders.payments.settlement import release_hold
+
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why the purchase is written off.")
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update().select_related("authorisation").get(pk=purchase_pk)
+        if purchase.payment_status not in (PaymentStatus.ON_HOLD, PaymentStatus.FAILED, PaymentStatus.AT_COUNTER):
+            raise ApplicationError(f"{purchase.purchase_id} has nothing outstanding to write off.")
+        if purchase.status == PurchaseStatus.BAD_CART:
+            purchase.status = PurchaseStatus.WRITTEN_OFF
+        purchase.payment_status = PaymentStatus.NOT_CHARGED
+        purchase.save(update_fields=["status", "payment_status"])
+        _audit(purchase, user_pk, "written_off", f"{purchase.total} {purchase.currency} not collected: {reason}")
+        issues_resolve(
+            issues=open_issues_for(purchase=purchase, authorisation=purchase.authorisation),
+            resolution=PaymentIssue.Resolution.WRITTEN_OFF,
+            user_pk=user_pk,
+            note=reason,
+        )
+    if purchase.authorisation is not None:
+        release_hold(purchase.authorisation, purchase=purchase)
+    return purchase
+
+
+def purchase_paid_at_counter(*, purchase_pk: int, user_pk: int | None, note: str = "") -> Purchase:
+    """The shopper paid in person (a cash shopper, or a settled payment issue)."""
+    from orders.payments.settlement import release_hold
+
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update().select_related("authorisation").get(pk=purchase_pk)
+        if purchase.status != PurchaseStatus.PRICED or purchase.payment_status not in (
+            PaymentStatus.AT_COUNTER,
+            PaymentStatus.FAILED,
+        ):
+            raise ApplicationError(f"{purchase.purchase_id} is not waiting for a payment at the counter.")
+        purchase.payment_status = PaymentStatus.PAID_AT_COUNTER
+        purchase.save(update_fields=["payment_status"])
+        hold = purchase.authorisation
+        _audit(purchase, user_pk, "paid_at_counter", f"{purchase.total} {purchase.currency} paid in store. {note}")
+        issues_resolve(
+            issues=open_issues_for(purchase=purchase, authorisation=purchase.authorisation),
+            resolution=PaymentIssue.Resolution.PAID_AT_COUNTER,
+            user_pk=user_pk,
+            note=note,
+        )
+    if hold is not None:
+        release_hold(hold, purchase=purchase)
+    return purchase
+
+
+def bad_carts_open_count() -> int:
+    return Purchase.objects.filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD).count()

@@ -1,0 +1,114 @@
+"""The payment-issues queue: a failed hold or charge lands here and flags its shopper, so the
+next gate answer refuses them (SPEC §9.1 rule 5) until staff settle it."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from entry.models import Shopper, ShopperStatus
+from jwo_admin.core.exceptions import ApplicationError
+from orders.models import PaymentAuthorisation, PaymentIssue, Purchase, PurchaseAudit
+
+FLAG_REASON_PREFIX = "Payment issue"
+
+
+def _flag(shopper_pk: int, message: str) -> None:
+    """Flag an active shopper; a shopper already flagged or blocked for another reason keeps it."""
+    Shopper.objects.filter(pk=shopper_pk, status=ShopperStatus.ACTIVE).update(
+        status=ShopperStatus.FLAGGED, status_reason=f"{FLAG_REASON_PREFIX}: {message}"[:255], updated_at=timezone.now()
+    )
+
+
+def _unflag_if_settled(shopper_pk: int) -> None:
+    """Reinstate a shopper we flagged once none of their payment issues is open."""
+    if PaymentIssue.objects.filter(shopper_id=shopper_pk, status=PaymentIssue.Status.OPEN).exists():
+        return
+    Shopper.objects.filter(
+        pk=shopper_pk, status=ShopperStatus.FLAGGED, status_reason__startswith=FLAG_REASON_PREFIX
+    ).update(status=ShopperStatus.ACTIVE, status_reason="", updated_at=timezone.now())
+
+
+def issue_open(
+    *,
+    shopper_pk: int,
+    kind: str,
+    outcome: str,
+    message: str,
+    purchase: Purchase | None = None,
+    authorisation: PaymentAuthorisation | None = None,
+) -> PaymentIssue:
+    """Open an issue (or return the one already open for the same purchase or hold) and flag."""
+    try:
+        with transaction.atomic():
+            issue = PaymentIssue.objects.create(
+                shopper_id=shopper_pk,
+                kind=kind,
+                outcome=outcome,
+                message=message[:255],
+                purchase=purchase,
+                authorisation=authorisation,
+            )
+    except IntegrityError:
+        issue = PaymentIssue.objects.get(
+            Q(purchase=purchase, kind=kind) if purchase else Q(authorisation=authorisation, purchase__isnull=True),
+            status=PaymentIssue.Status.OPEN,
+        )
+    _flag(shopper_pk, message)
+    return issue
+
+
+def issues_resolve(
+    *,
+    issues: list[PaymentIssue],
+    resolution: str,
+    user_pk: int | None = None,
+    note: str = "",
+) -> int:
+    """Close open issues and reinstate their shoppers if nothing else is open; returns how many."""
+    closed = 0
+    for issue in issues:
+        closed += PaymentIssue.objects.filter(pk=issue.pk, status=PaymentIssue.Status.OPEN).update(
+            status=PaymentIssue.Status.RESOLVED,
+            resolution=resolution,
+            resolved_by_id=user_pk,
+            resolved_at=timezone.now(),
+            note=note[:255],
+            updated_at=timezone.now(),
+        )
+        if issue.purchase_id:
+            PurchaseAudit.objects.create(
+                purchase_id=issue.purchase_id,
+                user_id=user_pk,
+                action="issue_resolved",
+                detail=f"{issue.get_kind_display()} issue: {PaymentIssue.Resolution(resolution).label}. {note}"[:500],
+            )
+    for shopper_pk in {issue.shopper_id for issue in issues}:
+        _unflag_if_settled(shopper_pk)
+    return closed
+
+
+def open_issues_for(
+    *, purchase: Purchase | None = None, authorisation: PaymentAuthorisation | None = None
+) -> list[PaymentIssue]:
+    """Open issues of a purchase and of its hold: a successful charge settles both."""
+    condition = Q()
+    if purchase is not None:
+        condition |= Q(purchase=purchase)
+    if authorisation is not None:
+        condition |= Q(authorisation=authorisation)
+    if not condition:
+        return []
+    return list(PaymentIssue.objects.filter(condition, status=PaymentIssue.Status.OPEN))
+
+
+def issue_dismiss(*, issue_pk: int, user_pk: int | None, note: str) -> PaymentIssue:
+    """Staff close an issue that needs no money moved (a declined hold for a trip settled
+    otherwise, a card since replaced); the shopper is reinstated if nothing else is open."""
+    if not note.strip():
+        raise ApplicationError("Say why the issue is dismissed.")
+    issue = PaymentIssue.objects.get(pk=issue_pk)
+    if issue.status != PaymentIssue.Status.OPEN:
+        raise ApplicationError("This issue is already resolved.")
+    issues_resolve(issues=[issue], resolution=PaymentIssue.Resolution.DISMISSED, user_pk=user_pk, note=note.strip())
+    issue.refresh_from_db()
+    return issue

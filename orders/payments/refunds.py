@@ -1,0 +1,175 @@
+"""Refunds: staff give back all or part of a charged purchase within ``JWO_REFUND_DAYS``.
+
+The amount is reserved on the purchase (``refunded_total``) under a row lock when the refund is
+created, so two staff members refunding at once can never give back more than was charged; the
+gateway call follows on a worker with the key ``refund:<pk>``. A refused or unanswered refund
+releases its reservation. A purchase paid at the counter is refunded in cash there: recorded, no
+gateway call.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.money import quantize_money
+from orders.models import (
+    PaymentOperation,
+    PaymentOperationKind,
+    PaymentStatus,
+    Purchase,
+    PurchaseAudit,
+    PurchaseLine,
+    Refund,
+    RefundLine,
+)
+from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
+from orders.payments.operations import gateway_call
+
+REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
+
+
+def _enqueue(refund_pk: int) -> None:
+    from orders.tasks import refund_process_task
+
+    refund_process_task.delay(refund_pk)
+
+
+def line_refunded(line: PurchaseLine) -> tuple[Decimal, Decimal]:
+    """Quantity and amount of the line already refunded or being refunded."""
+    totals = (
+        RefundLine.objects.filter(line=line)
+        .exclude(refund__status=Refund.Status.FAILED)
+        .aggregate(quantity=Sum("quantity"), amount=Sum("amount"))
+    )
+    return totals["quantity"] or Decimal(0), totals["amount"] or Decimal(0)
+
+
+def _line_parts(purchase: Purchase, lines: dict[int, Decimal]) -> list[tuple[PurchaseLine, Decimal, Decimal]]:
+    """(line, quantity, amount) per refunded line: the line's total shared by quantity, rounded
+    half-up to the minor unit; the last of a line's units takes exactly what is left of it."""
+    by_pk = {line.pk: line for line in purchase.lines.filter(pk__in=lines)}
+    parts = []
+    for pk, quantity in lines.items():
+        line = by_pk.get(pk)
+        if line is None:
+            raise ApplicationError(f"Line {pk} is not part of {purchase.purchase_id}.")
+        if quantity <= 0:
+            continue
+        done_quantity, done_amount = line_refunded(line)
+        left = line.quantity - done_quantity
+        if quantity > left:
+            raise ApplicationError(f"Line {line.position + 1}: at most {left.normalize()} {line.unit} left to refund.")
+        if quantity == left:
+            amount = line.total - done_amount
+        else:
+            amount = quantize_money(line.total * quantity / line.quantity, purchase.currency)
+        parts.append((line, quantity, amount))
+    if not parts:
+        raise ApplicationError("Choose a quantity to refund on at least one line.")
+    return parts
+
+
+def _refunded_what(parts: list[tuple[PurchaseLine, Decimal, Decimal]]) -> str:
+    if not parts:
+        return "everything left"
+    return "lines " + ", ".join(f"{line.position + 1} × {quantity.normalize()}" for line, quantity, _ in parts)
+
+
+def refund_create(
+    *, purchase_pk: int, reason: str, user_pk: int | None, lines: dict[int, Decimal] | None = None
+) -> Refund:
+    """Refund the given quantities per line (``{line pk: quantity}``), or everything left."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why the money is given back.")
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update().get(pk=purchase_pk)
+        if purchase.payment_status not in REFUNDABLE:
+            raise ApplicationError(f"{purchase.purchase_id or 'This purchase'} was not charged: nothing to refund.")
+        if timezone.now() - purchase.created_at > timedelta(days=settings.JWO_REFUND_DAYS):
+            raise ApplicationError(f"Refunds are possible for {settings.JWO_REFUND_DAYS} days after the purchase.")
+        paid = purchase.captured_total if purchase.payment_status == PaymentStatus.CAPTURED else purchase.total
+        available = paid - purchase.refunded_total
+        parts = _line_parts(purchase, lines) if lines is not None else []
+        amount = sum((part[2] for part in parts), Decimal(0)) if parts else available
+        if amount <= 0:
+            raise ApplicationError("Nothing is left to refund.")
+        if amount > available:
+            raise ApplicationError(f"At most {available} {purchase.currency} is left to refund.")
+        at_counter = purchase.payment_status == PaymentStatus.PAID_AT_COUNTER
+        refund = Refund.objects.create(
+            purchase=purchase,
+            amount=amount,
+            reason=reason[:255],
+            created_by_id=user_pk,
+            status=Refund.Status.SUCCEEDED if at_counter else Refund.Status.PENDING,
+            message="Cash at the counter." if at_counter else "",
+        )
+        RefundLine.objects.bulk_create(
+            RefundLine(refund=refund, line=line, quantity=quantity, amount=part_amount)
+            for line, quantity, part_amount in parts
+        )
+        Purchase.objects.filter(pk=purchase.pk).update(refunded_total=F("refunded_total") + amount)
+        PurchaseAudit.objects.create(
+            purchase=purchase,
+            user_id=user_pk,
+            action="refund",
+            detail=f"{amount} {purchase.currency} ({_refunded_what(parts)}): {reason}"[:500],
+        )
+        if not at_counter:
+            transaction.on_commit(lambda: _enqueue(refund.pk))
+    return refund
+
+
+def _release(refund: Refund, message: str) -> str:
+    if Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+        status=Refund.Status.FAILED, message=message[:255], updated_at=timezone.now()
+    ):
+        Purchase.objects.filter(pk=refund.purchase_id).update(refunded_total=F("refunded_total") - refund.amount)
+    return Refund.Status.FAILED
+
+
+def refund_process(*, refund_pk: int) -> str:
+    """Ask the gateway; returns the refund's status. GatewayUnavailable propagates (retry)."""
+    refund = Refund.objects.select_related("purchase").get(pk=refund_pk)
+    if refund.status != Refund.Status.PENDING:
+        return refund.status
+    charge = (
+        PaymentOperation.objects.filter(purchase=refund.purchase, kind=PaymentOperationKind.CAPTURE, outcome=APPROVED)
+        .order_by("-created_at")
+        .first()
+    )
+    if charge is None:
+        return _release(refund, "No charge on record to refund.")
+    gateway = payment_gateway()
+    key = f"refund:{refund.pk}"
+    result = gateway_call(
+        PaymentOperationKind.REFUND,
+        key,
+        lambda: gateway.refund(
+            capture_reference=charge.gateway_reference,
+            amount=refund.amount,
+            currency=refund.purchase.currency,
+            idempotency_key=key,
+        ),
+        purchase=refund.purchase,
+        refund=refund,
+        amount=refund.amount,
+        currency=refund.purchase.currency,
+    )
+    if not result.approved:
+        return _release(refund, result.message or result.outcome)
+    Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+        status=Refund.Status.SUCCEEDED, gateway_reference=result.reference, updated_at=timezone.now()
+    )
+    return Refund.Status.SUCCEEDED
+
+
+def refund_give_up(*, refund_pk: int, message: str) -> str:
+    refund = Refund.objects.get(pk=refund_pk)
+    return _release(refund, f"{UNAVAILABLE}: {message}")

@@ -1,0 +1,258 @@
+"""Settling a purchase's money once it is priced: capture the total, release the hold of an empty
+cart, leave a bad cart on hold for staff, and send the receipt.
+
+Each gateway call carries an idempotency key derived from the purchase (``capture:<pk>``…), so a
+settlement run twice — a retried task, a sweeper racing a worker, a staff retry — asks the
+gateway the same question and gets the same answer: one charge, whatever happens.
+
+Capture rule: within the hold, capture the hold. Above it (or without a usable hold), authorise
+the total afresh on the same card, capture that, and release the original hold.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from entry.models import PaymentMethod
+from jwo_admin.core.money import quantize_money
+from orders.models import (
+    AuthorisationStatus,
+    PaymentAuthorisation,
+    PaymentIssue,
+    PaymentOperationKind,
+    PaymentStatus,
+    Purchase,
+    PurchaseAudit,
+    PurchaseStatus,
+)
+from orders.payments.gateway import UNAVAILABLE, GatewayUnavailable, payment_gateway
+from orders.payments.holds import holds_stale
+from orders.payments.issues import issue_open, issues_resolve, open_issues_for
+from orders.payments.operations import gateway_call
+from orders.receipts import receipt_send
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.AT_COUNTER, PaymentStatus.NOT_CHARGED)
+
+
+class HoldUndecided(Exception):
+    """The trip's hold is still being placed: settle a little later (the task retries)."""
+
+
+def _hold_link(purchase: Purchase) -> PaymentAuthorisation | None:
+    """The purchase's hold; looked up again by the trip's gate events if it was written late."""
+    if purchase.authorisation is not None:
+        return purchase.authorisation
+    trip = purchase.request_body.get("shoppingTrip") if isinstance(purchase.request_body, dict) else None
+    events = trip.get("authEvents") if isinstance(trip, dict) else None
+    ids = [str(event.get("id")) for event in events or [] if isinstance(event, dict) and event.get("id")]
+    hold = PaymentAuthorisation.objects.filter(auth_event_id__in=ids).order_by("created_at").first() if ids else None
+    if hold is not None:
+        Purchase.objects.filter(pk=purchase.pk, authorisation__isnull=True).update(authorisation=hold)
+        purchase.authorisation = hold
+    return hold
+
+
+def _set_status(purchase: Purchase, status: str, *, expected: tuple[str, ...], **fields: object) -> bool:
+    updated = Purchase.objects.filter(pk=purchase.pk, payment_status__in=expected).update(
+        payment_status=status, **fields
+    )
+    if updated:
+        purchase.payment_status = status
+        for name, value in fields.items():
+            setattr(purchase, name, value)
+    return bool(updated)
+
+
+def _void(hold: PaymentAuthorisation, *, purchase: Purchase | None) -> bool:
+    """Release an authorised hold; True if the gateway released it."""
+    gateway = payment_gateway()
+    key = f"void:{hold.auth_event_id}"
+    result = gateway_call(
+        PaymentOperationKind.VOID,
+        key,
+        lambda: gateway.void(authorisation_reference=hold.gateway_reference, idempotency_key=key),
+        authorisation=hold,
+        purchase=purchase,
+    )
+    if result.approved:
+        PaymentAuthorisation.objects.filter(pk=hold.pk, status=AuthorisationStatus.AUTHORISED).update(
+            status=AuthorisationStatus.VOIDED, updated_at=timezone.now()
+        )
+    return result.approved
+
+
+def _release(purchase: Purchase) -> str:
+    """An empty cart (or a zero total): release the hold; nothing is owed."""
+    hold = _hold_link(purchase)
+    if hold is not None and hold.status == AuthorisationStatus.REQUESTED:
+        raise HoldUndecided(hold.auth_event_id)
+    if hold is not None and hold.status == AuthorisationStatus.AUTHORISED:
+        _void(hold, purchase=purchase)
+        _set_status(purchase, PaymentStatus.VOIDED, expected=(PaymentStatus.PENDING,))
+    else:
+        _set_status(purchase, PaymentStatus.NOT_CHARGED, expected=(PaymentStatus.PENDING,))
+    issues_resolve(issues=open_issues_for(authorisation=hold), resolution=PaymentIssue.Resolution.SUPERSEDED)
+    return purchase.payment_status
+
+
+def _failed(purchase: Purchase, *, kind: str, outcome: str, message: str) -> str:
+    _set_status(purchase, PaymentStatus.FAILED, expected=(PaymentStatus.PENDING,))
+    if purchase.shopper_id is not None:
+        issue_open(
+            shopper_pk=purchase.shopper_id,
+            kind=kind,
+            outcome=outcome,
+            message=f"{purchase.purchase_id}: {message}",
+            purchase=purchase,
+        )
+    return PaymentStatus.FAILED
+
+
+def _card_reference(purchase: Purchase, hold: PaymentAuthorisation | None) -> str:
+    if hold is not None and hold.card_reference:
+        return hold.card_reference
+    if purchase.shopper_id is None:
+        return ""
+    card = PaymentMethod.objects.filter(shopper_id=purchase.shopper_id, is_default=True).first()
+    return card.provider_reference if card else ""
+
+
+def _charge(purchase: Purchase) -> str:
+    hold = _hold_link(purchase)
+    if hold is not None and hold.status == AuthorisationStatus.REQUESTED:
+        raise HoldUndecided(hold.auth_event_id)
+    amount = quantize_money(purchase.total, purchase.currency)
+    card = _card_reference(purchase, hold)
+    if not card:
+        return _failed(purchase, kind=PaymentOperationKind.CAPTURE, outcome="no_card", message="No card on file.")
+    gateway = payment_gateway()
+    uses_hold = hold is not None and hold.status == AuthorisationStatus.AUTHORISED and amount <= hold.amount
+    if uses_hold and hold is not None:
+        authorisation_reference = hold.gateway_reference
+    else:
+        key = f"charge:{purchase.pk}"
+        authorised = gateway_call(
+            PaymentOperationKind.AUTHORISE,
+            key,
+            lambda: gateway.authorise(
+                card_reference=card, amount=amount, currency=purchase.currency, idempotency_key=key
+            ),
+            purchase=purchase,
+            amount=amount,
+            currency=purchase.currency,
+        )
+        if not authorised.approved:
+            return _failed(
+                purchase,
+                kind=PaymentOperationKind.AUTHORISE,
+                outcome=authorised.outcome,
+                message=authorised.message or authorised.outcome,
+            )
+        authorisation_reference = authorised.reference
+    key = f"capture:{purchase.pk}"
+    captured = gateway_call(
+        PaymentOperationKind.CAPTURE,
+        key,
+        lambda: gateway.capture(
+            authorisation_reference=authorisation_reference,
+            amount=amount,
+            currency=purchase.currency,
+            idempotency_key=key,
+        ),
+        authorisation=hold if uses_hold else None,
+        purchase=purchase,
+        amount=amount,
+        currency=purchase.currency,
+    )
+    if not captured.approved:
+        return _failed(
+            purchase,
+            kind=PaymentOperationKind.CAPTURE,
+            outcome=captured.outcome,
+            message=captured.message or captured.outcome,
+        )
+    _set_status(
+        purchase,
+        PaymentStatus.CAPTURED,
+        expected=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+        captured_total=amount,
+    )
+    if hold is not None:
+        if uses_hold:
+            PaymentAuthorisation.objects.filter(pk=hold.pk).update(
+                status=AuthorisationStatus.CAPTURED, updated_at=timezone.now()
+            )
+        elif hold.status == AuthorisationStatus.AUTHORISED:
+            _void(hold, purchase=purchase)
+    issues_resolve(
+        issues=open_issues_for(purchase=purchase, authorisation=hold), resolution=PaymentIssue.Resolution.CHARGED
+    )
+    return PaymentStatus.CAPTURED
+
+
+def purchase_settle(*, purchase_pk: int) -> str:
+    """Move a purchase's money to where its status says it belongs; returns the payment status.
+    Safe to run any number of times. GatewayUnavailable and HoldUndecided propagate (retry)."""
+    purchase = Purchase.objects.select_related("authorisation").get(pk=purchase_pk)
+    if purchase.payment_status == PaymentStatus.PENDING:
+        if purchase.status == PurchaseStatus.EMPTY or (
+            purchase.status == PurchaseStatus.PRICED and quantize_money(purchase.total, purchase.currency) <= 0
+        ):
+            _release(purchase)
+        elif purchase.status == PurchaseStatus.PRICED:
+            _charge(purchase)
+    if purchase.status == PurchaseStatus.PRICED and purchase.payment_status in RECEIPT_STATUSES:
+        receipt_send(purchase_pk=purchase.pk)
+    return purchase.payment_status
+
+
+def purchase_settle_give_up(*, purchase_pk: int, message: str) -> str:
+    """The gateway stayed unreachable through every retry: a payment issue for staff."""
+    purchase = Purchase.objects.get(pk=purchase_pk)
+    if purchase.payment_status != PaymentStatus.PENDING:
+        return purchase.payment_status
+    return _failed(
+        purchase, kind=PaymentOperationKind.CAPTURE, outcome=UNAVAILABLE, message=f"Gateway unreachable: {message}"
+    )
+
+
+def purchases_unsettled(*, older_than_seconds: int) -> list[int]:
+    """Purchases still waiting for their money to move: the sweeper settles them again."""
+    horizon = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Purchase.objects.filter(Q(payment_status=PaymentStatus.PENDING), created_at__lte=horizon).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+
+
+def release_hold(hold: PaymentAuthorisation, *, purchase: Purchase | None) -> bool:
+    """Release a hold nobody will capture, if it is authorised; an unreachable gateway leaves it to
+    the stale-hold sweep. True if released now."""
+    hold.refresh_from_db(fields=["status", "gateway_reference"])
+    if hold.status != AuthorisationStatus.AUTHORISED:
+        return False
+    try:
+        return _void(hold, purchase=purchase)
+    except GatewayUnavailable:
+        logger.warning("hold %s not released now: gateway unreachable", hold.auth_event_id)
+        return False
+
+
+def holds_release_stale() -> int:
+    """Release holds that no purchase came for (``JWO_HOLD_RELEASE_HOURS``); returns how many."""
+    released = 0
+    for hold in holds_stale():
+        try:
+            released += _void(hold, purchase=None)
+        except GatewayUnavailable:
+            logger.warning("stale hold %s not released: gateway unreachable", hold.auth_event_id)
+    return released
+
+
+def audit(purchase: Purchase, *, user_pk: int | None, action: str, detail: str) -> None:
+    PurchaseAudit.objects.create(purchase=purchase, user_id=user_pk, action=action, detail=detail[:500])
