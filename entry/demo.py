@@ -22,7 +22,11 @@ DEMO_SHOPPERS = (
         "Repeated chargebacks",
     ),
     ("cust-demo-nocard", "No Card Yet", "nocard@example.com", VisitorType.SHOPPER, None, ShopperStatus.ACTIVE, ""),
+    ("cust-demo-declined", "Dee Clined", "dee@example.com", VisitorType.SHOPPER, (3, 2031), ShopperStatus.ACTIVE, ""),
 )
+# The sandbox gateway decides by the end of the card reference (orders/payments/sandbox.py):
+# 4242 approves; Dee's card is declined, to show the payment-issues queue.
+DEMO_CARD_ENDINGS = {"cust-demo-declined": "0002"}
 
 
 @transaction.atomic
@@ -40,11 +44,11 @@ def demo_shoppers_ensure(*, password: str) -> list[Shopper]:
         if card and not PaymentMethod.objects.filter(shopper=shopper).exists():
             payment_method_add(
                 shopper=shopper,
-                provider_reference=f"demo_card_{external_id}",
+                provider_reference=f"demo_card_{external_id}_{DEMO_CARD_ENDINGS.get(external_id, '4242')}",
                 expiry_month=card[0],
                 expiry_year=card[1],
                 brand="Visa",
-                last4="4242",
+                last4=DEMO_CARD_ENDINGS.get(external_id, "4242"),
             )
         shopper_set_status(shopper=shopper, status=status, reason=reason)
         shoppers.append(shopper)

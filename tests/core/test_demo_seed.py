@@ -1,6 +1,7 @@
 """demo_seed, run as an operator would: demo stores, catalog, pricing, staff, shoppers and a connector key."""
 
 import re
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfi
 from entry.models import Shopper
 from jwo_admin.core.connector_keys import connector_key_verify
 from jwo_admin.core.models import ConnectorKey
+from orders.models import PaymentIssue, Purchase
 from tests.catalog.helpers import run_import
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +56,12 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
         f"Staff login: store / {password} (Store manager)",
         f"Staff login: viewer / {password} (Viewer)",
         f"Shopper page /shop/: alex@example.com / {password} (also sam@example.com, jo@example.com, "
-        "cash@example.com, blocked@example.com, nocard@example.com)",
+        "cash@example.com, blocked@example.com, nocard@example.com, dee@example.com)",
+        "Orders: 64 demo purchases over two weeks (one bad cart and one payment issue to resolve).",
         f"Connector key (shown once): {key}",
         f"Try the gate: export JWO_CONNECTOR_KEY={key}; "
         "python manage.py identity_key cust-demo-001 --store DEMO-STORE-001",
+        "Try Create Purchases: Orders → Try a cart prices a cart and prints the curl command that sends it.",
     ]
     assert connector_key_verify(key) is not None
     assert list(Shopper.objects.order_by("external_id").values_list("external_id", "visitor_type", "status")) == [
@@ -66,7 +70,19 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
         ("cust-demo-001", "SHOPPER", "active"),
         ("cust-demo-002", "SHOPPER", "active"),
         ("cust-demo-blocked", "SHOPPER", "blocked"),
+        ("cust-demo-declined", "SHOPPER", "flagged"),  # its sandbox card declined the demo charge
         ("cust-demo-nocard", "SHOPPER", "active"),
+    ]
+    purchases = Purchase.objects.filter(store__store_id="DEMO-STORE-001")
+    assert sorted(Counter(purchases.values_list("status", "payment_status")).items()) == [
+        (("bad_cart", "on_hold"), 1),
+        (("empty", "not_charged"), 1),
+        (("priced", "at_counter"), 1),
+        (("priced", "captured"), 60),
+        (("priced", "failed"), 1),
+    ]
+    assert list(PaymentIssue.objects.values_list("shopper__external_id", "kind", "outcome", "status")) == [
+        ("cust-demo-declined", "authorise", "declined", "open")
     ]
     assert list(Store.objects.order_by("store_id").values_list("store_id", "currency")) == [
         ("DEMO-STORE-001", "USD"),
@@ -102,7 +118,8 @@ def test_demo_seed_run_twice_keeps_one_active_demo_connector_key(var_dir: Path) 
     assert connector_key_verify(first) is None
     assert connector_key_verify(second) is not None
     assert ConnectorKey.objects.filter(revoked_at__isnull=True).count() == 1
-    assert Shopper.objects.count() == 6
+    assert Shopper.objects.count() == 7
+    assert Purchase.objects.count() == 64  # the demo trips are made once
 
 
 def test_demo_seed_uses_a_given_password(var_dir: Path) -> None:

@@ -14,7 +14,7 @@ from catalog.services.stores import mapping_profile_save
 from entry.demo import demo_shoppers_ensure
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
 from jwo_admin.core.services import demo_staff_ensure
-from orders.demo import demo_pricing_ensure
+from orders.demo import demo_pricing_ensure, demo_purchases_ensure
 
 DEMO_KEY_NAME = "demo (make run)"
 
@@ -73,6 +73,11 @@ class Command(BaseCommand):
             f"Shopper page /shop/: {shoppers[0].email} / {shopper_password} "
             f"(also {', '.join(s.email for s in shoppers[1:])})"
         )
+        purchases = demo_purchases_ensure(store=store)
+        if purchases:
+            self.stdout.write(
+                f"Orders: {purchases} demo purchases over two weeks (one bad cart and one payment issue to resolve)."
+            )
         for old in connector_key_list().filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
             connector_key_revoke(key_id=old.key_id)
         _, connector_key = connector_key_create(name=DEMO_KEY_NAME, created_by="demo_seed")
@@ -80,4 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Try the gate: export JWO_CONNECTOR_KEY={connector_key}; "
             f"python manage.py identity_key {shoppers[0].external_id} --store {store.store_id}"
+        )
+        self.stdout.write(
+            "Try Create Purchases: Orders → Try a cart prices a cart and prints the curl command that sends it."
         )
