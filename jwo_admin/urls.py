@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("entry/", include("entry.staff_urls")),
     path("shop/", include("entry.shopper_urls")),
+    path("shop/receipts/", receipt_views.ShopperReceiptListView.as_view(), name="receipt_list"),
     path("receipts/<str:token>/", receipt_views.receipt_view, name="receipt"),
     path("", include("jwo_admin.core.urls")),
     path("admin/", admin.site.urls),

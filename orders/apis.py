@@ -9,11 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import Store
 from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
 from jwo_admin.core.api.plain_validation import InvalidField
 from orders.purchase_request import purchase_request_parse
-from orders.services import purchase_create
+from orders.services import UnknownStore, purchase_create
 
 
 def _bad_request(field: str, message: str) -> Response:
@@ -32,11 +31,11 @@ class CreatePurchasesApi(APIView):
             parsed = purchase_request_parse(request.data)
         except InvalidField as invalid:
             return _bad_request(invalid.field, invalid.message)
-        store = Store.objects.filter(store_id=parsed.store_id).first()
-        if store is None:
-            return Response({"message": "Invalid storeId", "field": "storeId"}, status=400)
         raw = request.data if isinstance(request.data, dict) else {}  # always a dict once parsed
-        answer = purchase_create(request=parsed, raw=raw, store=store)
+        try:
+            answer = purchase_create(request=parsed, raw=raw)
+        except UnknownStore:
+            return Response({"message": "Invalid storeId", "field": "storeId"}, status=400)
         return Response(answer.body, status=answer.status)
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -28,7 +28,7 @@ from orders.selectors import store_pricing, store_promotion_index
 
 
 def _locked_bad_cart(purchase_pk: int) -> Purchase:
-    purchase = Purchase.objects.select_for_update().select_related("store").get(pk=purchase_pk)
+    purchase = Purchase.objects.select_for_update(of=("self",)).select_related("store").get(pk=purchase_pk)
     if purchase.status != PurchaseStatus.BAD_CART or purchase.payment_status != PaymentStatus.ON_HOLD:
         raise ApplicationError(f"{purchase.purchase_id} is not in the bad-cart queue any more.")
     return purchase
@@ -187,7 +187,7 @@ def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) ->
     if not reason:
         raise ApplicationError("Say why the purchase is written off.")
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().select_related("authorisation").get(pk=purchase_pk)
+        purchase = Purchase.objects.select_for_update(of=("self",)).select_related("authorisation").get(pk=purchase_pk)
         if purchase.payment_status not in (PaymentStatus.ON_HOLD, PaymentStatus.FAILED, PaymentStatus.AT_COUNTER):
             raise ApplicationError(f"{purchase.purchase_id} has nothing outstanding to write off.")
         if purchase.status == PurchaseStatus.BAD_CART:
@@ -211,7 +211,7 @@ def purchase_paid_at_counter(*, purchase_pk: int, user_pk: int | None, note: str
     from orders.payments.settlement import release_hold
 
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().select_related("authorisation").get(pk=purchase_pk)
+        purchase = Purchase.objects.select_for_update(of=("self",)).select_related("authorisation").get(pk=purchase_pk)
         if purchase.status != PurchaseStatus.PRICED or purchase.payment_status not in (
             PaymentStatus.AT_COUNTER,
             PaymentStatus.FAILED,

@@ -4,7 +4,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from orders.receipts import receipt_get
+from entry.shopper_views import ShopperRequiredMixin
+from orders.receipts import receipt_get, shopper_receipts
 
 
 @require_GET
@@ -16,3 +17,14 @@ def receipt_view(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+class ShopperReceiptListView(ShopperRequiredMixin):
+    """The signed-in shopper's last receipts, linked from their Scan Key screen."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "orders/receipts/list.html",
+            {"shopper": self.shopper, "receipts": shopper_receipts(shopper=self.shopper)},
+        )

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from entry.models import Shopper
 from orders.models import PaymentStatus, Purchase, PurchaseLine, PurchaseStatus, Refund
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,15 @@ class Receipt:
             PaymentStatus.AT_COUNTER: "To be paid at the counter",
             PaymentStatus.PAID_AT_COUNTER: "Paid at the counter",
             PaymentStatus.NOT_CHARGED: "Not charged",
+            PaymentStatus.VOIDED: "Not charged",  # priced at zero: the hold was released
         }
         return labels.get(PaymentStatus(self.purchase.payment_status), self.purchase.get_payment_status_display())
+
+    @property
+    def rows(self) -> list[tuple[PurchaseLine, str]]:
+        """Each line with its quantity as a receipt writes it: ``10``, ``0.25`` (``normalize()``
+        alone would write ten as ``1E+1``)."""
+        return [(line, format(line.quantity.normalize(), "f")) for line in self.lines]
 
     @property
     def refunded(self) -> Decimal:
@@ -65,6 +73,18 @@ def receipt_get(*, token: str) -> Receipt | None:
     if purchase is None:
         return None
     return Receipt(purchase, list(purchase.lines.all()), list(purchase.refunds.all()), receipt_url(purchase))
+
+
+RECEIPT_LIST_SIZE = 20
+
+
+def shopper_receipts(*, shopper: Shopper) -> list[Purchase]:
+    """The shopper's latest priced purchases (those with a receipt), newest first."""
+    return list(
+        Purchase.objects.filter(shopper=shopper, status=PurchaseStatus.PRICED)
+        .select_related("store")
+        .order_by("-ended_at")[:RECEIPT_LIST_SIZE]
+    )
 
 
 def receipt_send(*, purchase_pk: int) -> bool:

@@ -1,31 +1,109 @@
 """Reads for pricing: gather a cart's products, the store's tax rates and promotions in a few queries,
-as the engine's frozen inputs (STYLE §8: gather, then compute)."""
+as the engine's frozen inputs (STYLE §8: gather, then compute).
 
+Create Purchases is on Amazon's clock, so everything it reads is one statement, in SQL that
+PostgreSQL and SQLite both run: :func:`purchase_context` gives the store, whether the trip is
+stored already, the shopper, the hold, the versions of the promotions and tax rates, and every
+line's product (by SKU, then item alias, then barcode: :func:`cart_priced_products`). The store's
+``StorePricing`` and ``PromotionIndex`` are built once per process and rebuilt when their version
+changes, so a call normally loads neither.
+"""
+
+from dataclasses import dataclass
+from decimal import Context, Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Q
 
 from catalog.barcodes import match_keys
 from catalog.models import Barcode, Product, Store
-from orders.models import Promotion, TaxRate
+from entry.models import Shopper
+from orders.models import ItemAlias, PaymentAuthorisation, Promotion, Purchase, TaxRate
 from orders.pricing import types
 from orders.pricing.promotions import PromotionIndex
 from orders.purchase_request import CartItem
 
+Version = str  # opaque: equal versions mean nothing changed
+
+
+@dataclass(frozen=True, slots=True)
+class StoreTerms:
+    """What pricing needs of a store besides its tax rates."""
+
+    pk: int
+    store_id: str
+    currency: str
+    prices_include_tax: bool
+    time_zone: str
+
+
+def _store_terms(store: Store) -> StoreTerms:
+    return StoreTerms(store.pk, store.store_id, store.currency, store.prices_include_tax, store.time_zone)
+
+
+# --- Versions: one cheap aggregate each tells whether a cached StorePricing or PromotionIndex is stale ---------
+def _version(alias: str) -> str:
+    """The latest change, the count and the highest id of the rows, as one text: saving a row bumps
+    its ``updated_at``, adding or deleting one changes the count or the highest id."""
+    return (
+        f"COALESCE(CAST(MAX({alias}.updated_at) AS TEXT), '') || ' ' || COUNT(*) || ' ' || COALESCE(MAX({alias}.id), 0)"
+    )
+
+
+def _versions_from(tax_store_condition: str) -> str:
+    """Derived tables ``pv`` (every promotion) and ``tv`` (the store's tax rates), one ``version`` each."""
+    promotion, rate, store = Promotion._meta.db_table, TaxRate._meta.db_table, Store._meta.db_table
+    return (
+        f"(SELECT {_version('o')} AS version FROM {promotion} o) pv "  # noqa: S608 - our own names
+        f"CROSS JOIN (SELECT {_version('t')} AS version FROM {rate} t "
+        f"JOIN {store} ts ON ts.id = t.store_id WHERE {tax_store_condition}) tv"
+    )
+
+
+_VERSION_COLUMNS = "pv.version, tv.version"
+
+
+def _versions_read(store_pk: int) -> tuple[Version, Version]:
+    """(promotions version, the store's tax rates version), in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_VERSION_COLUMNS} FROM {_versions_from('ts.id = %s')}", [store_pk])  # noqa: S608
+        row = cursor.fetchone()
+    return row[0], row[1]
+
+
+# --- Tax rates ---------------------------------------------------------------------------------------------
+_pricing_cache: dict[int, tuple[tuple[StoreTerms, Version], types.StorePricing]] = {}
+
 
 def store_pricing(*, store: Store) -> types.StorePricing:
-    rates = list(TaxRate.objects.filter(store=store))
-    return types.StorePricing(
-        store_id=store.store_id,
-        currency=store.currency,
-        prices_include_tax=store.prices_include_tax,
-        time_zone=store.time_zone,
+    """The store's pricing context (currency, clock, tax rates), as cached by :func:`store_pricing_cached`."""
+    _, tax_version = _versions_read(store.pk)
+    return store_pricing_cached(terms=_store_terms(store), tax_version=tax_version)
+
+
+def store_pricing_cached(*, terms: StoreTerms, tax_version: Version) -> types.StorePricing:
+    """The store's pricing context, built once per process and rebuilt when the store's terms or any
+    of its tax rates change (``tax_version``: read by the caller, see :func:`purchase_context`)."""
+    key = (terms, tax_version)
+    cached = _pricing_cache.get(terms.pk)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    rates = list(TaxRate.objects.filter(store_id=terms.pk))
+    pricing = types.StorePricing(
+        store_id=terms.store_id,
+        currency=terms.currency,
+        prices_include_tax=terms.prices_include_tax,
+        time_zone=terms.time_zone,
         tax_rates={rate.tax_code: rate.rate for rate in rates if not rate.is_exempt},
         exempt_tax_codes=frozenset(rate.tax_code for rate in rates if rate.is_exempt),
         default_tax_code=next((rate.tax_code for rate in rates if rate.is_default), ""),
     )
+    _pricing_cache[terms.pk] = (key, pricing)
+    return pricing
 
 
+# --- Promotions --------------------------------------------------------------------------------------------
 def _promotion(row: Promotion, store_ids: frozenset[str]) -> types.Promotion:
     return types.Promotion(
         id=row.pk,
@@ -50,58 +128,222 @@ def _promotion(row: Promotion, store_ids: frozenset[str]) -> types.Promotion:
     )
 
 
-def store_promotions(*, store: Store) -> list[types.Promotion]:
-    """The store's active promotions (those for every store included)."""
+def _store_promotions(store_pk: int) -> list[types.Promotion]:
     rows = (
         Promotion.objects.filter(is_active=True)
-        .filter(Q(stores=store) | Q(stores__isnull=True))
+        .filter(Q(stores__pk=store_pk) | Q(stores__isnull=True))
         .distinct()
         .prefetch_related("stores")
     )
     return [_promotion(row, frozenset(s.store_id for s in row.stores.all())) for row in rows]
 
 
-_index_cache: dict[int, tuple[tuple[Any, ...], PromotionIndex]] = {}
+def store_promotions(*, store: Store) -> list[types.Promotion]:
+    """The store's active promotions (those for every store included)."""
+    return _store_promotions(store.pk)
+
+
+_index_cache: dict[int, tuple[Version, PromotionIndex]] = {}
 
 
 def store_promotion_index(*, store: Store) -> PromotionIndex:
+    """The store's promotions, indexed for the engine, as cached by :func:`store_promotion_index_cached`."""
+    version, _ = _versions_read(store.pk)
+    return store_promotion_index_cached(store_pk=store.pk, version=version)
+
+
+def store_promotion_index_cached(*, store_pk: int, version: Version) -> PromotionIndex:
     """The store's promotions, indexed for the engine, built once per process and rebuilt when any
-    promotion changes (one cheap aggregate query checks; saving a promotion bumps ``updated_at``)."""
-    version = tuple(Promotion.objects.aggregate(Max("updated_at"), Count("id"), Max("id")).values())
-    cached = _index_cache.get(store.pk)
+    promotion changes (``version``: one cheap aggregate, read by the caller; saving a promotion
+    bumps ``updated_at``)."""
+    cached = _index_cache.get(store_pk)
     if cached is not None and cached[0] == version:
         return cached[1]
-    index = PromotionIndex(store_promotions(store=store))
-    _index_cache[store.pk] = (version, index)
+    index = PromotionIndex(_store_promotions(store_pk))
+    _index_cache[store_pk] = (version, index)
     return index
 
 
 def promotion_indexes_forget() -> None:
-    """Drop this process's indexes (tests)."""
+    """Drop this process's promotion indexes and pricing contexts (tests)."""
     _index_cache.clear()
+    _pricing_cache.clear()
+
+
+# --- A cart's products ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CartProduct:
+    """The product a cart line resolved to: its row id and what the engine prices it as."""
+
+    pk: int
+    priced: types.PricedProduct
+
+
+BY_SKU, BY_ALIAS, BY_BARCODE = 0, 1, 2
+_PRODUCT_COLUMNS = "p.id, p.sku, p.price, p.unit, p.tax_code, p.category, p.subcategory, p.brand, p.name"
+
+
+def _marks(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _products_sql(ids: int, keys: int, store: str) -> str:
+    """Rows (how, key, product columns): by SKU and by item alias for ``ids`` cart item ids, by
+    barcode for ``keys`` match keys. ``store``: the SQL giving the store's pk (a placeholder or a
+    subquery). Parameters: store and ids, store and ids, then (if ``keys``) store and keys."""
+    product, alias, barcode = Product._meta.db_table, ItemAlias._meta.db_table, Barcode._meta.db_table
+    parts = [
+        f"SELECT {BY_SKU}, p.sku, {_PRODUCT_COLUMNS} FROM {product} p "  # noqa: S608 - our own names
+        f"WHERE p.store_id = {store} AND p.sku IN ({_marks(ids)})",
+        f"SELECT {BY_ALIAS}, a.item_id, {_PRODUCT_COLUMNS} FROM {alias} a JOIN {product} p ON p.id = a.product_id "  # noqa: S608
+        f"WHERE a.store_id = {store} AND a.item_id IN ({_marks(ids)})",
+    ]
+    if keys:
+        parts.append(
+            f"SELECT {BY_BARCODE}, b.match_key, {_PRODUCT_COLUMNS} FROM {barcode} b "  # noqa: S608
+            f"JOIN {product} p ON p.id = b.product_id WHERE b.store_id = {store} AND b.match_key IN ({_marks(keys)})"
+        )
+    return " UNION ALL ".join(parts)
+
+
+class _CartLookup:
+    """What to look a cart's lines up by: their distinct item ids and barcode match keys."""
+
+    def __init__(self, items: tuple[CartItem, ...]) -> None:
+        self.items = items
+        self.ids = list(dict.fromkeys(item.id for item in items))
+        self.keys_by_line = [
+            [key for identifier, _ in item.external_identifiers for key in match_keys(identifier)] for item in items
+        ]
+        self.keys = list(dict.fromkeys(key for line_keys in self.keys_by_line for key in line_keys))
+
+    def sql(self, store: str) -> str:
+        return _products_sql(len(self.ids), len(self.keys), store)
+
+    def params(self, store: Any) -> list[Any]:
+        return [store, *self.ids, store, *self.ids, *([store, *self.keys] if self.keys else [])]
+
+    def resolve(self, rows: list[tuple[Any, ...]]) -> list[CartProduct | None]:
+        """Each line's product: by SKU, else by item alias, else by its first identifier that matches."""
+        found: tuple[dict[str, CartProduct], dict[str, CartProduct], dict[str, CartProduct]] = ({}, {}, {})
+        for row in rows:
+            found[row[0]][row[1]] = _cart_product(row[2:])
+        by_sku, by_alias, by_key = found
+        return [
+            by_sku.get(item.id)
+            or by_alias.get(item.id)
+            or next((by_key[key] for key in line_keys if key in by_key), None)
+            for item, line_keys in zip(self.items, self.keys_by_line, strict=True)
+        ]
+
+
+_PRICE_FIELD = Product._meta.get_field("price")
+_PRICE_PLACES = Decimal(1).scaleb(-_PRICE_FIELD.decimal_places)
+_FLOAT_DECIMAL = Context(prec=15).create_decimal_from_float
+
+
+def _price(value: Any) -> Decimal | None:
+    """A price as the ORM reads it: PostgreSQL gives a Decimal; SQLite a number, quantized as Django does."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return _FLOAT_DECIMAL(value).quantize(_PRICE_PLACES, context=_PRICE_FIELD.context)
+
+
+def _cart_product(row: tuple[Any, ...]) -> CartProduct:
+    pk, sku, price, unit, tax_code, category, subcategory, brand, name = row
+    return CartProduct(
+        pk,
+        types.PricedProduct(
+            sku=sku,
+            price=_price(price),  # type: ignore[arg-type]  # a missing price is refused by CartLine
+            unit=types.SaleUnit(unit),
+            tax_code=tax_code,
+            category=category,
+            subcategory=subcategory,
+            brand=brand,
+            name=name,
+        ),
+    )
+
+
+def cart_priced_products(*, store_pk: int, items: tuple[CartItem, ...]) -> list[CartProduct | None]:
+    """Each line's product, found in this order: by SKU (``cartItems[].id``); by an item alias staff
+    made for that id while resolving an earlier bad cart (``ItemAlias``); by its external
+    identifiers (barcodes, matched on GTIN-14 so padded and unpadded forms agree). None when none
+    finds one. One statement whatever the cart."""
+    if not items:
+        return []
+    lookup = _CartLookup(items)
+    with connection.cursor() as cursor:
+        cursor.execute(lookup.sql("%s"), lookup.params(store_pk))
+        return lookup.resolve(cursor.fetchall())
 
 
 def cart_products(*, store: Store, items: tuple[CartItem, ...]) -> list[Product | None]:
-    """Each line's product: by SKU first, then by its external identifiers (barcodes, matched on
-    GTIN-14 so padded and unpadded forms agree); None when neither finds one."""
-    by_sku = {product.sku: product for product in Product.objects.filter(store=store, sku__in={i.id for i in items})}
-    keys_by_line = [
-        [key for identifier, _ in item.external_identifiers for key in match_keys(identifier)]
-        if item.id not in by_sku
-        else []
-        for item in items
-    ]
-    wanted = {key for keys in keys_by_line for key in keys}
-    by_key = (
-        {
-            barcode.match_key: barcode.product
-            for barcode in Barcode.objects.filter(store=store, match_key__in=wanted).select_related("product")
-        }
-        if wanted
-        else {}
+    """Each line's product row, resolved as :func:`cart_priced_products` resolves it (for staff screens)."""
+    found = cart_priced_products(store_pk=store.pk, items=items)
+    rows = Product.objects.in_bulk({product.pk for product in found if product is not None})
+    return [rows.get(product.pk) if product is not None else None for product in found]
+
+
+# --- Create Purchases: everything a new trip needs to know, in one statement ----------------------------------
+@dataclass(frozen=True, slots=True)
+class PurchaseContext:
+    """The store named by the request, and what a purchase of that trip is priced and stored with."""
+
+    store: StoreTerms
+    stored_purchase_pk: int | None  # the trip is stored already: this delivery is a replay
+    shopper_pk: int | None
+    authorisation_pk: int | None  # the hold the gate placed for one of the trip's auth events
+    promotion_version: Version
+    tax_version: Version
+    products: list[CartProduct | None]  # each cart line's product, as cart_priced_products finds it
+
+
+_CONTEXT_WIDTH = 10  # columns of the context part of a row; the product rows follow
+
+
+def _context_sql(auth_events: int, lookup: _CartLookup | None) -> str:
+    store, purchase = Store._meta.db_table, Purchase._meta.db_table
+    shopper, hold = Shopper._meta.db_table, PaymentAuthorisation._meta.db_table
+    context = (
+        f"SELECT st.id, st.store_id, st.currency, st.prices_include_tax, st.time_zone, "  # noqa: S608 - our own names
+        f"(SELECT pu.id FROM {purchase} pu WHERE pu.trip_id = %s), "
+        f"(SELECT s.id FROM {shopper} s WHERE s.external_id = %s), "
+        f"(SELECT h.id FROM {hold} h WHERE h.auth_event_id IN ({_marks(auth_events) or 'NULL'}) "
+        f"ORDER BY h.created_at, h.id LIMIT 1), "
+        f"{_VERSION_COLUMNS} FROM {store} st CROSS JOIN {_versions_from('ts.store_id = %s')} WHERE st.store_id = %s"
     )
-    found: list[Product | None] = []
-    for item, keys in zip(items, keys_by_line, strict=True):
-        product = by_sku.get(item.id) or next((by_key[key] for key in keys if key in by_key), None)
-        found.append(product)
-    return found
+    if lookup is None:
+        return context
+    products = lookup.sql(f"(SELECT ps.id FROM {store} ps WHERE ps.store_id = %s)")  # noqa: S608 - our own names
+    return f"SELECT c.*, q.* FROM ({context}) c LEFT JOIN ({products}) q ON true"  # noqa: S608 - our own SQL
+
+
+def purchase_context(
+    *, store_id: str, trip_id: str, shopper_ref: str, auth_event_ids: list[str], items: tuple[CartItem, ...]
+) -> PurchaseContext | None:
+    """One read: the store (None when no store has this id), the trip's stored purchase if any, the
+    shopper whose ``external_id`` is ``shopper_ref`` (none when it is blank), the earliest hold of
+    the trip's auth events, the versions the cached pricing inputs are checked against, and each
+    cart line's product (see :func:`cart_priced_products`)."""
+    lookup = _CartLookup(items) if items else None
+    params = [trip_id, shopper_ref or None, *auth_event_ids, store_id, store_id]
+    if lookup is not None:
+        params += lookup.params(store_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_context_sql(len(auth_event_ids), lookup), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    row = rows[0]
+    products = [found[_CONTEXT_WIDTH:] for found in rows] if lookup and row[_CONTEXT_WIDTH] is not None else []
+    return PurchaseContext(
+        store=StoreTerms(row[0], row[1], row[2], bool(row[3]), row[4]),
+        stored_purchase_pk=row[5],
+        shopper_pk=row[6],
+        authorisation_pk=row[7],
+        promotion_version=row[8],
+        tax_version=row[9],
+        products=lookup.resolve(products) if lookup else [],
+    )

@@ -16,8 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, VisitorType
-from orders.models import AuthorisationStatus, PaymentAuthorisation, PaymentOperationKind, PaymentStatus
-from orders.payments.gateway import UNAVAILABLE, payment_gateway
+from orders.models import (
+    AuthorisationStatus,
+    PaymentAuthorisation,
+    PaymentOperation,
+    PaymentOperationKind,
+    PaymentStatus,
+)
+from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.payments.issues import issue_open
 from orders.payments.operations import gateway_call
 
@@ -149,12 +155,20 @@ def holds_unplaced(*, older_than: timedelta, within: timedelta) -> list[str]:
 
 
 def holds_stale(*, now: Any = None) -> list[PaymentAuthorisation]:
-    """Holds still authorised with no purchase long after entry: released by the sweeper."""
+    """Holds still authorised long after entry that nothing will capture: no purchase came, or its
+    purchases are settled otherwise (charged afresh, written off) and the release then got no
+    answer. Holds of purchases still owing (pending, on hold, failed) and holds already captured
+    are kept. Released by the sweeper."""
     now = now or timezone.now()
     return list(
         PaymentAuthorisation.objects.filter(
             status=AuthorisationStatus.AUTHORISED,
-            purchases__isnull=True,
             created_at__lte=now - timedelta(hours=settings.JWO_HOLD_RELEASE_HOURS),
+        )
+        .exclude(purchases__payment_status__in=(PaymentStatus.PENDING, PaymentStatus.ON_HOLD, PaymentStatus.FAILED))
+        .exclude(
+            pk__in=PaymentOperation.objects.filter(
+                kind=PaymentOperationKind.CAPTURE, outcome=APPROVED, authorisation__isnull=False
+            ).values("authorisation_id")
         )
     )

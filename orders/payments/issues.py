@@ -67,7 +67,7 @@ def issues_resolve(
     """Close open issues and reinstate their shoppers if nothing else is open; returns how many."""
     closed = 0
     for issue in issues:
-        closed += PaymentIssue.objects.filter(pk=issue.pk, status=PaymentIssue.Status.OPEN).update(
+        updated = PaymentIssue.objects.filter(pk=issue.pk, status=PaymentIssue.Status.OPEN).update(
             status=PaymentIssue.Status.RESOLVED,
             resolution=resolution,
             resolved_by_id=user_pk,
@@ -75,7 +75,8 @@ def issues_resolve(
             note=note[:255],
             updated_at=timezone.now(),
         )
-        if issue.purchase_id:
+        closed += updated
+        if updated and issue.purchase_id:  # closed meanwhile by someone else: theirs is the audit entry
             PurchaseAudit.objects.create(
                 purchase_id=issue.purchase_id,
                 user_id=user_pk,

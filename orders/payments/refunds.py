@@ -39,6 +39,15 @@ def _enqueue(refund_pk: int) -> None:
     refund_process_task.delay(refund_pk)
 
 
+def _quantity_text(quantity: Decimal) -> str:
+    """A quantity as staff read it: no trailing zeros and never in exponent form.
+
+    >>> _quantity_text(Decimal("10.000000")), _quantity_text(Decimal("0.250000")), _quantity_text(Decimal("0E-6"))
+    ('10', '0.25', '0')
+    """
+    return format(quantity.normalize(), "f")
+
+
 def line_refunded(line: PurchaseLine) -> tuple[Decimal, Decimal]:
     """Quantity and amount of the line already refunded or being refunded."""
     totals = (
@@ -63,7 +72,9 @@ def _line_parts(purchase: Purchase, lines: dict[int, Decimal]) -> list[tuple[Pur
         done_quantity, done_amount = line_refunded(line)
         left = line.quantity - done_quantity
         if quantity > left:
-            raise ApplicationError(f"Line {line.position + 1}: at most {left.normalize()} {line.unit} left to refund.")
+            raise ApplicationError(
+                f"Line {line.position + 1}: at most {_quantity_text(left)} {line.unit} left to refund."
+            )
         if quantity == left:
             amount = line.total - done_amount
         else:
@@ -77,7 +88,7 @@ def _line_parts(purchase: Purchase, lines: dict[int, Decimal]) -> list[tuple[Pur
 def _refunded_what(parts: list[tuple[PurchaseLine, Decimal, Decimal]]) -> str:
     if not parts:
         return "everything left"
-    return "lines " + ", ".join(f"{line.position + 1} × {quantity.normalize()}" for line, quantity, _ in parts)
+    return "lines " + ", ".join(f"{line.position + 1} × {_quantity_text(quantity)}" for line, quantity, _ in parts)
 
 
 def refund_create(

@@ -2,8 +2,10 @@
 cart, leave a bad cart on hold for staff, and send the receipt.
 
 Each gateway call carries an idempotency key derived from the purchase (``capture:<pk>``…), so a
-settlement run twice — a retried task, a sweeper racing a worker, a staff retry — asks the
-gateway the same question and gets the same answer: one charge, whatever happens.
+settlement run twice — a retried task, a sweeper racing a worker — asks the gateway the same
+question and gets the same answer: one charge, whatever happens. Only after the gateway definitely
+refused (nothing moved) does a staff retry ask anew, under keys with an attempt number
+(``capture:<pk>:1``): the first keys would only replay the refusal.
 
 Capture rule: within the hold, capture the hold. Above it (or without a usable hold), authorise
 the total afresh on the same card, capture that, and release the original hold.
@@ -21,13 +23,14 @@ from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
     PaymentIssue,
+    PaymentOperation,
     PaymentOperationKind,
     PaymentStatus,
     Purchase,
     PurchaseAudit,
     PurchaseStatus,
 )
-from orders.payments.gateway import UNAVAILABLE, GatewayUnavailable, payment_gateway
+from orders.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.payments.holds import holds_stale
 from orders.payments.issues import issue_open, issues_resolve, open_issues_for
 from orders.payments.operations import gateway_call
@@ -35,7 +38,8 @@ from orders.receipts import receipt_send
 
 logger = logging.getLogger(__name__)
 
-RECEIPT_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.AT_COUNTER, PaymentStatus.NOT_CHARGED)
+# VOIDED: a cart priced at zero released its hold; it has a purchase id and lines, so a receipt too.
+RECEIPT_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.AT_COUNTER, PaymentStatus.NOT_CHARGED, PaymentStatus.VOIDED)
 
 
 class HoldUndecided(Exception):
@@ -113,12 +117,34 @@ def _failed(purchase: Purchase, *, kind: str, outcome: str, message: str) -> str
 
 
 def _card_reference(purchase: Purchase, hold: PaymentAuthorisation | None) -> str:
-    if hold is not None and hold.card_reference:
+    """The card the shopper was held on; when that hold was refused or failed, their default card
+    now (the card they added since is the one a staff retry should charge)."""
+    refused = (AuthorisationStatus.DECLINED, AuthorisationStatus.FAILED)
+    if hold is not None and hold.card_reference and hold.status not in refused:
         return hold.card_reference
-    if purchase.shopper_id is None:
-        return ""
-    card = PaymentMethod.objects.filter(shopper_id=purchase.shopper_id, is_default=True).first()
-    return card.provider_reference if card else ""
+    card = (
+        PaymentMethod.objects.filter(shopper_id=purchase.shopper_id, is_default=True).first()
+        if purchase.shopper_id is not None
+        else None
+    )
+    if card is not None:
+        return card.provider_reference
+    return hold.card_reference if hold is not None else ""
+
+
+def _attempt(purchase: Purchase) -> str:
+    """The suffix of this charge's idempotency keys: none at first, ``:<n>`` after n definite
+    refusals. A retry after an unknown outcome (``unavailable``) must reuse its key, so a lost
+    answer is never a second charge; after a refusal nothing moved, and the old key would only
+    replay it to a shopper who has since topped up or replaced their card."""
+    refusals = (
+        PaymentOperation.objects.filter(
+            purchase=purchase, kind__in=(PaymentOperationKind.AUTHORISE, PaymentOperationKind.CAPTURE)
+        )
+        .exclude(outcome__in=(APPROVED, UNAVAILABLE))
+        .count()
+    )
+    return f":{refusals}" if refusals else ""
 
 
 def _charge(purchase: Purchase) -> str:
@@ -130,11 +156,12 @@ def _charge(purchase: Purchase) -> str:
     if not card:
         return _failed(purchase, kind=PaymentOperationKind.CAPTURE, outcome="no_card", message="No card on file.")
     gateway = payment_gateway()
+    attempt = _attempt(purchase)
     uses_hold = hold is not None and hold.status == AuthorisationStatus.AUTHORISED and amount <= hold.amount
     if uses_hold and hold is not None:
         authorisation_reference = hold.gateway_reference
     else:
-        key = f"charge:{purchase.pk}"
+        key = f"charge:{purchase.pk}{attempt}"
         authorised = gateway_call(
             PaymentOperationKind.AUTHORISE,
             key,
@@ -153,7 +180,7 @@ def _charge(purchase: Purchase) -> str:
                 message=authorised.message or authorised.outcome,
             )
         authorisation_reference = authorised.reference
-    key = f"capture:{purchase.pk}"
+    key = f"capture:{purchase.pk}{attempt}"
     captured = gateway_call(
         PaymentOperationKind.CAPTURE,
         key,

@@ -1,4 +1,5 @@
-"""POST /v1/order/purchases through the connector: priced once, replays answered alike, empty and bad carts."""
+"""POST /v1/order/purchases through the connector: priced once, replays answered alike, empty and bad
+carts, item aliases, the hold, receipt token and payment status a purchase keeps."""
 
 import copy
 import json
@@ -11,8 +12,19 @@ import pytest
 from django.test import Client
 
 from catalog.models import Barcode, Product, Store
+from entry.models import Shopper
 from jwo_admin.core.connector_keys import connector_key_create
-from orders.models import Promotion, Purchase, PurchaseLine, PurchaseLineDiscount, TaxRate
+from orders.models import (
+    ItemAlias,
+    PaymentAuthorisation,
+    Promotion,
+    Purchase,
+    PurchaseLine,
+    PurchaseLineDiscount,
+    TaxRate,
+)
+from orders.purchase_request import purchase_request_parse
+from orders.services import purchase_create
 
 URL = "/v1/order/purchases"
 SPEC_EXAMPLE = json.loads((Path(__file__).parent.parent / "fixtures" / "create_purchases.json").read_text())
@@ -244,3 +256,95 @@ def test_concurrent_deliveries_make_one_purchase_with_identical_answers(require_
     assert answers == [(201, {"purchaseId": purchase.purchase_id})] * 10
     assert (purchase.replays, purchase.total) == (9, Decimal("6.27"))  # 3 × 1.99 = 5.97 + 0.2985 → 0.30
     assert PurchaseLine.objects.count() == 1
+
+
+def test_an_item_alias_resolves_a_line_amazon_sends_under_another_id(shop: Store, key: str) -> None:
+    chips = Product.objects.get(sku="SKU-CHIPS")
+    ItemAlias.objects.create(store=shop, item_id="AMZ-CHIPS-77", product=chips)
+
+    response = post(body([line("AMZ-CHIPS-77", "2.0", "li-1")]), key)
+
+    purchase = Purchase.objects.get()
+    assert (response.status_code, response.json()) == (201, {"purchaseId": purchase.purchase_id})
+    assert (purchase.status, purchase.problem, purchase.total) == ("priced", "", Decimal("4.95"))  # 5.00 − 0.50 + 0.45
+    assert list(PurchaseLine.objects.values_list("item_id", "product_id", "sku", "name", "is_resolved", "total")) == [
+        ("AMZ-CHIPS-77", chips.pk, "SKU-CHIPS", "Chips", True, Decimal("4.95"))
+    ]
+    assert list(PurchaseLineDiscount.objects.values_list("promotion_name", "amount")) == [
+        ("Chips 10% off", Decimal("0.50"))
+    ]
+
+
+def test_a_new_purchase_keeps_its_hold_a_receipt_token_and_what_it_owes_and_is_settled_after_commit(
+    shop: Store, key: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    shopper = Shopper.objects.create(external_id="cust-000982", name="Ann", email="ann@example.com")
+    hold = PaymentAuthorisation.objects.create(
+        auth_event_id="9d8c7b6a-1234-4abc-8def-0123456789ab",  # the SPEC example's auth event
+        store=shop,
+        shopper=shopper,
+        amount=Decimal("50.00"),
+        currency="USD",
+    )
+
+    with django_capture_on_commit_callbacks() as settlements:
+        post(body(CART), key)
+    with django_capture_on_commit_callbacks() as replayed:
+        post(body(CART, requestId="00000000-0000-4000-8000-000000000001"), key)
+
+    purchase = Purchase.objects.get()
+    assert (purchase.shopper_id, purchase.authorisation_id, purchase.payment_status) == (shopper.pk, hold.pk, "pending")
+    assert len(purchase.receipt_token) == 32
+    assert (len(settlements), len(replayed)) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("scan_type", "items", "payment_status"),
+    [
+        ("CASH", CART, "at_counter"),
+        ("CASH", [], "not_charged"),
+        ("ASSOCIATE", CART, "not_charged"),
+        ("SHOPPER", [line("NOPE-1", "1", "li-1")], "on_hold"),
+    ],
+)
+def test_what_a_purchase_owes_follows_its_cart_and_who_shopped(
+    shop: Store, key: str, scan_type: str, items: list[dict[str, Any]], payment_status: str
+) -> None:
+    sent = body(items)
+    sent["shoppingTrip"]["authEvents"][0]["scanResult"]["type"] = scan_type
+
+    post(sent, key)
+
+    assert Purchase.objects.get().payment_status == payment_status
+
+
+def test_a_purchase_without_a_named_shopper_keeps_no_visitor(shop: Store, key: str) -> None:
+    sent = body(CART)
+    del sent["shoppingTrip"]["authEvents"][0]["scanResult"]
+
+    post(sent, key)
+
+    purchase = Purchase.objects.get()
+    assert (purchase.shopper_id, purchase.visitor_ref, purchase.authorisation_id) == (None, "", None)
+
+
+def test_a_new_purchase_is_two_statements_and_a_replay_two(
+    require_postgres: None, shop: Store, django_assert_num_queries: Any
+) -> None:
+    """One read (store, trip, shopper, hold, pricing versions, products) and one insert; a replay
+    is the read and one update. (The first call of a process also loads tax rates and promotions.)"""
+    first = body(CART)
+    purchase_create(request=purchase_request_parse(first), raw=first)
+    second = body(CART, idempotentShoppingTripId="11111111-2222-4333-8444-555555555555")
+
+    with django_assert_num_queries(2):
+        new = purchase_create(request=purchase_request_parse(second), raw=second)
+    with django_assert_num_queries(2):
+        replay = purchase_create(request=purchase_request_parse(second), raw=second)
+
+    assert (new.is_replay, replay.is_replay, replay.body, replay.purchase_pk) == (
+        False,
+        True,
+        new.body,
+        new.purchase_pk,
+    )
