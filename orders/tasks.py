@@ -100,4 +100,7 @@ def payments_sweep_task() -> dict[str, int]:
     for purchase_pk in unsettled:
         purchase_settle_task.delay(purchase_pk)
     released = settlement.holds_release_stale()
-    return {"holds": len(missing), "purchases": len(unsettled), "released": released}
+    unanswered = refunds.refunds_unanswered(older_than=timedelta(minutes=10))
+    for refund_pk in unanswered:
+        refund_process_task.delay(refund_pk)
+    return {"holds": len(missing), "purchases": len(unsettled), "released": released, "refunds": len(unanswered)}

@@ -182,5 +182,21 @@ def refund_process(*, refund_pk: int) -> str:
 
 
 def refund_give_up(*, refund_pk: int, message: str) -> str:
-    refund = Refund.objects.get(pk=refund_pk)
-    return _release(refund, f"{UNAVAILABLE}: {message}")
+    """The gateway did not answer through every retry. The money may have moved, so the refund
+    stays pending with its amount reserved (never released on an unknown outcome, which could
+    refund twice); the sweeper asks again later with the same key."""
+    Refund.objects.filter(pk=refund_pk, status=Refund.Status.PENDING).update(
+        message=f"{UNAVAILABLE}: {message}"[:255], updated_at=timezone.now()
+    )
+    return Refund.Status.PENDING
+
+
+def refunds_unanswered(*, older_than: timedelta) -> list[int]:
+    """Refunds still pending after ``older_than`` with no gateway call since: asked again."""
+    horizon = timezone.now() - older_than
+    return list(
+        Refund.objects.filter(status=Refund.Status.PENDING, created_at__lte=horizon)
+        .exclude(operations__created_at__gte=horizon)
+        .values_list("pk", flat=True)
+        .distinct()[:200]
+    )

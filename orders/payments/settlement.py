@@ -89,6 +89,20 @@ def _void(hold: PaymentAuthorisation, *, purchase: Purchase | None) -> bool:
     return result.approved
 
 
+def _void_reference(reference: str, *, key: str, purchase: Purchase) -> None:
+    """Release an authorisation that belongs to no hold row; an unanswered call is only logged."""
+    gateway = payment_gateway()
+    try:
+        gateway_call(
+            PaymentOperationKind.VOID,
+            key,
+            lambda: gateway.void(authorisation_reference=reference, idempotency_key=key),
+            purchase=purchase,
+        )
+    except GatewayUnavailable:
+        logger.warning("authorisation %s of purchase %s not released: gateway unreachable", reference, purchase.pk)
+
+
 def _release(purchase: Purchase) -> str:
     """An empty cart (or a zero total): release the hold; nothing is owed."""
     hold = _hold_link(purchase)
@@ -196,6 +210,8 @@ def _charge(purchase: Purchase) -> str:
         currency=purchase.currency,
     )
     if not captured.approved:
+        if not uses_hold:  # the fresh authorisation will not be captured: release it at once
+            _void_reference(authorisation_reference, key=f"void-charge:{purchase.pk}{attempt}", purchase=purchase)
         return _failed(
             purchase,
             kind=PaymentOperationKind.CAPTURE,
@@ -251,9 +267,10 @@ def purchases_unsettled(*, older_than_seconds: int) -> list[int]:
     """Purchases still waiting for their money to move: the sweeper settles them again."""
     horizon = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        Purchase.objects.filter(Q(payment_status=PaymentStatus.PENDING), created_at__lte=horizon).values_list(
-            "pk", flat=True
-        )[:500]
+        Purchase.objects.filter(Q(payment_status=PaymentStatus.PENDING), created_at__lte=horizon)
+        .exclude(operations__created_at__gte=horizon)  # still being retried by its own task: leave it
+        .values_list("pk", flat=True)
+        .distinct()[:500]
     )
 
 
