@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("entry.urls")),
     path("", include("orders.urls")),
     path("entry/", include("entry.staff_urls")),
+    path("orders/", include("orders.staff_urls")),
     path("shop/", include("entry.shopper_urls")),
     path("shop/receipts/", receipt_views.ShopperReceiptListView.as_view(), name="receipt_list"),
     path("receipts/<str:token>/", receipt_views.receipt_view, name="receipt"),

@@ -8,7 +8,7 @@ NAVIGATION = (
     ("catalog", "Catalog", "catalog:product_list"),
     ("sync", "Sync", "catalog:sync_overview"),
     ("entry", "Entry", "entry:overview"),
-    ("orders", "Orders", "core:orders_overview"),
+    ("orders", "Orders", "orders:overview"),
     ("settings", "Settings", "core:settings"),
 )
 

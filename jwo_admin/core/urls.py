@@ -12,5 +12,4 @@ urlpatterns = [
         connector_views.ConnectorKeyRevokeView.as_view(),
         name="connector_key_revoke",
     ),
-    path("orders/", views.OrdersOverviewView.as_view(), name="orders_overview"),
 ]

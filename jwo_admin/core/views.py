@@ -43,15 +43,3 @@ class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         context["qr_pattern"] = qr_pattern(settings.JWO_SCAN_KEY_PREFIX)
         context["scan_key_ttl"] = settings.JWO_SCAN_KEY_TTL_SECONDS
         return context
-
-
-class OrdersOverviewView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """How each store prices: currency and whether shelf prices include tax."""
-
-    permission_required = "catalog.view_store"
-    template_name = "core/orders_overview.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["stores"] = catalog_selectors.store_list()
-        return context

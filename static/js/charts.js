@@ -1,23 +1,42 @@
-// Draw every <canvas data-chart="..."> from the JSON script element named "<canvas id>-data".
+// Draw every <canvas data-chart="stacked-bar|line"> from the JSON script element named
+// "<canvas id>-data" ({"labels": [...], "<series>": [...], ...}). Numbers may come as decimal
+// strings (money): Chart.js reads them as numbers. A "line" chart is not stacked.
 (function () {
   "use strict";
-  var colours = { accepted: "#2e7d32", rejected: "#c62828", failed: "#f9a825" };
+  var colours = {
+    accepted: "#2e7d32",
+    rejected: "#c62828",
+    failed: "#f9a825",
+    priced: "#2e7d32",
+    empty: "#90a4ae",
+    bad_cart: "#c62828",
+    written_off: "#f9a825"
+  };
+  var names = { priced: "Priced", empty: "Empty cart", bad_cart: "Bad cart", written_off: "Written off" };
+  var palette = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#4e342e"];
   function draw(canvas) {
     var source = document.getElementById(canvas.id + "-data");
     if (!source || !window.Chart) { return; }
     var data = JSON.parse(source.textContent);
+    var isLine = canvas.getAttribute("data-chart") === "line";
     var series = Object.keys(data).filter(function (key) { return key !== "labels"; });
     new window.Chart(canvas, {
-      type: "bar",
+      type: isLine ? "line" : "bar",
       data: {
         labels: data.labels,
-        datasets: series.map(function (key) {
-          return { label: key, data: data[key], backgroundColor: colours[key] || "#1565c0" };
+        datasets: series.map(function (key, index) {
+          var colour = colours[key] || palette[index % palette.length];
+          var set = { label: names[key] || key, data: data[key], backgroundColor: colour, borderColor: colour };
+          if (isLine) {
+            set.fill = false;
+            set.pointRadius = 2;
+          }
+          return set;
         })
       },
       options: {
         animation: false,
-        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } }
+        scales: { x: { stacked: !isLine }, y: { stacked: !isLine, beginAtZero: true } }
       }
     });
   }

@@ -36,7 +36,7 @@ def catalog(store: Store, tmp_path: Path) -> Store:
         "catalog:sync_overview",
         "core:settings",
         "entry:overview",
-        "core:orders_overview",
+        "orders:overview",
     ],
 )
 def test_anonymous_is_sent_to_sign_in(client: Client, url_name: str) -> None:

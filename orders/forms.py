@@ -1,0 +1,427 @@
+"""Staff forms for orders: filters, promotions, tax rates and "try a cart". They validate input;
+report selectors read and ``orders.promotion_services`` writes."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from catalog.models import Store
+from orders.models import PaymentStatus, Promotion, PurchaseStatus, TaxRate
+from orders.pricing.types import PromotionKind
+from orders.promotion_services import promotion_engine_check
+from orders.purchase_request import MAX_QUANTITY_LENGTH, QUANTITY_PATTERN
+from orders.report_selectors import PurchaseFilters
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+ONE_HUNDRED: Final = Decimal(100)
+
+
+def _stores() -> Any:
+    return Store.objects.order_by("name")
+
+
+def _datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=False,
+        label=label,
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        **kwargs,
+    )
+
+
+# --- Filters ---------------------------------------------------------------------------------
+class ChartFilterForm(forms.Form):
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="All stores")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
+
+    def chosen_store(self) -> Store | None:
+        return self.cleaned_data["store"] if self.is_valid() else None
+
+
+class PurchaseFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": "Purchase id, trip id or shopper id", "type": "search"}),
+    )
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="All stores")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PurchaseStatus.choices])
+    payment_status = forms.ChoiceField(
+        required=False, label="Payment", choices=[("", "Any payment status"), *PaymentStatus.choices]
+    )
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError("“From” must not be after “To”.")
+        return cleaned
+
+    def filters(self) -> PurchaseFilters:
+        """The selector's filters; an invalid form filters nothing rather than guessing."""
+        if not self.is_valid():
+            return PurchaseFilters()
+        data = self.cleaned_data
+        return PurchaseFilters(
+            store=data["store"],
+            status=data["status"],
+            payment_status=data["payment_status"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            search=data["q"],
+        )
+
+
+class PromotionFilterForm(forms.Form):
+    STATES: Final = {"active": True, "inactive": False}
+
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
+    )
+
+    def is_active(self) -> bool | None:
+        return self.STATES.get(self.cleaned_data["state"]) if self.is_valid() else None
+
+
+class TaxRateFilterForm(ChartFilterForm):
+    pass
+
+
+# --- Promotions ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KindRule:
+    """What a kind of promotion takes, as ``orders.pricing.types.Promotion`` requires it."""
+
+    label: str
+    required: frozenset[str]
+    optional: frozenset[str] = frozenset()
+
+
+KIND_RULES: Final[dict[str, KindRule]] = {
+    PromotionKind.PERCENT_OFF: KindRule("Percent off each unit", frozenset({"percent"})),
+    PromotionKind.AMOUNT_OFF: KindRule("Amount off each unit", frozenset({"amount"})),
+    PromotionKind.FIXED_PRICE: KindRule("Fixed price per unit", frozenset({"amount"})),
+    PromotionKind.MULTI_BUY: KindRule("Multi-buy (N for a price)", frozenset({"buy_quantity", "amount"})),
+    PromotionKind.BUY_X_GET_Y: KindRule(
+        "Buy X get Y (free or percent off)", frozenset({"buy_quantity", "get_quantity"}), frozenset({"percent"})
+    ),
+    PromotionKind.SPEND_AND_SAVE: KindRule(
+        "Spend and save (basket)", frozenset({"minimum_spend"}), frozenset({"amount", "percent"})
+    ),
+}
+VALUE_FIELDS: Final = ("percent", "amount", "buy_quantity", "get_quantity", "minimum_spend")
+WEEKDAYS: Final = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+TARGET_SEPARATORS: Final = re.compile(r"[,\n]")
+ENGINE_FIELDS: Final = (
+    "name",
+    "kind",
+    "skus",
+    "categories",
+    "brands",
+    *VALUE_FIELDS,
+    "starts_at",
+    "ends_at",
+    "days_of_week",
+    "time_from",
+    "time_to",
+    "priority",
+    "is_exclusive",
+)
+
+
+def targets_parse(text: str) -> list[str]:
+    """Comma- or newline-separated values, trimmed, blanks and repeats dropped, in typed order.
+
+    >>> targets_parse(" RET-1, RET-2\\nRET-1,,\\n Snacks ")
+    ['RET-1', 'RET-2', 'Snacks']
+    """
+    return list(dict.fromkeys(part.strip() for part in TARGET_SEPARATORS.split(text) if part.strip()))
+
+
+def _targets_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(required=False, label=label, help_text=help_text, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PromotionForm(forms.ModelForm):
+    """Every field of a promotion. Value fields are checked per kind, exactly as the pricing engine
+    checks them, and the engine itself has the last word (``promotion_engine_check``)."""
+
+    kind = forms.ChoiceField(choices=[(kind, rule.label) for kind, rule in KIND_RULES.items()])
+    skus = _targets_field("SKUs", "Comma- or newline-separated, exactly as in the catalog.")
+    categories = _targets_field("Categories", "Comma- or newline-separated.")
+    brands = _targets_field(
+        "Brands", "Comma- or newline-separated. No SKU, category or brand at all: every product of the store."
+    )
+    stores = forms.ModelMultipleChoiceField(
+        queryset=Store.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every store.",
+    )
+    buy_quantity = forms.IntegerField(
+        required=False, min_value=1, help_text="Multi-buy: units in a group. Buy X get Y: the X units paid for."
+    )
+    get_quantity = forms.IntegerField(required=False, min_value=1, help_text="Buy X get Y: the Y units free.")
+    days_of_week = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="On each store's clock. None ticked: every day.",
+    )
+    starts_at = _datetime_field("Starts", help_text="Included. Empty: already running.")
+    ends_at = _datetime_field("Ends", help_text="Excluded. Empty: no end.")
+    time_from = forms.TimeField(
+        required=False,
+        label="From (time of day)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="On each store's clock; an end earlier than the start runs past midnight.",
+    )
+    time_to = forms.TimeField(
+        required=False, label="To (time of day)", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+    class Meta:
+        model = Promotion
+        fields = [
+            "name",
+            "kind",
+            "is_active",
+            "stores",
+            "skus",
+            "categories",
+            "brands",
+            "percent",
+            "amount",
+            "buy_quantity",
+            "get_quantity",
+            "minimum_spend",
+            "starts_at",
+            "ends_at",
+            "days_of_week",
+            "time_from",
+            "time_to",
+            "priority",
+            "is_exclusive",
+        ]
+        labels = {"is_active": "Active", "is_exclusive": "Exclusive", "minimum_spend": "Minimum spend"}
+        help_texts = {
+            "percent": "Percent off (above 0, at most 100): percent off; buy X get Y (optional, else free); "
+            "spend and save (or an amount).",
+            "amount": "Amount off each unit; the fixed price; a multi-buy group's price; spend and save's amount off.",
+            "minimum_spend": "Spend and save: what the targeted lines must come to.",
+            "priority": "Higher applies first; on a tie the older promotion first.",
+            "is_exclusive": "Never combined with another promotion on the same line.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stores"].queryset = _stores()  # type: ignore[attr-defined]
+        zone = timezone.get_current_timezone_name()
+        self.fields["starts_at"].label = f"Starts ({zone})"
+        self.fields["ends_at"].label = f"Ends ({zone})"
+        if not self.is_bound:
+            for name in ("skus", "categories", "brands"):
+                self.initial[name] = "\n".join(getattr(self.instance, name) or [])
+
+    def clean_skus(self) -> list[str]:
+        return targets_parse(self.cleaned_data["skus"])
+
+    def clean_categories(self) -> list[str]:
+        return targets_parse(self.cleaned_data["categories"])
+
+    def clean_brands(self) -> list[str]:
+        return targets_parse(self.cleaned_data["brands"])
+
+    def clean_days_of_week(self) -> list[int]:
+        return sorted(set(self.cleaned_data["days_of_week"]))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        rule = KIND_RULES.get(cleaned.get("kind", ""))
+        if rule is not None:
+            self._clean_values(cleaned, cleaned["kind"], rule)
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", "Must be after the start.")
+        time_from, time_to = cleaned.get("time_from"), cleaned.get("time_to")
+        if (time_from is None) != (time_to is None) and "time_from" not in self.errors and "time_to" not in self.errors:
+            self.add_error(
+                "time_to" if time_to is None else "time_from", "Give both ends of the time of day, or neither."
+            )
+        elif time_from is not None and time_from == time_to:
+            self.add_error("time_to", "Must differ from the start: a window that starts when it ends is empty.")
+        if not self.errors:
+            self._engine_check(cleaned)
+        return cleaned
+
+    def _clean_values(self, cleaned: dict[str, Any], kind: str, rule: KindRule) -> None:
+        present = {name for name in VALUE_FIELDS if cleaned.get(name) is not None}
+        for name in sorted(rule.required - present):
+            if name not in self.errors:
+                self.add_error(name, f"A “{rule.label}” promotion needs this.")
+        for name in sorted(present - rule.required - rule.optional):
+            self.add_error(name, f"A “{rule.label}” promotion has no use for this; leave it empty.")
+        percent, amount, minimum_spend = cleaned.get("percent"), cleaned.get("amount"), cleaned.get("minimum_spend")
+        if percent is not None and not 0 < percent <= ONE_HUNDRED and "percent" not in self.errors:
+            self.add_error("percent", "Must be above 0 and at most 100.")
+        if amount is not None and "amount" not in self.errors:
+            if amount < 0:
+                self.add_error("amount", "Must not be negative.")
+            elif kind == PromotionKind.AMOUNT_OFF and amount == 0:
+                self.add_error("amount", "An amount off of 0 takes nothing off.")
+        if minimum_spend is not None and minimum_spend < 0 and "minimum_spend" not in self.errors:
+            self.add_error("minimum_spend", "Must not be negative.")
+        if kind == PromotionKind.SPEND_AND_SAVE:
+            if amount is not None and percent is not None:
+                self.add_error("percent", "Give an amount or a percent off, not both.")
+            elif amount is None and percent is None and "amount" not in self.errors and "percent" not in self.errors:
+                self.add_error("amount", "Give an amount or a percent off.")
+
+    def _engine_check(self, cleaned: dict[str, Any]) -> None:
+        """The pricing engine has the last word: what it would refuse is never saved."""
+        candidate = Promotion(pk=self.instance.pk, **{name: cleaned[name] for name in ENGINE_FIELDS})
+        try:
+            promotion_engine_check(promotion=candidate, stores=cleaned["stores"])
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
+# --- Tax rates -------------------------------------------------------------------------------
+class TaxRateForm(forms.ModelForm):
+    """A tax code's rate in a store. Staff type a percentage (8.875); the row keeps the fraction (0.08875)."""
+
+    rate = forms.DecimalField(
+        label="Rate (%)",
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal(0),
+        help_text="A percentage, e.g. 8.875 for 8.875 %. Exempt codes have 0.",
+    )
+
+    class Meta:
+        model = TaxRate
+        fields = ["store", "tax_code", "rate", "is_exempt", "is_default"]
+        labels = {"is_exempt": "Exempt", "is_default": "Default for products without a tax code"}
+        help_texts = {"tax_code": "As the catalog's tax code column has it, e.g. A_GEN_TAX."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
+        if not self.is_bound and self.instance.pk:
+            self.initial["rate"] = _plain(self.instance.rate * ONE_HUNDRED)
+
+    def clean_tax_code(self) -> str:
+        code: str = self.cleaned_data["tax_code"].strip()
+        if not code:
+            raise forms.ValidationError("Give the tax code.")
+        return code
+
+    def clean_rate(self) -> Decimal:
+        percent: Decimal = self.cleaned_data["rate"]
+        if percent >= ONE_HUNDRED:
+            raise forms.ValidationError("Must be below 100 %.")
+        return percent / ONE_HUNDRED
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        store, code, rate = cleaned.get("store"), cleaned.get("tax_code"), cleaned.get("rate")
+        if cleaned.get("is_exempt") and rate:
+            self.add_error("rate", "An exempt code has rate 0.")
+        others = TaxRate.objects.filter(store=store).exclude(pk=self.instance.pk) if store else TaxRate.objects.none()
+        if code and others.filter(tax_code=code).exists():
+            self.add_error("tax_code", f"{store} already has a rate for {code}.")
+        if cleaned.get("is_default"):
+            default = others.filter(is_default=True).first()
+            if default is not None:
+                self.add_error(
+                    "is_default", f"{store} already uses {default.tax_code} as its default; untick it there first."
+                )
+        return cleaned
+
+
+def _plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros, never in exponent form (8.875000 → 8.875, 10.000 → 10)."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+# --- Try a cart ------------------------------------------------------------------------------
+MAX_TRY_LINES: Final = 200
+LINE_EXAMPLE: Final = "write a SKU or barcode and a quantity, e.g. RET-000451 2 or 0012345678905 0.75"
+
+
+class TryCartForm(forms.Form):
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), empty_label=None)
+    moment = _datetime_field(
+        "Moment (store's local time)", help_text="When the trip ends: promotions are read then. Empty: now."
+    )
+    lines = forms.CharField(
+        label="Cart",
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "RET-000451 2\n0012345678905 0.75"}),
+        help_text="One line per item: SKU or barcode, then the quantity (1 if left out).",
+    )
+    shopper = forms.CharField(
+        required=False,
+        max_length=255,
+        label="Shopper id (optional)",
+        help_text="Sent as the trip's scanResult.id (a SHOPPER) in the curl command.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
+
+    def clean_lines(self) -> list[tuple[str, str]]:
+        """(SKU or barcode, quantity as a decimal string) per non-blank line, as Create Purchases accepts them."""
+        parsed = []
+        for number, text in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            parts = text.split()
+            if not parts:
+                continue
+            if len(parts) > 2:
+                raise forms.ValidationError(f"Line {number}: {LINE_EXAMPLE}.")
+            item, quantity = parts[0], parts[1] if len(parts) == 2 else "1"
+            if len(item) > 255:
+                raise forms.ValidationError(f"Line {number}: a SKU or barcode has at most 255 characters.")
+            if len(quantity) > MAX_QUANTITY_LENGTH or not QUANTITY_PATTERN.match(quantity) or Decimal(quantity) <= 0:
+                raise forms.ValidationError(
+                    f"Line {number}: “{quantity}” is not a quantity above 0 "
+                    f"(digits and one decimal point, at most {MAX_QUANTITY_LENGTH} characters)."
+                )
+            parsed.append((item, quantity))
+        if not parsed:
+            raise forms.ValidationError(f"Add at least one line: {LINE_EXAMPLE}.")
+        if len(parsed) > MAX_TRY_LINES:
+            raise forms.ValidationError(f"At most {MAX_TRY_LINES} lines.")
+        return parsed
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        store, moment = cleaned.get("store"), cleaned.get("moment")
+        if store is not None and moment is not None:
+            # The browser sends a wall-clock time; read it on the store's clock, as promotions are.
+            try:
+                zone = ZoneInfo(store.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = ZoneInfo("UTC")
+            cleaned["moment"] = timezone.make_naive(moment).replace(tzinfo=zone)
+        cleaned["shopper"] = cleaned.get("shopper", "").strip()
+        return cleaned

@@ -1,0 +1,401 @@
+"""Reads for the orders staff screens: today's figures, charts, the purchase list and a purchase's
+whole story, promotions and tax rates, and "try a cart" (a cart priced exactly as Create
+Purchases would price it, and the request that would send it)."""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
+
+from catalog.models import Store
+from jwo_admin.core.money import quantize_money
+from orders.models import (
+    PaymentIssue,
+    PaymentOperation,
+    Promotion,
+    Purchase,
+    PurchaseAudit,
+    PurchaseLine,
+    PurchaseLineDiscount,
+    PurchaseStatus,
+    Refund,
+    TaxRate,
+)
+from orders.pricing import types
+from orders.pricing.engine import cart_price
+from orders.purchase_request import CartItem
+from orders.selectors import cart_priced_products, store_pricing, store_promotion_index
+
+ZERO = Decimal(0)
+SALES_DAYS = 14
+PURCHASE_HOURS = 24
+TRIP_LENGTH = timedelta(minutes=10)  # how long before the chosen moment a tried cart's trip starts
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+# --- Overview --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoreOrderSummary:
+    """A store's purchases and revenue today (its own calendar day), and what waits for staff now."""
+
+    store: Store
+    day_start: datetime
+    purchases: int
+    revenue: Decimal  # the totals of today's priced purchases, in the store's currency
+    bad_carts_open: int
+    payment_issues_open: int
+
+
+def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSummary]:
+    """Per store (by name): today's purchases (every trip, empty carts included) and revenue (sum of
+    the totals of the *priced* ones); and, whatever their day, the bad carts still waiting to be
+    resolved and the open payment issues (an issue belongs to its purchase's store, or to its
+    hold's store when it has no purchase).
+
+    "Today" starts at midnight in the store's time zone, as the store's staff count their day.
+    """
+    now = now or timezone.now()
+    stores = list(Store.objects.order_by("name"))
+    bad_carts: dict[int, int] = {
+        row["store_id"]: row["count"]
+        for row in Purchase.objects.filter(status=PurchaseStatus.BAD_CART)
+        .values("store_id")
+        .order_by()
+        .annotate(count=Count("pk"))
+    }
+    issues: dict[int, int] = defaultdict(int)
+    for row in PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN).values(
+        "purchase__store_id", "authorisation__store_id"
+    ):
+        store_pk = row["purchase__store_id"] or row["authorisation__store_id"]
+        if store_pk is not None:
+            issues[store_pk] += 1
+    summaries = []
+    for store in stores:
+        day_start = now.astimezone(_zone(store.time_zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = Purchase.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
+            purchases=Count("pk"), revenue=Sum("total", filter=Q(status=PurchaseStatus.PRICED))
+        )
+        summaries.append(
+            StoreOrderSummary(
+                store=store,
+                day_start=day_start,
+                purchases=today["purchases"],
+                revenue=quantize_money(today["revenue"] or ZERO, store.currency),
+                bad_carts_open=bad_carts.get(store.pk, 0),
+                payment_issues_open=issues[store.pk],
+            )
+        )
+    return summaries
+
+
+@dataclass(frozen=True)
+class OrderCharts:
+    """Chart.js-ready series.
+
+    ``sales``: labels (days, oldest first) and one series per currency: the revenue of each day as
+    a decimal string. ``purchases``: labels (hours) and one series per purchase status: the
+    purchases created in each hour.
+    """
+
+    sales: dict[str, list[Any]]
+    purchases: dict[str, list[Any]]
+
+
+def order_charts(*, store: Store | None = None, now: datetime | None = None) -> OrderCharts:
+    """Revenue per day over the last 14 days (today included) and purchases per hour over the last
+    24 hours, stacked by status; all stores or one.
+
+    Days and hours are read on the chosen store's clock, or on the site's (``TIME_ZONE``) for all
+    stores. Revenue is the sum of the totals of *priced* purchases, one series per currency (stores
+    may not share one); every currency of the stores in scope has a series, zero on quiet days.
+    """
+    now = now or timezone.now()
+    zone = _zone(store.time_zone) if store is not None else timezone.get_current_timezone()
+    purchases = Purchase.objects.all() if store is None else Purchase.objects.filter(store=store)
+    return OrderCharts(
+        sales=_sales_per_day(purchases, store=store, now=now, zone=zone),
+        purchases=_purchases_per_hour(purchases, now=now, zone=zone),
+    )
+
+
+def _sales_per_day(
+    purchases: QuerySet[Purchase], *, store: Store | None, now: datetime, zone: tzinfo
+) -> dict[str, list[Any]]:
+    today = timezone.localtime(now, zone).date()
+    days = [today - timedelta(days=back) for back in range(SALES_DAYS - 1, -1, -1)]
+    since = datetime.combine(days[0], time.min).replace(tzinfo=zone)
+    rows = (
+        purchases.filter(status=PurchaseStatus.PRICED, created_at__gte=since, created_at__lte=now)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day", "currency")
+        .order_by()
+        .annotate(revenue=Sum("total"))
+    )
+    revenue: dict[tuple[date, str], Decimal] = {(row["day"], row["currency"]): row["revenue"] for row in rows}
+    stores = Store.objects.all() if store is None else Store.objects.filter(pk=store.pk)
+    currencies = sorted(set(stores.values_list("currency", flat=True)) | {currency for _, currency in revenue})
+    data: dict[str, list[Any]] = {"labels": [day.strftime("%m-%d") for day in days]}
+    for currency in currencies:
+        data[currency] = [str(quantize_money(revenue.get((day, currency), ZERO), currency)) for day in days]
+    return data
+
+
+def _purchases_per_hour(purchases: QuerySet[Purchase], *, now: datetime, zone: tzinfo) -> dict[str, list[Any]]:
+    # Stepping in UTC keeps each slot one real hour long across a daylight-saving change.
+    current = timezone.localtime(now, zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    slots = [current - timedelta(hours=back) for back in range(PURCHASE_HOURS - 1, -1, -1)]
+    rows = (
+        purchases.filter(created_at__gte=slots[0], created_at__lt=slots[-1] + timedelta(hours=1))
+        .annotate(hour=TruncHour("created_at", tzinfo=zone))
+        .values("hour", "status")
+        .order_by()
+        .annotate(count=Count("pk"))
+    )
+    counts: dict[tuple[datetime, str], int] = {(row["hour"], row["status"]): row["count"] for row in rows}
+    data: dict[str, list[Any]] = {"labels": [timezone.localtime(slot, zone).strftime("%H:%M") for slot in slots]}
+    for status in PurchaseStatus.values:
+        data[status] = [counts.get((slot, status), 0) for slot in slots]
+    return data
+
+
+# --- Purchases -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PurchaseFilters:
+    store: Store | None = None
+    status: str = ""
+    payment_status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+
+
+def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> QuerySet[Purchase]:
+    """Purchases matching the list's filters, newest first, each with its line count.
+
+    ``date_from``/``date_to`` are whole days, both included, on the site's clock (``zone``). The
+    search is exact: a purchase id (``PO-…``), a trip id (any case), or the shopper's external id
+    as the gate sent it (``scanResult.id``).
+    """
+    zone = zone or timezone.get_current_timezone()
+    purchases = Purchase.objects.select_related("store", "shopper")
+    if filters.store is not None:
+        purchases = purchases.filter(store=filters.store)
+    if filters.status:
+        purchases = purchases.filter(status=filters.status)
+    if filters.payment_status:
+        purchases = purchases.filter(payment_status=filters.payment_status)
+    if filters.date_from is not None:
+        purchases = purchases.filter(created_at__gte=datetime.combine(filters.date_from, time.min).replace(tzinfo=zone))
+    if filters.date_to is not None:
+        next_day = filters.date_to + timedelta(days=1)
+        purchases = purchases.filter(created_at__lt=datetime.combine(next_day, time.min).replace(tzinfo=zone))
+    term = filters.search.strip()
+    if term:
+        purchases = purchases.filter(
+            Q(purchase_id=term) | Q(trip_id=term.lower()) | Q(visitor_ref=term) | Q(shopper__external_id=term)
+        )
+    return purchases.annotate(line_count=Count("lines")).order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class PurchaseDetail:
+    """A purchase with everything staff may need to answer a shopper about it."""
+
+    purchase: Purchase
+    lines: list[PurchaseLine]
+    operations: list[PaymentOperation]
+    refunds: list[Refund]
+    issues: list[PaymentIssue]
+    audits: list[PurchaseAudit]
+
+
+def purchase_detail(*, pk: int) -> PurchaseDetail:
+    """The purchase ``pk`` (``Purchase.DoesNotExist`` otherwise): its lines in cart order with their
+    products and discounts; the payment events of its hold, its charge and its refunds (oldest
+    first); its refunds with their lines; its payment issues, and those of its hold; the audit trail."""
+    purchase = Purchase.objects.select_related("store", "shopper", "authorisation").get(pk=pk)
+    lines = list(
+        PurchaseLine.objects.filter(purchase=purchase)
+        .select_related("product")
+        .prefetch_related(Prefetch("discounts", queryset=PurchaseLineDiscount.objects.order_by("id")))
+        .order_by("position")
+    )
+    belongs = Q(purchase=purchase) | Q(refund__purchase=purchase)
+    issues_belong = Q(purchase=purchase)
+    if purchase.authorisation_id is not None:
+        belongs |= Q(authorisation_id=purchase.authorisation_id)
+        issues_belong |= Q(authorisation_id=purchase.authorisation_id, purchase__isnull=True)
+    return PurchaseDetail(
+        purchase=purchase,
+        lines=lines,
+        operations=list(PaymentOperation.objects.filter(belongs).order_by("created_at", "id")),
+        refunds=list(
+            Refund.objects.filter(purchase=purchase)
+            .select_related("created_by")
+            .prefetch_related("lines__line")
+            .order_by("created_at", "id")
+        ),
+        issues=list(
+            PaymentIssue.objects.filter(issues_belong).select_related("resolved_by").order_by("created_at", "id")
+        ),
+        audits=list(
+            PurchaseAudit.objects.filter(purchase=purchase).select_related("user").order_by("created_at", "id")
+        ),
+    )
+
+
+# --- Promotions and tax rates ----------------------------------------------------------------
+def promotion_list(*, is_active: bool | None = None) -> QuerySet[Promotion]:
+    """Promotions in the order the engine applies them (priority, highest first, then oldest first)."""
+    promotions = Promotion.objects.prefetch_related(Prefetch("stores", queryset=Store.objects.order_by("store_id")))
+    if is_active is not None:
+        promotions = promotions.filter(is_active=is_active)
+    return promotions.order_by("-priority", "id")
+
+
+def tax_rate_list(*, store: Store | None = None) -> QuerySet[TaxRate]:
+    rates = TaxRate.objects.select_related("store")
+    if store is not None:
+        rates = rates.filter(store=store)
+    return rates.order_by("store__name", "store_id", "tax_code")
+
+
+# --- Try a cart ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TriedLine:
+    """A line as staff typed it: what they typed, the quantity, the product it resolved to (as the
+    engine prices it) and, once priced, the priced line."""
+
+    typed: str
+    quantity_text: str
+    quantity: Decimal
+    product: types.PricedProduct | None
+    priced: types.PricedLine | None = None
+
+    @property
+    def unit(self) -> str:
+        """``quantity.unit`` as Amazon sends it: ``unit`` for count items, else the weight or volume unit."""
+        if self.product is None or self.product.unit is types.SaleUnit.EACH:
+            return "unit"
+        return self.product.unit.value
+
+
+@dataclass(frozen=True)
+class TriedCart:
+    """A cart priced as Create Purchases would price it at ``at``, or why it could not be."""
+
+    store: Store
+    at: datetime
+    lines: list[TriedLine]
+    cart: types.PricedCart | None
+    problem: str = ""
+    unknown: list[str] = field(default_factory=list)
+
+
+def cart_try(*, store: Store, lines: list[tuple[str, str]], at: datetime) -> TriedCart:
+    """Price ``lines`` — (SKU or barcode as typed, quantity as a decimal string) — in ``store`` at
+    ``at`` with the same reads and engine as Create Purchases (``orders.services``): each line
+    resolves by SKU, then by an item alias staff made for it, then by the typed text as a barcode
+    (``cart_priced_products``); the known lines are priced together.
+
+    Unknown items are listed, not priced (the connector would keep such a cart as a bad cart). A
+    cart the engine refuses (no price, unknown tax code, whole units of an ``each`` product) gives
+    no priced cart and the engine's message as ``problem``. ``at`` counts to the second, as the
+    request that sends the cart writes it. Reads only.
+    """
+    at = at.replace(microsecond=0)
+    items = tuple(
+        CartItem(
+            id=typed,
+            type="SKU",
+            quantity=Decimal(quantity),
+            unit="unit",
+            external_identifiers=((typed, "GTIN"),),
+            line_item_id=f"li-{position + 1}",
+        )
+        for position, (typed, quantity) in enumerate(lines)
+    )
+    products = cart_priced_products(store_pk=store.pk, items=items)
+    tried = [
+        TriedLine(
+            typed=typed,
+            quantity_text=quantity,
+            quantity=item.quantity,
+            product=product.priced if product is not None else None,
+        )
+        for (typed, quantity), item, product in zip(lines, items, products, strict=True)
+    ]
+    unknown = [line.typed for line in tried if line.product is None]
+    try:
+        cart_lines = [
+            types.CartLine(line_id=str(position), product=line.product, quantity=line.quantity)
+            for position, line in enumerate(tried)
+            if line.product is not None
+        ]
+        priced = cart_price(
+            lines=cart_lines, store=store_pricing(store=store), promotions=store_promotion_index(store=store), at=at
+        )
+    except types.PricingError as error:
+        return TriedCart(store=store, at=at, lines=tried, cart=None, problem=error.message, unknown=unknown)
+    by_position = {int(line.line_id): line for line in priced.lines}
+    tried = [
+        TriedLine(line.typed, line.quantity_text, line.quantity, line.product, by_position.get(position))
+        for position, line in enumerate(tried)
+    ]
+    return TriedCart(store=store, at=at, lines=tried, cart=priced, unknown=unknown)
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cart_try_request(
+    *,
+    tried: TriedCart,
+    shopper_ref: str = "",
+    request_id: uuid.UUID | None = None,
+    trip_id: uuid.UUID | None = None,
+    auth_event_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """A Create Purchases body (SPEC §10.1) for the tried cart: a fresh request id, trip id and
+    auth event unless given; the trip ends at the tried moment and starts 10 minutes before; each
+    line sends the product's SKU (unknown items as typed), its quantity as typed and its unit.
+    ``shopper_ref`` (optional) becomes the auth event's ``scanResult`` of a SHOPPER."""
+    start = tried.at - TRIP_LENGTH
+    auth_event: dict[str, Any] = {
+        "id": str(auth_event_id or uuid.uuid4()),
+        "timestamp": _timestamp(start),
+        "location": "ENTRY",
+        "payloadType": "SCAN_CODE",
+    }
+    if shopper_ref:
+        auth_event["scanResult"] = {"id": shopper_ref, "type": "SHOPPER"}
+    return {
+        "requestId": str(request_id or uuid.uuid4()),
+        "idempotentShoppingTripId": str(trip_id or uuid.uuid4()),
+        "storeId": tried.store.store_id,
+        "shoppingTrip": {"startTime": _timestamp(start), "endTime": _timestamp(tried.at), "authEvents": [auth_event]},
+        "cartItems": [
+            {
+                "id": line.product.sku if line.product is not None else line.typed,
+                "type": "SKU",
+                "quantity": {"value": line.quantity_text, "unit": line.unit},
+                "lineItemId": f"li-{position + 1}",
+            }
+            for position, line in enumerate(tried.lines)
+        ],
+    }

@@ -1,0 +1,22 @@
+"""Staff screens for orders (``/orders/``)."""
+
+from django.urls import path
+
+from orders.views import overview, promotions, purchases, tax_rates, try_cart
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", overview.OrdersOverviewView.as_view(), name="overview"),
+    path("purchases/", purchases.PurchaseListView.as_view(), name="purchase_list"),
+    path("purchases/<int:pk>/", purchases.PurchaseDetailView.as_view(), name="purchase_detail"),
+    path("promotions/", promotions.PromotionListView.as_view(), name="promotion_list"),
+    path("promotions/new/", promotions.PromotionCreateView.as_view(), name="promotion_create"),
+    path("promotions/<int:pk>/", promotions.PromotionUpdateView.as_view(), name="promotion_update"),
+    path("promotions/<int:pk>/deactivate/", promotions.PromotionDeactivateView.as_view(), name="promotion_deactivate"),
+    path("tax-rates/", tax_rates.TaxRateListView.as_view(), name="tax_rate_list"),
+    path("tax-rates/new/", tax_rates.TaxRateCreateView.as_view(), name="tax_rate_create"),
+    path("tax-rates/<int:pk>/", tax_rates.TaxRateUpdateView.as_view(), name="tax_rate_update"),
+    path("tax-rates/<int:pk>/delete/", tax_rates.TaxRateDeleteView.as_view(), name="tax_rate_delete"),
+    path("try-a-cart/", try_cart.TryCartView.as_view(), name="try_cart"),
+]

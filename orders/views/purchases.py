@@ -1,0 +1,60 @@
+"""The purchase list and a purchase's page."""
+
+import json
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from orders import report_selectors
+from orders.forms import PurchaseFilterForm
+from orders.models import Purchase
+from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
+
+
+class PurchaseListView(StaffView, TemplateView):
+    """Every purchase, newest first, 50 a page, filtered by store, status, payment status, days and
+    an exact purchase, trip or shopper id."""
+
+    permission_required = "orders.view_purchase"
+    template_name = "orders/purchase_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = PurchaseFilterForm(self.request.GET or None)
+        page: Page[Any] = Paginator(report_selectors.purchase_list(filters=form.filters()), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            form=form,
+            page=page,
+            purchases=page.object_list,
+            query=query_without_page(self.request),
+        )
+        return context
+
+
+class PurchaseDetailView(StaffView, TemplateView):
+    """A purchase's lines, totals, hold, payment events, refunds, issues, audit trail and request."""
+
+    permission_required = "orders.view_purchase"
+    template_name = "orders/purchase_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            detail = report_selectors.purchase_detail(pk=kwargs["pk"])
+        except Purchase.DoesNotExist as error:
+            raise Http404("No such purchase.") from error
+        purchase = detail.purchase
+        context.update(
+            purchase=purchase,
+            lines=[(line, quantity_text(line.quantity), percent_text(line.tax_rate)) for line in detail.lines],
+            operations=detail.operations,
+            refunds=detail.refunds,
+            issues=detail.issues,
+            audits=detail.audits,
+            request_json=json.dumps(purchase.request_body, indent=2, ensure_ascii=False, sort_keys=False),
+        )
+        return context
