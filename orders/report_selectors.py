@@ -19,6 +19,7 @@ from jwo_admin.core.money import quantize_money
 from orders.models import (
     PaymentIssue,
     PaymentOperation,
+    PaymentStatus,
     Promotion,
     Purchase,
     PurchaseAudit,
@@ -399,3 +400,22 @@ def cart_try_request(
             for position, line in enumerate(tried.lines)
         ],
     }
+
+
+def bad_cart_queue() -> list[Purchase]:
+    """Purchases waiting for staff to resolve their unknown items, oldest first (first in, first out)."""
+    return list(
+        Purchase.objects.filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD)
+        .select_related("store", "shopper")
+        .annotate(unknown_lines=Count("lines", filter=Q(lines__is_resolved=False)))
+        .order_by("created_at", "id")
+    )
+
+
+def payment_issue_queue() -> list[PaymentIssue]:
+    """Open payment issues, oldest first, with their shopper, purchase and hold."""
+    return list(
+        PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN)
+        .select_related("shopper", "purchase", "purchase__store", "authorisation", "authorisation__store")
+        .order_by("created_at", "id")
+    )

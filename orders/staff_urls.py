@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from orders.views import overview, promotions, purchases, tax_rates, try_cart
+from orders.views import actions, overview, promotions, purchases, queues, tax_rates, try_cart
 
 app_name = "orders"
 
@@ -19,4 +19,13 @@ urlpatterns = [
     path("tax-rates/<int:pk>/", tax_rates.TaxRateUpdateView.as_view(), name="tax_rate_update"),
     path("tax-rates/<int:pk>/delete/", tax_rates.TaxRateDeleteView.as_view(), name="tax_rate_delete"),
     path("try-a-cart/", try_cart.TryCartView.as_view(), name="try_cart"),
+    path("bad-carts/", queues.BadCartQueueView.as_view(), name="bad_cart_queue"),
+    path("payment-issues/", queues.PaymentIssueQueueView.as_view(), name="issue_list"),
+    path("payment-issues/<int:pk>/dismiss/", actions.IssueDismissView.as_view(), name="issue_dismiss"),
+    path("purchases/<int:pk>/lines/<int:line_pk>/map/", actions.LineMapView.as_view(), name="line_map"),
+    path("purchases/<int:pk>/reprice/", actions.RepriceView.as_view(), name="reprice"),
+    path("purchases/<int:pk>/charge/", actions.ChargeView.as_view(), name="charge"),
+    path("purchases/<int:pk>/write-off/", actions.WriteOffView.as_view(), name="write_off"),
+    path("purchases/<int:pk>/paid-at-counter/", actions.PaidAtCounterView.as_view(), name="paid_at_counter"),
+    path("purchases/<int:pk>/refund/", actions.RefundView.as_view(), name="refund"),
 ]

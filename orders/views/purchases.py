@@ -1,15 +1,18 @@
 """The purchase list and a purchase's page."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from orders import report_selectors
 from orders.forms import PurchaseFilterForm
-from orders.models import Purchase
+from orders.models import PaymentStatus, Purchase, PurchaseStatus
 from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
 
 
@@ -56,5 +59,28 @@ class PurchaseDetailView(StaffView, TemplateView):
             issues=detail.issues,
             audits=detail.audits,
             request_json=json.dumps(purchase.request_body, indent=2, ensure_ascii=False, sort_keys=False),
+            **_actions(self.request.user, purchase),
         )
         return context
+
+
+def _actions(user: Any, purchase: Purchase) -> dict[str, Any]:
+    """Which actions the purchase's state allows and the user may take (the services check again)."""
+    change = user.has_perm("orders.change_purchase")
+    status, payment = purchase.status, purchase.payment_status
+    refundable = purchase.captured_total if payment == PaymentStatus.CAPTURED else purchase.total
+    within = timezone.now() - purchase.created_at <= timedelta(days=settings.JWO_REFUND_DAYS)
+    return {
+        "can_resolve": change and status == PurchaseStatus.BAD_CART and payment == PaymentStatus.ON_HOLD,
+        "can_charge": change
+        and status == PurchaseStatus.PRICED
+        and payment in (PaymentStatus.ON_HOLD, PaymentStatus.FAILED),
+        "can_counter": change
+        and status == PurchaseStatus.PRICED
+        and payment in (PaymentStatus.AT_COUNTER, PaymentStatus.FAILED),
+        "can_refund": user.has_perm("orders.add_refund")
+        and payment in (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
+        and within
+        and refundable > purchase.refunded_total,
+        "refundable": refundable - purchase.refunded_total,
+    }

@@ -1,0 +1,163 @@
+"""What staff do to a purchase from its page: resolve a bad cart (map a line, reprice, charge,
+write off), settle a payment (retry the charge, paid at the counter), refund, dismiss an issue.
+
+Each action is a POST that calls one service and comes back to the purchase's page with a
+message; a refused action (``ApplicationError``) changes nothing and says why."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+
+from catalog.barcodes import match_keys
+from catalog.models import Barcode, Product
+from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.money import quantize_money
+from orders import bad_carts
+from orders.models import PaymentIssue, Purchase
+from orders.payments.issues import issue_dismiss
+from orders.payments.refunds import refund_create
+from orders.views.common import StaffView
+
+
+def product_find(*, store_id: int, text: str) -> Product | None:
+    """The store's product with this SKU, or with this barcode (any padding)."""
+    text = text.strip()
+    if not text:
+        return None
+    product = Product.objects.filter(store_id=store_id, sku=text).first()
+    if product is not None:
+        return product
+    keys = match_keys(text)
+    barcode = (
+        Barcode.objects.filter(store_id=store_id, match_key__in=keys).select_related("product").first()
+        if keys
+        else None
+    )
+    return barcode.product if barcode else None
+
+
+class PurchaseActionView(StaffView, View):
+    """POST only; subclasses name the permission and do the work."""
+
+    permission_required = "orders.change_purchase"
+    done_message = ""
+
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        purchase = get_object_or_404(Purchase, pk=pk)
+        self.kwargs = kwargs
+        try:
+            messages.success(request, self.act(request, purchase))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("orders:purchase_detail", args=[pk]))
+
+
+def _user_pk(request: HttpRequest) -> int | None:
+    return request.user.pk if request.user.is_authenticated else None
+
+
+class LineMapView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        text = request.POST.get("product", "")
+        product = product_find(store_id=purchase.store_id, text=text)
+        if product is None:
+            raise ApplicationError(f"No product with SKU or barcode “{text.strip()}” in {purchase.store.name}.")
+        line = bad_carts.bad_cart_line_map(
+            purchase_pk=purchase.pk,
+            line_pk=self.kwargs["line_pk"],
+            product_pk=product.pk,
+            remember=request.POST.get("remember") == "on",
+            user_pk=_user_pk(request),
+        )
+        return f"Line {line.position + 1} is now {product.sku} {product.name}."
+
+
+class RepriceView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        priced = bad_carts.bad_cart_reprice(purchase_pk=purchase.pk, user_pk=_user_pk(request))
+        total = quantize_money(priced.total, priced.currency)
+        return f"Repriced: {total} {priced.currency}. Check the figures, then charge."
+
+
+class ChargeView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        charged = bad_carts.purchase_charge(purchase_pk=purchase.pk, user_pk=_user_pk(request))
+        return f"Payment: {charged.get_payment_status_display()}."
+
+
+class WriteOffView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        bad_carts.purchase_write_off(
+            purchase_pk=purchase.pk, user_pk=_user_pk(request), reason=request.POST.get("reason", "")
+        )
+        return "Written off: nothing will be collected."
+
+
+class PaidAtCounterView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        bad_carts.purchase_paid_at_counter(
+            purchase_pk=purchase.pk, user_pk=_user_pk(request), note=request.POST.get("note", "")
+        )
+        return "Recorded as paid at the counter."
+
+
+def _refund_lines(request: HttpRequest, purchase: Purchase) -> dict[int, Decimal] | None:
+    """``{line pk: quantity}`` from the form's ``line-<pk>`` fields; None to refund everything left."""
+    if request.POST.get("everything") == "on":
+        return None
+    lines: dict[int, Decimal] = {}
+    for line_pk in purchase.lines.values_list("pk", flat=True):
+        text = request.POST.get(f"line-{line_pk}", "").strip()
+        if not text:
+            continue
+        try:
+            quantity = Decimal(text)
+        except InvalidOperation as error:
+            raise ApplicationError(f"“{text}” is not a quantity.") from error
+        if not quantity.is_finite() or quantity < 0:
+            raise ApplicationError(f"“{text}” is not a quantity.")
+        lines[line_pk] = quantity
+    if not lines:
+        raise ApplicationError("Enter a quantity on at least one line, or tick “everything left”.")
+    return lines
+
+
+class RefundView(PurchaseActionView):
+    permission_required = "orders.add_refund"
+
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        refund = refund_create(
+            purchase_pk=purchase.pk,
+            reason=request.POST.get("reason", ""),
+            user_pk=_user_pk(request),
+            lines=_refund_lines(request, purchase),
+        )
+        refund.refresh_from_db()
+        amount = quantize_money(refund.amount, purchase.currency)
+        return f"Refund of {amount} {purchase.currency}: {refund.get_status_display()}."
+
+
+class IssueDismissView(StaffView, View):
+    permission_required = "orders.change_paymentissue"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        issue = get_object_or_404(PaymentIssue, pk=pk)
+        try:
+            issue_dismiss(issue_pk=issue.pk, user_pk=_user_pk(request), note=request.POST.get("note", ""))
+            messages.success(request, "Issue dismissed.")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        target = (
+            reverse("orders:purchase_detail", args=[issue.purchase_id])
+            if issue.purchase_id
+            else reverse("orders:issue_list")
+        )
+        return HttpResponseRedirect(target)

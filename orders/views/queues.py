@@ -1,0 +1,28 @@
+"""The two queues a person must work through: bad carts (unknown items) and payment issues."""
+
+from typing import Any
+
+from django.views.generic import TemplateView
+
+from orders import report_selectors
+from orders.views.common import StaffView
+
+
+class BadCartQueueView(StaffView, TemplateView):
+    """Carts with items we could not resolve, oldest first; each is resolved on its purchase page."""
+
+    permission_required = "orders.view_purchase"
+    template_name = "orders/bad_cart_queue.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "purchases": report_selectors.bad_cart_queue()}
+
+
+class PaymentIssueQueueView(StaffView, TemplateView):
+    """Open payment issues, oldest first; their shoppers are refused at the gate until settled."""
+
+    permission_required = "orders.view_paymentissue"
+    template_name = "orders/issue_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "issues": report_selectors.payment_issue_queue()}
