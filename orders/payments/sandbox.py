@@ -102,15 +102,23 @@ class SandboxGateway:
     def _parent(self, reference: str, kind: str) -> SandboxCharge | None:
         return SandboxCharge.objects.filter(reference=reference, kind=kind, outcome=APPROVED).first()
 
+    def _follow_up(
+        self, reference: str, parent_kind: str, idempotency_key: str
+    ) -> tuple[SandboxCharge | None, str, GatewayResult | None]:
+        """For a call on an earlier entry (a capture or void of a hold, a refund of a charge): that
+        entry, its card (whose test behaviour applies), and the recorded result of a repeated key."""
+        parent = self._parent(reference, parent_kind)
+        card = parent.card_reference if parent else ""
+        self._network(card)
+        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
+        return parent, card, (_stored(existing) if existing is not None else None)
+
     def capture(
         self, *, authorisation_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
-        hold = self._parent(authorisation_reference, "authorise")
-        card = hold.card_reference if hold else ""
-        self._network(card)
-        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _stored(existing)
+        hold, card, repeated = self._follow_up(authorisation_reference, "authorise", idempotency_key)
+        if repeated is not None:
+            return repeated
         outcome, message = APPROVED, ""
         if hold is None:
             outcome, message = DECLINED, "No such approved hold."
@@ -134,12 +142,9 @@ class SandboxGateway:
         )
 
     def void(self, *, authorisation_reference: str, idempotency_key: str) -> GatewayResult:
-        hold = self._parent(authorisation_reference, "authorise")
-        card = hold.card_reference if hold else ""
-        self._network(card)
-        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _stored(existing)
+        hold, card, repeated = self._follow_up(authorisation_reference, "authorise", idempotency_key)
+        if repeated is not None:
+            return repeated
         outcome, message = APPROVED, ""
         if hold is None:
             outcome, message = DECLINED, "No such approved hold."
@@ -157,12 +162,9 @@ class SandboxGateway:
         )
 
     def refund(self, *, capture_reference: str, amount: Decimal, currency: str, idempotency_key: str) -> GatewayResult:
-        charge = self._parent(capture_reference, "capture")
-        card = charge.card_reference if charge else ""
-        self._network(card)
-        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _stored(existing)
+        charge, card, repeated = self._follow_up(capture_reference, "capture", idempotency_key)
+        if repeated is not None:
+            return repeated
         refunded = SandboxCharge.objects.filter(
             parent_reference=capture_reference, kind="refund", outcome=APPROVED
         ).aggregate(total=Sum("amount"))["total"] or Decimal(0)

@@ -11,7 +11,6 @@ from django.forms.models import model_to_dict
 
 from catalog.models import Product, Store
 from entry.models import Shopper, ShopperStatus
-from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.exceptions import ApplicationError
 from orders.bad_carts import (
     bad_cart_line_map,
@@ -54,11 +53,6 @@ def shop(db: None) -> Store:
     Product.objects.create(store=store, sku="PEAR", name="Pear", price=Decimal("1.50"), tax_code="GENERAL")
     Promotion.objects.create(name="Cola 10% off", kind="percent_off", skus=["COLA"], percent=Decimal("10"))
     return store
-
-
-@pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
 
 
 def bad_cart(store: Store, key: str, card: str = "pm_ok_4242") -> tuple[Purchase, str]:

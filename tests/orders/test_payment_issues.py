@@ -23,11 +23,6 @@ def shop(db: None) -> Store:
 
 
 @pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
-
-
-@pytest.fixture
 def trip(shop: Store, key: str) -> tuple[Shopper, PaymentAuthorisation, Purchase]:
     """A shopper held and charged without trouble: a hold and a purchase to hang issues on."""
     shopper = card_shopper("cust-ok", "pm_ok_4242")

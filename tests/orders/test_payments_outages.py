@@ -12,7 +12,6 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Store
-from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import (
     AuthorisationStatus,
@@ -70,11 +69,6 @@ def provider(settings: Any) -> Any:
 @pytest.fixture
 def shop(db: None) -> Store:
     return payments_store()
-
-
-@pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
 
 
 def test_a_refund_without_an_answer_stays_pending_and_reserved_and_the_sweeper_finishes_it(

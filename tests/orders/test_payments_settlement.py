@@ -19,7 +19,6 @@ from django.utils import timezone
 from catalog.models import Product, Store
 from entry.models import GateDecisionKind, GateEvent, GateReason, Shopper, ShopperStatus, VisitorType
 from entry.services.shoppers import payment_method_add, shopper_create
-from jwo_admin.core.connector_keys import connector_key_create
 from orders.bad_carts import purchase_charge
 from orders.models import (
     AuthorisationStatus,
@@ -51,11 +50,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shop(db: None) -> Store:
     return payments_store()
-
-
-@pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
 
 
 def operations() -> list[tuple[str, str, Decimal | None, str]]:

@@ -11,7 +11,6 @@ from django.core import mail
 from django.test import Client
 
 from catalog.models import Product, Store
-from jwo_admin.core.connector_keys import connector_key_create
 from orders.models import Promotion, Purchase, Refund, TaxRate
 from orders.payments.refunds import refund_create
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
@@ -19,11 +18,6 @@ from tests.orders.payment_helpers import admitted, bought, card_shopper, on_comm
 pytestmark = pytest.mark.django_db
 
 ENDED = datetime(2026, 11, 20, 15, 4, tzinfo=UTC)
-
-
-@pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
 
 
 @pytest.fixture

@@ -42,11 +42,6 @@ def shop(db: None) -> Store:
     return store
 
 
-@pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
-
-
 def charged(store: Store, key: str, items: list[tuple[str, str]], card: str = "pm_ok_4242") -> Purchase:
     shopper = card_shopper(f"cust-{card}", card)
     purchase = bought(key, purchase_body(store, shopper, admitted(store, shopper), items))

@@ -11,7 +11,6 @@ from django.test import Client
 
 from catalog.models import Store
 from entry.models import Shopper, ShopperStatus
-from jwo_admin.core.connector_keys import connector_key_create
 from orders.models import (
     ItemAlias,
     PaymentIssue,
@@ -31,11 +30,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shop(db: None) -> Store:
     return payments_store()
-
-
-@pytest.fixture
-def key(db: None) -> str:
-    return connector_key_create(name="gateway")[1]
 
 
 def staff(user: User) -> Client:
