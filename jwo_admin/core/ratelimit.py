@@ -5,8 +5,10 @@ Redis server's clock), so two workers on two machines never exceed the limit tog
 Redis (the embedded default, one worker process) a local limiter does the same in memory.
 """
 
+import os
 import threading
 import time
+import uuid
 from collections import deque
 from typing import Protocol
 
@@ -18,7 +20,7 @@ local now = redis.call('TIME')
 local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now_us - window_us)
 if redis.call('ZCARD', key) < limit then
-  redis.call('ZADD', key, now_us, now_us .. '-' .. ARGV[3])
+  redis.call('ZADD', key, now_us, ARGV[3])
   redis.call('PEXPIRE', key, math.ceil(window_us / 1000) + 1000)
   return 0
 end
@@ -58,12 +60,17 @@ class RedisRateLimiter(_Blocking):
         self.window_us = int(window_seconds * 1_000_000)
         self._script = client.register_script(_ACQUIRE)
         self._counter = 0
+        self._nonce = uuid.uuid4().hex
         self._lock = threading.Lock()
 
     def _token(self) -> str:
+        """A member no other call anywhere can share: a random nonce (other machines), the process
+        (a limiter inherited by forked workers keeps its nonce) and a counter. An id built from
+        ``id(self)``, the thread and a counter repeats across processes started alike, and a
+        repeated member is one entry in the log, not two: one call more would get through."""
         with self._lock:
             self._counter += 1
-            return f"{id(self)}-{threading.get_ident()}-{self._counter}"
+            return f"{self._nonce}-{os.getpid()}-{self._counter}"
 
     def try_acquire(self) -> float:
         """0 when a slot was taken, else the seconds to wait before trying again."""

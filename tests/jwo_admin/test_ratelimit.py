@@ -191,3 +191,19 @@ def test_redis_limiter_holds_across_processes(redis_url: str, limiter_key: str) 
     assert most_in_one_window(spans) == 10
     # 45 calls at 10 per second take at least four seconds after the first grant.
     assert spans[-1][1] - spans[0][0] >= 3.5
+
+
+def test_a_limiter_inherited_by_forked_workers_never_repeats_a_log_member(redis_url: str, limiter_key: str) -> None:
+    """Celery forks its workers after the app (and a limiter) may exist: the same counter in two
+    processes must still give two log entries, or one call too many gets through."""
+    limiter = RedisRateLimiter(redis.Redis.from_url(redis_url), limiter_key, 10)
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(writer, limiter._token().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    childs = os.read(reader, 200).decode()
+
+    assert childs != limiter._token()
+    assert childs.rsplit("-", 1)[1] == "1"  # the same counter value on both sides
