@@ -24,6 +24,7 @@ from orders.payments.dispatch import purchase_created
 from orders.payments.issues import issues_resolve, open_issues_for
 from orders.pricing import types
 from orders.pricing.engine import cart_price
+from orders.purchase_request import stored_auth_events, visitor_event
 from orders.selectors import store_pricing, store_promotion_index
 
 
@@ -160,22 +161,14 @@ def purchase_charge(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             PaymentStatus.FAILED,
         ):
             raise ApplicationError(f"{purchase.purchase_id} has nothing waiting to be charged.")
-        scan_type = _scan_result_type(purchase)
+        event = visitor_event(stored_auth_events(purchase.request_body))
+        scan_type = event.scan_result_type if event else ""
         purchase.payment_status = initial_payment_status(status=purchase.status, scan_result_type=scan_type)
         purchase.save(update_fields=["payment_status"])
         _audit(purchase, user_pk, "charge", f"released for payment ({purchase.get_payment_status_display()})")
         purchase_created(purchase.pk)
     purchase.refresh_from_db()
     return purchase
-
-
-def _scan_result_type(purchase: Purchase) -> str:
-    trip = purchase.request_body.get("shoppingTrip", {}) if isinstance(purchase.request_body, dict) else {}
-    for event in trip.get("authEvents", []) if isinstance(trip, dict) else []:
-        result = event.get("scanResult") if isinstance(event, dict) else None
-        if isinstance(result, dict) and result.get("id"):
-            return str(result.get("type", ""))
-    return ""
 
 
 def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) -> Purchase:

@@ -178,3 +178,17 @@ def purchase_request_fingerprint(data: dict[str, Any]) -> str:
     body = {key: value for key, value in data.items() if key != "requestId"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def visitor_event(auth_events: tuple[AuthEvent, ...]) -> AuthEvent | None:
+    """The auth event that names the trip's visitor: the first with a ``scanResult.id``."""
+    return next((event for event in auth_events if event.scan_result_id), None)
+
+
+def stored_auth_events(body: Any) -> tuple[AuthEvent, ...]:
+    """The auth events of a request body kept on a purchase (it was valid when stored); none for a
+    body that is not a Create Purchases request (purchases made by hand in the admin or tests)."""
+    try:
+        return purchase_request_parse(body).auth_events
+    except InvalidField:
+        return ()

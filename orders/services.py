@@ -31,7 +31,7 @@ from orders.models import PurchaseStatus
 from orders.payments.dispatch import initial_payment_status, purchase_created
 from orders.pricing import types
 from orders.pricing.engine import cart_price
-from orders.purchase_request import AuthEvent, PurchaseRequest, purchase_request_fingerprint
+from orders.purchase_request import AuthEvent, PurchaseRequest, purchase_request_fingerprint, visitor_event
 from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count
 from orders.selectors import (
     CartProduct,
@@ -71,7 +71,7 @@ def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
     when there is none (nothing is stored). A new purchase has its money settled once it is
     committed (``purchase_created``)."""
     fingerprint = purchase_request_fingerprint(raw)
-    shopper_event = next((event for event in request.auth_events if event.scan_result_id), None)
+    shopper_event = visitor_event(request.auth_events)
     context = purchase_context(
         store_id=store.store_id if store is not None else request.store_id,
         trip_id=request.trip_id,

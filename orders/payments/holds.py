@@ -23,9 +23,9 @@ from orders.models import (
     PaymentOperationKind,
     PaymentStatus,
 )
-from orders.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
+from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.payments.issues import issue_open
-from orders.payments.operations import gateway_call
+from orders.payments.operations import gateway_call, void_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -124,24 +124,10 @@ def hold_place(*, auth_event_id: str) -> str:
         status=AuthorisationStatus.AUTHORISED, gateway_reference=result.reference, updated_at=timezone.now()
     )
     if not placed:  # given up on meanwhile (the purchase went ahead without it): release it at once
-        _release_late(hold, result.reference)
+        void_quietly(result.reference, key=f"void-late:{auth_event_id}", authorisation=hold)
         hold.refresh_from_db(fields=["status"])
         return hold.status
     return AuthorisationStatus.AUTHORISED
-
-
-def _release_late(hold: PaymentAuthorisation, reference: str) -> None:
-    gateway = payment_gateway()
-    key = f"void-late:{hold.auth_event_id}"
-    try:
-        gateway_call(
-            PaymentOperationKind.VOID,
-            key,
-            lambda: gateway.void(authorisation_reference=reference, idempotency_key=key),
-            authorisation=hold,
-        )
-    except GatewayUnavailable:
-        logger.warning("late hold %s not released: gateway unreachable", hold.auth_event_id)
 
 
 def hold_give_up(*, auth_event_id: str, message: str) -> str:

@@ -1,12 +1,15 @@
 """Every gateway call goes through here, so each one is timed and recorded as a payment event —
 including the ones that got no answer."""
 
+import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from orders.models import PaymentAuthorisation, PaymentOperation, Purchase, Refund
-from orders.payments.gateway import UNAVAILABLE, GatewayResult, GatewayUnavailable
+from orders.models import PaymentAuthorisation, PaymentOperation, PaymentOperationKind, Purchase, Refund
+from orders.payments.gateway import UNAVAILABLE, GatewayResult, GatewayUnavailable, payment_gateway
+
+logger = logging.getLogger(__name__)
 
 
 def gateway_call(
@@ -42,3 +45,28 @@ def gateway_call(
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
     return result
+
+
+def void_quietly(
+    reference: str,
+    *,
+    key: str,
+    authorisation: PaymentAuthorisation | None = None,
+    purchase: Purchase | None = None,
+) -> bool:
+    """Release an authorisation nothing will capture (a fresh one whose capture was refused, a hold
+    approved after it was given up); True if released. No answer is only logged: the stale-hold
+    sweep or the provider's own expiry ends it."""
+    gateway = payment_gateway()
+    try:
+        result = gateway_call(
+            PaymentOperationKind.VOID,
+            key,
+            lambda: gateway.void(authorisation_reference=reference, idempotency_key=key),
+            authorisation=authorisation,
+            purchase=purchase,
+        )
+    except GatewayUnavailable:
+        logger.warning("authorisation %s not released (%s): gateway unreachable", reference, key)
+        return False
+    return result.approved

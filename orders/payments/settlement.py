@@ -33,7 +33,8 @@ from orders.models import (
 from orders.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.payments.holds import holds_stale
 from orders.payments.issues import issue_open, issues_resolve, open_issues_for
-from orders.payments.operations import gateway_call
+from orders.payments.operations import gateway_call, void_quietly
+from orders.purchase_request import stored_auth_events
 from orders.receipts import receipt_send
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,10 @@ def _hold_link(purchase: Purchase) -> PaymentAuthorisation | None:
     """The purchase's hold; looked up again by the trip's gate events if it was written late."""
     if purchase.authorisation is not None:
         return purchase.authorisation
-    trip = purchase.request_body.get("shoppingTrip") if isinstance(purchase.request_body, dict) else None
-    events = trip.get("authEvents") if isinstance(trip, dict) else None
-    ids = [str(event.get("id")) for event in events or [] if isinstance(event, dict) and event.get("id")]
-    hold = PaymentAuthorisation.objects.filter(auth_event_id__in=ids).order_by("created_at").first() if ids else None
+    ids = [event.id for event in stored_auth_events(purchase.request_body)]
+    hold = (
+        PaymentAuthorisation.objects.filter(auth_event_id__in=ids).order_by("created_at", "id").first() if ids else None
+    )
     if hold is not None:
         Purchase.objects.filter(pk=purchase.pk, authorisation__isnull=True).update(authorisation=hold)
         purchase.authorisation = hold
@@ -87,20 +88,6 @@ def _void(hold: PaymentAuthorisation, *, purchase: Purchase | None) -> bool:
             status=AuthorisationStatus.VOIDED, updated_at=timezone.now()
         )
     return result.approved
-
-
-def _void_reference(reference: str, *, key: str, purchase: Purchase) -> None:
-    """Release an authorisation that belongs to no hold row; an unanswered call is only logged."""
-    gateway = payment_gateway()
-    try:
-        gateway_call(
-            PaymentOperationKind.VOID,
-            key,
-            lambda: gateway.void(authorisation_reference=reference, idempotency_key=key),
-            purchase=purchase,
-        )
-    except GatewayUnavailable:
-        logger.warning("authorisation %s of purchase %s not released: gateway unreachable", reference, purchase.pk)
 
 
 def _release(purchase: Purchase) -> str:
@@ -211,7 +198,7 @@ def _charge(purchase: Purchase) -> str:
     )
     if not captured.approved:
         if not uses_hold:  # the fresh authorisation will not be captured: release it at once
-            _void_reference(authorisation_reference, key=f"void-charge:{purchase.pk}{attempt}", purchase=purchase)
+            void_quietly(authorisation_reference, key=f"void-charge:{purchase.pk}{attempt}", purchase=purchase)
         return _failed(
             purchase,
             kind=PaymentOperationKind.CAPTURE,

@@ -13,32 +13,28 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
 
-from catalog.barcodes import match_keys
-from catalog.models import Barcode, Product
+from catalog.models import Product, Store
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
 from orders import bad_carts
 from orders.models import PaymentIssue, Purchase
 from orders.payments.issues import issue_dismiss
 from orders.payments.refunds import refund_create
+from orders.purchase_request import CartItem
+from orders.selectors import cart_products
 from orders.views.common import StaffView
 
 
-def product_find(*, store_id: int, text: str) -> Product | None:
-    """The store's product with this SKU, or with this barcode (any padding)."""
+def product_find(*, store: Store, text: str) -> Product | None:
+    """The store's product for what staff typed, resolved as Create Purchases resolves a cart item
+    (SKU, remembered alias, then barcode in any padding)."""
     text = text.strip()
     if not text:
         return None
-    product = Product.objects.filter(store_id=store_id, sku=text).first()
-    if product is not None:
-        return product
-    keys = match_keys(text)
-    barcode = (
-        Barcode.objects.filter(store_id=store_id, match_key__in=keys).select_related("product").first()
-        if keys
-        else None
+    item = CartItem(
+        id=text, type="SKU", quantity=Decimal(1), unit="unit", external_identifiers=((text, "GTIN"),), line_item_id=""
     )
-    return barcode.product if barcode else None
+    return cart_products(store=store, items=(item,))[0]
 
 
 class PurchaseActionView(StaffView, View):
@@ -67,7 +63,7 @@ def _user_pk(request: HttpRequest) -> int | None:
 class LineMapView(PurchaseActionView):
     def act(self, request: HttpRequest, purchase: Purchase) -> str:
         text = request.POST.get("product", "")
-        product = product_find(store_id=purchase.store_id, text=text)
+        product = product_find(store=purchase.store, text=text)
         if product is None:
             raise ApplicationError(f"No product with SKU or barcode “{text.strip()}” in {purchase.store.name}.")
         line = bad_carts.bad_cart_line_map(
