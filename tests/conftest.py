@@ -50,6 +50,15 @@ def _media_root(tmp_path: Path, settings: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture
+def transactional_db(transactional_db: None) -> Iterator[None]:
+    """pytest-django's committed database, with the connector's background work (gate records,
+    the holds admissions start) drained before the database is flushed: autouse fixtures are torn
+    down after it, too late for a flush that work would deadlock with."""
+    yield
+    pool_shutdown()
+
+
 @pytest.fixture(autouse=True)
 def _deadline_pool_and_cache() -> Iterator[None]:
     """Background database work (jwo_admin.core.deadline) ends with the test that started it, and
