@@ -21,5 +21,7 @@ urlpatterns = [
     path("shop/receipts/", receipt_views.ShopperReceiptListView.as_view(), name="receipt_list"),
     path("receipts/<str:token>/", receipt_views.receipt_view, name="receipt"),
     path("", include("jwo_admin.core.urls")),
+    path("", include("operations.probe_urls")),
+    path("operations/", include("operations.urls")),
     path("admin/", admin.site.urls),
 ]

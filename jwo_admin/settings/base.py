@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "catalog",
     "entry",
     "orders",
+    "operations",
 ]
 
 MIDDLEWARE = [
