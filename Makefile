@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean-services install-dev install-local
+.PHONY: run test lint bench load clean-services install-dev install-local
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ lint: install-dev
 
 bench: install-dev
 	VENV=$(VENV) bash scripts/bench.sh
+
+load: install-dev
+	VENV=$(VENV) bash scripts/load.sh
 
 clean-services:
 	bash scripts/services.sh stop

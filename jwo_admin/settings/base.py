@@ -242,3 +242,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Operations: probes, metrics, logs, alerts, launch checklist ----------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer <this>" (and signed-in admins);
+# blank: only signed-in admins. Set PROMETHEUS_MULTIPROC_DIR (an empty directory per machine) when
+# several processes (gunicorn workers, Celery) must report as one.
+JWO_METRICS_TOKEN = env.str("JWO_METRICS_TOKEN", default="")
+JWO_LOG_FORMAT = env.str("JWO_LOG_FORMAT", default="plain")  # "json" in production
+# /readyz fails when a Celery queue holds more messages than this, or the oldest notification
+# received but not yet applied is older than this.
+JWO_READY_MAX_QUEUE_DEPTH = env.int("JWO_READY_MAX_QUEUE_DEPTH", default=10_000)
+JWO_READY_MAX_NOTIFICATION_AGE_SECONDS = env.int("JWO_READY_MAX_NOTIFICATION_AGE_SECONDS", default=900)
+# Dashboard alerts.
+JWO_ALERT_UNPRICED_MINUTES = env.int("JWO_ALERT_UNPRICED_MINUTES", default=5)  # a cart received, not priced
+JWO_ALERT_UNCHARGED_MINUTES = env.int("JWO_ALERT_UNCHARGED_MINUTES", default=30)  # priced, not charged
+# Identity refusals in the last hour above this many times their share over the past week (and at
+# least JWO_ALERT_REFUSAL_MIN_CALLS calls in the hour, so three refusals at dawn do not page anyone).
+JWO_ALERT_REFUSAL_FACTOR = env.float("JWO_ALERT_REFUSAL_FACTOR", default=2.0)
+JWO_ALERT_REFUSAL_MIN_CALLS = env.int("JWO_ALERT_REFUSAL_MIN_CALLS", default=20)
+JWO_ALERT_REPORT_EXPIRY_MINUTES = env.int("JWO_ALERT_REPORT_EXPIRY_MINUTES", default=15)  # of the 60
+# The launch checklist wants a simulator run that passed within this many days.
+JWO_SIMULATION_FRESH_DAYS = env.int("JWO_SIMULATION_FRESH_DAYS", default=7)
