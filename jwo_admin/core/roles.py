@@ -15,7 +15,7 @@ CATALOG_MANAGER = "Catalog manager"
 STORE_MANAGER = "Store manager"
 ADMIN = "Admin"
 
-OUR_APPS = ("core", "catalog", "entry", "orders")
+OUR_APPS = ("core", "catalog", "entry", "orders", "operations")
 
 ROLE_PATTERNS: dict[str, tuple[str, ...]] = {
     VIEWER: ("*.view_*",),
@@ -28,7 +28,7 @@ ROLE_PATTERNS: dict[str, tuple[str, ...]] = {
         "catalog.import_catalog",
         "catalog.sync_catalog",
     ),
-    STORE_MANAGER: ("*.view_*", "entry.*", "orders.*", "catalog.change_store"),
+    STORE_MANAGER: ("*.view_*", "entry.*", "orders.*", "operations.*", "catalog.change_store"),
     ADMIN: ("*.*", "auth.*_user", "auth.view_group"),
 }
 

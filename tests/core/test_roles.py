@@ -67,7 +67,7 @@ def test_catalog_manager_edits_the_catalog_but_not_stores() -> None:
 def test_store_manager_edits_stores_but_cannot_import() -> None:
     permissions = role_permissions(STORE_MANAGER)
 
-    extra = {label for label in our_permissions() if label.split(".")[0] in ("entry", "orders")}
+    extra = {label for label in our_permissions() if label.split(".")[0] in ("entry", "orders", "operations")}
     assert permissions == our_view_permissions() | extra | {"catalog.change_store"}
     assert "catalog.import_catalog" not in permissions
     assert "catalog.change_product" not in permissions
