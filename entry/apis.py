@@ -37,6 +37,8 @@ from entry.services.shoppers import (
 )
 from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, ConnectorKeyUnverifiable, IsConnector
 from jwo_admin.core.deadline import DeadlineExceeded
+from jwo_admin.core.metrics import gate_decisions
+from jwo_admin.core.request_id import amazon_request_id_note
 
 
 def connector_error_answer(exc: Exception) -> GateAnswer | None:
@@ -47,6 +49,12 @@ def connector_error_answer(exc: Exception) -> GateAnswer | None:
     if isinstance(exc, exceptions.ParseError):
         return answer_bad_request(f"The body is not valid JSON: {exc}", "body")
     return None
+
+
+def _answered(answer: GateAnswer) -> Response:
+    """Every gate answer leaves through here, so each is counted once by decision and reason."""
+    gate_decisions.labels(decision=answer.decision, reason=answer.reason).inc()
+    return Response(answer.body, status=answer.status)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
@@ -72,6 +80,7 @@ class IdentityKeysApi(APIView):
         except InvalidField as invalid:
             answer = answer_bad_request(f"Invalid {invalid.field}: {invalid.message}", invalid.field)
             return self._record(answer, raw, decisive=False)
+        amazon_request_id_note(parsed.request_id)
         try:
             store = self._store(parsed.store_id)
         except (DeadlineExceeded, DatabaseError) as error:
@@ -87,7 +96,7 @@ class IdentityKeysApi(APIView):
             auth_event_at=parsed.auth_event_at,
         )
         answer = identity_verify(call=call, store=store, raw=raw, started=request.started)  # type: ignore[attr-defined]
-        return Response(answer.body, status=answer.status)
+        return _answered(answer)
 
     def _record(self, answer: GateAnswer, raw: dict[str, Any], *, decisive: bool) -> Response:
         started = getattr(self.request, "started", time.perf_counter())
@@ -100,7 +109,7 @@ class IdentityKeysApi(APIView):
         answer = answer_record(
             answer=answer, call_fields=call_fields_for(None, raw, store), started=started, decisive=decisive
         )
-        return Response(answer.body, status=answer.status)
+        return _answered(answer)
 
     def _undecided(self, error: Exception, raw: dict[str, Any]) -> Response:
         """Past the deadline before a decision: the deliberate 500 (the gate follows the store's default)."""
@@ -111,7 +120,7 @@ class IdentityKeysApi(APIView):
             call_fields=call_fields_for(None, raw, store),
             started=self.request.started,  # type: ignore[attr-defined]
         )
-        return Response(answer.body, status=answer.status)
+        return _answered(answer)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ConnectorKeyUnverifiable):

@@ -1,5 +1,11 @@
-"""Probes and metrics for machines: liveness, readiness, Prometheus (mounted at the site root)."""
+"""Probes and metrics for machines: readiness, Prometheus (mounted at the site root; ``/healthz``
+is core's)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from operations import probe_views
+
+urlpatterns = [
+    path("readyz", probe_views.readyz, name="readyz"),
+    path("metrics", probe_views.metrics, name="metrics"),
+]

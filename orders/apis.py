@@ -11,12 +11,20 @@ from rest_framework.views import APIView
 
 from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
 from jwo_admin.core.api.plain_validation import InvalidField
+from jwo_admin.core.metrics import purchase_calls
+from jwo_admin.core.request_id import amazon_request_id_note
 from orders.purchase_request import purchase_request_parse
 from orders.services import UnknownStore, purchase_create
 
 
 def _bad_request(field: str, message: str) -> Response:
+    purchase_calls.labels(result="refused").inc()
     return Response({"message": f"Invalid {field}: {message}", "field": field}, status=400)
+
+
+def _bad_request_store() -> Response:
+    purchase_calls.labels(result="refused").inc()
+    return Response({"message": "Invalid storeId", "field": "storeId"}, status=400)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
@@ -31,11 +39,14 @@ class CreatePurchasesApi(APIView):
             parsed = purchase_request_parse(request.data)
         except InvalidField as invalid:
             return _bad_request(invalid.field, invalid.message)
+        amazon_request_id_note(parsed.request_id)
         raw = request.data if isinstance(request.data, dict) else {}  # always a dict once parsed
         try:
             answer = purchase_create(request=parsed, raw=raw)
         except UnknownStore:
-            return Response({"message": "Invalid storeId", "field": "storeId"}, status=400)
+            return _bad_request_store()
+        result = "replay" if answer.is_replay else "new" if answer.body.get("purchaseId") else "empty"
+        purchase_calls.labels(result=result).inc()
         return Response(answer.body, status=answer.status)
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from celery import Task, shared_task
 from django.conf import settings
 
+from jwo_admin.core.metrics import payments_settled
 from orders.payments import holds, refunds, settlement
 from orders.payments.gateway import GatewayUnavailable
 
@@ -71,12 +72,14 @@ def _settle_give_up(purchase_pk: int, error: Exception) -> str:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def purchase_settle_task(self: Task, purchase_pk: int) -> str:
     """Capture, release or leave on hold, then send the receipt."""
-    return _with_retries(
+    status = _with_retries(
         self,
         lambda: settlement.purchase_settle(purchase_pk=purchase_pk),
         lambda error: _settle_give_up(purchase_pk, error),
         _gateway_backoff,
     )
+    payments_settled.labels(status=status).inc()
+    return status
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

@@ -38,6 +38,7 @@ from catalog.models import (
 )
 from jwo_admin.core.bulk import bulk_insert
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import CallResult, Outcome, client_from_settings
 
 logger = logging.getLogger(__name__)
@@ -409,7 +410,8 @@ def batch_fail(batch: UploadBatch, reason: str) -> None:
         if updated.update(status=BatchStatus.FAILED, last_error=reason, updated_at=now):
             items = SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING)
             Product.objects.filter(pk__in=items.values("product_id")).update(sync_error=reason[:500])
-            items.update(result=ItemResult.FAILED, message=reason, finished_at=now)
+            failed = items.update(result=ItemResult.FAILED, message=reason, finished_at=now)
+            transaction.on_commit(lambda: sync_items.labels(result=ItemResult.FAILED).inc(failed))
     sync_run_refresh(run_id=batch.sync_run_id)
 
 

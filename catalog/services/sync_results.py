@@ -16,6 +16,7 @@ from django.utils import timezone
 from catalog.models import BatchKind, BatchStatus, InboundMessage, ItemResult, Product, SyncItem, UploadBatch
 from catalog.services.sync import amazon_call_record, batch_fail, products_synced_update, sync_run_refresh
 from catalog.sync_reports import ReportUnreadable, parse_report
+from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,15 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
         last_error="",
     )
     transaction.on_commit(lambda: sync_run_refresh(run_id=batch.sync_run_id))
+    transaction.on_commit(lambda: _count_results(len(accepted_ids), changed))
     logger.info(
         "batch %s (%s): %d accepted, %d not", batch.pk, BatchKind(batch.kind).label, len(accepted_ids), len(changed)
     )
     return True
+
+
+def _count_results(accepted: int, changed: list[SyncItem]) -> None:
+    """For /metrics, once the results are committed."""
+    sync_items.labels(result=ItemResult.ACCEPTED).inc(accepted)
+    for result in (ItemResult.REJECTED, ItemResult.FAILED):
+        sync_items.labels(result=result).inc(sum(1 for item in changed if item.result == result))

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jwo_admin.core.request_id.RequestIdMiddleware",
+    "operations.middleware.ConnectorMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +154,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING: same format, same masking
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE = {
@@ -235,11 +238,26 @@ JWO_HOLD_RELEASE_HOURS = env.int("JWO_HOLD_RELEASE_HOURS", default=6)
 JWO_PUBLIC_BASE_URL = env.str("JWO_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Logging ---------------------------------------------------------------------------------
+# "plain" for people, "json" (one object per line, request id, secrets masked) for machines.
+JWO_LOG_FORMAT = env.str("JWO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "jwo_admin.core.request_id.RequestIdFilter"},
+        "redact": {"()": "jwo_admin.core.logging.RedactFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "jwo_admin.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if JWO_LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
@@ -248,7 +266,6 @@ LOGGING = {
 # blank: only signed-in admins. Set PROMETHEUS_MULTIPROC_DIR (an empty directory per machine) when
 # several processes (gunicorn workers, Celery) must report as one.
 JWO_METRICS_TOKEN = env.str("JWO_METRICS_TOKEN", default="")
-JWO_LOG_FORMAT = env.str("JWO_LOG_FORMAT", default="plain")  # "json" in production
 # /readyz fails when a Celery queue holds more messages than this, or the oldest notification
 # received but not yet applied is older than this.
 JWO_READY_MAX_QUEUE_DEPTH = env.int("JWO_READY_MAX_QUEUE_DEPTH", default=10_000)

@@ -33,3 +33,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="receipts@example.com")
+
+# --- Logs: one JSON object per line with the request id, secrets masked (jwo_admin.core.logging) --
+JWO_LOG_FORMAT = env.str("JWO_LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if JWO_LOG_FORMAT == "json" else "plain"  # type: ignore[index]  # noqa: F405

@@ -219,3 +219,35 @@ def test_production_refuses_to_start_with_no_environment_at_all() -> None:
     assert result.stderr.splitlines()[-1] == (
         "django.core.exceptions.ImproperlyConfigured: Set the DJANGO_SECRET_KEY environment variable"
     )
+
+
+PRINT_LOG_FORMAT = """
+from django.conf import settings
+print(settings.JWO_LOG_FORMAT, settings.LOGGING["handlers"]["console"]["formatter"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "extra", "expected"),
+    [
+        ("jwo_admin.settings.production", {}, "json json"),
+        ("jwo_admin.settings.production", {"JWO_LOG_FORMAT": "plain"}, "plain plain"),
+        ("jwo_admin.settings.local", {}, "plain plain"),
+        ("jwo_admin.settings.local", {"JWO_LOG_FORMAT": "json"}, "json json"),
+    ],
+)
+def test_production_logs_json_and_people_get_plain(
+    module: str, extra: dict[str, str], expected: str
+) -> None:
+    env = {**(PRODUCTION_ENV if module.endswith("production") else {}), **extra}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", PRINT_LOG_FORMAT],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

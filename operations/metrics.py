@@ -1,0 +1,31 @@
+"""Figures read at scrape time, for ``/metrics``: what is waiting now, from the database and broker.
+
+The counters and histograms live in ``jwo_admin.core.metrics`` (counted where things happen);
+these are gauges of open work, each one indexed count, so a scrape stays cheap on big tables.
+"""
+
+from collections.abc import Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from operations.health import oldest_unapplied_result_seconds, queue_depths
+from orders.models import PaymentIssue, Purchase, PurchaseStatus
+
+
+class DatabaseCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        open_work = GaugeMetricFamily("jwo_open_work", "Work waiting for staff, by kind.", labels=["kind"])
+        open_work.add_metric(["bad_carts"], Purchase.objects.filter(status=PurchaseStatus.BAD_CART).count())
+        open_work.add_metric(["payment_issues"], PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN).count())
+        yield open_work
+        depth = GaugeMetricFamily("jwo_celery_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"])
+        for queue, count in queue_depths().items():
+            depth.add_metric([queue], count)
+        yield depth
+        age = oldest_unapplied_result_seconds()
+        yield GaugeMetricFamily(
+            "jwo_oldest_unapplied_result_seconds",
+            "Age of the oldest upload Amazon accepted whose results are not applied yet (0: none).",
+            value=age or 0.0,
+        )

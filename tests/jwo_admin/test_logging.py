@@ -1,0 +1,101 @@
+"""Log lines: JSON with the request ids, and no Scan Key Code or card reference in any of them."""
+
+import base64
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+
+from entry.services.shoppers import scan_key_issue
+from jwo_admin.core.logging import MASK, JsonFormatter, RedactFilter
+from jwo_admin.core.request_id import HEADER, RequestIdFilter, RequestIdMiddleware, amazon_request_id_note
+from tests.entry.conftest import make_shopper
+
+
+@pytest.fixture
+def captured() -> Iterator[tuple[logging.Logger, io.StringIO, io.StringIO]]:
+    """A logger writing through our filters twice: JSON and the plain format."""
+    logger = logging.getLogger(f"test.jwo.{id(object())}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    outputs = []
+    for formatter in (JsonFormatter(), logging.Formatter("%(levelname)s [%(request_id)s] %(message)s")):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.addFilter(RequestIdFilter())
+        handler.addFilter(RedactFilter())
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+        outputs.append(stream)
+    yield logger, outputs[0], outputs[1]
+    logger.handlers.clear()
+
+
+def test_a_log_line_is_one_json_object_with_the_request_ids(
+    captured: tuple[logging.Logger, io.StringIO, io.StringIO],
+) -> None:
+    logger, as_json, plain = captured
+
+    def view(request: HttpRequest) -> HttpResponse:
+        amazon_request_id_note("9d8c7b6a-1234-4abc-8def-0123456789ab")
+        logger.info("priced %d lines", 3, extra={"store_id": "STORE-1"})
+        return HttpResponse("ok")
+
+    response = RequestIdMiddleware(view)(RequestFactory().get("/", headers={HEADER: "edge-42.a"}))
+    assert response[HEADER] == "edge-42.a"
+    entry = json.loads(as_json.getvalue())
+    assert set(entry) == {"time", "level", "logger", "message", "request_id", "amazon_request_id", "store_id"}
+    assert entry["time"].endswith("Z")
+    assert (entry["level"], entry["message"], entry["store_id"]) == ("INFO", "priced 3 lines", "STORE-1")
+    assert (entry["request_id"], entry["amazon_request_id"]) == ("edge-42.a", "9d8c7b6a-1234-4abc-8def-0123456789ab")
+    assert plain.getvalue() == "INFO [edge-42.a] priced 3 lines\n"
+
+    logger.info("after the request")
+    assert json.loads(as_json.getvalue().splitlines()[1])["request_id"] == ""
+
+
+def test_an_insane_incoming_request_id_is_replaced(db: None) -> None:
+    response = Client().get("/healthz", headers={HEADER: "x" * 65})
+    assert len(response[HEADER]) == 32
+    assert response[HEADER] != "x" * 65
+    assert Client().get("/healthz", headers={HEADER: "ok-1"})[HEADER] == "ok-1"
+
+
+def test_scan_key_codes_and_card_references_never_reach_a_log_line(
+    transactional_db: None, captured: tuple[logging.Logger, io.StringIO, io.StringIO]
+) -> None:
+    logger, as_json, plain = captured
+    code = scan_key_issue(shopper=make_shopper("cust-log-1")).code
+    encoded = base64.b64encode(code.encode()).decode()
+    card = "pm_1QxZ9fLkdIwHu7ixAbCdEf"
+
+    logger.info("gate call with %s (%s) charged to %s", code, encoded, card, extra={"body": {"identityKey": encoded}})
+    logger.warning("refused", extra={"card_reference": "anything-at-all", "scanned": [code]})
+    try:
+        raise ValueError(f"could not read {code}")
+    except ValueError:
+        logger.exception("failed for %s", card)
+
+    for output in (as_json.getvalue(), plain.getvalue()):
+        assert code not in output
+        assert encoded not in output
+        assert card not in output
+        assert "anything-at-all" not in output
+    lines = [json.loads(line) for line in as_json.getvalue().splitlines()]
+    assert lines[0]["message"] == f"gate call with {MASK} ({MASK}) charged to {MASK}"
+    assert lines[0]["body"] == {"identityKey": MASK}
+    assert (lines[1]["card_reference"], lines[1]["scanned"]) == (MASK, [MASK])
+    assert lines[2]["message"] == f"failed for {MASK}"
+    assert lines[2]["exception"].endswith(f"ValueError: could not read {MASK}")
+
+
+def test_the_settings_log_through_both_filters(settings: Any) -> None:
+    handler = settings.LOGGING["handlers"]["console"]
+    assert handler["filters"] == ["request_id", "redact"]
+    assert handler["formatter"] == "plain"
+    assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
