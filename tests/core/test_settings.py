@@ -236,9 +236,7 @@ print(settings.JWO_LOG_FORMAT, settings.LOGGING["handlers"]["console"]["formatte
         ("jwo_admin.settings.local", {"JWO_LOG_FORMAT": "json"}, "json json"),
     ],
 )
-def test_production_logs_json_and_people_get_plain(
-    module: str, extra: dict[str, str], expected: str
-) -> None:
+def test_production_logs_json_and_people_get_plain(module: str, extra: dict[str, str], expected: str) -> None:
     env = {**(PRODUCTION_ENV if module.endswith("production") else {}), **extra}
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", PRINT_LOG_FORMAT],
