@@ -1,5 +1,10 @@
 """The store simulator's staff page."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from operations import simulator_views
+
+urlpatterns = [
+    path("", simulator_views.SimulatorView.as_view(), name="simulator"),
+    path("<int:pk>/", simulator_views.SimulationDetailView.as_view(), name="simulation_detail"),
+]

@@ -85,7 +85,10 @@ def main() -> int:
                 "jwo_admin",
                 "worker",
                 "--beat",
-                "--pool=solo",
+                # Threads, not solo: a simulation started from the staff page runs in one while
+                # the settlements it waits for run in the others.
+                "--pool=threads",
+                "--concurrency=4",
                 "--loglevel=WARNING",
                 f"--schedule={ROOT / 'var' / 'celerybeat-schedule'}",
             ],

@@ -9,6 +9,7 @@ NAVIGATION = (
     ("sync", "Sync", "catalog:sync_overview"),
     ("entry", "Entry", "entry:overview"),
     ("orders", "Orders", "orders:overview"),
+    ("operations", "Simulator", "operations:simulator"),
     ("settings", "Settings", "core:settings"),
 )
 

@@ -1,0 +1,73 @@
+"""The simulator's staff page: start a short simulation against this app, follow it, read its summary."""
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView
+
+from operations.models import SimulationRun
+from operations.simulation.config import SimulationConfig
+from operations.simulation.forms import SimulationForm
+from operations.simulation.report import summary_lines
+from operations.simulation.services import simulation_start
+from operations.tasks import simulation_run_task
+
+
+class SimulatorView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    permission_required = "operations.view_simulationrun"
+    template_name = "operations/simulator.html"
+    form_class = SimulationForm
+
+    def get_initial(self) -> dict[str, Any]:
+        from catalog.models import Store
+
+        first = Store.objects.order_by("store_id").first()
+        return {"store": first.store_id if first else None}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["runs"] = SimulationRun.objects.select_related("store", "started_by")[:20]
+        context["can_start"] = self.request.user.has_perm("operations.add_simulationrun")
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm("operations.add_simulationrun"):
+            return HttpResponse("You may look at simulations but not start one.", status=403)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: SimulationForm) -> HttpResponse:
+        data = form.cleaned_data
+        config = SimulationConfig(
+            store_id=data["store"].store_id,
+            gates=data["gates"],
+            shoppers=data["shoppers"],
+            seconds=float(data["seconds"]),
+            seed=data["seed"],
+        )
+        run = simulation_start(
+            config=config,
+            base_url=self.request.build_absolute_uri("/").rstrip("/"),
+            started_by=self.request.user,  # type: ignore[arg-type]
+        )
+        transaction.on_commit(lambda: simulation_run_task.delay(run.pk))
+        return HttpResponseRedirect(reverse("operations:simulation_detail", args=[run.pk]))
+
+
+class SimulationDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
+    permission_required = "operations.view_simulationrun"
+    model = SimulationRun
+    context_object_name = "run"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request"):
+            return ["operations/_simulation_run.html"]
+        return ["operations/simulation_detail.html"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run: SimulationRun = self.object
+        context["report"] = summary_lines(run.summary) if run.summary else []
+        return context

@@ -1,0 +1,11 @@
+"""Operations' Celery tasks: ids in, safe to run twice."""
+
+from celery import shared_task
+
+from operations.simulation.services import simulation_run
+
+
+@shared_task(acks_late=True)
+def simulation_run_task(run_pk: int) -> str:
+    """A simulation started from the staff page (a finished run is left as it is)."""
+    return simulation_run(run_pk=run_pk).status

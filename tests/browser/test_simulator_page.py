@@ -1,0 +1,40 @@
+"""A store manager starts a short simulation from the staff page and reads its summary."""
+
+from typing import Any
+
+import pytest
+
+from jwo_admin.core.roles import STORE_MANAGER
+from jwo_admin.core.services import staff_user_create
+from operations.models import SimulationRun, SimulationStatus
+from orders.models import Purchase
+from tests.conftest import PASSWORD, sign_in
+from tests.operations.test_store_simulate import simulated_store
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_store_manager_runs_a_simulation_and_sees_it_pass(page: Any, live_server: Any) -> None:
+    simulated_store()
+    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    sign_in(page, live_server.url, "manager")
+
+    page.click("nav >> text=Simulator")
+    page.fill("#id_shoppers", "10")
+    page.fill("#id_seconds", "5")
+    page.fill("#id_seed", "3")
+    page.click("#simulation-form button[type=submit]")
+    page.wait_for_selector("#simulation-status", timeout=60_000)
+
+    run = SimulationRun.objects.get()
+    assert run.status == SimulationStatus.PASSED, run.summary
+    assert run.base_url == live_server.url
+    assert page.inner_text("#simulation-status") == "Passed"
+    assert page.locator("#simulation-invariants > li").count() == 5
+    assert page.locator("#simulation-invariants .badge.bad").count() == 0
+    purchases = Purchase.objects.filter(shopper__external_id__startswith=f"sim-{run.pk}-")
+    assert page.inner_text("#simulation-report").count("PASS") == 5
+    assert str(run.summary["carts"]["priced"]) in page.inner_text("#simulation-counts")
+    assert run.summary["carts"]["priced"] == purchases.filter(status="priced").count()
+    page.click("text=← Simulator")
+    assert page.inner_text("#simulation-runs").count(f"#{run.pk}") == 1
