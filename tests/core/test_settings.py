@@ -94,6 +94,7 @@ def test_embedded_default_without_environment_is_sqlite_filesystem_broker_and_lo
             "processed_folder": str(var_dir / "celery" / "processed"),
             "control_folder": str(var_dir / "celery" / "control"),
             "store_processed": False,
+            "polling_interval": 0.2,
         },
     }
     assert var_dir.is_dir()
