@@ -1,4 +1,4 @@
-"""Staff home, settings pages and the liveness probe."""
+"""Settings pages and the liveness probe (the staff home is operations' dashboard)."""
 
 from typing import Any
 
@@ -18,16 +18,6 @@ from jwo_admin.core.connector_keys import connector_key_list
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: the process answers. Touches nothing else on purpose."""
     return JsonResponse({"status": "ok"})
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    template_name = "core/home.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["store_summaries"] = catalog_selectors.store_summaries()
-        context["recent_imports"] = catalog_selectors.import_list(limit=5)
-        return context
 
 
 class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):

@@ -10,9 +10,16 @@
     priced: "#2e7d32",
     empty: "#90a4ae",
     bad_cart: "#c62828",
-    written_off: "#f9a825"
+    written_off: "#f9a825",
+    admitted: "#2e7d32",
+    refused: "#c62828",
+    store_default: "#f9a825",
+    payment_issues: "#6a1b9a"
   };
-  var names = { priced: "Priced", empty: "Empty cart", bad_cart: "Bad cart", written_off: "Written off" };
+  var names = {
+    priced: "Priced", empty: "Empty cart", bad_cart: "Bad cart", written_off: "Written off",
+    admitted: "Admitted", refused: "Refused", store_default: "Store default (500)", payment_issues: "Payment issues"
+  };
   var palette = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#4e342e"];
   function draw(canvas) {
     var source = document.getElementById(canvas.id + "-data");
@@ -40,7 +47,13 @@
       }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("canvas[data-chart]").forEach(draw);
-  });
+  function drawAll() {
+    document.querySelectorAll("canvas[data-chart]:not([data-drawn])").forEach(function (canvas) {
+      canvas.setAttribute("data-drawn", "true");
+      draw(canvas);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", drawAll);
+  // A part of the page htmx refreshed brings new canvases (the dashboard, every few seconds).
+  document.addEventListener("htmx:afterSettle", drawAll);
 }());

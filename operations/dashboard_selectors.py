@@ -1,0 +1,66 @@
+"""The dashboard's figures, from the selectors each app already has (one query per chart)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from catalog.selectors import StoreSummary, store_summaries
+from catalog.sync_selectors import sync_results_by_day
+from entry.selectors import GateCharts, StoreGateSummary, gate_charts, store_gate_summaries
+from orders.models import PaymentIssue, Purchase, PurchaseStatus
+from orders.report_selectors import OrderCharts, StoreOrderSummary, order_charts, store_order_summaries
+
+HOURS = 24
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    catalog: list[StoreSummary]
+    gates: list[StoreGateSummary]
+    orders: list[StoreOrderSummary]
+    gate_charts: GateCharts
+    order_charts: OrderCharts
+    open_work_chart: dict[str, list[Any]]
+    sync_chart: dict[str, Any]
+
+
+def open_work_per_hour(*, now: datetime | None = None) -> dict[str, list[Any]]:
+    """Bad carts received and payment issues opened per hour over the last 24 hours."""
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    current = timezone.localtime(now, zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    slots = [current - timedelta(hours=back) for back in range(HOURS - 1, -1, -1)]
+    window = {"created_at__gte": slots[0], "created_at__lt": slots[-1] + timedelta(hours=1)}
+
+    def per_hour(rows: Any) -> dict[datetime, int]:
+        return {
+            row["hour"]: row["count"]
+            for row in rows.annotate(hour=TruncHour("created_at", tzinfo=zone))
+            .values("hour")
+            .order_by()
+            .annotate(count=Count("pk"))
+        }
+
+    bad = per_hour(Purchase.objects.filter(status=PurchaseStatus.BAD_CART, **window))
+    issues = per_hour(PaymentIssue.objects.filter(**window))
+    return {
+        "labels": [timezone.localtime(slot, zone).strftime("%H:%M") for slot in slots],
+        "bad_cart": [bad.get(slot, 0) for slot in slots],
+        "payment_issues": [issues.get(slot, 0) for slot in slots],
+    }
+
+
+def dashboard(*, now: datetime | None = None) -> Dashboard:
+    return Dashboard(
+        catalog=store_summaries(),
+        gates=store_gate_summaries(now=now),
+        orders=store_order_summaries(now=now),
+        gate_charts=gate_charts(now=now),
+        order_charts=order_charts(now=now),
+        open_work_chart=open_work_per_hour(now=now),
+        sync_chart=sync_results_by_day(days=14),
+    )
