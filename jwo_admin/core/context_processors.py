@@ -10,6 +10,7 @@ NAVIGATION = (
     ("entry", "Entry", "entry:overview"),
     ("orders", "Orders", "orders:overview"),
     ("operations", "Simulator", "operations:simulator"),
+    ("readiness", "Launch", "operations:readiness"),
     ("settings", "Settings", "core:settings"),
 )
 
@@ -19,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     namespace = match.namespace if match else ""
     url_name = match.url_name if match else ""
     section = "sync" if url_name and url_name.startswith("sync") else namespace
-    if namespace == "core" and url_name:
+    if namespace in ("core", "operations") and url_name:
         section = url_name.split("_")[0]
+    if section == "simulator" or section == "simulation":
+        section = "operations"
     return {"nav_items": NAVIGATION, "nav_section": section}

@@ -289,7 +289,7 @@ def test_a_worker_observes_how_long_a_task_waited_in_its_queue(transactional_db:
     app.conf.update(task_always_eager=False, task_routes={name: {"queue": queue}})
     client = redis.Redis.from_url(app.conf.broker_url)
     try:
-        scan_keys_purge_task.delay()
+        app.tasks[name].delay()  # through our app itself, whichever app a plugin made "current"
         assert client.llen(queue) == 1  # published, stamped, waiting
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10, queues=[queue]):
             deadline = time.monotonic() + 20

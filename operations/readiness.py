@@ -1,0 +1,197 @@
+"""The launch checklist of an app-entry store (SPEC §1.3, §11, §12): what the app can verify
+itself, checked live, and what only people can confirm, ticked by staff with who and when."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
+from catalog.selectors import store_summaries
+from entry.scan_keys import qr_pattern
+from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.models import ConnectorKey
+from jwo_admin.integrations.amazon_catalog import Outcome
+from operations.models import ReadinessMark, SimulationRun, SimulationStatus
+
+SANDBOX_GATEWAY = "orders.payments.sandbox.SandboxGateway"
+RECENT = timedelta(days=7)
+
+# (key, section, what people confirm): the steps the app cannot see from where it runs.
+MANUAL: tuple[tuple[str, str, str], ...] = (
+    ("aws_role", "Onboarding", "An IAM role that may invoke Amazon's catalog API (SPEC §1.3, step 1)"),
+    ("cloudformation", "Onboarding", "Amazon's CloudFormation templates deployed: SQS queue, connectivity (step 2)"),
+    ("merchant_portal", "Onboarding", "AWS account and SQS queue ARN registered in the Merchant Portal (step 3)"),
+    ("sns_subscription", "Onboarding", "The SNS subscription for upload results confirmed (step 4)"),
+    (
+        "portal_connector_tests",
+        "Connectivity",
+        "Merchant Portal connector tests pass for Identity and Ordering (§11.3)",
+    ),
+    ("mock_tests", "Functional", "Amazon's mock payloads tried: duplicate, invalid, duplicate cart, bad SKU (§11.2)"),
+    ("gate_default_agreed", "Entry", "Each store's default gate decision agreed with the store team"),
+    ("end_to_end", "End to end", "A walk-through in the test store with real phones and mock cards (§11.1)"),
+    ("load_test", "Load", "`make load` run against the production-sized deployment; figures reviewed (§11.1)"),
+    ("runbooks", "Operations", "Runbooks read by the people on call (README, Running in production) (§12)"),
+    ("well_architected", "Operations", "Amazon's Well-Architected questionnaire answered for this store (§12)"),
+)
+MANUAL_KEYS = frozenset(key for key, _, _ in MANUAL)
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    section: str
+    title: str
+    is_automatic: bool
+    ok: bool
+    evidence: str
+    mark: ReadinessMark | None = None
+
+
+def _automatic() -> list[Item]:
+    now = timezone.now()
+    stores = list(Store.objects.order_by("store_id"))
+    items = [
+        Item(
+            "store_ids",
+            "Catalog",
+            "Stores set up with Amazon's store ids",
+            True,
+            bool(stores),
+            ", ".join(store.store_id for store in stores) or "no store yet",
+        )
+    ]
+    keys = ConnectorKey.objects.filter(revoked_at__isnull=True).order_by("-created_at")
+    used = keys.filter(last_used_at__isnull=False).first()
+    items.append(
+        Item(
+            "connector_keys",
+            "Connectivity",
+            "A connector key created for the API gateway, and used",
+            True,
+            used is not None,
+            f"{keys.count()} active; last used {timezone.localtime(used.last_used_at):%Y-%m-%d %H:%M}"
+            if used and used.last_used_at
+            else f"{keys.count()} active, none used yet",
+        )
+    )
+    check = AmazonCall.objects.filter(operation="connectivity").order_by("-created_at", "-id").first()
+    green = (
+        check is not None and check.outcome in (Outcome.OK, Outcome.INVALID_BODY) and now - check.created_at < RECENT
+    )
+    items.append(
+        Item(
+            "amazon_connectivity",
+            "Connectivity",
+            "Amazon's catalog API answers our signed calls (Sync → Test now, within 7 days)",
+            True,
+            green,
+            f"{check.outcome} at {timezone.localtime(check.created_at):%Y-%m-%d %H:%M}" if check else "never tested",
+        )
+    )
+    for summary in store_summaries():
+        last = SyncRun.objects.filter(store=summary.store).order_by("-created_at", "-pk").first()
+        failed = (last.items_failed + last.items_rejected) if last else 0
+        items.append(
+            Item(
+                f"catalog_synced:{summary.store.store_id}",
+                "Catalog",
+                f"{summary.store.store_id}: catalog synced, nothing waiting, no failed item in the last sync",
+                True,
+                last is not None and summary.pending_sync == 0 and failed == 0,
+                f"{summary.pending_sync} waiting; last sync "
+                + (f"#{last.pk} {last.status}, {failed} failed or rejected" if last else "never"),
+            )
+        )
+    arrived = InboundMessage.objects.filter(status=InboundMessage.Status.APPLIED).order_by("-received_at").first()
+    items.append(
+        Item(
+            "notifications",
+            "Catalog",
+            "Amazon's upload notifications arrive through SNS → SQS (one applied within 7 days)",
+            True,
+            arrived is not None and now - arrived.received_at < RECENT,
+            f"last at {timezone.localtime(arrived.received_at):%Y-%m-%d %H:%M}" if arrived else "none yet",
+        )
+    )
+    items.append(
+        Item(
+            "gate_defaults",
+            "Entry",
+            "Each store's default gate decision (used when our connector answers 500)",
+            True,
+            bool(stores),
+            ", ".join(f"{store.store_id}: {store.get_default_gate_decision_display()}" for store in stores) or "-",
+        )
+    )
+    prefix = settings.JWO_SCAN_KEY_PREFIX
+    own_secret = not any(secret == f"scan-key:{settings.SECRET_KEY}" for secret in settings.JWO_SCAN_KEY_SECRETS)
+    items.append(
+        Item(
+            "scan_key_prefix",
+            "Entry",
+            "Scan Key Code prefix and QR pattern given to Amazon; codes signed with a secret of their own",
+            True,
+            prefix.isalnum() and prefix.isupper() and own_secret,
+            f"prefix {prefix}, pattern {qr_pattern(prefix)}"
+            + ("" if own_secret else "; JWO_SCAN_KEY_SECRETS is not set (derived from SECRET_KEY)"),
+        )
+    )
+    gateway = settings.JWO_PAYMENT_GATEWAY
+    items.append(
+        Item(
+            "payment_gateway",
+            "Orders",
+            "A real payment gateway configured (the sandbox charges nobody)",
+            True,
+            gateway != SANDBOX_GATEWAY,
+            gateway,
+        )
+    )
+    fresh = now - timedelta(days=settings.JWO_SIMULATION_FRESH_DAYS)
+    passed = SimulationRun.objects.filter(status=SimulationStatus.PASSED, finished_at__gte=fresh).first()
+    items.append(
+        Item(
+            "simulation",
+            "End to end",
+            f"A store simulation passed within {settings.JWO_SIMULATION_FRESH_DAYS} days",
+            True,
+            passed is not None,
+            f"#{passed.pk} at {timezone.localtime(passed.finished_at):%Y-%m-%d %H:%M}"
+            if passed and passed.finished_at
+            else "none",
+        )
+    )
+    return items
+
+
+def readiness_items() -> list[Item]:
+    marks = {mark.item: mark for mark in ReadinessMark.objects.filter(store__isnull=True).select_related("marked_by")}
+    manual = [
+        Item(
+            key,
+            section,
+            title,
+            False,
+            key in marks and marks[key].is_done,
+            marks[key].note if key in marks else "",
+            marks.get(key),
+        )
+        for key, section, title in MANUAL
+    ]
+    return _automatic() + manual
+
+
+@transaction.atomic
+def readiness_mark(*, item: str, is_done: bool, note: str, user: User) -> ReadinessMark:
+    """Tick (or untick) a step only people can confirm; who and when are kept."""
+    if item not in MANUAL_KEYS:
+        raise ApplicationError(f"{item!r} is not a step staff tick; the app checks the others itself.")
+    mark, _ = ReadinessMark.objects.update_or_create(
+        item=item, store=None, defaults={"is_done": is_done, "note": note.strip()[:500], "marked_by": user}
+    )
+    return mark
