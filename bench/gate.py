@@ -302,6 +302,7 @@ class Server:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    threads: int = 1  # above 1, gunicorn's gthread workers
 
 
 def start_server(server: Server, env: dict[str, str]) -> Server:
@@ -315,6 +316,8 @@ def start_server(server: Server, env: dict[str, str]) -> Server:
                 "jwo_admin.wsgi:application",
                 "--workers",
                 str(server.workers),
+                "--threads",
+                str(server.threads),
                 "--bind",
                 f"{HOST}:{server.port}",
                 "--chdir",

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# make load: locust (requirements-load.txt), the throwaway PostgreSQL and Redis, then bench/load.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+"$VENV/bin/pip" install -q -r requirements-load.txt
+eval "$(bash scripts/services.sh start)"
+"$VENV/bin/python" bench/load.py "$@"
