@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -37,6 +38,19 @@ def missing_service(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI requires this service: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The throwaway Redis ``make test`` starts (fail in CI, skip elsewhere, when it is not there)."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        missing_service("Redis (set REDIS_URL; `make test` starts one)")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as error:
+        missing_service(f"Redis at {url}: {error}")
+    return url
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import pytest
 import redis
 
 from jwo_admin.core.ratelimit import LocalRateLimiter, RedisRateLimiter
-from tests.conftest import missing_service
 
 Span = tuple[float, float]  # (before acquire, after acquire)
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,18 +97,6 @@ def test_local_limiter_gives_up_when_no_slot_frees_in_time() -> None:
 
 
 # --- Redis: shared by every worker and process -------------------------------------------------
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        missing_service("Redis (set REDIS_URL; `make test` starts one)")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as error:
-        missing_service(f"Redis at {url}: {error}")
-    return url
 
 
 @pytest.fixture

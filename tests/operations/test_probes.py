@@ -19,7 +19,7 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from catalog.models import BatchStatus, Product, SyncRun, UploadBatch
-from tests.conftest import client_for, missing_service
+from tests.conftest import client_for
 from tests.entry.conftest import gate_body, identity_key_for, make_shopper
 from tests.orders.payment_helpers import card_shopper, payments_store, purchase_body
 
@@ -29,18 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        missing_service("Redis (set REDIS_URL; `make test` starts one)")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as error:
-        missing_service(f"Redis at {url}: {error}")
-    return url
 
 
 @pytest.fixture
