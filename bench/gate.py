@@ -47,121 +47,46 @@ still exit 0; a broken setup (servers that do not start, a missing tool) exits n
 
 Needs PostgreSQL and Redis (``make bench`` starts them; without ``DATABASE_URL``/``REDIS_URL``
 this script runs ``scripts/services.sh start`` itself) and ``wrk`` (``make bench`` installs it).
+The servers, the open-loop generator and wrk's script are ``bench/serving.py``'s.
 """
 
 import argparse
-import asyncio
 import base64
 import json
-import math
 import os
 import platform
 import random
-import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import serving  # noqa: E402  (bench/ is on sys.path)
+from serving import Server, drain, log_errors, percentile, ratio, running, say, start_server, verdict  # noqa: E402
 
 DB_NAME = "jwo_bench_gate"
 REDIS_DB = 3
 STORE_ID = "BENCH-GATE-001"
 PATH = "/v1/identity/identity-keys"
-HOST = "127.0.0.1"
+HOST = serving.HOST
 MIX = {"new": 0.70, "replay": 0.20, "forged": 0.10}
 REPLAY_AFTER = (0.5, 10.0)  # a replay repeats a call made this many seconds earlier
 EVENT_AFTER_ISSUE = timedelta(seconds=2)  # authEvent.timestamp: the gate scans 2 s after issue
-REQUEST_TIMEOUT = 10.0  # seconds; the open loop counts a call still unanswered then as an error
 
 # The bars.
 P99_MAX_MS = 50.0
 MAX_MS = 2000.0
 THROUGHPUT_MIN_RATIO = 0.25
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-# --- Services, environment, database --------------------------------------------------------------
-
-
-def services() -> dict[str, str]:
-    """DATABASE_URL and REDIS_URL: from the environment (``make bench``), else ``services.sh start``."""
-    found = {name: os.environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL")}
-    if found["DATABASE_URL"].startswith("postgres") and found["REDIS_URL"]:
-        return found
-    output = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "services.sh"), "start"], check=True, stdout=subprocess.PIPE, text=True
-    ).stdout
-    for line in output.splitlines():
-        match = re.fullmatch(r"export (\w+)=(.*)", line.strip())
-        if match:
-            found[match.group(1)] = match.group(2)
-    if not found.get("DATABASE_URL", "").startswith("postgres") or not found.get("REDIS_URL"):
-        raise SystemExit("gate bench: scripts/services.sh did not give DATABASE_URL and REDIS_URL")
-    return found
-
-
-def production_env(found: dict[str, str]) -> dict[str, str]:
-    """What the servers and this process run with: production settings on our own database."""
-    database = urlsplit(found["DATABASE_URL"])._replace(path=f"/{DB_NAME}")
-    redis_url = urlsplit(found["REDIS_URL"])._replace(path=f"/{REDIS_DB}")
-    return {
-        "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the gateway
-        "DATABASE_URL": urlunsplit(database),
-        "REDIS_URL": urlunsplit(redis_url),
-        "CELERY_BROKER_URL": urlunsplit(redis_url),
-        "JWO_SCAN_KEY_SECRETS": secrets.token_urlsafe(32),
-        # Measure decisions, not throttling: every call still takes its slot in Redis.
-        "JWO_IDENTITY_RATE_LIMIT": "100000",
-    }
-
-
-def maintenance(database_url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(statement)  # fixed text: our own database name
-
-
-def drop_database(database_url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    maintenance(database_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 # --- Seed data and the planned calls -----------------------------------------------------------------
@@ -284,116 +209,7 @@ def plan(count: int, rate: float, shoppers: list[Any], rng: random.Random) -> li
     return calls
 
 
-# --- The servers --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Server:
-    name: str
-    settings_module: str
-    workers: int
-    log: Path
-    port: int = 0
-    process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    threads: int = 1  # above 1, gunicorn's gthread workers
-
-
-def start_server(server: Server, env: dict[str, str]) -> Server:
-    server.port = free_port()
-    with server.log.open("ab") as handle:
-        server.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "jwo_admin.wsgi:application",
-                "--workers",
-                str(server.workers),
-                "--threads",
-                str(server.threads),
-                "--bind",
-                f"{HOST}:{server.port}",
-                "--chdir",
-                str(ROOT),
-                "--timeout",
-                "30",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": server.settings_module},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so cleanup reaches its workers
-        )
-    return server
-
-
-def wait_ready(server: Server, timeout: float = 60.0) -> None:
-    """Until the server answers HTTP at all (the bare one has no /healthz: a 404 will do)."""
-    assert server.process is not None  # noqa: S101 - started before
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"gate bench: gunicorn ({server.name}) exited:\n{server.log.read_text()[-3000:]}")
-        try:
-            with socket.create_connection((HOST, server.port), timeout=1) as sock:
-                sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
-                if sock.recv(16).startswith(b"HTTP/1."):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gate bench: gunicorn ({server.name}) did not answer within {timeout:.0f} s")
-
-
-def stop_server(server: Server) -> None:
-    process = server.process
-    if process is not None and process.poll() is None:
-        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: calls in flight do not matter here
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the group of the master we started
-            process.wait(timeout=5)
-
-
-def drain(server: Server, env: dict[str, str], timeout: float) -> float:
-    """Wait until the server has worked off its queue (calls the client gave up on are still served):
-    a GET joins the back of the accept queue, so its answer means the queue is empty. Past
-    ``timeout``, restart the server instead, so the next measurement does not share the CPU with it."""
-    started = time.perf_counter()
-    try:
-        with socket.create_connection((HOST, server.port), timeout=timeout) as sock:
-            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
-            if sock.recv(16):
-                return time.perf_counter() - started
-    except OSError:
-        pass
-    stop_server(server)
-    start_server(server, env)
-    wait_ready(server)
-    server.restarts += 1
-    return time.perf_counter() - started
-
-
-@contextmanager
-def running(servers: list[Server]) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        for server in servers:
-            stop_server(server)
-
-
-# --- The open-loop generator ----------------------------------------------------------------------
+# --- The open-loop generator (bench/serving.py) ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -406,70 +222,7 @@ class Result:
     error: str = ""
 
 
-def request_bytes(body: bytes, port: int, key_header: str, key: str, path: str = PATH) -> bytes:
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n{key_header}: {key}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request on its own connection, as the generator saw it (shared with bench/purchases.py)."""
-
-    status: int  # 0: transport error or timeout
-    payload: bytes
-    latency: float  # seconds, from the due time to the last byte of the answer
-    lag: float  # seconds, from the due time to the request written (the generator's own delay)
-    error: str = ""
-
-
-async def _exchange(port: int, raw: bytes, due: float) -> Exchange:
-    loop = asyncio.get_running_loop()
-    lag = 0.0
-    try:
-        async with asyncio.timeout(REQUEST_TIMEOUT):
-            reader, writer = await asyncio.open_connection(HOST, port)
-            try:
-                lag = loop.time() - due
-                writer.write(raw)
-                status = int((await reader.readline()).split()[1])
-                length = -1
-                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                payload = await (reader.readexactly(length) if length >= 0 else reader.read())
-            finally:
-                writer.close()
-    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
-        return Exchange(0, b"", loop.time() - due, lag, type(error).__name__)
-    return Exchange(status, payload, loop.time() - due, lag)
-
-
-async def _paced(port: int, raws: list[bytes], rate: float | None) -> list[Exchange]:
-    loop = asyncio.get_running_loop()
-    if rate is None:
-        return [await _exchange(port, raw, loop.time()) for raw in raws]
-    start = loop.time() + 0.05
-    tasks = []
-    for index, raw in enumerate(raws):
-        due = start + index / rate
-        wait = due - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        tasks.append(asyncio.create_task(_exchange(port, raw, due)))
-    return list(await asyncio.gather(*tasks))
-
-
-def exchanges(port: int, raws: list[bytes], rate: float | None) -> list[Exchange]:
-    """Open loop at ``rate`` (call *i* due at t0 + i/rate, however the earlier ones fare), or one
-    call at a time (each sent when the previous one is answered) when ``rate`` is None."""
-    return asyncio.run(_paced(port, raws, rate))
-
-
-def _judge(call: Call, exchange: Exchange, *, bare: bool) -> Result:
+def _judge(call: Call, exchange: serving.Exchange, *, bare: bool) -> Result:
     status, latency, lag = exchange.status, exchange.latency, exchange.lag
     if exchange.error:
         return Result(call.kind, 0, latency, lag, False, exchange.error)
@@ -487,8 +240,11 @@ def _judge(call: Call, exchange: Exchange, *, bare: bool) -> Result:
 
 
 def _load(server: Server, calls: list[Call], rate: float | None, seed_: Seed, bare: bool) -> list[Result]:
-    raws = [request_bytes(call.body, server.port, seed_.key_header, seed_.connector_key) for call in calls]
-    return [_judge(call, done, bare=bare) for call, done in zip(calls, exchanges(server.port, raws, rate), strict=True)]
+    raws = [
+        serving.request_bytes(call.body, server.port, seed_.key_header, seed_.connector_key, PATH) for call in calls
+    ]
+    done = serving.exchanges(server.port, raws, rate)
+    return [_judge(call, exchange, bare=bare) for call, exchange in zip(calls, done, strict=True)]
 
 
 def open_loop(server: Server, calls: list[Call], rate: float, seed_: Seed, *, bare: bool = False) -> list[Result]:
@@ -501,73 +257,6 @@ def one_at_a_time(server: Server, calls: list[Call], seed_: Seed, *, bare: bool 
 
 
 # --- wrk, closed loop ----------------------------------------------------------------------------
-
-WRK_SCRIPT = r"""
--- bench/gate.py: each wrk thread cycles through its share of the planned bodies and counts
--- the statuses it gets; done() prints one JSON line for the bench to read.
-local threads, counter = {}, 0
-
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-
-function init(args)
-  local file, nthreads = args[1], tonumber(args[2])
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers[args[3]] = args[4]
-  bodies, expected, statuses, sent, wrapped, position = {}, {}, {}, {}, 0, 1
-  local n = 0
-  for line in io.lines(file) do
-    if n % nthreads == id then
-      local status, body = line:match("^(%d+)\t(.*)$")
-      bodies[#bodies + 1] = body
-      expected[#expected + 1] = status
-    end
-    n = n + 1
-  end
-end
-
-function request()
-  if position > #bodies then
-    position = 1
-    wrapped = wrapped + 1
-  end
-  local i = position
-  position = position + 1
-  sent[expected[i]] = (sent[expected[i]] or 0) + 1
-  return wrk.format(nil, nil, nil, bodies[i])
-end
-
-function response(status, headers, body)
-  local key = tostring(status)
-  statuses[key] = (statuses[key] or 0) + 1
-end
-
-local function encode(map)
-  local parts = {}
-  for k, v in pairs(map) do parts[#parts + 1] = string.format('"%s": %d', k, v) end
-  return "{" .. table.concat(parts, ", ") .. "}"
-end
-
-function done(summary, latency, requests)
-  local all_statuses, all_sent, all_wrapped = {}, {}, 0
-  for _, thread in ipairs(threads) do
-    for k, v in pairs(thread:get("statuses")) do all_statuses[k] = (all_statuses[k] or 0) + v end
-    for k, v in pairs(thread:get("sent")) do all_sent[k] = (all_sent[k] or 0) + v end
-    all_wrapped = all_wrapped + thread:get("wrapped")
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH-JSON {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, '
-      .. '"p50_us": %d, "p99_us": %d, "max_us": %d, "wrapped": %d, "statuses": %s, "sent": %s}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max, all_wrapped,
-    encode(all_statuses), encode(all_sent)))
-end
-"""
 
 
 @dataclass
@@ -585,30 +274,11 @@ class Throughput:
 def run_wrk(
     server: Server, bodies: Path, script: Path, seed_: Seed, args: argparse.Namespace, *, bare: bool
 ) -> Throughput:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("gate bench: wrk is missing; `make bench` installs it (apt-get install wrk)")
-    command = [
-        wrk,
-        f"-t{args.wrk_threads}",
-        f"-c{args.wrk_connections}",
-        f"-d{args.throughput_seconds}s",
-        "--timeout",
-        "5s",
-        "-s",
-        str(script),
-        f"http://{HOST}:{server.port}{PATH}",
-        "--",
-        str(bodies),
-        str(args.wrk_threads),
-        seed_.key_header,
-        seed_.connector_key,
-    ]
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
-    line = next((text for text in output.splitlines() if text.startswith("BENCH-JSON ")), None)
-    if line is None:
-        raise SystemExit(f"gate bench: wrk printed no figures:\n{output}")
-    figures = json.loads(line.removeprefix("BENCH-JSON "))
+    run = serving.WrkRun(
+        bodies, script, args.wrk_threads, args.wrk_connections, args.throughput_seconds,
+        seed_.key_header, seed_.connector_key,
+    )  # fmt: skip
+    figures = serving.wrk_figures(server, PATH, run)
     statuses: dict[str, int] = figures["statuses"]
     transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
     if bare:
@@ -635,14 +305,6 @@ def run_wrk(
 
 
 # --- Figures ---------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest rank."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 @dataclass
@@ -677,10 +339,6 @@ def summarize(results: list[Result]) -> Latency:
     )
 
 
-def ratio(figure: float, reference: float) -> str:
-    return f"{figure / reference:.2f}" if reference > 0 else "n/a"
-
-
 def server_side(since: datetime, until: datetime) -> dict[str, Any]:
     """What the connector recorded about the open-loop calls: its own timing and the replays it saw."""
     from django.db import connections
@@ -700,13 +358,6 @@ def server_side(since: datetime, until: datetime) -> dict[str, Any]:
         "reasons": reasons,
         "replays": events.aggregate(total=Sum("replays"))["total"] or 0,
     }
-
-
-def log_errors(server: Server) -> list[str]:
-    """Error lines in the server's log (gunicorn's own and the app's ERROR records)."""
-    text = server.log.read_text(errors="replace") if server.log.exists() else ""
-    markers = (" ERROR ", "Traceback", "[ERROR]", "[CRITICAL]")
-    return [line.strip() for line in text.splitlines() if any(marker in line for marker in markers)]
 
 
 # --- The run ---------------------------------------------------------------------------------------
@@ -736,7 +387,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("gate bench: wrk is missing; `make bench` installs it (apt-get install wrk)")
-    env = production_env(services())
+    env = serving.production_env(serving.services(), DB_NAME, REDIS_DB)
     os.environ.update(env)
     import django
 
@@ -745,8 +396,7 @@ def main(argv: list[str]) -> int:
     from django.db import connections
 
     rng = random.Random(args.seed)
-    maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    maintenance(env["DATABASE_URL"], f"CREATE DATABASE {DB_NAME}")
+    serving.database_create(env["DATABASE_URL"])
     try:
         with tempfile.TemporaryDirectory(prefix="jwo-bench-gate-") as temp:
             workdir = Path(temp)
@@ -764,7 +414,7 @@ def main(argv: list[str]) -> int:
             servers = [start_server(connector, env), start_server(bare, env)]
             with running(servers):
                 for server in servers:
-                    wait_ready(server)
+                    serving.wait_ready(server)
 
                 started = time.perf_counter()
                 count = round(args.rate * args.seconds)
@@ -777,7 +427,7 @@ def main(argv: list[str]) -> int:
                 bodies = workdir / "bodies.txt"
                 bodies.write_text("".join(f"{call.expected}\t{call.body.decode()}\n" for call in wrk_calls))
                 script = workdir / "gate.lua"
-                script.write_text(WRK_SCRIPT)
+                script.write_text(serving.WRK_SCRIPT)
 
                 # Warm-up, one call at a time: every worker imports its views and opens its
                 # connections; past the first calls, this is the service time of an idle server.
@@ -811,7 +461,7 @@ def main(argv: list[str]) -> int:
                 generator_cpu,
             )
     finally:
-        drop_database(env["DATABASE_URL"])
+        serving.database_drop(env["DATABASE_URL"])
     return 0
 
 

@@ -1,35 +1,54 @@
 """The load test: a peak hour of one store against gunicorn with production settings (``make load``).
 
-What it does: a database of its own on the throwaway PostgreSQL, migrated with production
-settings; the gate bench's store with 1,000 shoppers and the purchases bench's store with 10,000
-products and 200 promotions (``bench/gate.py``, ``bench/purchases_connector.py``); identity bodies
-with codes issued by the real service (70 % new, 20 % replays, 10 % forged, as the gate bench),
-20-line carts (10 % replays); a staff user. Then gunicorn (4 sync workers: two per core, the
-usual rule for CPU-bound Django) and locust, headless on loopback (``bench/locustfile.py``): 8
-gates at 100 entries/s in all, walk-outs in bursts at 30 purchases/s on average, two staff
-browsing; ``--seconds`` (60) after a 10 s warm-up. Then the same identity mix against a bare
-Django JSON view on the same gunicorn settings for ``--reference-seconds`` (20), the reference.
+Setup: a database of its own (``jwo_bench_load``) on the throwaway PostgreSQL and Redis database
+5, migrated with production settings; the gate bench's store with 1,000 shoppers and the
+purchases bench's store with 10,000 products and 200 promotions (``bench/gate.py``,
+``bench/purchases_connector.py``); a staff user (Viewer). Then every connector call is planned
+with its due time (``bench/locustfile.py`` sends it then):
 
-It prints p50/p95/p99, requests/s and errors per endpoint beside the bars (Identity Connector
-p99 ≤ 100 ms, Create Purchases p99 ≤ 250 ms, no errors, 100 entries/s + 30 purchases/s
-sustained), what the server stored (gate events, purchases), and the CPU each part used (gunicorn,
-PostgreSQL, Redis, locust) — which tells what limits it first. A bar that fails still exits 0.
+* Identity Connector, ``--entries`` (100) calls/s from 8 gates, one every 10 ms: Scan Key Codes
+  issued by the real service right here, ``authEvent.timestamp`` 2 s after each issue (fresh
+  whenever the call is sent); 70 % new codes, 20 % replays of a call 0.5-10 s earlier, 10 %
+  forged (401 is the right answer);
+* Create Purchases, ``--purchases`` (30) calls/s on average in bursts of walk-outs: in every
+  ``--burst-period`` (2 s) the calls are due at ``--burst-peak`` (2) × the average rate, then
+  none until the next period; 20-line carts of known SKUs, 10 % replays of a trip 1-10 s earlier.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--reference-seconds 20] [--workers 4]
+gunicorn: ``--workers`` (4) sync workers, one thread each — two per core. A call is CPU-bound
+(Python, then PostgreSQL on the same two cores; its waits on the database are short), so a
+second worker per core only covers those waits, and more workers or threads add no CPU: they
+share the same two cores among more calls at once, which makes each call slower (measured: see
+the README). Locust runs in one process beside it (FastHttpUser for the connectors): it needs
+well under a core at these rates, and a second locust process would add a master's CPU.
+
+The run: ``--warm-up`` (10) s, then ``--seconds`` (60) s measured, on loopback. Then the
+reference, on the same gunicorn settings: the same calls for ``--reference-seconds`` (20) against
+a bare Django view that parses the body and answers 200 (``bench/gate_bare_settings.py``).
+
+It prints, per endpoint over the measured seconds: calls, rate, p50/p95/p99 and errors, each
+beside its bar with PASS/FAIL (Identity Connector p99 ≤ 100 ms, Create Purchases p99 ≤ 250 ms, no
+errors, 100 entries/s + 30 purchases/s sustained), the reference as a ratio, what the app stored
+(gate decisions and purchases, against the calls sent), the CPU of each part (gunicorn,
+PostgreSQL, Redis, locust, everything else on this shared machine) and which limits first, and
+what one more machine of workers would give. A bar that fails still exits 0.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--warm-up 10] [--reference-seconds 20] [--workers 4]
 """
 
 import argparse
-import csv
 import json
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,30 +56,37 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import gate  # noqa: E402  (bench/ is on sys.path)
 import purchases_connector  # noqa: E402
+import serving  # noqa: E402
+from serving import say  # noqa: E402
 
 DB_NAME = "jwo_bench_load"
 REDIS_DB = 5
-WARM_UP = 10
-ENTRY_RATE, PURCHASE_RATE = 100.0, 30.0
-BARS_MS = {"identity": 100.0, "purchases": 250.0}
-TICKS = os.sysconf("SC_CLK_TCK")
+STAFF_USER = "load-staff"
+GATE_USERS = WALK_OUT_USERS = 32  # bench/locustfile.py's pools: free users for every call due, answers slow or not
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
+@dataclass(frozen=True)
+class Planned:
+    due: float
+    kind: str
+    expected: int
+    body: str
+
+    def line(self) -> str:
+        return f"{self.due:.4f}\t{self.kind}\t{self.expected}\t{self.body}\n"
 
 
-def environment() -> dict[str, str]:
-    found = gate.services()
-    env = gate.production_env(found)
-    database = urlunsplit(urlsplit(found["DATABASE_URL"])._replace(path=f"/{DB_NAME}"))
-    redis_url = urlunsplit(urlsplit(found["REDIS_URL"])._replace(path=f"/{REDIS_DB}"))
-    env.update(DATABASE_URL=database, REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url)
-    return env
+def burst_dues(count: int, rate: float, period: float, peak: float) -> list[float]:
+    """Due times of walk-outs: ``rate`` × ``period`` calls per period, spaced at ``peak`` × ``rate``
+    from its start, then none until the next period."""
+    if not count:
+        return []
+    per_period = max(1, round(rate * period))
+    return [(n // per_period) * period + (n % per_period) / (rate * peak) for n in range(count)]
 
 
-def prepare(workdir: Path, seconds: float) -> dict[str, str]:
-    """Seed, and write the bodies and the setup locust reads."""
+def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Seed, plan every call, and write what locust reads."""
     from django.core.cache import cache
     from django.core.management import call_command
 
@@ -68,244 +94,389 @@ def prepare(workdir: Path, seconds: float) -> dict[str, str]:
     from jwo_admin.core.services import staff_user_create
 
     call_command("migrate", verbosity=0, interactive=False)
-    cache.clear()
-    rng = random.Random(20261124)  # noqa: S311 - a reproducible load, not security
+    cache.clear()  # our own Redis database: nothing left from a past run
+    rng = random.Random(args.seed)
+    length = args.warm_up + args.seconds
     gate_seed = gate.seed(1000)
-    entries = gate.plan(round(ENTRY_RATE * (seconds + WARM_UP) * 1.1), ENTRY_RATE, gate_seed.shoppers, rng)
+    entries = gate.plan(round(args.entries * length), args.entries, gate_seed.shoppers, rng)
     store_seed = purchases_connector.seed(10_000, rng)
     exits = purchases_connector.plan(
-        round(PURCHASE_RATE * (seconds + WARM_UP) * 1.2), PURCHASE_RATE, store_seed, 20, rng, 0.10
+        round(args.purchases * length), args.purchases, store_seed, 20, rng, purchases_connector.REPLAY_SHARE
     )
     password = secrets.token_urlsafe(16)
-    staff_user_create(username="load-staff", password=password, role=VIEWER)
-    (workdir / "identity.jsonl").write_text("".join(call.body.decode() + "\n" for call in entries))
-    (workdir / "purchases.jsonl").write_text("".join(call.body.decode() + "\n" for call in exits))
+    staff_user_create(username=STAFF_USER, password=password, role=VIEWER)
+    identity = [
+        Planned(index / (args.entries or 1), call.kind, call.expected, call.body.decode())
+        for index, call in enumerate(entries)
+    ]
+    dues = burst_dues(len(exits), args.purchases, args.burst_period, args.burst_peak)
+    purchases = [Planned(due, call.kind, 201, call.body.decode()) for due, call in zip(dues, exits, strict=True)]
     setup = {
         "header": gate_seed.key_header,
         "gate_key": gate_seed.connector_key,
         "exit_key": store_seed.key,
-        "staff_user": "load-staff",
+        "staff_user": STAFF_USER,
         "staff_password": password,
+        "staff": args.staff,
+        "gate_users": GATE_USERS,
+        "walk_out_users": WALK_OUT_USERS,
     }
-    (workdir / "setup.json").write_text(json.dumps(setup))
-    return {"identity": str(len(entries)), "purchases": str(len(exits))}
+    write_plan(workdir / "app", setup, identity, purchases)
+    cut = args.reference_warm_up + args.reference_seconds  # the reference: the first seconds of the same plan
+    write_plan(
+        workdir / "bare",
+        {**setup, "bare": True, "staff": 0},
+        [call for call in identity if call.due < cut],
+        [call for call in purchases if call.due < cut],
+    )
+    return {"identity": identity, "purchases": purchases}
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])  # utime stime cutime cstime
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / TICKS
+def write_plan(directory: Path, setup: dict[str, Any], identity: list[Planned], purchases: list[Planned]) -> None:
+    directory.mkdir()
+    (directory / "setup.json").write_text(json.dumps(setup))
+    (directory / "identity.tsv").write_text("".join(call.line() for call in identity))
+    (directory / "purchases.tsv").write_text("".join(call.line() for call in purchases))
 
 
-def pids_of(pattern: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True, check=False).stdout  # noqa: S607
-    return [int(pid) for pid in found.split()]
-
-
-def group_pids(leader: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-g", str(leader)], capture_output=True, text=True, check=False).stdout  # noqa: S607
-    return [int(pid) for pid in found.split()] or [leader]
-
-
-def run_locust(host: str, workdir: Path, seconds: float, prefix: str, classes: list[str]) -> tuple[Path, float]:
-    """Headless locust for ``seconds``; returns its stats CSV and the CPU seconds locust used."""
+def run_locust(host: str, directory: Path, bound: float, staff: int) -> int:
+    """Headless locust until every planned call is answered (at most ``bound`` seconds); its pid."""
+    users = {"Gate": GATE_USERS, "WalkOut": WALK_OUT_USERS, "Staff": staff}
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-        "--host", host, "--users", "24", "--spawn-rate", "24", "--run-time", f"{int(seconds)}s",
-        "--csv", str(workdir / prefix), "--only-summary", "--loglevel", "WARNING", *classes,
+        "--host", host, "--users", str(sum(users.values())), "--spawn-rate", "1000", "--run-time", f"{int(bound)}s",
+        "--stop-timeout", "10", "--only-summary", "--loglevel", "WARNING", *(name for name, n in users.items() if n),
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and bench files
-        command, cwd=ROOT, env={**os.environ, "JWO_LOAD_DIR": str(workdir)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    used = 0.0
-    while process.poll() is None:
-        used = max(used, cpu_seconds([process.pid]))
-        time.sleep(0.5)
-    if process.returncode not in (0, 1):  # 1: some requests failed, reported below
-        raise SystemExit(f"load: locust failed:\n{(process.stderr.read() if process.stderr else '')[-2000:]}")
-    return workdir / f"{prefix}_stats.csv", used
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "JWO_LOAD_DIR": str(directory)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own: its CPU is counted as locust's
+    )
+    LOCUST_GROUPS.add(process.pid)
+    _, errors = process.communicate()
+    if process.returncode not in (0, 1):  # 1: some calls failed, counted from the trace
+        raise SystemExit(f"load: locust failed:\n{errors[-2000:]}")
+    return process.pid
 
 
-def read_failures(path: Path) -> list[str]:
-    """Locust's failure table: how many of each, per endpoint."""
-    failures = path.with_name(path.name.replace("_stats.csv", "_failures.csv"))
-    if not failures.exists():
-        return []
-    with failures.open() as handle:
-        return [f"{row['Name']}: {row['Error']} ×{row['Occurrences']}" for row in csv.DictReader(handle)]
+LOCUST_GROUPS: set[int] = set()
+SERVER_GROUPS: set[int] = set()
 
 
-def read_stats(path: Path) -> dict[str, dict[str, float]]:
-    rows = {}
-    with path.open() as handle:
-        for row in csv.DictReader(handle):
-            rows[row["Name"]] = {
-                "count": float(row["Request Count"]),
-                "failures": float(row["Failure Count"]),
-                "rps": float(row["Requests/s"]),
-                "p50": float(row["50%"] or 0),
-                "p95": float(row["95%"] or 0),
-                "p99": float(row["99%"] or 0),
-            }
-    return rows
+def classify(pid: int, group: int, cmdline: str) -> str | None:
+    """Which part of the run a process is (bench/serving.py's CpuSampler)."""
+    if group in SERVER_GROUPS:
+        return "gunicorn"
+    if group in LOCUST_GROUPS:
+        return "locust"
+    if cmdline.startswith("postgres: "):
+        return "postgresql" if f" {DB_NAME} " in cmdline else "postgresql, other databases"
+    if cmdline.startswith("/usr/lib/postgresql/"):
+        return "postgresql, other databases"  # the postmaster: shared with every database
+    if cmdline.startswith("redis-server"):
+        return "redis"
+    return None
+
+
+def server_side(since: datetime, until: datetime) -> dict[str, Any]:
+    """What the app stored: decisions and purchases in the measured seconds, and in the whole run
+    with the replays it counted (each replay is answered from the stored row and counted on it)."""
+    from django.db import connections
+    from django.db.models import Sum
+
+    from entry.models import GateEvent
+    from orders.models import Purchase
+
+    connections.close_all()
+    events = GateEvent.objects.all()
+    purchases = Purchase.objects.all()
+    return {
+        "identity": {
+            "window": events.filter(created_at__gte=since, created_at__lt=until).count(),
+            "rows": events.count(),
+            "replays": events.aggregate(total=Sum("replays"))["total"] or 0,
+            "latency_ms": sorted(
+                events.filter(created_at__gte=since, created_at__lt=until).values_list("latency_ms", flat=True)
+            ),
+        },
+        "purchases": {
+            "window": purchases.filter(created_at__gte=since, created_at__lt=until).count(),
+            "rows": purchases.count(),
+            "replays": purchases.aggregate(total=Sum("replays"))["total"] or 0,
+        },
+    }
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured, after the warm-up (default 60)")
+    parser.add_argument("--warm-up", type=float, default=10.0, help="at the full rates, not measured (default 10)")
+    parser.add_argument("--reference-seconds", type=float, default=20.0, help="the bare view (default 20)")
+    parser.add_argument("--reference-warm-up", type=float, default=3.0)
+    parser.add_argument("--entries", type=float, default=100.0, help="Identity Connector calls/s (default 100)")
+    parser.add_argument("--purchases", type=float, default=30.0, help="Create Purchases calls/s (default 30)")
+    parser.add_argument("--burst-period", type=float, default=2.0, help="seconds between walk-out bursts")
+    parser.add_argument("--burst-peak", type=float, default=2.0, help="rate in a burst ÷ the average rate")
+    parser.add_argument("--staff", type=int, default=2, help="staff users browsing")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 × CPUs)")
+    parser.add_argument("--threads", type=int, default=1, help="per worker; above 1, gthread workers")
+    parser.add_argument("--seed", type=int, default=20261124, help="random seed of the plan")
+    parser.add_argument(
+        "--settings", default="jwo_admin.settings.production", help="the app's settings module (to measure a change)"
+    )
+    parser.add_argument("--keep", type=Path, help="copy the plan, locust's traces and the server logs here")
+    args = parser.parse_args(argv)
+    if min(args.seconds, args.burst_period) <= 0 or min(args.entries, args.purchases) < 0 or args.burst_peak < 1:
+        parser.error("--seconds and --burst-period must be positive, --entries and --purchases not negative, "
+                     "--burst-peak ≥ 1")  # fmt: skip
+    return args
+
+
+def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module: str, name: str) -> dict[str, Any]:
+    """One gunicorn and one locust run on the plan in ``workdir / name``: the trace, CPU, times."""
+    server = serving.Server(name, module, args.workers, workdir / f"{name}.log", threads=args.threads)
+    with serving.running([serving.start_server(server, env)]):
+        serving.wait_ready(server)
+        assert server.process is not None  # noqa: S101 - started above
+        SERVER_GROUPS.add(server.process.pid)
+        length = (args.warm_up + args.seconds) if name == "app" else (args.reference_warm_up + args.reference_seconds)
+        with serving.CpuSampler(classify) as sampler:
+            run_locust(
+                f"http://{serving.HOST}:{server.port}", workdir / name, length + 60, 0 if name == "bare" else args.staff
+            )
+        errors = serving.log_errors(server)
+    trace = read_trace(workdir / name)
+    return {"trace": trace, "sampler": sampler, "log_errors": errors, "server": server}
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--reference-seconds", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1, help="per worker; above 1, gthread workers")
-    parser.add_argument(
-        "--identity-workers",
-        type=int,
-        default=0,
-        help="give the Identity Connector a gunicorn of its own with this many workers (the gateway routes "
-        "/v1/identity there), so checkout bursts never queue ahead of a gate",
-    )
-    args = parser.parse_args(argv)
-    env = environment()
+    args = parse_args(argv)
+    env = serving.production_env(serving.services(), DB_NAME, REDIS_DB)
     os.environ.update(env)
     import django
 
     django.setup()
     from django.db import connections
 
-    from entry.models import GateEvent
-    from orders.models import Purchase
-
-    gate.maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    gate.maintenance(env["DATABASE_URL"], f"CREATE DATABASE {DB_NAME}")
+    serving.database_create(env["DATABASE_URL"])
     try:
         with tempfile.TemporaryDirectory(prefix="jwo-load-") as temp:
             workdir = Path(temp)
             started = time.perf_counter()
-            planned = prepare(workdir, args.seconds)
+            planned = prepare(args, workdir)
             connections.close_all()
             say(
-                f"· seeded and planned in {time.perf_counter() - started:.0f} s: {planned['identity']} identity "
-                f"bodies, {planned['purchases']} purchase bodies"
+                f"· {DB_NAME} migrated and seeded with production settings, {len(planned['identity']):,} identity "
+                f"and {len(planned['purchases']):,} purchase calls planned in {time.perf_counter() - started:.0f} s"
             )
-            app = gate.Server("app", "jwo_admin.settings.production", args.workers, workdir / "app.log")
-            bare = gate.Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
-            app.threads = bare.threads = args.threads
-            pools = [app]
-            if args.identity_workers:
-                pools.append(
-                    gate.Server("identity", "jwo_admin.settings.production", args.identity_workers, workdir / "id.log")
-                )
-            with tempfile.TemporaryDirectory(prefix="jwo-metrics-") as metrics:
-                os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
-                servers = [*(gate.start_server(pool, env) for pool in pools), gate.start_server(bare, env)]
-                with gate.running(servers):
-                    for server in servers:
-                        gate.wait_ready(server)
-                    web = [pid for pool in pools if pool.process for pid in group_pids(pool.process.pid)]
-                    if len(pools) > 1:
-                        os.environ["JWO_LOAD_IDENTITY_HOST"] = f"http://{gate.HOST}:{pools[1].port}"
-                    before = {
-                        "gunicorn": cpu_seconds(web),
-                        "postgresql": cpu_seconds(pids_of("postgres")),
-                        "redis": cpu_seconds(pids_of("redis-server")),
-                    }
-                    events_before, purchases_before = GateEvent.objects.count(), Purchase.objects.count()
-                    connections.close_all()
-                    ran = time.perf_counter()
-                    stats_path, locust_cpu = run_locust(
-                        f"http://{gate.HOST}:{app.port}", workdir, args.seconds + WARM_UP, "app", []
-                    )
-                    wall = time.perf_counter() - ran
-                    used = {
-                        "gunicorn": cpu_seconds(web) - before["gunicorn"],
-                        "postgresql": cpu_seconds(pids_of("postgres")) - before["postgresql"],
-                        "redis": cpu_seconds(pids_of("redis-server")) - before["redis"],
-                        "locust": locust_cpu,
-                    }
-                    stored = {
-                        "gate events": GateEvent.objects.count() - events_before,
-                        "purchases": Purchase.objects.count() - purchases_before,
-                    }
-                    inside = sorted(
-                        GateEvent.objects.order_by("pk")[events_before:].values_list("latency_ms", flat=True)
-                    )
-                    connections.close_all()
-                    os.environ.pop("JWO_LOAD_IDENTITY_HOST", None)
-                    gate.drain(app, env, 10.0)
-                    reference_path, _ = run_locust(
-                        f"http://{gate.HOST}:{bare.port}", workdir, args.reference_seconds, "bare", ["Gate"]
-                    )
-                    errors = [line for pool in pools for line in gate.log_errors(pool)]
-            report(args, read_stats(stats_path), read_stats(reference_path), used, wall, stored, errors)
-            if inside:
-                say(
-                    f"  the Identity Connector's own timing (view entry to answer, gate events): p50 "
-                    f"{inside[len(inside) // 2]:.0f} ms, p99 {inside[int(len(inside) * 0.99)]:.0f} ms; the rest of "
-                    "the client's latency is spent before the view starts (a free worker, the middleware)"
-                )
-            for failure in read_failures(stats_path)[:10]:
-                say(f"  failed: {failure}")
+            app = measure(args, env, workdir, args.settings, "app")
+            start = app["trace"].start + args.warm_up
+            since = datetime.fromtimestamp(start, tz=UTC)
+            until = datetime.fromtimestamp(start + args.seconds, tz=UTC)
+            stored = server_side(since, until)
+            bare = measure(args, env, workdir, "bench.gate_bare_settings", "bare")
+            report(args, planned, app, bare, stored)
+            if args.keep:
+                shutil.copytree(workdir, args.keep, dirs_exist_ok=True)
     finally:
-        connections.close_all()
-        gate.maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        serving.database_drop(env["DATABASE_URL"])
     return 0
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
+# --- The figures -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    due: float  # epoch seconds
+    sent: float
+    done: float
+    name: str
+    kind: str
+    error: str
+
+
+@dataclass
+class Trace:
+    start: float  # epoch seconds of due time 0
+    calls: list[Sent]
+
+
+def read_trace(directory: Path) -> Trace:
+    start, calls = 0.0, []
+    for path in directory.glob("trace-*.tsv"):
+        for line in path.read_text().splitlines():
+            fields = line.split("\t")
+            if fields[0] == "start":
+                start = float(fields[1])
+            elif len(fields) == 6:
+                calls.append(Sent(float(fields[0]), float(fields[1]), float(fields[2]), *fields[3:]))
+    if not start:
+        raise SystemExit(f"load: locust left no trace in {directory}")
+    return Trace(start, calls)
+
+
+@dataclass
+class Figures:
+    planned: int
+    answered: int
+    errors: int  # wrong answers and planned calls never answered
+    p50: float
+    p95: float
+    p99: float
+    lag_p99: float  # due time to sent: locust's own delay
+    error_kinds: dict[str, int]
+
+
+def figures(trace: Trace, planned: list[Planned], name: str, since: float, until: float) -> Figures:
+    """One endpoint's calls due in [since, until), seconds after the trace's start."""
+    inside = [call for call in trace.calls if call.name == name and since <= call.due - trace.start < until]
+    due = sum(1 for call in planned if since <= call.due < until) if planned else len(inside)
+    latencies = [(call.done - call.due) * 1000 for call in inside]
+    kinds: dict[str, int] = {}
+    for call in inside:
+        if call.error:
+            kinds[call.error] = kinds.get(call.error, 0) + 1
+    if due > len(inside):
+        kinds["never answered"] = due - len(inside)
+    return Figures(
+        planned=due,
+        answered=sum(1 for call in inside if not call.error),
+        errors=sum(kinds.values()),
+        p50=serving.percentile(latencies, 0.50),
+        p95=serving.percentile(latencies, 0.95),
+        p99=serving.percentile(latencies, 0.99),
+        lag_p99=serving.percentile([(call.sent - call.due) * 1000 for call in inside], 0.99),
+        error_kinds=kinds,
+    )
+
+
+# p99 ms, the rate to sustain (calls/s), and the option that sets the plan's rate.
+BARS = {"identity": (100.0, 100.0, "entries"), "purchases": (250.0, 30.0, "purchases")}
 
 
 def report(
     args: argparse.Namespace,
-    stats: dict[str, dict[str, float]],
-    reference: dict[str, dict[str, float]],
-    used: dict[str, float],
-    wall: float,
-    stored: dict[str, int],
-    errors: list[str],
+    planned: dict[str, list[Planned]],
+    app: dict[str, Any],
+    bare: dict[str, Any],
+    stored: dict[str, Any],
 ) -> None:
+    verdict, trace = serving.verdict, app["trace"]
+    since, until = args.warm_up, args.warm_up + args.seconds
+    reference_span = (args.reference_warm_up, args.reference_warm_up + args.reference_seconds)
     say()
     say(
-        f"load — gunicorn {args.workers} workers × {args.threads} threads"
-        + (f" + {args.identity_workers} for the Identity Connector" if args.identity_workers else "")
-        + ", production settings, PostgreSQL, "
-        f"Redis; locust on the same 2 cores; {args.seconds:.0f} s after a {WARM_UP} s warm-up (figures cover both)"
+        f"load — gunicorn {args.workers} {'sync workers' if args.threads == 1 else f'gthread workers × {args.threads}'}"
+        f", production settings, PostgreSQL, Redis; locust in one process on the same {os.cpu_count()} cores; "
+        f"{args.seconds:.0f} s measured after a {args.warm_up:.0f} s warm-up; latency from each call's due time "
+        "to its answer's last byte"
     )
-    bare = reference.get("identity", {})
-    for name, rate in (("identity", ENTRY_RATE), ("purchases", PURCHASE_RATE), ("staff pages", None)):
-        row = stats.get(name)
-        if row is None:
-            say(f"  {name:<12} no calls")
-            continue
-        bar = BARS_MS.get(name)
-        line = (
-            f"  {name:<12} {row['count']:>6.0f} calls  {row['rps']:6.1f}/s  p50 {row['p50']:5.0f} ms  "
-            f"p95 {row['p95']:5.0f} ms  p99 {row['p99']:5.0f} ms  errors {row['failures']:.0f}"
-        )
-        if bar is not None:
-            line += f"   bar p99 ≤ {bar:.0f} ms {verdict(row['p99'] <= bar)}, errors 0 {verdict(not row['failures'])}"
-        if rate is not None:
-            line += f", ≥ {rate:.0f}/s {verdict(row['rps'] >= rate)}"
-        say(line)
-    if bare:
-        ours = stats.get("identity", {})
+    for name, (bar_ms, bar_rate, rate_option) in BARS.items():
+        ours = figures(trace, planned[name], name, since, until)
+        reference = figures(bare["trace"], planned[name], name, *reference_span)
+        target = getattr(args, rate_option)
+        rate = ours.answered / args.seconds
+        # Bursts make the calls due in a window depend on where it falls: the bar is every planned
+        # call answered, at a plan whose average rate is the target.
+        sustained = ours.answered == ours.planned and target >= bar_rate
         say(
-            f"  reference: a bare Django JSON view, same gunicorn, the gates alone for {args.reference_seconds:.0f} s: "
-            f"p50 {bare['p50']:.0f} ms, p99 {bare['p99']:.0f} ms, {bare['rps']:.1f}/s; identity p99 ratio "
-            f"{ours.get('p99', 0) / max(bare['p99'], 1):.1f}"
+            f"  {name:<10} {ours.planned:>6,} calls   answered {rate:6.1f}/s; plan {target:.0f}/s "
+            f"(bar ≥ {bar_rate:.0f}/s planned and every call answered {verdict(sustained)})"
+            f"   errors {ours.errors} (bar 0 {verdict(ours.errors == 0)})"
+            + "".join(f"; {count} {kind}" for kind, count in list(ours.error_kinds.items())[:3])
         )
-    say(f"  stored by the app: {stored['gate events']} gate events, {stored['purchases']} purchases (replays excluded)")
-    total = sum(used.values())
-    shares = ", ".join(f"{name} {seconds:.0f} s ({seconds / (2 * wall):.0%})" for name, seconds in used.items())
-    say(f"  CPU over {wall:.0f} s on 2 cores: {shares}; all {total / (2 * wall):.0%} of the machine")
-    busiest = max(used, key=lambda name: used[name])
-    say(f"  limits first: {busiest} ({used[busiest]:.0f} CPU-seconds)")
+        say(
+            f"  {'':<10} p50 {ours.p50:5.0f} ms   p95 {ours.p95:5.0f} ms   p99 {ours.p99:5.0f} ms "
+            f"(bar ≤ {bar_ms:.0f} ms {verdict(ours.p99 <= bar_ms)})   bare view p99 {reference.p99:.0f} ms, "
+            f"ratio {serving.ratio(ours.p99, reference.p99)}   locust's send lag p99 {ours.lag_p99:.0f} ms"
+        )
+    pages = figures(trace, [], "staff pages", since, until)
+    say(
+        f"  staff pages {pages.planned:>5,} loads by {args.staff} people   p50 {pages.p50:.0f} ms"
+        f"   p95 {pages.p95:.0f} ms   p99 {pages.p99:.0f} ms   errors {pages.errors} (no bar)"
+    )
+    say(
+        f"  reference: the first {args.reference_seconds:.0f} s of the same plan (after {args.reference_warm_up:.0f} s)"
+        " against a bare Django view that parses the body and answers 200, same gunicorn settings, no staff"
+    )
+    in_burst = args.burst_period / args.burst_peak
+    phases = {True: [], False: []}  # type: dict[bool, list[float]]
+    for call in trace.calls:
+        if call.name == "identity" and since <= call.due - trace.start < until:
+            phases[(call.due - trace.start) % args.burst_period < in_burst].append((call.done - call.due) * 1000)
+    inside = stored["identity"]["latency_ms"]
+    say(
+        f"  where the identity tail is: p99 {serving.percentile(phases[True], 0.99):.0f} ms while walk-outs are due, "
+        f"{serving.percentile(phases[False], 0.99):.0f} ms between bursts; the connector's own timing (view entry "
+        f"to answer, its gate events) p50 {serving.percentile(inside, 0.5):.1f} ms, "
+        f"p99 {serving.percentile(inside, 0.99):.1f} ms"
+    )
+    server_check(args, planned, app, stored)
+    cpu(args, app)
+    errors = app["log_errors"]
     say(f"  app log: {len(errors)} error lines" + "".join(f"\n    {line[:200]}" for line in errors[:3]))
+
+
+def server_check(
+    args: argparse.Namespace, planned: dict[str, list[Planned]], app: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    """The rates as the app saw them: rows it wrote in the measured seconds, and every call of the
+    run accounted for (a first call writes a row, a replay is counted on it)."""
+    since, until = args.warm_up, args.warm_up + args.seconds
+    for name, row in (("identity", "gate decisions"), ("purchases", "purchases")):
+        firsts = sum(1 for call in planned[name] if call.kind != "replay" and since <= call.due < until)
+        answered = sum(1 for call in app["trace"].calls if call.name == name and not call.error)
+        found = stored[name]
+        accounted = found["rows"] + found["replays"]
+        say(
+            f"  stored by the app: {found['window']:,} {row} in the measured {args.seconds:.0f} s "
+            f"({found['window'] / args.seconds:.1f}/s; first-time calls due then {firsts:,}); whole run "
+            f"{found['rows']:,} rows + {found['replays']:,} replays counted = {accounted:,} for {answered:,} calls "
+            f"answered {serving.verdict(accounted == answered and abs(found['window'] - firsts) <= 0.01 * firsts)}"
+        )
+
+
+def cpu(args: argparse.Namespace, app: dict[str, Any]) -> None:
+    """CPU of each part over the measured seconds, what limits first, and a second machine on paper."""
+    start = app["trace"].start
+    parts, busy, shares = app["sampler"].between(start + args.warm_up, start + args.warm_up + args.seconds)
+    if not shares:
+        return
+    cores = os.cpu_count() or 1
+    span = len(shares) * app["sampler"].interval
+    parts["everything else"] = max(0.0, busy - sum(parts.values()))
+    listed = ", ".join(
+        f"{part} {seconds:.1f} s ({seconds / (cores * span):.0%})"
+        for part, seconds in sorted(parts.items(), key=lambda item: -item[1])
+    )
+    saturated = sum(1 for share in shares if share >= 0.95) / len(shares)
+    say(
+        f"  CPU in the measured {span:.0f} s ({cores} cores = {cores * span:.0f} CPU-s): {listed}; machine "
+        f"{busy / (cores * span):.0%} busy, ≥ 95 % busy in {saturated:.0%} of the half-seconds"
+    )
+    ours = {part: parts.get(part, 0.0) for part in ("gunicorn", "postgresql", "locust")}
+    first = max(ours, key=lambda part: ours[part])
+    others = ", ".join(f"{part} {seconds / span:.2f}" for part, seconds in ours.items() if part != first)
+    say(
+        f"  limits first: {first}, {ours[first] / span:.2f} cores of {cores} ({others});"
+        + (" the machine is saturated while walk-outs are due, so calls queue for CPU" if saturated >= 0.1 else "")
+    )
+    web, database = parts.get("gunicorn", 0.0) / span, (parts.get("postgresql", 0.0) + parts.get("redis", 0.0)) / span
+    target = 0.7 * cores  # each machine at 70 % busy, headroom for bursts
+    alone = target / max(web + database, 1e-9)
+    together = min(2 * target / max(web + database, 1e-9), target / max(database, 1e-9))
+    say(
+        f"  one more machine of workers (on paper, from these figures): this load needs {web:.2f} cores of gunicorn "
+        f"and {database:.2f} of PostgreSQL + Redis, locust aside; one machine at 70 % busy carries {alone:.1f}× it, "
+        f"two (gunicorn on both, PostgreSQL and Redis on the first, the gateway weighting calls to the second) "
+        f"{together:.1f}× (≈ {together * args.entries:.0f} entries/s + {together * args.purchases:.0f} purchases/s), "
+        f"PostgreSQL then {together * database:.2f} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,23 @@
 """A peak hour of a store, for locust (run by ``bench/load.py``; ``make load``).
 
-Three kinds of users, from bodies ``bench/load.py`` prepared (codes issued by the real service, so
-the Identity Connector decides for real):
+``bench/load.py`` plans every connector call beforehand: its body (Scan Key Codes issued by the
+real service, 20-line carts) and the moment it is due, counted from the start of the run. So the
+arrival rates are the plan's, whatever the server does — a constant arrival rate, not a number of
+users that each wait for their answer:
 
-* **gates** — 8 gates, two locust users each at a constant 6.25 calls/s: 100 entries/s in all
-  (two per gate, so a slow answer does not hold the gate's rate down);
-* **walk-outs** — users that send their Create Purchases calls in bursts: every 2 s all of them
-  walk out at once, 10 calls each back to back (30 purchases/s on average with 6 users);
-* **staff** — a few signed-in people browsing the purchases list, the gate log and the products.
+* **gates** — 8 gates, 100 Identity Connector calls/s in all, one due every 10 ms; a pool of
+  locust users picks up each call at its due time (a gate whose call is slow does not hold the
+  next one back);
+* **walk-outs** — Create Purchases in bursts: 30 calls/s on average, due at twice that rate for
+  half of each period and none in the other half (``bench/load.py`` sets the shape);
+* **staff** — a few signed-in people browsing the purchases list, the gate log and the products,
+  each page when the last one has loaded, 1-3 s apart.
 
-The host, the connector key and the bodies come from the environment (``JWO_LOAD_DIR``).
+Each call's latency runs from its due time to the last byte of the answer, so a call that went
+out late (no free locust user, or locust itself short of CPU) is counted late; that send lag is
+recorded too. Locust's own statistics are not used: every call is written to
+``trace-<pid>.tsv`` in ``JWO_LOAD_DIR`` (due, sent, answered, endpoint, kind, outcome), which
+``bench/load.py`` reads. Locust stops by itself once every planned call has been answered.
 """
 
 import itertools
@@ -17,76 +25,99 @@ import json
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from locust import FastHttpUser, HttpUser, between, constant_throughput, task
+import gevent
+from locust import FastHttpUser, HttpUser, between, constant, events, task
 
 DIRECTORY = Path(os.environ.get("JWO_LOAD_DIR", "."))
 SETUP: dict[str, Any] = json.loads((DIRECTORY / "setup.json").read_text()) if DIRECTORY.is_dir() else {}
+BARE = bool(SETUP.get("bare"))  # the reference: every call to the bare view's one URL, answered 200
+IDENTITY_PATH = "/v1/identity/identity-keys"
+PURCHASES_PATH = IDENTITY_PATH if BARE else "/v1/order/purchases"
 
 
-class _Bodies:
-    """Prepared request bodies, handed out once each across every user of this process."""
+@dataclass(frozen=True)
+class Planned:
+    due: float  # seconds after the start of the run
+    kind: str  # "new", "replay" or "forged"
+    expected: int  # the status that is right
+    body: str
+
+
+class Schedule:
+    """Planned calls of one endpoint, handed out once each, in order, across the users of this
+    process; a user waits for its call's due time."""
 
     def __init__(self, name: str) -> None:
         path = DIRECTORY / name
-        self._lines = path.read_text().splitlines() if path.exists() else []
+        self.calls = []
+        for line in path.read_text().splitlines() if path.exists() else []:
+            due, kind, expected, body = line.split("\t", 3)
+            self.calls.append(Planned(float(due), kind, 200 if BARE else int(expected), body))
         self._next = itertools.count()
         self._lock = threading.Lock()
+        self.answered = 0
 
-    def take(self) -> str | None:
+    def take(self) -> Planned | None:
         with self._lock:
             index = next(self._next)
-        return self._lines[index] if index < len(self._lines) else None
+        return self.calls[index] if index < len(self.calls) else None
 
 
-def connector_post(user: FastHttpUser, path: str, body: str, key: str, name: str, expected: tuple[int, ...]) -> None:
-    """One call as Amazon makes it, through the gateway's connector-key header."""
+ENTRIES = Schedule("identity.tsv")
+EXITS = Schedule("purchases.tsv")
+TRACE: list[str] = []
+START = {"at": 0.0}  # epoch seconds of due time 0, set when the test starts
+
+
+def record(due: float, sent: float, name: str, kind: str, error: str) -> None:
+    TRACE.append(f"{due:.6f}\t{sent:.6f}\t{time.time():.6f}\t{name}\t{kind}\t{error}")
+
+
+def connector_call(user: FastHttpUser, schedule: Schedule, path: str, key: str, name: str) -> None:
+    """The next planned call, at its due time, as Amazon makes it (the gateway's connector-key header)."""
+    planned = schedule.take()
+    if planned is None:
+        gevent.sleep(3600)  # nothing left for this user: the run ends when the others are answered
+        return
+    due = START["at"] + planned.due
+    gevent.sleep(max(0.0, due - time.time()))
+    sent = time.time()
     headers = {"Content-Type": "application/json", SETUP.get("header", "X"): key}
-    with user.client.post(path, data=body, headers=headers, name=name, catch_response=True) as response:
-        if response.status_code in expected:
-            response.success()
+    error = ""
+    with user.client.post(path, data=planned.body, headers=headers, name=name, catch_response=True) as response:
+        if response.status_code != planned.expected:
+            error = f"HTTP {response.status_code}"
+        elif name == "purchases" and not BARE and '"purchaseId":""' in (response.text or "").replace(" ", ""):
+            error = "empty purchaseId"
+        if error:
+            response.failure(error)
         else:
-            response.failure(f"HTTP {response.status_code}")
-
-
-ENTRIES = _Bodies("identity.jsonl")
-EXITS = _Bodies("purchases.jsonl")
+            response.success()
+    record(due, sent, name, planned.kind, error)
+    schedule.answered += 1
 
 
 class Gate(FastHttpUser):
-    host = os.environ.get("JWO_LOAD_IDENTITY_HOST") or None  # its own web pool, when the gateway routes so
-    fixed_count = 16
-    wait_time = constant_throughput(6.25)
+    fixed_count = int(SETUP.get("gate_users", 32))  # 8 gates × 4: free users for calls 10 ms apart
+    wait_time = constant(0)  # the schedule paces the calls
 
     @task
     def scan(self) -> None:
-        body = ENTRIES.take()
-        if body is not None:  # a forged code is refused with 401: that is the right answer
-            connector_post(self, "/v1/identity/identity-keys", body, SETUP.get("gate_key", ""), "identity", (200, 401))
+        connector_call(self, ENTRIES, IDENTITY_PATH, SETUP.get("gate_key", ""), "identity")
 
 
 class WalkOut(FastHttpUser):
-    fixed_count = 6
-    burst = 10
-    period = 2.0
-
-    def on_start(self) -> None:
-        self._sent = 0
-
-    def wait_time(self) -> float:
-        self._sent += 1
-        if self._sent % self.burst:
-            return 0.0  # the rest of this burst, back to back
-        return self.period - (time.time() % self.period)  # until the next burst of everyone
+    fixed_count = int(SETUP.get("walk_out_users", 32))
+    wait_time = constant(0)
 
     @task
     def leave(self) -> None:
-        body = EXITS.take()
-        if body is not None:
-            connector_post(self, "/v1/order/purchases", body, SETUP.get("exit_key", ""), "purchases", (201,))
+        connector_call(self, EXITS, PURCHASES_PATH, SETUP.get("exit_key", ""), "purchases")
 
 
 class Staff(HttpUser):
@@ -94,7 +125,7 @@ class Staff(HttpUser):
     on loopback (TLS ends at the gateway), so the cookies are sent by hand with the header the
     gateway adds."""
 
-    fixed_count = 2
+    fixed_count = int(SETUP.get("staff", 2))
     wait_time = between(1, 3)
     behind_tls = {"X-Forwarded-Proto": "https"}
 
@@ -113,12 +144,15 @@ class Staff(HttpUser):
         self.cookies: dict[str, str] = {"csrftoken": token, "sessionid": signed_in.cookies.get("sessionid") or ""}
 
     def _page(self, path: str) -> None:
+        sent = time.time()
         with self.client.get(
             path, cookies=self.cookies, headers=self.behind_tls, allow_redirects=False, name="staff pages",
             catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 200:  # a redirect to the sign-in page is a failure here
-                response.failure(f"HTTP {response.status_code}")
+            error = "" if response.status_code == 200 else f"HTTP {response.status_code}"  # not the sign-in page
+            if error:
+                response.failure(error)
+        record(sent, sent, "staff pages", "page", error)
 
     @task(3)
     def purchases(self) -> None:
@@ -131,3 +165,23 @@ class Staff(HttpUser):
     @task(1)
     def products(self) -> None:
         self._page("/catalog/")
+
+
+def _finish(environment: Any) -> None:
+    """Quit once every planned call is answered (bounded by ``--run-time``), then write the trace."""
+    planned = len(ENTRIES.calls) + len(EXITS.calls)
+    while ENTRIES.answered + EXITS.answered < planned:
+        gevent.sleep(0.5)
+    environment.runner.quit()
+
+
+@events.test_start.add_listener
+def _started(environment: Any, **_: Any) -> None:
+    START["at"] = time.time() + float(SETUP.get("lead", 1.0))  # the users are spawned by then
+    gevent.spawn(_finish, environment)
+
+
+@events.quitting.add_listener
+def _write(environment: Any, **_: Any) -> None:
+    lines = [f"start\t{START['at']:.6f}", *TRACE]
+    (DIRECTORY / f"trace-{os.getpid()}.tsv").write_text("\n".join(lines) + "\n")

@@ -8,7 +8,7 @@ settings: the connector (``POST /v1/order/purchases``) and bench/gate.py's refer
 Django view that parses the same JSON body and answers 200 (``bench/gate_bare_settings.py``).
 
 1. warm-up, one call at a time on each server (its service time when idle);
-2. open loop at a fixed rate (default 100 requests/s for 30 s) from bench/gate.py's kind of asyncio
+2. open loop at a fixed rate (default 100 requests/s for 30 s) from bench/serving.py's asyncio
    generator: call *i* is due at t0 + i/rate, its latency runs from that due time to the last byte.
    Each call a new ``idempotentShoppingTripId`` with 20 lines of known SKUs, ~10% replays of a call
    made 1-10 s earlier (new ``requestId``). Errors: transport errors, timeouts, any status but 201,
@@ -42,16 +42,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import gate  # bench/ is on sys.path: bench/purchases.py is run as a script
+import serving  # bench/ is on sys.path: bench/purchases.py is run as a script
 
 DB_NAME = "jwo_bench_purchases"
 REDIS_DB = 4
 STORE_ID = "BENCH-PURCHASES-001"
 PATH = "/v1/order/purchases"
 BARE_PATH = "/v1/identity/identity-keys"  # bench/gate_bare_urls.py's only URL: parses the body, answers 200
-HOST = gate.HOST
+HOST = serving.HOST
 REPLAY_SHARE = 0.10
 REPLAY_AFTER = (1.0, 10.0)  # a replay repeats a call made this many seconds earlier
 
@@ -70,9 +69,9 @@ KIND_COUNTS = {
     "spend_and_save": 20,
 }
 
-say = gate.say
-verdict = gate.verdict
-percentile = gate.percentile
+say = serving.say
+verdict = serving.verdict
+percentile = serving.percentile
 
 
 # --- Services and database ---------------------------------------------------------------------------
@@ -81,15 +80,13 @@ percentile = gate.percentile
 def available() -> dict[str, str] | str:
     """The environment to run with, or why part (b) cannot run here."""
     try:
-        found = gate.services()
+        found = serving.services()
     except (subprocess.CalledProcessError, OSError, SystemExit) as error:
         return f"PostgreSQL/Redis could not be started (scripts/services.sh start: {error})"
-    env = gate.production_env(found)
-    database = urlsplit(found["DATABASE_URL"])._replace(path=f"/{DB_NAME}")
-    redis_url = urlunsplit(urlsplit(found["REDIS_URL"])._replace(path=f"/{REDIS_DB}"))
-    env.update(DATABASE_URL=urlunsplit(database), REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url)
+    env = serving.production_env(found, DB_NAME, REDIS_DB)
+    redis_url = env["REDIS_URL"]
     try:
-        gate.maintenance(env["DATABASE_URL"], "SELECT 1")
+        serving.maintenance(env["DATABASE_URL"], "SELECT 1")
     except Exception as error:  # noqa: BLE001 - any failure to reach it means: skip, saying why
         return f"PostgreSQL is not reachable ({type(error).__name__}: {' '.join(str(error).split())})"
     try:
@@ -247,7 +244,7 @@ class Result:
     error: str = ""
 
 
-def _judge(call: Call, exchange: gate.Exchange, bare: bool) -> Result:
+def _judge(call: Call, exchange: serving.Exchange, bare: bool) -> Result:
     status, latency, lag = exchange.status, exchange.latency, exchange.lag
     if exchange.error:
         return Result(call, 0, latency, lag, "", exchange.error)
@@ -263,11 +260,11 @@ def _judge(call: Call, exchange: gate.Exchange, bare: bool) -> Result:
     return Result(call, status, latency, lag, purchase_id, "" if purchase_id else "empty purchaseId")
 
 
-def load(server: gate.Server, calls: list[Call], seeded: Seed, rate: float | None, *, bare: bool) -> list[Result]:
-    """Open loop at ``rate``; one call at a time when ``rate`` is None (bench/gate.py's generator)."""
+def load(server: serving.Server, calls: list[Call], seeded: Seed, rate: float | None, *, bare: bool) -> list[Result]:
+    """Open loop at ``rate``; one call at a time when ``rate`` is None (bench/serving.py's generator)."""
     path = BARE_PATH if bare else PATH
-    raws = [gate.request_bytes(call.body, server.port, seeded.key_header, seeded.key, path) for call in calls]
-    done = gate.exchanges(server.port, raws, rate)
+    raws = [serving.request_bytes(call.body, server.port, seeded.key_header, seeded.key, path) for call in calls]
+    done = serving.exchanges(server.port, raws, rate)
     return [_judge(call, exchange, bare) for call, exchange in zip(calls, done, strict=True)]
 
 
@@ -326,31 +323,12 @@ class Throughput:
 
 
 def run_wrk(
-    server: gate.Server, bodies: Path, script: Path, seeded: Seed, args: argparse.Namespace, *, bare: bool
+    server: serving.Server, bodies: Path, script: Path, seeded: Seed, args: argparse.Namespace, *, bare: bool
 ) -> Throughput:
-    wrk = shutil.which("wrk")
-    assert wrk is not None  # noqa: S101 - checked before the run
-    command = [
-        wrk,
-        f"-t{args.wrk_threads}",
-        f"-c{args.wrk_connections}",
-        f"-d{args.throughput_seconds}s",
-        "--timeout",
-        "5s",
-        "-s",
-        str(script),
-        f"http://{HOST}:{server.port}{BARE_PATH if bare else PATH}",
-        "--",
-        str(bodies),
-        str(args.wrk_threads),
-        seeded.key_header,
-        seeded.key,
-    ]
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
-    line = next((text for text in output.splitlines() if text.startswith("BENCH-JSON ")), None)
-    if line is None:
-        raise SystemExit(f"purchases bench: wrk printed no figures:\n{output}")
-    figures = json.loads(line.removeprefix("BENCH-JSON "))
+    run = serving.WrkRun(
+        bodies, script, args.wrk_threads, args.wrk_connections, args.throughput_seconds, seeded.key_header, seeded.key
+    )
+    figures = serving.wrk_figures(server, BARE_PATH if bare else PATH, run)
     statuses: dict[str, int] = figures["statuses"]
     transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
     expected = "200" if bare else "201"
@@ -487,8 +465,7 @@ def run(args: argparse.Namespace) -> int:
     from django.db import connections
 
     rng = random.Random(args.seed)
-    gate.maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    gate.maintenance(env["DATABASE_URL"], f"CREATE DATABASE {DB_NAME}")
+    serving.database_create(env["DATABASE_URL"])
     try:
         with tempfile.TemporaryDirectory(prefix="jwo-bench-purchases-") as temp:
             workdir = Path(temp)
@@ -510,28 +487,28 @@ def run(args: argparse.Namespace) -> int:
             bodies = workdir / "bodies.txt"
             bodies.write_text("".join(f"201\t{call.body.decode()}\n" for call in wrk_calls))
             script = workdir / "purchases.lua"
-            script.write_text(gate.WRK_SCRIPT)
+            script.write_text(serving.WRK_SCRIPT)
 
-            connector = gate.Server(
+            connector = serving.Server(
                 "connector", "jwo_admin.settings.production", args.workers, workdir / "connector.log"
             )
-            bare = gate.Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
-            servers = [gate.start_server(connector, env), gate.start_server(bare, env)]
-            with gate.running(servers):
+            bare = serving.Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
+            servers = [serving.start_server(connector, env), serving.start_server(bare, env)]
+            with serving.running(servers):
                 for server in servers:
-                    gate.wait_ready(server)
+                    serving.wait_ready(server)
                 idle = {
                     "connector": load(connector, warm, seeded, None, bare=False),
                     "bare": load(bare, warm, seeded, None, bare=True),
                 }
                 ours = check_replays(load(connector, calls, seeded, args.rate, bare=False))
-                backlog = gate.drain(connector, env, 10.0)
+                backlog = serving.drain(connector, env, 10.0)
                 reference = load(bare, calls, seeded, args.rate, bare=True)
-                gate.drain(bare, env, 10.0)
+                serving.drain(bare, env, 10.0)
                 bare_throughput = run_wrk(bare, bodies, script, seeded, args, bare=True)
-                gate.drain(bare, env, 10.0)
+                serving.drain(bare, env, 10.0)
                 connector_throughput = run_wrk(connector, bodies, script, seeded, args, bare=False)
-                logged = gate.log_errors(connector)
+                logged = serving.log_errors(connector)
             recorded = server_side({call.trip for call in calls})
             diagnosis = breakdown(diagnose)
             report(args, calls, ours, reference, idle, connector_throughput, bare_throughput, recorded, diagnosis)
@@ -542,8 +519,7 @@ def run(args: argparse.Namespace) -> int:
             if backlog > 1 or connector.restarts:
                 say(f"    after the open loop the connector took {backlog:.1f} s to work off its queue")
     finally:
-        connections.close_all()
-        gate.maintenance(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        serving.database_drop(env["DATABASE_URL"])
     return 0
 
 
@@ -561,7 +537,7 @@ def report(
     ours, reference = summarize(results), summarize(reference_results)
     kinds = Counter(call.kind for call in calls)
     errors = sum(ours.errors.values())
-    ratio = gate.ratio
+    ratio = serving.ratio
     say("")
     say(
         f"(b) connector — POST {PATH}, gunicorn {args.workers} sync workers per server, production settings, "
