@@ -87,7 +87,46 @@ def fingerprint(item: dict[str, Any], sync_fields: Collection[str]) -> str:
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
+def item_fingerprint(
+    *,
+    store_id: str,
+    sku: str,
+    name: str,
+    barcodes: Sequence[tuple[str, str]],
+    price: str,
+    brand: str,
+    tax_code: str,
+    category: str,
+    subcategory: str,
+    sync_fields: Collection[str],
+) -> str:
+    """``fingerprint(catalog_item(...), sync_fields)`` without building the item: the same text,
+    written out in ``fingerprint``'s sorted key order (an import runs this for every row; a test
+    pins the two together). ``price`` is the price as Amazon receives it (``price_text``)."""
+    parts = []
+    if len(barcodes) > 1:
+        listed = "\x1e".join(f"{value}:{kind}" for value, kind in barcodes[1:])
+        parts.append(f"additional_external_product_information={listed}")
+    if brand and "brand_name" in sync_fields:
+        parts.append(f"brand_name={brand}")
+    primary_value, primary_type = barcodes[0]
+    parts.append(f"external_product_id={primary_value}")
+    parts.append(f"external_product_id_type={primary_type}")
+    parts.append(f"item_name={name}")
+    parts.append(f"item_sku={sku}")
+    if category and "product_category" in sync_fields:
+        parts.append(f"product_category={category}")
+    if subcategory and "product_subcategory" in sync_fields:
+        parts.append(f"product_subcategory={subcategory}")
+    if tax_code and "product_tax_code" in sync_fields:
+        parts.append(f"product_tax_code={tax_code}")
+    if price and "standard_price" in sync_fields:
+        parts.append(f"standard_price={price}")
+    parts.append(f"store_id={store_id}")
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
 def row_hash(values: Iterable[Any]) -> str:
     """Hash of one import row's mapped values: an identical row needs no checking or writing."""
-    encoded = "\x1f".join(str(value) for value in values).encode()
+    encoded = "\x1f".join([value if isinstance(value, str) else str(value) for value in values]).encode()
     return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()

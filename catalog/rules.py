@@ -11,7 +11,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Final
+from typing import Final, NamedTuple
 
 from catalog.barcodes import Barcode, BarcodeError, parse_barcode
 
@@ -90,10 +90,20 @@ class ValidItem:
     suggested_name: str | None
 
 
+_PRICE_CONTEXT: Final = Context(prec=28, rounding=ROUND_HALF_UP)
+_QUANTUM: Final = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
+def _rounded_price(price: Decimal, places: int) -> Decimal:
+    """``price`` at the currency's places, half-up, with enough precision for any length of number."""
+    quantum = _QUANTUM.get(places) or Decimal(1).scaleb(-places)
+    context = _PRICE_CONTEXT if price.adjusted() + places + 2 <= 28 else Context(prec=price.adjusted() + places + 2)
+    return price.quantize(quantum, rounding=ROUND_HALF_UP, context=context)
+
+
 def format_price(price: Decimal, places: int = 2) -> str:
     """The exact ``standard_price`` string Amazon receives: fixed-point, half-up, never exponent notation."""
-    context = Context(prec=max(28, price.adjusted() + places + 2))
-    return f"{price.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context):f}"
+    return f"{_rounded_price(price, places):f}"
 
 
 def _is_clean(text: str) -> bool:
@@ -163,14 +173,15 @@ def _parse_price(text: str, places: int) -> Decimal | FieldError | None:
         return FieldError(PRICE_FIELD, f"{PRICE_FIELD} must not be negative (got {text!r})")
     if len(text.partition(".")[2].rstrip("0")) > places:
         return FieldError(PRICE_FIELD, f"{PRICE_FIELD} must have at most {places} decimal places (got {text!r})")
-    formatted = format_price(price.copy_abs(), places)  # copy_abs: '-0' is sent as 0.00, not -0.00
+    rounded = _rounded_price(price.copy_abs(), places)  # copy_abs: '-0' is sent as 0.00, not -0.00
+    formatted = f"{rounded:f}"
     if len(formatted) > MAX_PRICE_LENGTH:
         return FieldError(
             PRICE_FIELD,
             f"{PRICE_FIELD} must be at most {MAX_PRICE_LENGTH} characters as sent to Amazon "
             f"(got {formatted!r}, {len(formatted)} characters)",
         )
-    return Decimal(formatted)
+    return rounded
 
 
 def _character_warning(field: str, value: str) -> tuple[str | None, str | None]:
@@ -197,45 +208,57 @@ def _additional_field(index: int) -> str:
     return f"{ADDITIONAL_BARCODES_FIELD}[{index}]"
 
 
-@dataclass(slots=True)
-class _BarcodeCheck:
-    """Accumulator for one item's barcodes, so the primary and additional barcodes share duplicate tracking."""
+class _BarcodeCheck(NamedTuple):
+    """One item's barcodes, parsed: kept (primary first), errors, and warnings about dropped duplicates."""
 
     barcodes: list[Barcode]
     errors: list[FieldError]
     warnings: list[str]
-    first_field_by_key: dict[str, str]
 
-    def add(self, field: str, value: str, declared_type: str | None) -> bool:
-        """Parse one barcode; returns False only when it was dropped as a duplicate."""
-        try:
-            barcode = parse_barcode(value, declared_type)
-        except BarcodeError as error:
-            self.errors.append(FieldError(field, str(error)))
-            return True
-        first_field = self.first_field_by_key.setdefault(barcode.match_key, field)
-        if first_field != field:
-            self.warnings.append(f"{field} ({barcode.value}) is the same barcode as {first_field}; dropped it")
-            return False
-        self.barcodes.append(barcode)
-        return True
+
+def _barcode_field(index: int) -> str:
+    """Amazon's field name for entry ``index`` of an item's barcodes (0 is the primary)."""
+    return BARCODE_FIELD if index == 0 else _additional_field(index - 1)
 
 
 def _check_barcodes(entries: tuple[tuple[str, str | None], ...]) -> _BarcodeCheck:
-    """Blank additional entries (empty spreadsheet columns) are skipped; duplicates keep the first occurrence."""
-    check = _BarcodeCheck([], [], [], {})
+    """Blank additional entries (empty spreadsheet columns) are skipped; duplicates keep the first occurrence.
+
+    One loop with plain locals, and field names built only for messages: this runs for every row of an import.
+    """
+    barcodes: list[Barcode] = []
+    errors: list[FieldError] = []
+    warnings: list[str] = []
+    first_index_by_key: dict[str, int] = {}
     if not entries or not entries[0][0].strip():
-        check.errors.append(FieldError(BARCODE_FIELD, f"{BARCODE_FIELD} (the primary barcode) is required"))
+        errors.append(FieldError(BARCODE_FIELD, f"{BARCODE_FIELD} (the primary barcode) is required"))
+        start = 1
     else:
-        check.add(BARCODE_FIELD, *entries[0])
+        start = 0
     kept = 0
-    for index, (value, declared_type) in enumerate(entries[1:]):
-        if value.strip() and check.add(_additional_field(index), value, declared_type):
-            kept += 1
+    for index in range(start, len(entries)):
+        value, declared_type = entries[index]
+        if index and not value.strip():
+            continue
+        try:
+            barcode = parse_barcode(value, declared_type)
+        except BarcodeError as error:
+            errors.append(FieldError(_barcode_field(index), str(error)))
+            kept += index > 0
+            continue
+        first_index = first_index_by_key.setdefault(barcode.match_key, index)
+        if first_index != index:
+            warnings.append(
+                f"{_barcode_field(index)} ({barcode.value}) is the same barcode as {_barcode_field(first_index)}; "
+                "dropped it"
+            )
+            continue
+        barcodes.append(barcode)
+        kept += index > 0
     if kept > MAX_ADDITIONAL_BARCODES:
         message = f"an item can have at most {MAX_ADDITIONAL_BARCODES} additional barcodes (got {kept})"
-        check.errors.append(FieldError(ADDITIONAL_BARCODES_FIELD, message))
-    return check
+        errors.append(FieldError(ADDITIONAL_BARCODES_FIELD, message))
+    return _BarcodeCheck(barcodes, errors, warnings)
 
 
 def validate_item(item: ItemInput, *, price_places: int = 2) -> ValidItem | list[FieldError]:
@@ -247,24 +270,39 @@ def validate_item(item: ItemInput, *, price_places: int = 2) -> ValidItem | list
     tax_code, category, subcategory = item.tax_code.strip(), item.category.strip(), item.subcategory.strip()
     price = _parse_price(item.price.strip(), price_places)
     barcodes = _check_barcodes(item.barcodes)
-    checks = (
-        _required(SKU_FIELD, sku),
-        _too_long(SKU_FIELD, sku, MAX_SKU_LENGTH),
-        _sku_characters(sku),
-        _required(NAME_FIELD, name),
-        _too_long(NAME_FIELD, name, MAX_NAME_LENGTH),
-        *barcodes.errors,
-        price if isinstance(price, FieldError) else None,
-        _too_long(BRAND_FIELD, brand, MAX_BRAND_LENGTH),
-        _too_long(TAX_CODE_FIELD, tax_code, MAX_TAX_CODE_LENGTH),
-        _too_long(CATEGORY_FIELD, category, MAX_CATEGORY_LENGTH),
-        _too_long(SUBCATEGORY_FIELD, subcategory, MAX_SUBCATEGORY_LENGTH),
+    # Most rows pass every check: test that in one expression (an import runs this for every row)
+    # and build the errors, in their fixed order, only when something failed.
+    passes = (
+        sku
+        and name
+        and not barcodes.errors
+        and not isinstance(price, FieldError)
+        and len(sku) <= MAX_SKU_LENGTH
+        and len(name) <= MAX_NAME_LENGTH
+        and len(brand) <= MAX_BRAND_LENGTH
+        and len(tax_code) <= MAX_TAX_CODE_LENGTH
+        and len(category) <= MAX_CATEGORY_LENGTH
+        and len(subcategory) <= MAX_SUBCATEGORY_LENGTH
+        and _SKU_PATTERN.fullmatch(sku)
     )
-    errors = [error for error in checks if error is not None]
-    if errors or isinstance(price, FieldError):
-        return errors
-    name_warning, suggested_name = _character_warning(NAME_FIELD, name)
-    brand_warning, _ = _character_warning(BRAND_FIELD, brand)
+    if not passes:
+        checks = (
+            _required(SKU_FIELD, sku),
+            _too_long(SKU_FIELD, sku, MAX_SKU_LENGTH),
+            _sku_characters(sku),
+            _required(NAME_FIELD, name),
+            _too_long(NAME_FIELD, name, MAX_NAME_LENGTH),
+            *barcodes.errors,
+            price if isinstance(price, FieldError) else None,
+            _too_long(BRAND_FIELD, brand, MAX_BRAND_LENGTH),
+            _too_long(TAX_CODE_FIELD, tax_code, MAX_TAX_CODE_LENGTH),
+            _too_long(CATEGORY_FIELD, category, MAX_CATEGORY_LENGTH),
+            _too_long(SUBCATEGORY_FIELD, subcategory, MAX_SUBCATEGORY_LENGTH),
+        )
+        return [error for error in checks if error is not None]
+    assert not isinstance(price, FieldError)  # noqa: S101 - for the type checker: passes checked it
+    name_warning, suggested_name = (None, None) if _is_clean(name) else _character_warning(NAME_FIELD, name)
+    brand_warning = None if _is_clean(brand) else _character_warning(BRAND_FIELD, brand)[0]
     warnings = (name_warning, _receipt_warning(name), brand_warning, *barcodes.warnings)
     return ValidItem(
         sku=sku,

@@ -6,17 +6,19 @@ objects); what stays in memory is only what cross-row checks need: SKUs seen and
 
 import pickle
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
-from catalog.amazon_items import catalog_item, fingerprint, row_hash
+from catalog.amazon_items import item_fingerprint, row_hash
 from catalog.importing.mapping import ColumnMap, MappedRow
 from catalog.importing.readers import FileRefused, TableReader
 from catalog.models import ProductStatus, SaleUnit
 from catalog.rules import ItemInput, ValidItem, validate_item
 
 MAX_RECORDED_PROBLEMS = 100_000
+PROGRESS_SECONDS = 0.25  # how often a running check reports its progress
 _UNITS = frozenset(SaleUnit.values)
 _STATUSES = {"": ProductStatus.ACTIVE.value, "active": "active", "archived": "archived", "inactive": "archived"}
 
@@ -140,6 +142,7 @@ class Checker:
         pickler = pickle.Pickler(result.spool, protocol=pickle.HIGHEST_PROTOCOL)
         chunk: list[SpooledRow] = []
         row_number = 1
+        reported = time.monotonic()
         for raw in self.reader.rows():
             row_number += 1
             if not any(cell.strip() for cell in raw):
@@ -156,8 +159,11 @@ class Checker:
                     pickler.dump(chunk)
                     pickler.clear_memo()  # each chunk stands alone: readable one by one, no memory growth
                     chunk = []
-            if self.on_progress is not None and result.rows_total % 2000 == 0:
-                self.on_progress(result.rows_total, self.reader.progress())
+            if self.on_progress is not None and result.rows_total % 1000 == 0:
+                now = time.monotonic()
+                if now - reported >= PROGRESS_SECONDS:  # each report is a write to the job row
+                    reported = now
+                    self.on_progress(result.rows_total, self.reader.progress())
         if chunk:
             pickler.dump(chunk)
         self._resolve_deferred()
@@ -286,24 +292,14 @@ class Checker:
         import_hash: str,
     ) -> SpooledRow:
         context = self.context
-        barcodes = tuple((barcode.value, str(barcode.type), barcode.match_key) for barcode in item.barcodes)
-        amazon: dict[str, Any] = catalog_item(
-            store_id=context.store_id,
-            sku=item.sku,
-            name=item.name,
-            barcodes=[(value, kind) for value, kind, _ in barcodes],
-            price=item.price,
-            places=context.price_places,
-            brand=item.brand,
-            tax_code=item.tax_code,
-            category=item.category,
-            subcategory=item.subcategory,
-        )
+        barcodes = tuple((barcode.value, barcode.type.value, barcode.match_key) for barcode in item.barcodes)
+        # The price is already at the currency's places (validate_item), so its text is what Amazon gets.
+        price = "" if item.price is None else str(item.price)
         values: ProductValues = (
             item.sku,
             item.name,
             item.brand,
-            "" if item.price is None else str(item.price),
+            price,
             item.tax_code,
             item.category,
             item.subcategory,
@@ -312,11 +308,23 @@ class Checker:
             list(item.warnings),
             item.suggested_name or "",
         )
+        amazon_fingerprint = item_fingerprint(
+            store_id=context.store_id,
+            sku=item.sku,
+            name=item.name,
+            barcodes=[(value, kind) for value, kind, _ in barcodes],
+            price=price,
+            brand=item.brand,
+            tax_code=item.tax_code,
+            category=item.category,
+            subcategory=item.subcategory,
+            sync_fields=context.sync_fields,
+        )
         return (
             row_number,
             existing.id if existing else None,
             values,
             barcodes,
-            fingerprint(amazon, context.sync_fields),
+            amazon_fingerprint,
             import_hash,
         )

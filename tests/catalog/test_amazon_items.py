@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from catalog.amazon_items import catalog_item, currency_places, fingerprint, price_text, row_hash
+from catalog.amazon_items import catalog_item, currency_places, fingerprint, item_fingerprint, price_text, row_hash
 from catalog.models import Product, ProductStatus, Store
 from catalog.selectors import amazon_catalog_items
 from tests.catalog.helpers import AMAZON_HEADER, run_import, write_csv
@@ -164,6 +164,53 @@ def test_price_that_rounds_the_same_keeps_the_fingerprint() -> None:
     assert fingerprint(cola_item(price=Decimal("1.490")), ALL_SYNC_FIELDS) == fingerprint(
         cola_item(price=Decimal("1.49")), ALL_SYNC_FIELDS
     )
+
+
+ITEM_VARIANTS: list[dict[str, object]] = [
+    {},
+    {"barcodes": [("036000291452", "UPC"), ("4006381333931", "EAN"), ("96385074", "EAN8")]},
+    {"barcodes": [("4011", "PLU"), ("036000291452", "UPC")], "price": None},
+    {"brand": "", "tax_code": "", "category": ""},
+    {"subcategory": "Soda", "price": Decimal("0")},
+    {"places": 0, "price": Decimal("120")},
+    {"places": 3, "price": Decimal("1.235"), "store_id": "STORE-ZZ", "name": "Tea; 20 = bags"},
+]
+SYNC_FIELD_SETS = [
+    frozenset(),
+    ALL_SYNC_FIELDS,
+    ALL_SYNC_FIELDS | {"product_subcategory"},
+    frozenset({"standard_price"}),
+    frozenset({"brand_name", "product_subcategory"}),
+]
+
+
+@pytest.mark.parametrize("sync_fields", SYNC_FIELD_SETS)
+@pytest.mark.parametrize("change", ITEM_VARIANTS)
+def test_item_fingerprint_equals_the_fingerprint_of_the_built_item(
+    change: dict[str, object], sync_fields: frozenset[str]
+) -> None:
+    fields: dict[str, object] = {
+        "store_id": "STORE-1",
+        "sku": "SKU-1",
+        "name": "Acme Cola 330ml",
+        "barcodes": [("036000291452", "UPC")],
+        "price": Decimal("1.49"),
+        "places": 2,
+        "brand": "Acme",
+        "tax_code": "A_GEN_TAX",
+        "category": "Beverages",
+        "subcategory": "",
+        **change,
+    }
+    built = fingerprint(catalog_item(**fields), sync_fields)  # type: ignore[arg-type]
+    price = fields.pop("price")
+    places = fields.pop("places")
+    direct = item_fingerprint(
+        **fields,  # type: ignore[arg-type]
+        price=price_text(price, places),  # type: ignore[arg-type]
+        sync_fields=sync_fields,
+    )
+    assert direct == built
 
 
 def test_row_hash_keeps_cell_boundaries() -> None:

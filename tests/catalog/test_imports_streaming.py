@@ -102,3 +102,14 @@ def test_a_failure_while_writing_leaves_nothing_written(pg_store: Store, tmp_pat
     assert list(Product.objects.values_list("sku", flat=True)) == ["SKU-2"]
     assert Barcode.objects.count() == 1
     assert job.holds_store_lock is False
+
+
+def test_text_that_copy_must_escape_arrives_as_it_was(pg_store: Store, tmp_path: Path) -> None:
+    """Most rows go to COPY unescaped; one with a backslash or a tab in a field must be escaped."""
+    tricky = ["SKU-9", "Back\\slash \\N Cola", "4000000000020", "", "", "1.00", "Tab\tBrand", "Drinks\\Soft"]
+    job = run_import(pg_store, write_csv(tmp_path / "t.csv", [COLA, tricky]))
+
+    assert (job.status, job.rows_new, job.rows_rejected) == ("applied", 2, 0)
+    product = Product.objects.get(sku="SKU-9")
+    assert (product.name, product.brand, product.category) == ("Back\\slash \\N Cola", "Tab\tBrand", "Drinks\\Soft")
+    assert Product.objects.get(sku="SKU-1").name == "Acme Cola 330ml"
