@@ -62,7 +62,12 @@ from serving import say  # noqa: E402
 DB_NAME = "jwo_bench_load"
 REDIS_DB = 5
 STAFF_USER = "load-staff"
-GATE_USERS = WALK_OUT_USERS = 32  # bench/locustfile.py's pools: free users for every call due, answers slow or not
+GATE_USERS = 32  # bench/locustfile.py's pool of gate users: a free one for every call due, answers slow or not
+
+
+def walk_out_users(args: argparse.Namespace) -> int:
+    """Enough walk-out users that a whole burst goes out on time, whatever the answers take."""
+    return max(32, round(args.purchases * args.burst_period) + 8)
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "staff_password": password,
         "staff": args.staff,
         "gate_users": GATE_USERS,
-        "walk_out_users": WALK_OUT_USERS,
+        "walk_out_users": walk_out_users(args),
     }
     write_plan(workdir / "app", setup, identity, purchases)
     cut = args.reference_warm_up + args.reference_seconds  # the reference: the first seconds of the same plan
@@ -139,9 +144,9 @@ def write_plan(directory: Path, setup: dict[str, Any], identity: list[Planned], 
     (directory / "purchases.tsv").write_text("".join(call.line() for call in purchases))
 
 
-def run_locust(host: str, directory: Path, bound: float, staff: int) -> int:
+def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: int) -> int:
     """Headless locust until every planned call is answered (at most ``bound`` seconds); its pid."""
-    users = {"Gate": GATE_USERS, "WalkOut": WALK_OUT_USERS, "Staff": staff}
+    users = {"Gate": GATE_USERS, "WalkOut": walk_outs, "Staff": staff}
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
         "--host", host, "--users", str(sum(users.values())), "--spawn-rate", "1000", "--run-time", f"{int(bound)}s",
@@ -224,6 +229,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--staff", type=int, default=2, help="staff users browsing")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 × CPUs)")
     parser.add_argument("--threads", type=int, default=1, help="per worker; above 1, gthread workers")
+    parser.add_argument(
+        "--identity-workers", type=int, default=0, help="a gunicorn of this many workers for the Identity Connector"
+    )
     parser.add_argument("--seed", type=int, default=20261124, help="random seed of the plan")
     parser.add_argument(
         "--settings", default="jwo_admin.settings.production", help="the app's settings module (to measure a change)"
@@ -237,20 +245,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module: str, name: str) -> dict[str, Any]:
-    """One gunicorn and one locust run on the plan in ``workdir / name``: the trace, CPU, times."""
-    server = serving.Server(name, module, args.workers, workdir / f"{name}.log", threads=args.threads)
-    with serving.running([serving.start_server(server, env)]):
-        serving.wait_ready(server)
-        assert server.process is not None  # noqa: S101 - started above
-        SERVER_GROUPS.add(server.process.pid)
+    """One locust run on the plan in ``workdir / name`` against gunicorn (two of them with
+    ``--identity-workers``: the Identity Connector on its own, as a gateway route would send it):
+    the trace, CPU, server log errors."""
+    servers = [serving.Server(name, module, args.workers, workdir / f"{name}.log", threads=args.threads)]
+    if args.identity_workers:
+        servers.append(serving.Server(f"{name}-identity", module, args.identity_workers, workdir / f"{name}-id.log"))
+    with serving.running([serving.start_server(server, env) for server in servers]):
+        for server in servers:
+            serving.wait_ready(server)
+            assert server.process is not None  # noqa: S101 - started above
+            SERVER_GROUPS.add(server.process.pid)
+        hosts = [f"http://{serving.HOST}:{server.port}" for server in servers]
+        setup_path = workdir / name / "setup.json"
+        setup_path.write_text(json.dumps({**json.loads(setup_path.read_text()), "identity_host": hosts[-1]}))
         length = (args.warm_up + args.seconds) if name == "app" else (args.reference_warm_up + args.reference_seconds)
         with serving.CpuSampler(classify) as sampler:
-            run_locust(
-                f"http://{serving.HOST}:{server.port}", workdir / name, length + 60, 0 if name == "bare" else args.staff
-            )
-        errors = serving.log_errors(server)
+            run_locust(hosts[0], workdir / name, length + 60, 0 if name == "bare" else args.staff, walk_out_users(args))
+        errors = [line for server in servers for line in serving.log_errors(server)]
     trace = read_trace(workdir / name)
-    return {"trace": trace, "sampler": sampler, "log_errors": errors, "server": server}
+    return {"trace": trace, "sampler": sampler, "log_errors": errors, "servers": servers}
 
 
 def main(argv: list[str]) -> int:
@@ -372,6 +386,8 @@ def report(
     say()
     say(
         f"load — gunicorn {args.workers} {'sync workers' if args.threads == 1 else f'gthread workers × {args.threads}'}"
+        + (f" (+ {args.identity_workers} for the Identity Connector alone)" if args.identity_workers else "")
+        + f"; walk-outs due at {args.burst_peak:g}× the average rate in each {args.burst_period:g} s burst"
         f", production settings, PostgreSQL, Redis; locust in one process on the same {os.cpu_count()} cores; "
         f"{args.seconds:.0f} s measured after a {args.warm_up:.0f} s warm-up; latency from each call's due time "
         "to its answer's last byte"

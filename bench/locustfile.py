@@ -38,6 +38,8 @@ SETUP: dict[str, Any] = json.loads((DIRECTORY / "setup.json").read_text()) if DI
 BARE = bool(SETUP.get("bare"))  # the reference: every call to the bare view's one URL, answered 200
 IDENTITY_PATH = "/v1/identity/identity-keys"
 PURCHASES_PATH = IDENTITY_PATH if BARE else "/v1/order/purchases"
+# The Identity Connector's own gunicorn when the run gives it one (locust's --host is the other's).
+IDENTITY_URL = SETUP.get("identity_host", "") + IDENTITY_PATH
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class Gate(FastHttpUser):
 
     @task
     def scan(self) -> None:
-        connector_call(self, ENTRIES, IDENTITY_PATH, SETUP.get("gate_key", ""), "identity")
+        connector_call(self, ENTRIES, IDENTITY_URL, SETUP.get("gate_key", ""), "identity")
 
 
 class WalkOut(FastHttpUser):
