@@ -20,6 +20,8 @@ ALWAYS_SYNCED = (
 )
 OPTIONAL_SYNC_FIELDS = ("standard_price", "brand_name", "product_tax_code", "product_category", "product_subcategory")
 
+MAX_UPLOAD_ITEMS = 10_000  # SPEC §4.1: items per Upload Catalog request
+
 # Minor units of the currencies we expect; others default to 2 (ISO 4217).
 CURRENCY_PLACES = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
 
@@ -130,3 +132,56 @@ def row_hash(values: Iterable[Any]) -> str:
     """Hash of one import row's mapped values: an identical row needs no checking or writing."""
     encoded = "\x1f".join([value if isinstance(value, str) else str(value) for value in values]).encode()
     return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
+
+
+def upload_json_schema() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of what we send to Upload Catalog (SPEC §B, §4), from the same constants the
+    import's checks use; published as components of our OpenAPI document."""
+    from catalog import rules
+    from catalog.barcodes import BarcodeType
+
+    def text(limit: int, *, required_text: bool = False) -> dict[str, Any]:
+        return {"type": "string", "maxLength": limit, **({"minLength": 1} if required_text else {})}
+
+    barcode_type = {"type": "string", "enum": [kind.value for kind in BarcodeType]}
+    item = {
+        "type": "object",
+        "description": "One Upload Catalog item as we send it: all values strings, empty optional fields left out.",
+        "required": ["item_sku", "external_product_id", "item_name", "store_id"],
+        "properties": {
+            "item_sku": text(rules.MAX_SKU_LENGTH, required_text=True),
+            "external_product_id": text(255, required_text=True),
+            "external_product_id_type": barcode_type,
+            "additional_external_product_information": {
+                "type": "array",
+                "maxItems": rules.MAX_ADDITIONAL_BARCODES,
+                "items": {
+                    "type": "object",
+                    "required": ["external_product_id"],
+                    "properties": {
+                        "external_product_id": text(255, required_text=True),
+                        "external_product_id_type": barcode_type,
+                    },
+                },
+            },
+            "item_name": text(rules.MAX_NAME_LENGTH, required_text=True),
+            "store_id": text(255, required_text=True),
+            "standard_price": text(rules.MAX_PRICE_LENGTH),
+            "brand_name": text(rules.MAX_BRAND_LENGTH),
+            "product_tax_code": text(rules.MAX_TAX_CODE_LENGTH),
+            "product_category": text(rules.MAX_CATEGORY_LENGTH),
+            "product_subcategory": text(rules.MAX_SUBCATEGORY_LENGTH),
+        },
+    }
+    upload = {
+        "type": "object",
+        "required": ["catalogItems"],
+        "properties": {
+            "catalogItems": {
+                "type": "array",
+                "maxItems": MAX_UPLOAD_ITEMS,
+                "items": {"$ref": "#/components/schemas/AmazonCatalogItem"},
+            }
+        },
+    }
+    return {"AmazonCatalogItem": item, "AmazonCatalogUpload": upload}

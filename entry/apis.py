@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from catalog.models import Store
 from catalog.selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
+from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.identity_request import InvalidField, identity_request_parse
 from entry.models import GateDecisionKind, GateReason
@@ -73,6 +74,7 @@ class IdentityKeysApi(APIView):
         """Cached; on a miss the read runs under what is left of the deadline."""
         return store_gate_profile(store_id, timeout=max(self.request.deadline - time.perf_counter(), 0.001))  # type: ignore[attr-defined]
 
+    @identity_keys_schema
     def post(self, request: Request) -> Response:
         raw = request.data if isinstance(request.data, dict) else {}
         try:
@@ -158,6 +160,7 @@ class ShopperTokenCreateApi(APIView):
         email = serializers.EmailField()
         password = serializers.CharField(max_length=200, trim_whitespace=False)
 
+    @shopper_token_schema
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -179,6 +182,7 @@ class ScanKeyCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         storeId = serializers.CharField(max_length=255, required=False)  # noqa: N815 - the app speaks camelCase
 
+    @scan_key_schema
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -13,6 +13,7 @@ from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConn
 from jwo_admin.core.api.plain_validation import InvalidField
 from jwo_admin.core.metrics import purchase_calls
 from jwo_admin.core.request_id import amazon_request_id_note
+from orders.api_schema import create_purchases_schema
 from orders.purchase_request import purchase_request_parse
 from orders.services import UnknownStore, purchase_create
 
@@ -34,6 +35,7 @@ class CreatePurchasesApi(APIView):
     authentication_classes = [ConnectorKeyAuthentication]
     permission_classes = [IsConnector]
 
+    @create_purchases_schema
     def post(self, request: Request) -> Response:
         try:
             parsed = purchase_request_parse(request.data)

@@ -101,8 +101,8 @@ def _quantity(item: dict[str, Any], path: str) -> tuple[Decimal, str]:
     value_path = f"{path}.quantity.value"
     if "value" in quantity and not isinstance(quantity["value"], str):
         raise InvalidField(value_path, NOT_A_QUANTITY)
-    text = text_field(quantity, "value", value_path, max_length=MAX_QUANTITY_LENGTH)
-    if not QUANTITY_PATTERN.match(text):
+    text = text_field(quantity, "value", value_path, max_length=MAX_QUANTITY_LENGTH, trim=False)
+    if not QUANTITY_PATTERN.fullmatch(text):
         raise InvalidField(value_path, NOT_A_QUANTITY)
     amount = Decimal(text)
     if amount <= 0:

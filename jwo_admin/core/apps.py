@@ -18,3 +18,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Permissions are created on post_migrate; the roles follow them on every migrate.
         post_migrate.connect(_ensure_roles, dispatch_uid="jwo_admin.core.roles")
+        from jwo_admin.core.api import schema  # noqa: F401 - registers the schema's authentication extensions

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (no CDN)
     "django_htmx",
     "import_export",
     "jwo_admin.core",
@@ -125,9 +127,35 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # every API speaks JSON only
     "EXCEPTION_HANDLER": "jwo_admin.core.api.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"shopper_sign_in": env.str("JWO_SHOPPER_SIGN_IN_RATE", default="10/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# --- The published contract (drf-spectacular) --------------------------------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "jwo-admin: Amazon Just Walk Out connectors and the shopper app",
+    "DESCRIPTION": (
+        "The Identity Connector and the Ordering Connector that Amazon calls through the API gateway, "
+        "and the API of the retailer's shopper app. Unknown attributes in a request are ignored."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # staff, signed in
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication"],
+    "PREPROCESSING_HOOKS": ["jwo_admin.core.api.schema.published_paths_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jwo_admin.core.api.schema.add_catalog_upload",
+    ],
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_NAME_OVERRIDES": {"ScanKeyProblemCodeEnum": "entry.api_schema.SCAN_KEY_PROBLEM_CODES"},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ----------------------------------------------------------------------------------

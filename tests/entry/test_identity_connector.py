@@ -281,7 +281,11 @@ VALIDATION_CASES = [
     pytest.param(
         _set("requestId", value="3f2c9a10-5b7e-4c1d-9e8f-0a1b2c3d4e5"), "requestId", NO_PATTERN, id="requestId-short"
     ),
-    pytest.param(_set("requestId", value=12345), "requestId", NO_PATTERN, id="requestId-number"),
+    pytest.param(_set("requestId", value=12345), "requestId", "Not a valid string.", id="requestId-number"),
+    pytest.param(
+        _set("requestId", value=" 3f2c9a10-5b7e-4c1d-9e8f-0a1b2c3d4e5f"), "requestId", NO_PATTERN, id="requestId-padded"
+    ),
+    pytest.param(_set("storeId", value=7), "storeId", "Not a valid string.", id="storeId-number"),
     pytest.param(_pop("identityKey"), "identityKey", REQUIRED, id="identityKey-missing"),
     pytest.param(_set("identityKey", value=""), "identityKey", "This field may not be blank.", id="identityKey-empty"),
     pytest.param(
@@ -330,6 +334,18 @@ VALIDATION_CASES = [
     ),
     pytest.param(
         _set("authEvent", "timestamp", value=1748960525), "authEvent.timestamp", BAD_TIME, id="timestamp-number"
+    ),
+    pytest.param(  # ISO-8601's basic format: not RFC 3339, so not the schema's date-time
+        _set("authEvent", "timestamp", value="20250603T142205Z"), "authEvent.timestamp", BAD_TIME, id="timestamp-basic"
+    ),
+    pytest.param(
+        _set("authEvent", "timestamp", value="2025-06-03T14:22:05+0100"),
+        "authEvent.timestamp",
+        BAD_TIME,
+        id="timestamp-offset-without-colon",
+    ),
+    pytest.param(
+        _set("authEvent", "timestamp", value="2025-13-03T14:22:05Z"), "authEvent.timestamp", BAD_TIME, id="month-13"
     ),
     pytest.param(_pop("authEvent", "location"), "authEvent.location", REQUIRED, id="location-missing"),
     pytest.param(

@@ -9,6 +9,11 @@ import re
 from datetime import datetime
 from typing import Any
 
+# RFC 3339 with a zone: what the published schema calls "date-time" (ISO-8601 allows more forms,
+# "20250603T142205Z" or "+0100", that a JSON Schema validator would refuse; so do we).
+DATE_TIME_PATTERN = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -31,9 +36,9 @@ def text_field(data: dict[str, Any], name: str, path: str, *, max_length: int, t
     value = data[name]
     if value is None:
         raise InvalidField(path, NULL)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if not isinstance(value, str):  # the contract says string: a number is refused, not converted
         raise InvalidField(path, NOT_STRING)
-    text = str(value)
+    text = value
     if trim:
         text = text.strip()
     if text == "":
@@ -44,8 +49,8 @@ def text_field(data: dict[str, Any], name: str, path: str, *, max_length: int, t
 
 
 def uuid_field(data: dict[str, Any], name: str, path: str) -> str:
-    text = text_field(data, name, path, max_length=64)
-    if not UUID_PATTERN.match(text):
+    text = text_field(data, name, path, max_length=64, trim=False)  # a pattern, exactly as the schema says
+    if not UUID_PATTERN.fullmatch(text):
         raise InvalidField(path, NO_PATTERN)
     return text
 
@@ -70,14 +75,12 @@ def timestamp_field(data: dict[str, Any], name: str, path: str) -> datetime:
     value = data[name]
     if value is None:
         raise InvalidField(path, NULL)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not DATE_TIME_PATTERN.match(value):
         raise InvalidField(path, BAD_TIME)
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as error:
+        moment = datetime.fromisoformat(value.upper())  # RFC 3339 allows "t" and "z"
+    except ValueError as error:  # a month 13, a second 61…
         raise InvalidField(path, BAD_TIME) from error
-    if moment.tzinfo is None:
-        raise InvalidField(path, BAD_TIME)
     return moment
 
 
