@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench load clean-services install-dev install-local
+.PHONY: run test lint bench load fuzz clean-services install-dev install-local
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: install-dev
 
 load: install-dev
 	VENV=$(VENV) bash scripts/load.sh
+
+# The fuzz tests of make test, longer: FUZZ_EXAMPLES per endpoint and mode (make test runs 300).
+FUZZ_EXAMPLES ?= 5000
+fuzz: install-dev
+	VENV=$(VENV) JWO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) bash scripts/fuzz.sh
 
 clean-services:
 	bash scripts/services.sh stop

@@ -1,5 +1,7 @@
 """Reads of the catalog for views, commands, exports and the import check."""
 
+import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +32,15 @@ class StoreGateProfile:
     default_gate_decision: str
 
 
+_PLAIN_STORE_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
 def store_cache_key(store_id: str) -> str:
-    return f"jwo:store:{store_id}"
+    """The id as sent is the key when it is plain; anything else (Amazon sends what it is given:
+    spaces, control characters, 255 characters) by its hash, so every cache backend takes it."""
+    if _PLAIN_STORE_ID.fullmatch(store_id):
+        return f"jwo:store:{store_id}"
+    return f"jwo:store:sha256:{hashlib.sha256(store_id.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def _store_row(store_id: str) -> tuple[int, str, str] | None:

@@ -123,7 +123,7 @@ class ScanKeySerializer(serializers.Serializer):
     identityKey = serializers.CharField(help_text="The same, Base64-encoded, as Amazon will send it.")  # noqa: N815
     issuedAt = serializers.DateTimeField()  # noqa: N815
     expiresAt = serializers.DateTimeField()  # noqa: N815
-    storeId = serializers.CharField(allow_blank=True)  # noqa: N815
+    storeId = serializers.CharField(allow_null=True, help_text="The store the code is for; null: any store.")  # noqa: N815
     qrSvg = serializers.CharField(help_text="The QR code, as SVG markup.")  # noqa: N815
 
 

@@ -1,15 +1,16 @@
 """Amazon's Ordering Connector endpoint: ``POST /v1/order/purchases`` (SPEC §10)."""
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
+from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, ConnectorKeyUnverifiable, IsConnector
 from jwo_admin.core.api.plain_validation import InvalidField
 from jwo_admin.core.metrics import purchase_calls
 from jwo_admin.core.request_id import amazon_request_id_note
@@ -17,10 +18,22 @@ from orders.api_schema import create_purchases_schema
 from orders.purchase_request import purchase_request_parse
 from orders.services import UnknownStore, purchase_create
 
+logger = logging.getLogger(__name__)
+
 
 def _bad_request(field: str, message: str) -> Response:
     purchase_calls.labels(result="refused").inc()
     return Response({"message": f"Invalid {field}: {message}", "field": field}, status=400)
+
+
+def _unavailable(error: Exception) -> Response:
+    """The database failed before anything was stored: a 503 Amazon retries (the retry is priced
+    then, once), never a 500 page."""
+    logger.error("Create Purchases answered 503: %s", error)
+    purchase_calls.labels(result="unavailable").inc()
+    response = Response({"message": "The purchase could not be stored just now; nothing was kept. Retry."}, status=503)
+    response["Retry-After"] = "1"
+    return response
 
 
 def _bad_request_store() -> Response:
@@ -47,11 +60,15 @@ class CreatePurchasesApi(APIView):
             answer = purchase_create(request=parsed, raw=raw)
         except UnknownStore:
             return _bad_request_store()
+        except DatabaseError as error:
+            return _unavailable(error)
         result = "replay" if answer.is_replay else "new" if answer.body.get("purchaseId") else "empty"
         purchase_calls.labels(result=result).inc()
         return Response(answer.body, status=answer.status)
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ConnectorKeyUnverifiable):  # the key could not be read: the database is down
+            return _unavailable(exc)
         if isinstance(exc, exceptions.ParseError):
             return _bad_request("body", f"The body is not valid JSON: {exc}")
         return super().handle_exception(exc)

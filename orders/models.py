@@ -124,10 +124,10 @@ class Purchase(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     currency = models.CharField(max_length=3)
-    subtotal = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    discount_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    tax_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    subtotal = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    discount_total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    tax_total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
     request_body = models.JSONField(help_text="The first request, as Amazon sent it.")
     request_fingerprint = models.CharField(max_length=64)
     response_body = models.JSONField()
@@ -138,8 +138,8 @@ class Purchase(models.Model):
     authorisation = models.ForeignKey(
         PaymentAuthorisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
     )
-    captured_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    refunded_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    captured_total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    refunded_total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
     receipt_token = models.CharField(max_length=32, blank=True, help_text="The receipt page's unguessable address.")
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -165,17 +165,17 @@ class PurchaseLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     sku = models.CharField(max_length=255, blank=True)
     name = models.CharField(max_length=255, blank=True)
-    quantity = models.DecimalField(max_digits=14, decimal_places=6)
+    quantity = models.DecimalField(max_digits=20, decimal_places=6)
     unit = models.CharField(max_length=32)
     is_resolved = models.BooleanField(default=True)
-    unit_price = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
-    gross = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    discount_total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    net = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    unit_price = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
+    gross = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    discount_total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    net = models.DecimalField(max_digits=20, decimal_places=3, default=0)
     tax_code = models.CharField(max_length=255, blank=True)
     tax_rate = models.DecimalField(max_digits=7, decimal_places=6, default=0)
-    tax = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    total = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    tax = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
 
     class Meta:
         ordering = ["purchase", "position"]
@@ -192,8 +192,8 @@ class PurchaseLineDiscount(models.Model):
     promotion = models.ForeignKey(Promotion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     promotion_name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20)
-    quantity = models.DecimalField(max_digits=14, decimal_places=6)
-    amount = models.DecimalField(max_digits=14, decimal_places=3)
+    quantity = models.DecimalField(max_digits=20, decimal_places=6)
+    amount = models.DecimalField(max_digits=20, decimal_places=3)
 
     def __str__(self) -> str:
         return f"{self.promotion_name}: −{self.amount}"
@@ -241,7 +241,7 @@ class Refund(TimeStampedModel):
         FAILED = "failed", "Failed"
 
     purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(max_digits=14, decimal_places=3)
+    amount = models.DecimalField(max_digits=20, decimal_places=3)
     reason = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     gateway_reference = models.CharField(max_length=255, blank=True)
@@ -259,8 +259,8 @@ class Refund(TimeStampedModel):
 class RefundLine(models.Model):
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
     line = models.ForeignKey(PurchaseLine, on_delete=models.PROTECT, related_name="refund_lines")
-    quantity = models.DecimalField(max_digits=14, decimal_places=6)
-    amount = models.DecimalField(max_digits=14, decimal_places=3)
+    quantity = models.DecimalField(max_digits=20, decimal_places=6)
+    amount = models.DecimalField(max_digits=20, decimal_places=3)
 
     def __str__(self) -> str:
         return f"{self.line_id} × {self.quantity}: {self.amount}"
@@ -284,7 +284,7 @@ class PaymentOperation(models.Model):
     )
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, null=True, blank=True, related_name="operations")
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, null=True, blank=True, related_name="operations")
-    amount = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    amount = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     outcome = models.CharField(max_length=20, help_text="approved, declined, insufficient_funds, … or unavailable.")
     gateway_reference = models.CharField(max_length=255, blank=True)
@@ -359,7 +359,7 @@ class SandboxCharge(models.Model):
     reference = models.CharField(max_length=64, unique=True)
     parent_reference = models.CharField(max_length=64, blank=True)
     card_reference = models.CharField(max_length=255, blank=True)
-    amount = models.DecimalField(max_digits=14, decimal_places=3, null=True)
+    amount = models.DecimalField(max_digits=20, decimal_places=3, null=True)
     currency = models.CharField(max_length=3, blank=True)
     outcome = models.CharField(max_length=20)
     message = models.CharField(max_length=255, blank=True)

@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from jwo_admin.core.api.plain_validation import (
     InvalidField,
     choice_field,
@@ -32,6 +34,7 @@ SCAN_RESULT_TYPES = ("SHOPPER", "ASSOCIATE", "CASH", "CASH_SHOPPER", "LOYALTY")
 ITEM_TYPES = ("SKU", "SCANCODE")
 IDENTIFIER_TYPES = ("UPC", "EAN", "EAN8", "ISBN", "GTIN", "PLU")
 MAX_QUANTITY_LENGTH = 10
+MAX_QUANTITY_PLACES = 6  # what a purchase line stores
 QUANTITY_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 NOT_A_QUANTITY = 'Must be a decimal number written as a string, e.g. "2.0".'
 
@@ -107,6 +110,10 @@ def _quantity(item: dict[str, Any], path: str) -> tuple[Decimal, str]:
     amount = Decimal(text)
     if amount <= 0:
         raise InvalidField(value_path, "Must be greater than zero.")
+    if amount > settings.JWO_MAX_LINE_QUANTITY:
+        raise InvalidField(value_path, f"Must be at most {settings.JWO_MAX_LINE_QUANTITY}.")
+    if len(text.partition(".")[2]) > MAX_QUANTITY_PLACES:
+        raise InvalidField(value_path, f"Must have at most {MAX_QUANTITY_PLACES} decimal places.")
     unit = text_field(quantity, "unit", f"{path}.quantity.unit", max_length=32)
     return amount, unit
 

@@ -23,7 +23,7 @@ gate_decisions = Counter(
 )
 purchase_calls = Counter(
     "jwo_purchase_calls",
-    "Create Purchases answers: a new purchase, an empty cart, a replay, a refused call.",
+    "Create Purchases answers: a new purchase, an empty cart, a replay, a refused call, the database unavailable.",
     ["result"],
 )
 payments_settled = Counter(

@@ -127,7 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # every API speaks JSON only
+    "DEFAULT_PARSER_CLASSES": ["jwo_admin.core.api.parsers.StorableJSONParser"],  # every API speaks JSON only
     "EXCEPTION_HANDLER": "jwo_admin.core.api.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"shopper_sign_in": env.str("JWO_SHOPPER_SIGN_IN_RATE", default="10/min")},
@@ -255,6 +255,9 @@ JWO_IDENTITY_RATE_LIMIT = env.int("JWO_IDENTITY_RATE_LIMIT", default=100)  # cal
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)
 # Connector keys (SPEC §3.2): the retailer's API gateway adds this header to Amazon's calls.
 JWO_CONNECTOR_KEY_HEADER = env.str("JWO_CONNECTOR_KEY_HEADER", default="X-JWO-Connector-Key")
+# Create Purchases: a cart line's quantity above this (or with more than 6 decimals, what is
+# stored) is refused as a 400 naming the line, rather than priced into a total nobody meant.
+JWO_MAX_LINE_QUANTITY = env.int("JWO_MAX_LINE_QUANTITY", default=10_000)
 
 # --- Payments (the retailer's own; see orders/payments) ----------------------------------------
 # A dotted class path: the sandbox's test cards, or a real provider's class (README, "Payments").

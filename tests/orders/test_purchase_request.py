@@ -3,7 +3,7 @@
 import copy
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -256,6 +256,31 @@ CASES = [
         "Ensure this field has no more than 10 characters.",
         id="quantity-long",
     ),
+    pytest.param(
+        _set(*ITEM, "quantity", "value", value="10000.001"),
+        "cartItems[0].quantity.value",
+        "Must be at most 10000.",
+        id="quantity-above-the-line-limit",
+    ),
+    pytest.param(
+        _set(*ITEM, "quantity", "value", value="0.1234567"),
+        "cartItems[0].quantity.value",
+        "Must have at most 6 decimal places.",
+        id="quantity-7-places",
+    ),
+    pytest.param(
+        _set(*ITEM, "quantity", "value", value=" 2.0"),
+        "cartItems[0].quantity.value",
+        NOT_A_QUANTITY,
+        id="quantity-padded",
+    ),
+    pytest.param(_set(*ITEM, "id", value=451), "cartItems[0].id", "Not a valid string.", id="item-id-number"),
+    pytest.param(
+        _set("shoppingTrip", "startTime", value="2025-06-03T14:22:05+0000"),
+        "shoppingTrip.startTime",
+        BAD_TIME,
+        id="time-offset-without-colon",
+    ),
     pytest.param(_pop(*ITEM, "quantity", "unit"), "cartItems[0].quantity.unit", REQUIRED, id="unit-missing"),
     pytest.param(
         _set(*ITEM, "externalIdentifiers", 0, "type", value="QR"),
@@ -325,3 +350,36 @@ def test_fingerprint_ignores_the_request_id_but_not_the_cart() -> None:
     assert purchase_request_fingerprint(retry) == purchase_request_fingerprint(example())
     assert purchase_request_fingerprint(reordered) == purchase_request_fingerprint(example())
     assert purchase_request_fingerprint(other_cart) != purchase_request_fingerprint(example())
+
+
+def test_quantities_up_to_the_line_limit_and_six_places_are_fine(settings: Any) -> None:
+    settings.JWO_MAX_LINE_QUANTITY = 500
+    body = example()
+    body["cartItems"][0]["quantity"]["value"] = "500"
+    second = copy.deepcopy(body["cartItems"][0])
+    second.update(lineItemId="li-2", quantity={"value": "0.123456", "unit": "kg"})
+    body["cartItems"].append(second)
+
+    assert [item.quantity for item in purchase_request_parse(body).items] == [Decimal("500"), Decimal("0.123456")]
+
+    body["cartItems"][0]["quantity"]["value"] = "500.5"
+    with pytest.raises(InvalidField) as invalid:
+        purchase_request_parse(body)
+    assert (invalid.value.field, invalid.value.message) == ("cartItems[0].quantity.value", "Must be at most 500.")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("2025-06-03t14:22:05z", datetime(2025, 6, 3, 14, 22, 5, tzinfo=UTC)),
+        ("2025-06-03T16:22:05.25+02:00", datetime(2025, 6, 3, 14, 22, 5, 250000, tzinfo=UTC)),
+        ("2025-06-04T14:14:05+23:52", datetime(2025, 6, 3, 14, 22, 5, tzinfo=UTC)),  # RFC 3339 allows it
+    ],
+)
+def test_rfc_3339_times_are_kept_in_utc(sent: str, kept: datetime) -> None:
+    body = example()
+    body["shoppingTrip"]["startTime"] = sent
+
+    start = purchase_request_parse(body).start_time
+
+    assert (start, start.utcoffset()) == (kept, timedelta(0))

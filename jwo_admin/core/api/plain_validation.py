@@ -6,7 +6,7 @@ path for the message ("shoppingTrip.authEvents[0].payloadType"), and raises Inva
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 # RFC 3339 with a zone: what the published schema calls "date-time" (ISO-8601 allows more forms,
@@ -78,8 +78,10 @@ def timestamp_field(data: dict[str, Any], name: str, path: str) -> datetime:
     if not isinstance(value, str) or not DATE_TIME_PATTERN.match(value):
         raise InvalidField(path, BAD_TIME)
     try:
-        moment = datetime.fromisoformat(value.upper())  # RFC 3339 allows "t" and "z"
-    except ValueError as error:  # a month 13, a second 61…
+        # RFC 3339 allows "t" and "z". Kept in UTC: any offset below 24 h is valid RFC 3339, but
+        # PostgreSQL stores offsets only up to 15:59.
+        moment = datetime.fromisoformat(value.upper()).astimezone(UTC)
+    except (ValueError, OverflowError) as error:  # a month 13, a second 61, year 1 before UTC…
         raise InvalidField(path, BAD_TIME) from error
     return moment
 
