@@ -31,18 +31,37 @@ class TableReader(Protocol):
 
 
 def _sniff_encoding(raw: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) when every byte decodes, else Windows-1252 — the two ERPs write."""
+    """UTF-8 (with or without BOM) when every byte decodes, else Windows-1252 — the two ERPs write.
+
+    The same pass refuses a file with a NUL byte: text CSV never holds one (a binary file or a
+    damaged export does), and PostgreSQL could not store it.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     raw.seek(0)
+    encoding = "utf-8-sig"
+    offset = 0
     try:
         while chunk := raw.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                raise FileRefused(
+                    f"The CSV is malformed: byte {offset + nul} is a NUL character, which text never holds. "
+                    "Export it again as CSV UTF-8."
+                )
+            offset += len(chunk)
+            if encoding == "utf-8-sig":
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    encoding = "cp1252"
+        if encoding == "utf-8-sig":
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                encoding = "cp1252"
     finally:
         raw.seek(0)
-    return "utf-8-sig"
+    return encoding
 
 
 class _CountingBuffer(io.RawIOBase):
@@ -63,21 +82,40 @@ class _CountingBuffer(io.RawIOBase):
         return size
 
 
+MAX_HEADER_CHARS = 1 << 20  # a first line longer than this is not a header row
+
+
+def _refuse_other_text(raw: IO[bytes]) -> None:
+    """UTF-16/32 (what "Unicode text" exports write) reads as NUL-ridden Windows-1252: say so."""
+    start = raw.read(4096)
+    raw.seek(0)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or start.count(b"\x00") > len(start) // 4:
+        raise FileRefused("The file is UTF-16 or UTF-32 text, not CSV in UTF-8: export it as CSV UTF-8.")
+
+
 class CsvReader:
     def __init__(self, path: Path, *, delimiter: str = "") -> None:
         self._raw = path.open("rb")
         self._size = max(path.stat().st_size, 1)
-        self.encoding = _sniff_encoding(self._raw)
+        try:
+            _refuse_other_text(self._raw)
+            self.encoding = _sniff_encoding(self._raw)
+        except FileRefused:
+            self._raw.close()
+            raise
         if self.encoding == "cp1252":
             self._check_cp1252()
         self._counter = _CountingBuffer(self._raw)
         self._text = io.TextIOWrapper(
             io.BufferedReader(self._counter, 1 << 16), encoding=self.encoding, errors="strict", newline=""
         )
-        first_line = self._text.readline()
+        first_line = self._text.readline(MAX_HEADER_CHARS)
         if not first_line.strip():
             self.close()
             raise FileRefused("The file is empty: the first line must name the columns.")
+        if len(first_line) >= MAX_HEADER_CHARS and not first_line.endswith(("\n", "\r")):
+            self.close()
+            raise FileRefused(f"The first line is over {MAX_HEADER_CHARS:,} characters: it cannot be a header row.")
         self.delimiter = delimiter or self._sniff_delimiter(first_line)
         self._reader = csv.reader(self._text, delimiter=self.delimiter)
         self.headers = [cell.strip() for cell in next(csv.reader([first_line], delimiter=self.delimiter))]
