@@ -1,0 +1,36 @@
+"""gunicorn for jwo-admin's web processes: ``gunicorn -c deploy/gunicorn.conf.py jwo_admin.wsgi``.
+
+Sync workers, two per core: a call is CPU-bound Python then a short wait on PostgreSQL, so a
+second worker per core covers the wait and more only share the same cores (the load test measured
+it: README, "Load test"). Every value can be set from the environment of the unit or Procfile.
+"""
+
+import multiprocessing
+import os
+from typing import Any
+
+bind = os.environ.get("JWO_BIND", "127.0.0.1:8000")  # behind the load balancer / API gateway's VPC link
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
+threads = int(os.environ.get("JWO_WEB_THREADS", "1"))  # above 1: gthread workers
+worker_class = "gthread" if threads > 1 else "sync"
+# Amazon waits 2 s for the Identity Connector; nothing here should take 30 s. A stuck worker is
+# killed and replaced; the connectors' records are written so that a killed call stores nothing half.
+timeout = int(os.environ.get("JWO_WEB_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5  # the gateway keeps connections to us open
+max_requests = int(os.environ.get("JWO_WEB_MAX_REQUESTS", "20000"))  # recycle workers, spread out
+max_requests_jitter = max_requests // 10
+# The proxy in front sets X-Forwarded-Proto; only trust it from the addresses it comes from.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("JWO_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("JWO_GUNICORN_LOG_LEVEL", "warning")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exits leaves its live gauges behind in PROMETHEUS_MULTIPROC_DIR (set in the
+    environment, an empty directory per machine); drop them, as prometheus-client asks."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
