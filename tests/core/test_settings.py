@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import missing_service
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRINT_SETTINGS = """
@@ -250,3 +252,85 @@ def test_production_logs_json_and_people_get_plain(module: str, extra: dict[str,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
+    return url
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_READ_DOT_ENV_FILE": "false", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy_with_a_real_secret_key() -> None:
+    """HTTPS redirect, HSTS, secure cookies, no debug, a long random secret: Django's own audit."""
+    env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "Zq3" * 20 + "-random-enough-for-the-check"}
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_SETTINGS_MODULE="jwo_admin.settings.production", **env
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_check_deploy_catches_a_weak_production_setting() -> None:
+    """The audit above can fail: turn HSTS off and it does."""
+    env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "Zq3" * 20 + "-random", "DJANGO_SECURE_HSTS_SECONDS": "0"}
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_SETTINGS_MODULE="jwo_admin.settings.production", **env
+    )
+    assert result.returncode == 1
+    assert "security.W004" in result.stderr
+
+
+@pytest.mark.parametrize("module", ["jwo_admin.settings.production", "jwo_admin.settings.local"])
+def test_every_page_is_sent_with_a_content_security_policy_from_this_site_only(module: str, redis_url: str) -> None:
+    host = "admin.example.com" if module.endswith("production") else "localhost"
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        f"response = Client(HTTP_X_FORWARDED_PROTO='https').get('/accounts/login/', SERVER_NAME='{host}')\n"
+        "print(response.status_code); print(response.headers['Content-Security-Policy'])\n"
+    )
+    env = {}
+    if module.endswith("production"):  # a request opens a transaction: the real throwaway servers
+        env = {**PRODUCTION_ENV, "DATABASE_URL": database_url(), "REDIS_URL": redis_url}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_SETTINGS_MODULE": module,
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    status, policy = result.stdout.splitlines()
+    assert status == "200", result.stderr
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives == {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
