@@ -81,7 +81,10 @@ identity_keys_schema = extend_schema(
         401: OpenApiResponse(
             ConnectorErrorSerializer, description="Missing or wrong connector key, or a code we refuse."
         ),
-        429: OpenApiResponse(ConnectorErrorSerializer, description="Too many calls for the store this second."),
+        429: OpenApiResponse(
+            ConnectorErrorSerializer,
+            description="Too many calls for the store this second, or too many wrong connector keys.",
+        ),
         500: OpenApiResponse(ConnectorErrorSerializer, description="Not decided in time: the store's default applies."),
     },
     examples=[

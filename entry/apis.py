@@ -36,7 +36,12 @@ from entry.services.shoppers import (
     shopper_authenticate,
     shopper_token_create,
 )
-from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, ConnectorKeyUnverifiable, IsConnector
+from jwo_admin.core.api.authentication import (
+    ConnectorKeyAuthentication,
+    ConnectorKeyThrottled,
+    ConnectorKeyUnverifiable,
+    IsConnector,
+)
 from jwo_admin.core.deadline import DeadlineExceeded
 from jwo_admin.core.metrics import gate_decisions
 from jwo_admin.core.request_id import amazon_request_id_note
@@ -47,6 +52,9 @@ def connector_error_answer(exc: Exception) -> GateAnswer | None:
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         body = {"message": "Unauthorized - missing or invalid connector key"}
         return GateAnswer(401, body, GateDecisionKind.REFUSED, GateReason.CONNECTOR_KEY, str(exc)[:255])
+    if isinstance(exc, ConnectorKeyThrottled):
+        body = {"message": str(exc.detail)}
+        return GateAnswer(429, body, GateDecisionKind.REFUSED, GateReason.CONNECTOR_KEY, str(exc.detail)[:255])
     if isinstance(exc, exceptions.ParseError):
         return answer_bad_request(f"The body is not valid JSON: {exc}", "body")
     return None
@@ -135,6 +143,8 @@ class IdentityKeysApi(APIView):
         response = self._record(answer, raw if isinstance(raw, dict) else {}, decisive=False)
         if answer.status == 401:
             response["WWW-Authenticate"] = ConnectorKeyAuthentication().authenticate_header(self.request)
+        if answer.status == 429:
+            response["Retry-After"] = str(getattr(exc, "wait", None) or 60)
         return response
 
     def _body_parsed(self) -> bool:

@@ -132,6 +132,7 @@ create_purchases_schema = extend_schema(
         201: CreatePurchasesResponseSerializer,
         400: OpenApiResponse(ConnectorErrorSerializer, description="Invalid body; `field` names the first at fault."),
         401: OpenApiResponse(DetailSerializer, description="Missing or wrong connector key."),
+        429: OpenApiResponse(DetailSerializer, description="Too many wrong connector keys from this address."),
         503: OpenApiResponse(ConnectorErrorSerializer, description="The database is unavailable; retry."),
     },
     examples=[

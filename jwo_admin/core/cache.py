@@ -34,8 +34,9 @@ def _local_set(key: str, value: Any) -> None:
     _local[key] = (time.monotonic() + settings.JWO_LOCAL_CACHE_SECONDS, value)
 
 
-def cache_get(key: str) -> Any:
-    value = _local_get(key)
+def cache_get(key: str, *, local: bool = True) -> Any:
+    """``local=False``: the shared cache only, for what must change everywhere at once (a revoked key)."""
+    value = _local_get(key) if local else None
     if value is not None:
         return value
     try:
@@ -43,13 +44,14 @@ def cache_get(key: str) -> Any:
     except redis.RedisError as error:
         logger.warning("cache unavailable, reading without it: %s", error)
         return None
-    if value is not None:
+    if value is not None and local:
         _local_set(key, value)
     return value
 
 
-def cache_set(key: str, value: Any, seconds: float) -> None:
-    _local_set(key, value)
+def cache_set(key: str, value: Any, seconds: float, *, local: bool = True) -> None:
+    if local:
+        _local_set(key, value)
     try:
         cache.set(key, value, seconds)
     except redis.RedisError as error:
@@ -77,3 +79,16 @@ def cache_add(key: str, seconds: float) -> bool:
     except redis.RedisError as error:
         logger.warning("cache unavailable: %s", error)
         return False
+
+
+def cache_count(key: str, seconds: float) -> int:
+    """Add one to a counter that lives ``seconds`` from its first count; 0 if the cache is down."""
+    try:
+        if cache.add(key, 1, seconds):
+            return 1
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        return cache_count(key, seconds)
+    except redis.RedisError as error:
+        logger.warning("cache unavailable, not counting %s: %s", key, error)
+        return 0

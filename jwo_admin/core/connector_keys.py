@@ -2,9 +2,10 @@
 
 A key reads ``jwock_<key id>_<secret>``. The key id finds the row (and its cache entry); the
 secret's SHA-256 is compared in constant time. Keys are 256-bit random, so a fast hash is enough.
-Lookups are cached for a few seconds so a gate call needs no database read; revoking clears
-the shared cache entry and this process's copy, so a revoked key is refused at once by this
-process and within ``JWO_LOCAL_CACHE_SECONDS`` (2 s) by the others.
+Lookups are cached for a few seconds in the shared cache only (no per-process copy), so a gate
+call needs no database read and revoking, which clears that entry, is refused at once by every
+process. Failed attempts are counted per client address: past
+``JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE`` the next failures are answered 429, not 401.
 """
 
 import hashlib
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from jwo_admin.core.cache import cache_add, cache_delete, cache_get, cache_set
+from jwo_admin.core.cache import cache_add, cache_count, cache_delete, cache_get, cache_set
 from jwo_admin.core.deadline import run_later, run_within
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
@@ -116,13 +117,13 @@ def _read(key_id: str) -> tuple[int, str, str] | None:
 
 
 def _lookup(key_id: str, timeout: float | None) -> tuple[int, str, str] | None:
-    cached = cache_get(_cache_key(key_id))
+    cached = cache_get(_cache_key(key_id), local=False)
     if cached == _MISSING:
         return None
     if cached is not None:
         return tuple(cached)
     row = run_within(timeout, _read, key_id) if timeout is not None else _read(key_id)
-    cache_set(_cache_key(key_id), list(row) if row else _MISSING, CACHE_SECONDS)
+    cache_set(_cache_key(key_id), list(row) if row else _MISSING, CACHE_SECONDS, local=False)
     return row
 
 
@@ -142,3 +143,12 @@ def connector_key_verify(presented: str, *, timeout: float | None = None) -> Con
     if not hmac.compare_digest(_hash(parts[2]), secret_hash):
         return None
     return ConnectorPrincipal(key_pk=pk, key_id=parts[1], name=name)
+
+
+FAILURE_WINDOW_SECONDS = 60
+
+
+def connector_key_failure_count(client: str) -> int:
+    """Count one failed attempt from ``client`` (an address) in the current minute; the count so far."""
+    digest = hashlib.sha256(client.encode()).hexdigest()[:32]
+    return cache_count(f"jwo:connector-key-failures:{digest}", FAILURE_WINDOW_SECONDS)

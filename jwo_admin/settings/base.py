@@ -276,6 +276,8 @@ JWO_IDENTITY_RATE_LIMIT = env.int("JWO_IDENTITY_RATE_LIMIT", default=100)  # cal
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)
 # Connector keys (SPEC §3.2): the retailer's API gateway adds this header to Amazon's calls.
 JWO_CONNECTOR_KEY_HEADER = env.str("JWO_CONNECTOR_KEY_HEADER", default="X-JWO-Connector-Key")
+# Wrong connector keys from one address past this many a minute are answered 429 (valid keys never are).
+JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE = env.int("JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE", default=30)
 # Create Purchases: a cart line's quantity above this (or with more than 6 decimals, what is
 # stored) is refused as a 400 naming the line, rather than priced into a total nobody meant.
 JWO_MAX_LINE_QUANTITY = env.int("JWO_MAX_LINE_QUANTITY", default=10_000)

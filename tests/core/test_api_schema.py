@@ -153,7 +153,7 @@ def test_purchase_request_fields_and_limits_follow_spec_10_2(schema: dict[str, A
 
 def test_purchase_answers_follow_spec_10_3(schema: dict[str, Any]) -> None:
     responses = operation(schema, "/v1/order/purchases")["responses"]
-    assert sorted(responses) == ["201", "400", "401", "503"]
+    assert sorted(responses) == ["201", "400", "401", "429", "503"]
     answer = component(schema, "CreatePurchasesResponse")
     assert answer["required"] == ["purchaseId"]
     assert answer["properties"]["purchaseId"]["type"] == "string"

@@ -1,5 +1,6 @@
 """DRF authentication for Amazon's calls to our connectors (SPEC §3.2): a connector key in a header."""
 
+import logging
 import time
 from typing import Any
 
@@ -10,8 +11,16 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from jwo_admin.core.connector_keys import ConnectorPrincipal, connector_key_mark_used, connector_key_verify
+from jwo_admin.core.connector_keys import (
+    FAILURE_WINDOW_SECONDS,
+    ConnectorPrincipal,
+    connector_key_failure_count,
+    connector_key_mark_used,
+    connector_key_verify,
+)
 from jwo_admin.core.deadline import DeadlineExceeded
+
+logger = logging.getLogger(__name__)
 
 
 class ConnectorKeyUnverifiable(exceptions.APIException):
@@ -19,6 +28,12 @@ class ConnectorKeyUnverifiable(exceptions.APIException):
 
     status_code = 500
     default_detail = "The connector key could not be checked in time."
+
+
+class ConnectorKeyThrottled(exceptions.Throttled):
+    """Too many wrong connector keys from this address this minute: refused without a second look."""
+
+    default_detail = "Too many failed connector keys from this address; wait a minute."
 
 
 class ConnectorKeyAuthentication(BaseAuthentication):
@@ -40,6 +55,11 @@ class ConnectorKeyAuthentication(BaseAuthentication):
         except (DeadlineExceeded, DatabaseError) as error:
             raise ConnectorKeyUnverifiable(str(error)) from error
         if principal is None:
+            failures = connector_key_failure_count(request.META.get("REMOTE_ADDR", ""))
+            if failures > settings.JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE:
+                if failures == settings.JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE + 1:  # once per window
+                    logger.warning("connector keys: %d failed attempts this minute, answering 429", failures)
+                raise ConnectorKeyThrottled(wait=FAILURE_WINDOW_SECONDS)
             raise exceptions.AuthenticationFailed("Invalid connector key.")
         connector_key_mark_used(principal)
         return principal, None
