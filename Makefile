@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench load fuzz clean-services install-dev install-local
+.PHONY: run test lint bench load fuzz audit clean-services install-dev install-local
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: install-dev
 
 load: install-dev
 	VENV=$(VENV) bash scripts/load.sh
+
+audit: install-dev
+	VENV=$(VENV) bash scripts/audit.sh
 
 # The fuzz tests of make test, longer: FUZZ_EXAMPLES per endpoint and mode (make test runs 300).
 FUZZ_EXAMPLES ?= 5000

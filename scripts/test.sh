@@ -15,6 +15,8 @@ echo "== djlint"
 "$VENV/bin/djlint" templates --lint --quiet
 echo "== mypy"
 "$VENV/bin/mypy" .
+echo "== dependency audit"
+VENV="$VENV" bash scripts/audit.sh
 echo "== migrations"
 "$VENV/bin/python" manage.py makemigrations --check --dry-run
 echo "== pytest (PostgreSQL, Redis, Chromium)"
