@@ -28,7 +28,15 @@ from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus,
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.services.gate_events import gate_event_upsert, recognition_read
 from entry.signals import shopper_admitted_announce
-from jwo_admin.core.deadline import DeadlineExceeded, run_later, run_within, statement_budget, submit
+from jwo_admin.core.deadline import (
+    UNREACHABLE,
+    DeadlineExceeded,
+    run_later,
+    run_later_until_stored,
+    run_within,
+    statement_budget,
+    submit,
+)
 from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -306,7 +314,13 @@ def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: f
         stored = run_within(
             max(_remaining(started), 0.2), gate_event_record, fields=fields, decisive=decisive, patient=True
         )
-    except (DeadlineExceeded, DatabaseError) as error:
+    except DeadlineExceeded:  # still on its way (a patient record waits out a slow database)
+        return answer
+    except UNREACHABLE as error:  # the database is down: recorded when it is back
+        logger.warning("gate event not recorded yet (%s): %s %s", error, answer.reason, fields.get("auth_event_ref"))
+        run_later_until_stored(gate_event_record, fields=fields, decisive=decisive, patient=True)
+        return answer
+    except DatabaseError as error:
         logger.error("gate event not recorded (%s): %s %s", error, answer.reason, fields.get("auth_event_ref"))
         return answer
     return stored or answer
@@ -401,5 +415,5 @@ def answer_undecided_recorded(
     decided before (this was a replay), that decision stays and counts a replay."""
     answer = answer_undecided(error, store)
     fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-    run_later(_record_undecided, fields=fields, error=str(_cause(error)))
+    run_later_until_stored(_record_undecided, fields=fields, error=str(_cause(error)))
     return answer

@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,6 +95,54 @@ def run_later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     _executor().submit(_run, fn, args, kwargs).add_done_callback(done)
 
 
+# Records of answers already given wait out a database that is down: retried with back-off for
+# this long, at most this many at a time per process (past it the oldest are given up, logged).
+RETRY_FOR_SECONDS = 600.0
+RETRY_MAX_PENDING = 10_000
+_retrying: list[threading.Timer] = []
+UNREACHABLE = (OperationalError, InterfaceError)  # the server, not the data: worth trying again
+_retry_lock = threading.Lock()
+
+
+def run_later_until_stored(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Like run_later, but the database being down or unreachable (UNREACHABLE) is not the end: the
+    work is tried again 1, 2, 4 … 30 s later, for up to RETRY_FOR_SECONDS. For records of answers
+    Amazon already has, which must reach the database once it is back."""
+    _attempt(fn, args, kwargs, started=time.monotonic(), delay=1.0)
+
+
+def _attempt(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, started: float, delay: float
+) -> None:
+    def done(future: Future[Any]) -> None:
+        error = None if future.cancelled() else future.exception()
+        if error is None:
+            return
+        if not isinstance(error, UNREACHABLE) or time.monotonic() - started + delay > RETRY_FOR_SECONDS:
+            logger.error("background database work failed for good: %r", error)
+            return
+        logger.warning("background database work failed, again in %.0f s: %r", delay, error)
+        timer = threading.Timer(
+            delay, _attempt, args=(fn, args, kwargs), kwargs={"started": started, "delay": min(delay * 2, 30.0)}
+        )
+        timer.daemon = True
+        with _retry_lock:
+            _retrying[:] = [pending for pending in _retrying if pending.is_alive()]
+            if len(_retrying) >= RETRY_MAX_PENDING:
+                logger.error("background database work: %d records waiting, giving up the oldest", len(_retrying))
+                _retrying.pop(0).cancel()
+            _retrying.append(timer)
+        timer.start()
+
+    _executor().submit(_run, fn, args, kwargs).add_done_callback(done)
+
+
+def retries_pending() -> int:
+    """Records waiting for the database to come back (tests and the readiness probe)."""
+    with _retry_lock:
+        return sum(1 for pending in _retrying if pending.is_alive())
+
+
 def statement_budget(milliseconds: int) -> None:
     """Inside a transaction, a tighter budget than the pool's connections already have."""
     if connection.vendor == "postgresql":
@@ -106,8 +154,13 @@ def statement_budget(milliseconds: int) -> None:
 
 
 def pool_shutdown() -> None:
-    """Wait for queued work, close each thread's database connection, and stop the threads."""
+    """Wait for queued work, close each thread's database connection, and stop the threads;
+    records still waiting for the database to come back are given up (tests end here)."""
     global _pool
+    with _retry_lock:
+        for pending in _retrying:
+            pending.cancel()
+        _retrying.clear()
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is None:

@@ -1,0 +1,126 @@
+"""The app as it runs in production, for drills: gunicorn with production settings in processes of
+its own, on the test database (through a fault proxy when the drill needs one)."""
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def database_url(*, host: str | None = None, port: int | None = None) -> str:
+    """The test database (pytest-django's), optionally reached through another host/port."""
+    database = settings.DATABASES["default"]
+    user = database.get("USER") or "postgres"
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host or database['HOST']}:{port or database['PORT']}/{database['NAME']}"
+
+
+def production_env(*, database: str, redis: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the gateway
+        "DATABASE_URL": database,
+        "REDIS_URL": redis,
+        "CELERY_BROKER_URL": redis,
+        # Codes issued by the test process must verify in the server.
+        "JWO_SCAN_KEY_SECRETS": ",".join(settings.JWO_SCAN_KEY_SECRETS),
+        "JWO_LOG_FORMAT": "plain",
+        **extra,
+    }
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    seconds: float
+    headers: dict[str, str]
+
+
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def post(self, path: str, body: Any, headers: dict[str, str], timeout: float = 30) -> Answer:
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            f"http://127.0.0.1:{self.port}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **headers},
+            method="POST",
+        )
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
+                status, payload, got = int(response.status), response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            status, payload, got = int(error.code), error.read(), dict(error.headers)
+        seconds = time.perf_counter() - started
+        try:
+            parsed: Any = json.loads(payload)
+        except ValueError:
+            parsed = payload.decode(errors="replace")
+        return Answer(status, parsed, seconds, got)
+
+    def errors(self) -> list[str]:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return [line for line in text.splitlines() if "Traceback" in line or "[CRITICAL]" in line]
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log: Path, *, workers: int = 2) -> Iterator[Server]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "jwo_admin.wsgi:application", "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("wb") as handle:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = Server(port, process, log)
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text(errors='replace')[-3000:]}") from None
+                time.sleep(0.2)
+        yield server
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)

@@ -1,0 +1,132 @@
+"""Drill: PostgreSQL down, then slow, while Amazon calls (gunicorn with production settings on
+the test database through a fault proxy; Redis real).
+
+What must hold: the Identity Connector answers within Amazon's 2 s all along — the deliberate 500
+that lets the gate follow the store's default while it cannot decide — and records those answers
+once the database is back; Create Purchases answers 503 with Retry-After, stores nothing, and
+Amazon's retry after the outage is priced once. Nothing lost, nothing twice.
+"""
+
+import base64
+import copy
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from catalog.models import Product, Store
+from entry.models import GateEvent
+from entry.services.identity import UNDECIDED_BODY
+from entry.services.shoppers import payment_method_add, scan_key_issue, shopper_create
+from jwo_admin.core.connector_keys import connector_key_create
+from orders.models import Purchase, TaxRate
+from tests.drills.proxy import fault_proxy
+from tests.drills.servers import database_url, gunicorn, production_env
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+GATE, PURCHASES = "/v1/identity/identity-keys", "/v1/order/purchases"
+
+
+def gate_call(code: str, store_id: str) -> dict[str, Any]:
+    return {
+        "requestId": str(uuid.uuid4()),
+        "identityKey": base64.b64encode(code.encode()).decode(),
+        "storeId": store_id,
+        "authEvent": {
+            "id": str(uuid.uuid4()),
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "location": "ENTRY",
+        },
+    }
+
+
+def trip(store_id: str, trip_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = copy.deepcopy(json.loads((FIXTURES / "create_purchases.json").read_text()))
+    body.update(storeId=store_id, idempotentShoppingTripId=trip_id, requestId=str(uuid.uuid4()))
+    body["cartItems"] = [{"id": "SKU-COLA", "type": "SKU", "quantity": {"value": "2", "unit": "unit"}}]
+    return body
+
+
+def wait_for(check: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return bool(check())
+
+
+def test_postgresql_down_then_slow_while_amazon_calls(store: Store, redis_url: str, tmp_path: Path) -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("a PostgreSQL drill")
+    Product.objects.create(store=store, sku="SKU-COLA", name="Cola", price=Decimal("1.99"), tax_code="FOOD")
+    TaxRate.objects.create(store=store, tax_code="FOOD", rate=Decimal("0.05"))
+    shopper = shopper_create(external_id="cust-drill", name="Drill", email="drill@example.com", password="x-y-z-1-2-3")
+    payment_method_add(shopper=shopper, provider_reference="pm_drill", expiry_month=12, expiry_year=2099)
+    _, key = connector_key_create(name="gateway")
+    headers = {settings.JWO_CONNECTOR_KEY_HEADER: key}
+    database = settings.DATABASES["default"]
+
+    with fault_proxy(database["HOST"], int(database["PORT"])) as proxy:
+        env = production_env(database=database_url(host="127.0.0.1", port=proxy.port), redis=redis_url)
+        with gunicorn(env, tmp_path / "web.log") as web:
+
+            def code() -> str:
+                return scan_key_issue(shopper=shopper, store=store).code
+
+            # Warm: the connector key and the store are in the shared cache; a trip is priced.
+            warm = web.post(GATE, gate_call(code(), store.store_id), headers)
+            first = web.post(PURCHASES, trip(store.store_id, "11111111-1111-4111-8111-111111111111"), headers)
+            assert (warm.status, warm.body["visitorDetails"]["type"]) == (200, "SHOPPER")
+            assert first.status == 201
+
+            # PostgreSQL down: connections cut and refused.
+            proxy.set("down")
+            down_calls = [gate_call(code(), store.store_id) for _ in range(3)]
+            down = [web.post(GATE, body, headers) for body in down_calls]
+            refused_trip = trip(store.store_id, "22222222-2222-4222-8222-222222222222")
+            unstored = web.post(PURCHASES, refused_trip, headers)
+
+            # PostgreSQL slow: every packet held 3 s.
+            proxy.set("slow", delay=3.0)
+            slow_call = gate_call(code(), store.store_id)
+            slow = web.post(GATE, slow_call, headers)
+
+            # Back: Amazon retries the trip (a new requestId, the same trip).
+            proxy.set("pass")
+            retried_trip = {**refused_trip, "requestId": str(uuid.uuid4())}
+            retried = web.post(PURCHASES, retried_trip, headers)
+            replayed = web.post(PURCHASES, {**refused_trip, "requestId": str(uuid.uuid4())}, headers)
+            events = [call["authEvent"]["id"] for call in [*down_calls, slow_call]]
+            recorded = wait_for(lambda: GateEvent.objects.filter(auth_event_ref__in=events).count() == 4, 30)
+            log_errors = web.errors()
+
+    for answer in [*down, slow]:
+        assert (answer.status, answer.body) == (500, UNDECIDED_BODY)
+        assert answer.seconds < 2.0, answer.seconds  # Amazon's wait
+    assert unstored.status == 503
+    assert unstored.headers.get("Retry-After") == "1"
+    assert unstored.body == {"message": "The purchase could not be stored just now; nothing was kept. Retry."}
+    assert retried.status == 201
+    assert retried.body["purchaseId"].startswith("PO-")
+    assert replayed.body == retried.body
+    purchases = Purchase.objects.order_by("pk")
+    assert [purchase.trip_id for purchase in purchases] == [
+        "11111111-1111-4111-8111-111111111111",
+        "22222222-2222-4222-8222-222222222222",
+    ]
+    assert purchases[1].replays == 1
+    assert purchases[1].total == Decimal("4.18")  # 2 × 1.99 + 5 % tax, priced once
+    assert recorded, list(GateEvent.objects.values_list("auth_event_ref", "reason"))
+    outage = GateEvent.objects.filter(auth_event_ref__in=events)
+    assert sorted(set(outage.values_list("status_code", "decision"))) == [(500, "store_default")]
+    assert set(outage.values_list("reason", flat=True)) <= {"timeout", "error"}
+    assert log_errors == []
