@@ -109,9 +109,10 @@ class SyncRetryView(StaffView, View):
 
 
 class ConnectivityView(StaffView, View):
-    """Test the signed call to Amazon and the results queue now; answers the status partial."""
+    """Test the signed call to Amazon and the results queue now; answers the status partial. A
+    call to Amazon under its rate limit, recorded: for those who run the sync."""
 
-    permission_required = "catalog.view_product"
+    permission_required = "catalog.sync_catalog"
 
     def post(self, request: HttpRequest) -> HttpResponse:
         return render(request, "catalog/_connectivity.html", {"report": connectivity_check()})

@@ -283,8 +283,17 @@ def test_retry_with_nothing_failed_says_so_and_creates_nothing(
 
 
 @pytest.mark.django_db
-def test_connectivity_against_the_fake_is_a_success(viewer_client: Client, amazon: Any) -> None:
+def test_a_viewer_may_not_test_connectivity_and_nothing_is_called(viewer_client: Client, amazon: Any) -> None:
     response = viewer_client.post(reverse("catalog:sync_connectivity"))
+
+    assert response.status_code == 403
+    assert AmazonCall.objects.count() == 0
+    assert 'id="test-connectivity"' not in viewer_client.get(reverse("catalog:sync_overview")).content.decode()
+
+
+@pytest.mark.django_db
+def test_connectivity_against_the_fake_is_a_success(catalog_client: Client, amazon: Any) -> None:
+    response = catalog_client.post(reverse("catalog:sync_connectivity"))
 
     html = response.content.decode()
     call = AmazonCall.objects.get()
@@ -304,11 +313,11 @@ def test_connectivity_against_the_fake_is_a_success(viewer_client: Client, amazo
 
 
 @pytest.mark.django_db
-def test_connectivity_to_a_closed_port_shows_the_failure(viewer_client: Client, amazon: Any, settings: Any) -> None:
+def test_connectivity_to_a_closed_port_shows_the_failure(catalog_client: Client, amazon: Any, settings: Any) -> None:
     settings.JWO_AMAZON_ENDPOINT = "http://127.0.0.1:9"
     client_reset()
 
-    response = viewer_client.post(reverse("catalog:sync_connectivity"))
+    response = catalog_client.post(reverse("catalog:sync_connectivity"))
 
     html = response.content.decode()
     assert re.search(
