@@ -578,6 +578,37 @@ def test_amazon_connectors_take_the_connector_key_and_nothing_else(case: Case, c
     _ask(case, caller, world)
 
 
+# --- Staff forms need their CSRF token --------------------------------------------------------------
+def _staff_posts() -> list[Any]:
+    """Every staff form POST of the table, with a role the policy lets through."""
+    params = []
+    for case in TABLE:
+        if case.method != "post" or case.body is not None:
+            continue
+        allowed = [role for role in ROLES if case.answers[role].status not in (401, 403)]
+        if allowed and case.answers[Caller.ANONYMOUS] == TO_LOGIN:
+            params.append(pytest.param(case, allowed[-1], id=f"{case.id} as {allowed[-1]}"))
+    return params
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("case", "caller"), _staff_posts())
+def test_a_staff_form_posted_without_its_csrf_token_is_refused(case: Case, caller: Caller, world: World) -> None:
+    for name, value in case.settings:
+        setattr(world.fixture("settings"), name, value)
+    for name in case.needs:
+        world[name]
+    path = world.fill(case.path)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.fixture(ROLE_FIXTURES[caller]))
+    form = {name: world.fill(value) for name, value in case.form.items()}
+
+    response = client.post(path, data=form, headers=case.headers)
+
+    assert response.status_code == 403
+    assert b"CSRF verification failed" in response.content
+
+
 # --- Every route has its row -------------------------------------------------------------------------
 def _routes(
     patterns: Iterable[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
