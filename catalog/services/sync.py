@@ -369,8 +369,20 @@ def sync_batch_send(*, batch_id: int) -> float | None:
     client = client_from_settings()
     operation = "archive" if batch.kind == BatchKind.ARCHIVE else "upload"
     result = client.send(operation, batch.request_body)
-    amazon_call_record(result, batch)
     now = timezone.now()
+    if not result.is_sent:
+        # Refused on our side (no rate-limit slot, or Redis, which holds the shared limit, down):
+        # nothing reached Amazon, so no attempt is spent; the dispatcher sends it when it is due.
+        delay = backoff_seconds(1, result.retry_after)
+        UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.SENDING).update(
+            status=BatchStatus.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=now + timedelta(seconds=delay),
+            last_error=result.message,
+            updated_at=now,
+        )
+        return delay
+    amazon_call_record(result, batch)
     if result.outcome is Outcome.ACCEPTED:
         try:
             with transaction.atomic():

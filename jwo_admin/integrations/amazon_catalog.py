@@ -20,6 +20,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
+from redis.exceptions import RedisError
 
 from jwo_admin.core.ratelimit import RateLimiter
 
@@ -70,6 +71,7 @@ class CallResult:
     excerpt: str
     body: dict[str, Any] = field(default_factory=dict)
     retry_after: float | None = None
+    is_sent: bool = True  # False: refused on our side (no rate-limit slot, the limiter unreachable)
 
     @property
     def ingestion_id(self) -> str:
@@ -223,10 +225,18 @@ class AmazonCatalogClient:
                 len(data),
                 "",
             )
-        if not self.limiter.acquire(timeout=self.config.limiter_timeout):
+        try:
+            granted = self.limiter.acquire(timeout=self.config.limiter_timeout)
+        except RedisError as error:  # the shared limiter is down: send nothing rather than exceed the limit
             return CallResult(
-                operation, Outcome.THROTTLED, None, "Our own rate limit had no free slot in time", 0, len(data), ""
-            )
+                operation, Outcome.THROTTLED, None, f"Our rate limiter is unavailable: {error}"[:300], 0, len(data), "",
+                is_sent=False,
+            )  # fmt: skip
+        if not granted:
+            return CallResult(
+                operation, Outcome.THROTTLED, None, "Our own rate limit had no free slot in time", 0, len(data), "",
+                is_sent=False,
+            )  # fmt: skip
         started = time.monotonic()
         try:
             request = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})

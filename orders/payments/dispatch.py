@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 
 from orders.models import PaymentStatus, PurchaseStatus
+from orders.payments.handoff import hand_off
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,7 @@ def initial_payment_status(*, status: str, scan_result_type: str) -> str:
 def _settle_enqueue(purchase_pk: int) -> None:
     from orders.tasks import purchase_settle_task
 
-    try:
-        purchase_settle_task.delay(purchase_pk)
-    except Exception:  # the sweeper settles it later; Amazon must still get its answer
-        logger.exception("could not enqueue the settlement of purchase %s", purchase_pk)
+    hand_off(purchase_settle_task, purchase_pk, what=f"the settlement of purchase {purchase_pk}")
 
 
 def purchase_created(purchase_pk: int) -> None:

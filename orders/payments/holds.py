@@ -24,6 +24,7 @@ from orders.models import (
     PaymentStatus,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
+from orders.payments.handoff import hand_off
 from orders.payments.issues import issue_open
 from orders.payments.operations import gateway_call, void_quietly
 
@@ -33,10 +34,7 @@ logger = logging.getLogger(__name__)
 def _enqueue(auth_event_id: str) -> None:
     from orders.tasks import hold_place_task
 
-    try:
-        hold_place_task.delay(auth_event_id)
-    except Exception:  # the sweeper places it later
-        logger.exception("could not enqueue the hold for gate event %s", auth_event_id)
+    hand_off(hold_place_task, auth_event_id, what=f"the hold for gate event {auth_event_id}")
 
 
 def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None:

@@ -28,6 +28,7 @@ from orders.models import (
     RefundLine,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
+from orders.payments.handoff import hand_off
 from orders.payments.operations import gateway_call
 
 REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
@@ -36,7 +37,7 @@ REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
 def _enqueue(refund_pk: int) -> None:
     from orders.tasks import refund_process_task
 
-    refund_process_task.delay(refund_pk)
+    hand_off(refund_process_task, refund_pk, what=f"refund {refund_pk}")
 
 
 def _quantity_text(quantity: Decimal) -> str:

@@ -399,6 +399,7 @@ def test_rate_limiter_without_a_slot_throttles_before_calling(amazon: Any) -> No
         0,
         len(json.dumps({"catalogItems": [ITEM]}, separators=(",", ":")).encode()),
         "",
+        is_sent=False,
     )
     assert len(amazon.amazon.requests) == calls_before
 
