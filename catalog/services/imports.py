@@ -117,7 +117,8 @@ def _set(job: ImportJob, **fields: Any) -> None:
 def import_jobs_sweep(*, stale_after: timedelta | None = None) -> int:
     """Fail imports whose worker died mid-run (no heartbeat for ``stale_after``) and free their
     store. Their write was one transaction, so nothing of them was written. Returns how many."""
-    stale_after = stale_after or timedelta(minutes=settings.JWO_IMPORT_STALE_MINUTES)
+    if stale_after is None:  # (not "or": a zero timedelta is falsy, and means "now")
+        stale_after = timedelta(minutes=settings.JWO_IMPORT_STALE_MINUTES)
     cutoff = timezone.now() - stale_after
     stuck = ImportJob.objects.filter(status__in=(ImportStatus.RUNNING, ImportStatus.WRITING), updated_at__lt=cutoff)
     return stuck.update(
