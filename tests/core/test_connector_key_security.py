@@ -5,7 +5,6 @@ refused at once by every web process, not only the one that revoked it."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from entry.models import GateEvent
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_revoke
 from jwo_admin.core.deadline import pool_shutdown
 from orders.models import Purchase
+from tests.conftest import missing_service
+from tests.e2e.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE = "/v1/identity/identity-keys"
@@ -82,12 +83,6 @@ def test_two_keys_rotate_without_a_refused_call_and_the_old_one_is_refused_at_on
     assert after == [401, 400]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _post(port: int, key: str) -> int:
     request = urllib.request.Request(  # noqa: S310 - loopback
         f"http://127.0.0.1:{port}{GATE}",
@@ -106,11 +101,11 @@ def test_a_revoked_key_is_refused_at_once_by_every_web_process(store: Store, red
     """Four gunicorn workers (separate processes, each with its own memory) have all admitted the
     key; the moment it is revoked here, none of them admits it again."""
     if connection.vendor != "postgresql":
-        pytest.skip("needs the shared PostgreSQL the workers read")
+        missing_service("PostgreSQL: the workers read the same database (`make test` starts one)")
     row, key = connector_key_create(name="gateway")
     database = settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.test",

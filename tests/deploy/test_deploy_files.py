@@ -4,7 +4,6 @@ gunicorn configuration starts a real server; the process definitions agree with 
 import configparser
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.e2e.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -101,12 +102,6 @@ def test_the_catalog_role_may_only_invoke_amazons_api_and_is_assumed_by_our_work
     assert set(template["Outputs"]) >= {"ConnectorInvokeUrl", "CatalogResultsQueueUrl", "CatalogApiRoleArn"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _parent(stat: Path) -> int:
     try:
         return int(stat.read_text().rsplit(")", 1)[1].split()[1])
@@ -115,7 +110,7 @@ def _parent(stat: Path) -> int:
 
 
 def test_gunicorn_starts_from_its_configuration_and_serves(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.test",

@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,13 +18,37 @@ from typing import Any
 
 from django.conf import settings
 
+from tests.conftest import missing_service
+from tests.e2e.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def require_postgresql() -> None:
+    """A drill of the production stack runs on PostgreSQL: in CI its absence fails the drill."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
+
+
+def drill_shop(store: Any, external_id: str) -> tuple[Any, dict[str, str]]:
+    """The store sells a cola (1.99, FOOD taxed 5 %) to a shopper with a card; Amazon's calls
+    carry a connector key. Returns the shopper and the headers of those calls."""
+    from decimal import Decimal
+
+    from catalog.models import Product
+    from entry.services.shoppers import payment_method_add, shopper_create
+    from jwo_admin.core.connector_keys import connector_key_create
+    from orders.models import TaxRate
+
+    require_postgresql()
+    Product.objects.create(store=store, sku="SKU-COLA", name="Cola", price=Decimal("1.99"), tax_code="FOOD")
+    TaxRate.objects.create(store=store, tax_code="FOOD", rate=Decimal("0.05"))
+    shopper = shopper_create(
+        external_id=external_id, name="Drill", email=f"{external_id}@example.com", password="x-y-z-1-2-3"
+    )
+    payment_method_add(shopper=shopper, provider_reference=f"pm_{external_id}", expiry_month=12, expiry_year=2099)
+    _, key = connector_key_create(name="gateway")
+    return shopper, {settings.JWO_CONNECTOR_KEY_HEADER: key}
 
 
 def database_url(*, host: str | None = None, port: int | None = None) -> str:

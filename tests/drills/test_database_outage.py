@@ -20,14 +20,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from catalog.models import Product, Store
+from catalog.models import Store
 from entry.models import GateEvent
 from entry.services.identity import UNDECIDED_BODY
-from entry.services.shoppers import payment_method_add, scan_key_issue, shopper_create
-from jwo_admin.core.connector_keys import connector_key_create
-from orders.models import Purchase, TaxRate
+from entry.services.shoppers import scan_key_issue
+from orders.models import Purchase
 from tests.drills.proxy import fault_proxy
-from tests.drills.servers import database_url, gunicorn, production_env
+from tests.drills.servers import database_url, drill_shop, gunicorn, production_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 
@@ -65,14 +64,7 @@ def wait_for(check: Any, seconds: float) -> bool:
 
 
 def test_postgresql_down_then_slow_while_amazon_calls(store: Store, redis_url: str, tmp_path: Path) -> None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("a PostgreSQL drill")
-    Product.objects.create(store=store, sku="SKU-COLA", name="Cola", price=Decimal("1.99"), tax_code="FOOD")
-    TaxRate.objects.create(store=store, tax_code="FOOD", rate=Decimal("0.05"))
-    shopper = shopper_create(external_id="cust-drill", name="Drill", email="drill@example.com", password="x-y-z-1-2-3")
-    payment_method_add(shopper=shopper, provider_reference="pm_drill", expiry_month=12, expiry_year=2099)
-    _, key = connector_key_create(name="gateway")
-    headers = {settings.JWO_CONNECTOR_KEY_HEADER: key}
+    shopper, headers = drill_shop(store, "cust-drill")
     database = settings.DATABASES["default"]
 
     with fault_proxy(database["HOST"], int(database["PORT"])) as proxy:

@@ -18,20 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
-from catalog.models import AmazonCall, BatchStatus, Product, Store, UploadBatch
+from catalog.models import AmazonCall, BatchStatus, Store, UploadBatch
 from catalog.services.sync import sync_batch_send, sync_plan
-from entry.services.shoppers import payment_method_add, scan_key_issue, shopper_create
-from jwo_admin.core.connector_keys import connector_key_create
+from entry.services.shoppers import scan_key_issue
 from jwo_admin.integrations.amazon_catalog import client_reset
-from orders.models import PaymentAuthorisation, PaymentStatus, Purchase, SandboxCharge, TaxRate
+from orders.models import PaymentAuthorisation, PaymentStatus, Purchase, SandboxCharge
 from orders.payments import holds, settlement
 from orders.tasks import purchase_settle_task
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 from tests.drills.proxy import fault_proxy
-from tests.drills.servers import database_url, gunicorn, production_env
+from tests.drills.servers import database_url, drill_shop, gunicorn, production_env
 
 pytestmark = pytest.mark.drill
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -48,14 +46,7 @@ def _redis_parts(url: str) -> tuple[str, int, str]:
 def test_connectors_keep_answering_with_redis_down_and_the_money_moves_once_it_is_back(
     store: Store, redis_url: str, tmp_path: Path
 ) -> None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("a PostgreSQL drill")
-    Product.objects.create(store=store, sku="SKU-COLA", name="Cola", price=Decimal("1.99"), tax_code="FOOD")
-    TaxRate.objects.create(store=store, tax_code="FOOD", rate=Decimal("0.05"))
-    shopper = shopper_create(external_id="cust-redis", name="Drill", email="redis@example.com", password="x-y-z-1-2-3")
-    payment_method_add(shopper=shopper, provider_reference="pm_redis", expiry_month=12, expiry_year=2099)
-    _, key = connector_key_create(name="gateway")
-    headers = {settings.JWO_CONNECTOR_KEY_HEADER: key}
+    shopper, headers = drill_shop(store, "cust-redis")
     host, port, db = _redis_parts(redis_url)
 
     with fault_proxy(host, port) as redis_proxy:

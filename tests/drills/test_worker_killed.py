@@ -21,7 +21,7 @@ from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, erp_rows, write_erp_csv
 from catalog.models import Barcode, ImportJob, ImportStatus, MappingProfile, Product, Store
 from catalog.services.imports import import_job_create, import_job_run, import_jobs_sweep
 from catalog.services.stores import mapping_profile_save
-from tests.drills.servers import ROOT, database_url, production_env
+from tests.drills.servers import ROOT, database_url, production_env, require_postgresql
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 ROWS = 100_000
@@ -55,8 +55,7 @@ def wait_for(check: object, seconds: float, what: str) -> None:
 def test_a_worker_killed_mid_import_writes_nothing_and_the_import_is_redone_once(
     store: Store, redis_url: str, tmp_path: Path
 ) -> None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("a PostgreSQL drill")
+    require_postgresql()
     profile = MappingProfile.objects.filter(name=ERP_PROFILE_NAME).first() or mapping_profile_save(
         profile=MappingProfile(name=ERP_PROFILE_NAME, columns=ERP_COLUMNS)
     )
