@@ -6,6 +6,8 @@ the store's rules at the moment the trip ended), then charge; or write the cart 
 leaves an audit entry with who and why. Nothing is charged before staff say so.
 """
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from catalog.models import Product
@@ -23,9 +25,12 @@ from orders.models import (
 from orders.payments.dispatch import purchase_created
 from orders.payments.issues import issues_resolve, open_issues_for
 from orders.pricing import types
-from orders.pricing.engine import cart_price
+from orders.pricing.cart import SentLine, cart_price_sent
+from orders.pricing.units import QUANTITY_PLACES, quantity_text
 from orders.purchase_request import stored_auth_events, visitor_event
-from orders.selectors import store_pricing, store_promotion_index
+from orders.selectors import quantity_unit_aliases, store_pricing, store_promotion_index
+
+QUANTITY_QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)
 
 
 def _locked_bad_cart(purchase_pk: int) -> Purchase:
@@ -54,8 +59,23 @@ def bad_cart_line_map(
         line.product = product
         line.sku = product.sku
         line.name = product.name
+        line.matched_by = "staff" + (" (remembered as an item alias)" if remember else "")
         line.is_resolved = True
-        line.save(update_fields=["product", "sku", "name", "is_resolved"])
+        line.priced_quantity = None  # converted again into this product's unit when repriced
+        line.priced_unit = ""
+        line.problem = ""
+        line.save(
+            update_fields=[
+                "product",
+                "sku",
+                "name",
+                "matched_by",
+                "is_resolved",
+                "priced_quantity",
+                "priced_unit",
+                "problem",
+            ]
+        )
         if remember:
             ItemAlias.objects.update_or_create(
                 store_id=purchase.store_id,
@@ -87,9 +107,41 @@ def _priced_product(product: Product) -> types.PricedProduct:
     )
 
 
+def bad_cart_line_quantity_set(
+    *, purchase_pk: int, line_pk: int, quantity: Decimal, user_pk: int | None
+) -> PurchaseLine:
+    """Settle the quantity of a line whose unit could not be converted (a count for a per-kg
+    product, a unit we do not know), in its product's sale unit, as staff read it off the trip."""
+    with transaction.atomic():
+        purchase = _locked_bad_cart(purchase_pk)
+        line = PurchaseLine.objects.select_related("product").filter(pk=line_pk, purchase=purchase).first()
+        if line is None:
+            raise ApplicationError("That line is not part of this purchase.")
+        if line.product is None:
+            raise ApplicationError("Map this line to a product first.")
+        unit = types.SaleUnit(line.product.unit)
+        if not quantity.is_finite() or quantity <= 0 or quantity != quantity.quantize(QUANTITY_QUANTUM):
+            raise ApplicationError("The quantity must be above 0, with at most 6 decimal places.")
+        if unit is types.SaleUnit.EACH and quantity != quantity.to_integral_value():
+            raise ApplicationError(f"{line.product.sku} is sold by the item: the quantity must be whole.")
+        line.priced_quantity = quantity
+        line.priced_unit = unit.value
+        line.problem = ""
+        line.save(update_fields=["priced_quantity", "priced_unit", "problem"])
+        _audit(
+            purchase,
+            user_pk,
+            "quantity_set",
+            f"line {line.position + 1} ({line.item_id}): {quantity_text(line.quantity)} {line.unit} "
+            f"taken as {quantity_text(quantity)} {unit.value}",
+        )
+    return line
+
+
 def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
-    """Price the whole cart again once every line is resolved; the purchase stays on hold until
-    staff charge it, so the new figures can be checked first."""
+    """Price the whole cart again once every line is resolved, as Create Purchases prices a cart
+    (``cart_price_sent``: each quantity in its product's sale unit); the purchase stays on hold
+    until staff charge it, so the new figures can be checked first."""
     with transaction.atomic():
         purchase = _locked_bad_cart(purchase_pk)
         lines = list(purchase.lines.select_related("product").order_by("position"))
@@ -98,23 +150,33 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             raise ApplicationError(
                 "Map every unknown item first: line(s) " + ", ".join(str(line.position + 1) for line in unresolved)
             )
-        try:
-            priced = cart_price(
-                lines=[
-                    types.CartLine(line_id=str(line.pk), product=_priced_product(line.product), quantity=line.quantity)
-                    for line in lines
-                    if line.product is not None
-                ],
-                store=store_pricing(store=purchase.store),
-                promotions=store_promotion_index(store=purchase.store),
-                at=purchase.ended_at,
-            )
-        except types.PricingError as error:
-            raise ApplicationError(f"Still cannot price this cart: {error.message}") from error
-        by_pk = {int(priced_line.line_id): priced_line for priced_line in priced.lines}
+        outcome = cart_price_sent(
+            lines=[
+                SentLine(
+                    line.position,
+                    line.item_id,
+                    line.quantity,
+                    line.unit,
+                    _priced_product(line.product),
+                    line.priced_quantity if line.priced_unit == line.product.unit else None,
+                )
+                for line in lines
+                if line.product is not None
+            ],
+            store=store_pricing(store=purchase.store),
+            promotions=store_promotion_index(store=purchase.store),
+            at=purchase.ended_at,
+            aliases=quantity_unit_aliases(),
+        )
+        if outcome.problems or outcome.cart is None:
+            raise ApplicationError(f"Still cannot price this cart: {'; '.join(outcome.problems)}")
+        by_position = {int(priced_line.line_id): priced_line for priced_line in outcome.cart.lines}
         PurchaseLineDiscount.objects.filter(line__purchase=purchase).delete()
         for line in lines:
-            result = by_pk[line.pk]
+            result = by_position[line.position]
+            line.priced_quantity = outcome.quantities[line.position]
+            line.priced_unit = result.unit.value
+            line.problem = ""
             line.unit_price = result.unit_price
             line.gross = result.gross
             line.discount_total = result.discount_total
@@ -124,7 +186,20 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             line.tax = result.tax
             line.total = result.total
         PurchaseLine.objects.bulk_update(
-            lines, ["unit_price", "gross", "discount_total", "net", "tax_code", "tax_rate", "tax", "total"]
+            lines,
+            [
+                "priced_quantity",
+                "priced_unit",
+                "problem",
+                "unit_price",
+                "gross",
+                "discount_total",
+                "net",
+                "tax_code",
+                "tax_rate",
+                "tax",
+                "total",
+            ],
         )
         PurchaseLineDiscount.objects.bulk_create(
             PurchaseLineDiscount(
@@ -136,17 +211,18 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
                 amount=discount.amount,
             )
             for line in lines
-            for discount in by_pk[line.pk].discounts
+            for discount in by_position[line.position].discounts
         )
         previous = purchase.total
-        purchase.subtotal = priced.subtotal
-        purchase.discount_total = priced.discount_total
-        purchase.tax_total = priced.tax_total
-        purchase.total = priced.total
+        cart = outcome.cart
+        purchase.subtotal = cart.subtotal
+        purchase.discount_total = cart.discount_total
+        purchase.tax_total = cart.tax_total
+        purchase.total = cart.total
         purchase.problem = ""
         purchase.status = PurchaseStatus.PRICED
         purchase.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "problem", "status"])
-        _audit(purchase, user_pk, "repriced", f"total {previous} → {priced.total} {purchase.currency}")
+        _audit(purchase, user_pk, "repriced", f"total {previous} → {cart.total} {purchase.currency}")
     return purchase
 
 

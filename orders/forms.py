@@ -365,7 +365,8 @@ def _plain(value: Decimal) -> Decimal:
 
 # --- Try a cart ------------------------------------------------------------------------------
 MAX_TRY_LINES: Final = 200
-LINE_EXAMPLE: Final = "write a SKU or barcode and a quantity, e.g. RET-000451 2 or 0012345678905 0.75"
+MAX_UNIT_LENGTH: Final = 32  # what a purchase line keeps of quantity.unit
+LINE_EXAMPLE: Final = "write a SKU or barcode, a quantity and a unit, e.g. RET-000451 2 or SKU0000009 1.5 lb"
 
 
 class TryCartForm(forms.Form):
@@ -375,8 +376,9 @@ class TryCartForm(forms.Form):
     )
     lines = forms.CharField(
         label="Cart",
-        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "RET-000451 2\n0012345678905 0.75"}),
-        help_text="One line per item: SKU or barcode, then the quantity (1 if left out).",
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "RET-000451 2\n0012345678905 0.75\nSKU0000009 1.5 lb"}),
+        help_text="One line per item: SKU or barcode, the quantity (1 if left out), then the unit Amazon "
+        "would send (lb, g, oz, ml…; the product's own if left out).",
     )
     shopper = forms.CharField(
         required=False,
@@ -389,16 +391,15 @@ class TryCartForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
 
-    def clean_lines(self) -> list[tuple[str, str]]:
-        """(SKU or barcode, quantity as a decimal string) per non-blank line, as Create Purchases accepts them."""
+    def clean_lines(self) -> list[tuple[str, str, str]]:
+        """(SKU or barcode, quantity as a decimal string, unit or blank) per non-blank line, as Create
+        Purchases accepts them; the unit is checked when the line is priced, as the connector does."""
         parsed = []
         for number, text in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
             parts = text.split()
             if not parts:
                 continue
-            if len(parts) > 2:
-                raise forms.ValidationError(f"Line {number}: {LINE_EXAMPLE}.")
-            item, quantity = parts[0], parts[1] if len(parts) == 2 else "1"
+            item, quantity, unit = parts[0], parts[1] if len(parts) >= 2 else "1", " ".join(parts[2:])
             if len(item) > 255:
                 raise forms.ValidationError(f"Line {number}: a SKU or barcode has at most 255 characters.")
             if len(quantity) > MAX_QUANTITY_LENGTH or not QUANTITY_PATTERN.match(quantity) or Decimal(quantity) <= 0:
@@ -406,7 +407,9 @@ class TryCartForm(forms.Form):
                     f"Line {number}: “{quantity}” is not a quantity above 0 "
                     f"(digits and one decimal point, at most {MAX_QUANTITY_LENGTH} characters)."
                 )
-            parsed.append((item, quantity))
+            if len(unit) > MAX_UNIT_LENGTH:
+                raise forms.ValidationError(f"Line {number}: a unit has at most {MAX_UNIT_LENGTH} characters.")
+            parsed.append((item, quantity, unit))
         if not parsed:
             raise forms.ValidationError(f"Add at least one line: {LINE_EXAMPLE}.")
         if len(parsed) > MAX_TRY_LINES:

@@ -8,6 +8,7 @@ from catalog.models import Product, Store
 from entry.models import Shopper
 from jwo_admin.core.models import TimeStampedModel
 from orders.pricing.types import PromotionKind
+from orders.pricing.units import UNITS, quantity_text, unit_find
 
 
 class TaxRate(TimeStampedModel):
@@ -165,8 +166,14 @@ class PurchaseLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     sku = models.CharField(max_length=255, blank=True)
     name = models.CharField(max_length=255, blank=True)
-    quantity = models.DecimalField(max_digits=20, decimal_places=6)
-    unit = models.CharField(max_length=32)
+    matched_by = models.CharField(max_length=300, blank=True, help_text="How the line found its product.")
+    quantity = models.DecimalField(max_digits=20, decimal_places=6, help_text="quantity.value as sent.")
+    unit = models.CharField(max_length=32, help_text="quantity.unit as sent.")
+    priced_quantity = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True, help_text="The quantity in the product's sale unit."
+    )
+    priced_unit = models.CharField(max_length=8, blank=True, help_text="The product's sale unit when priced.")
+    problem = models.CharField(max_length=255, blank=True, help_text="Why this line could not be priced.")
     is_resolved = models.BooleanField(default=True)
     unit_price = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
     gross = models.DecimalField(max_digits=20, decimal_places=3, default=0)
@@ -183,6 +190,23 @@ class PurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} × {self.quantity}"
+
+    @property
+    def sent_quantity_text(self) -> str:
+        """The quantity as Amazon sent it: ``1.5 lb``, ``2 unit``."""
+        return f"{quantity_text(self.quantity)} {self.unit}"
+
+    @property
+    def is_converted(self) -> bool:
+        """Priced in another unit than the one sent (1.5 lb of a product sold per kg)."""
+        return bool(self.priced_unit) and unit_find(self.unit) != UNITS.get(self.priced_unit)
+
+    @property
+    def priced_quantity_text(self) -> str:
+        """The quantity the line was priced on, in the product's unit: ``0.680389 kg``."""
+        if self.priced_quantity is None:
+            return ""
+        return f"{quantity_text(self.priced_quantity)} {self.priced_unit}"
 
 
 class PurchaseLineDiscount(models.Model):

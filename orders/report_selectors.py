@@ -30,9 +30,10 @@ from orders.models import (
     TaxRate,
 )
 from orders.pricing import types
-from orders.pricing.engine import cart_price
+from orders.pricing.cart import SentLine, cart_price_sent
+from orders.pricing.units import UNITS, quantity_text, unit_find
 from orders.purchase_request import CartItem
-from orders.selectors import cart_priced_products, store_pricing, store_promotion_index
+from orders.selectors import cart_priced_products, quantity_unit_aliases, store_pricing, store_promotion_index
 
 ZERO = Decimal(0)
 SALES_DAYS = 14
@@ -278,21 +279,32 @@ def tax_rate_list(*, store: Store | None = None) -> QuerySet[TaxRate]:
 # --- Try a cart ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TriedLine:
-    """A line as staff typed it: what they typed, the quantity, the product it resolved to (as the
-    engine prices it) and, once priced, the priced line."""
+    """A line as staff typed it: the item, the quantity and unit (the unit Amazon would send: the
+    one typed, else the product's own), the product it resolved to and how, then its quantity in
+    the product's sale unit and the priced line — or why it could not be priced."""
 
     typed: str
     quantity_text: str
     quantity: Decimal
+    unit: str
     product: types.PricedProduct | None
+    matched_by: str = ""
+    priced_quantity: Decimal | None = None
     priced: types.PricedLine | None = None
+    problem: str = ""
 
     @property
-    def unit(self) -> str:
-        """``quantity.unit`` as Amazon sends it: ``unit`` for count items, else the weight or volume unit."""
-        if self.product is None or self.product.unit is types.SaleUnit.EACH:
-            return "unit"
-        return self.product.unit.value
+    def priced_quantity_text(self) -> str:
+        return quantity_text(self.priced_quantity) if self.priced_quantity is not None else ""
+
+    @property
+    def is_converted(self) -> bool:
+        """The quantity was sent in another unit than the product's (1.5 lb of a per-kg item)."""
+        return (
+            self.product is not None
+            and self.priced_quantity is not None
+            and unit_find(self.unit) != UNITS[self.product.unit.value]
+        )
 
 
 @dataclass(frozen=True)
@@ -307,16 +319,26 @@ class TriedCart:
     unknown: list[str] = field(default_factory=list)
 
 
-def cart_try(*, store: Store, lines: list[tuple[str, str]], at: datetime) -> TriedCart:
-    """Price ``lines`` — (SKU or barcode as typed, quantity as a decimal string) — in ``store`` at
-    ``at`` with the same reads and engine as Create Purchases (``orders.services``): each line
-    resolves by SKU, then by an item alias staff made for it, then by the typed text as a barcode
-    (``cart_priced_products``); the known lines are priced together.
+def _sent_unit(unit: str, product: types.PricedProduct | None) -> str:
+    """The unit typed, else what Amazon sends for the product: ``unit`` for an item, else its unit."""
+    if unit:
+        return unit
+    if product is None or product.unit is types.SaleUnit.EACH:
+        return "unit"
+    return product.unit.value
 
-    Unknown items are listed, not priced (the connector would keep such a cart as a bad cart). A
-    cart the engine refuses (no price, unknown tax code, whole units of an ``each`` product) gives
-    no priced cart and the engine's message as ``problem``. ``at`` counts to the second, as the
-    request that sends the cart writes it. Reads only.
+
+def cart_try(*, store: Store, lines: list[tuple[str, str, str]], at: datetime) -> TriedCart:
+    """Price ``lines`` — (SKU or barcode as typed, quantity as a decimal string, unit or blank) — in
+    ``store`` at ``at`` with the same reads and pricing as Create Purchases (``orders.services``):
+    each line resolves as a ``SKU`` line (by SKU, item alias, then the typed text as a barcode:
+    ``cart_priced_products``) and its quantity is converted into the product's sale unit
+    (``cart_price_sent``); the lines that can be priced are priced together.
+
+    Unknown items are listed, not priced (the connector would keep such a cart as a bad cart); so
+    is a line whose unit cannot be priced per its product's unit, with the reason. A cart the engine
+    refuses (no price, unknown tax code) gives no priced cart and the engine's message as
+    ``problem``. ``at`` counts to the second, as the request that sends the cart writes it. Reads only.
     """
     at = at.replace(microsecond=0)
     items = tuple(
@@ -324,40 +346,47 @@ def cart_try(*, store: Store, lines: list[tuple[str, str]], at: datetime) -> Tri
             id=typed,
             type="SKU",
             quantity=Decimal(quantity),
-            unit="unit",
-            external_identifiers=((typed, "GTIN"),),
+            unit=unit or "unit",
+            external_identifiers=(),
             line_item_id=f"li-{position + 1}",
         )
-        for position, (typed, quantity) in enumerate(lines)
+        for position, (typed, quantity, unit) in enumerate(lines)
     )
     products = cart_priced_products(store_pk=store.pk, items=items)
+    sent = [
+        SentLine(
+            position,
+            typed,
+            item.quantity,
+            _sent_unit(unit, product.priced if product else None),
+            product.priced if product else None,
+        )
+        for position, ((typed, _, unit), item, product) in enumerate(zip(lines, items, products, strict=True))
+    ]
+    outcome = cart_price_sent(
+        lines=sent,
+        store=store_pricing(store=store),
+        promotions=store_promotion_index(store=store),
+        at=at,
+        aliases=quantity_unit_aliases(),
+    )
+    by_position = {int(line.line_id): line for line in outcome.cart.lines} if outcome.cart else {}
     tried = [
         TriedLine(
             typed=typed,
             quantity_text=quantity,
-            quantity=item.quantity,
-            product=product.priced if product is not None else None,
+            quantity=line.quantity,
+            unit=line.unit,
+            product=line.product,
+            matched_by=product.matched_by if product else "",
+            priced_quantity=outcome.quantities.get(line.position),
+            priced=by_position.get(line.position),
+            problem=outcome.line_problems.get(line.position, "") if line.product is not None else "",
         )
-        for (typed, quantity), item, product in zip(lines, items, products, strict=True)
+        for (typed, quantity, _), line, product in zip(lines, sent, products, strict=True)
     ]
     unknown = [line.typed for line in tried if line.product is None]
-    try:
-        cart_lines = [
-            types.CartLine(line_id=str(position), product=line.product, quantity=line.quantity)
-            for position, line in enumerate(tried)
-            if line.product is not None
-        ]
-        priced = cart_price(
-            lines=cart_lines, store=store_pricing(store=store), promotions=store_promotion_index(store=store), at=at
-        )
-    except types.PricingError as error:
-        return TriedCart(store=store, at=at, lines=tried, cart=None, problem=error.message, unknown=unknown)
-    by_position = {int(line.line_id): line for line in priced.lines}
-    tried = [
-        TriedLine(line.typed, line.quantity_text, line.quantity, line.product, by_position.get(position))
-        for position, line in enumerate(tried)
-    ]
-    return TriedCart(store=store, at=at, lines=tried, cart=priced, unknown=unknown)
+    return TriedCart(store=store, at=at, lines=tried, cart=outcome.cart, problem=outcome.problem, unknown=unknown)
 
 
 def _timestamp(moment: datetime) -> str:

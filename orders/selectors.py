@@ -9,10 +9,12 @@ line's product (by SKU, then item alias, then barcode: :func:`cart_priced_produc
 changes, so a call normally loads neither.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Context, Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q
 
@@ -22,6 +24,7 @@ from entry.models import Shopper
 from orders.models import ItemAlias, PaymentAuthorisation, Promotion, Purchase, TaxRate
 from orders.pricing import types
 from orders.pricing.promotions import PromotionIndex
+from orders.pricing.units import aliases_with
 from orders.purchase_request import CartItem
 
 Version = str  # opaque: equal versions mean nothing changed
@@ -170,17 +173,40 @@ def promotion_indexes_forget() -> None:
     _pricing_cache.clear()
 
 
+# --- Quantity units ----------------------------------------------------------------------------------------
+_aliases_cache: dict[str, dict[str, str]] = {}
+
+
+def quantity_unit_aliases() -> dict[str, str]:
+    """The ``quantity.unit`` strings we convert: the built-in table with ``JWO_QUANTITY_UNIT_ALIASES``
+    on top ([INFERRED]: Amazon has not published its list). ImproperlyConfigured names a bad alias."""
+    extra = settings.JWO_QUANTITY_UNIT_ALIASES
+    key = repr(sorted(extra.items()))
+    cached = _aliases_cache.get(key)
+    if cached is None:
+        try:
+            cached = _aliases_cache[key] = aliases_with(extra)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"JWO_QUANTITY_UNIT_ALIASES: {error}") from error
+    return cached
+
+
 # --- A cart's products ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CartProduct:
-    """The product a cart line resolved to: its row id and what the engine prices it as."""
+    """The product a cart line resolved to: its row id, what the engine prices it as, and how the
+    line found it (``matched_by``: "SKU", "item alias", "barcode 4000000000013"…, for staff)."""
 
     pk: int
     priced: types.PricedProduct
+    matched_by: str = ""
 
 
 BY_SKU, BY_ALIAS, BY_BARCODE = 0, 1, 2
 _PRODUCT_COLUMNS = "p.id, p.sku, p.price, p.unit, p.tax_code, p.category, p.subcategory, p.brand, p.name"
+SCAN_CODE_TYPE = "SCANCODE"  # cartItems[].type whose id is the code scanned off the package (SPEC §10.2)
+_SCAN_CODE_ORDER = ("barcode", "sku", "alias", "identifier")
+_SKU_ORDER = ("sku", "alias", "identifier", "barcode")
 
 
 def _marks(count: int) -> str:
@@ -207,15 +233,25 @@ def _products_sql(ids: int, keys: int, store: str) -> str:
 
 
 class _CartLookup:
-    """What to look a cart's lines up by: their distinct item ids and barcode match keys."""
+    """What to look a cart's lines up by: their distinct item ids, and the barcode match keys of
+    each line's id (read as a scanned code) and of its external identifiers."""
 
     def __init__(self, items: tuple[CartItem, ...]) -> None:
         self.items = items
         self.ids = list(dict.fromkeys(item.id for item in items))
-        self.keys_by_line = [
-            [key for identifier, _ in item.external_identifiers for key in match_keys(identifier)] for item in items
+        self.id_keys = [match_keys(item.id) for item in items]
+        self.identifier_keys = [
+            [
+                (identifier, kind, key)
+                for identifier, kind in item.external_identifiers
+                for key in match_keys(identifier)
+            ]
+            for item in items
         ]
-        self.keys = list(dict.fromkeys(key for line_keys in self.keys_by_line for key in line_keys))
+        every_key = [key for keys in self.id_keys for key in keys] + [
+            key for keys in self.identifier_keys for _, _, key in keys
+        ]
+        self.keys = list(dict.fromkeys(every_key))
 
     def sql(self, store: str) -> str:
         return _products_sql(len(self.ids), len(self.keys), store)
@@ -224,17 +260,29 @@ class _CartLookup:
         return [store, *self.ids, store, *self.ids, *([store, *self.keys] if self.keys else [])]
 
     def resolve(self, rows: list[tuple[Any, ...]]) -> list[CartProduct | None]:
-        """Each line's product: by SKU, else by item alias, else by its first identifier that matches."""
+        """Each line's product, found in the order its type asks for (see :func:`cart_priced_products`)."""
         found: tuple[dict[str, CartProduct], dict[str, CartProduct], dict[str, CartProduct]] = ({}, {}, {})
         for row in rows:
             found[row[0]][row[1]] = _cart_product(row[2:])
         by_sku, by_alias, by_key = found
-        return [
-            by_sku.get(item.id)
-            or by_alias.get(item.id)
-            or next((by_key[key] for key in line_keys if key in by_key), None)
-            for item, line_keys in zip(self.items, self.keys_by_line, strict=True)
-        ]
+        resolved: list[CartProduct | None] = []
+        for item, id_keys, identifier_keys in zip(self.items, self.id_keys, self.identifier_keys, strict=True):
+            barcode = next((key for key in id_keys if key in by_key), None)
+            identifier = next((entry for entry in identifier_keys if entry[2] in by_key), None)
+            candidates: dict[str, tuple[CartProduct, str] | None] = {
+                "barcode": (by_key[barcode], f"barcode {item.id}") if barcode else None,
+                "sku": (by_sku[item.id], "SKU") if item.id in by_sku else None,
+                "alias": (by_alias[item.id], "item alias") if item.id in by_alias else None,
+                "identifier": (
+                    (by_key[identifier[2]], f"barcode {identifier[0]} ({identifier[1]} in externalIdentifiers)")
+                    if identifier
+                    else None
+                ),
+            }
+            order = _SCAN_CODE_ORDER if item.type == SCAN_CODE_TYPE else _SKU_ORDER
+            match = next((candidate for name in order if (candidate := candidates[name]) is not None), None)
+            resolved.append(replace(match[0], matched_by=match[1]) if match else None)
+        return resolved
 
 
 _PRICE_FIELD = Product._meta.get_field("price")
@@ -267,10 +315,13 @@ def _cart_product(row: tuple[Any, ...]) -> CartProduct:
 
 
 def cart_priced_products(*, store_pk: int, items: tuple[CartItem, ...]) -> list[CartProduct | None]:
-    """Each line's product, found in this order: by SKU (``cartItems[].id``); by an item alias staff
-    made for that id while resolving an earlier bad cart (``ItemAlias``); by its external
-    identifiers (barcodes, matched on GTIN-14 so padded and unpadded forms agree). None when none
-    finds one. One statement whatever the cart."""
+    """Each line's product, or None when nothing finds one. A ``SKU`` line is looked up by SKU
+    (``cartItems[].id``), then by an item alias staff made for that id while resolving an earlier
+    bad cart (``ItemAlias``), then by its external identifiers, then by its id read as a barcode;
+    a ``SCANCODE`` line, whose id is the code scanned off the package, by that id as a barcode
+    first, then by SKU, item alias and external identifiers. Barcodes match on their GTIN-14 key,
+    so padded and unpadded forms agree, as in the catalog. Each product says how it was found
+    (``matched_by``). One statement whatever the cart."""
     if not items:
         return []
     lookup = _CartLookup(items)

@@ -29,14 +29,14 @@ from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import PurchaseStatus
 from orders.payments.dispatch import initial_payment_status, purchase_created
-from orders.pricing import types
-from orders.pricing.engine import cart_price
+from orders.pricing.cart import SentCartPrice, SentLine, cart_price_sent
 from orders.purchase_request import AuthEvent, PurchaseRequest, purchase_request_fingerprint, visitor_event
 from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count
 from orders.selectors import (
     CartProduct,
     PurchaseContext,
     purchase_context,
+    quantity_unit_aliases,
     store_pricing_cached,
     store_promotion_index_cached,
 )
@@ -98,26 +98,11 @@ def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
     return PurchaseAnswer(201, {"purchaseId": purchase_id}, pk, False)
 
 
-def _price(
-    request: PurchaseRequest, context: PurchaseContext, products: list[CartProduct | None], problems: list[str]
-) -> types.PricedCart | None:
-    """The known lines priced (each keeps its cart position as its line id); None, with the
-    reason added to ``problems``, when the engine cannot price them."""
-    try:
-        lines = [
-            types.CartLine(line_id=str(position), product=product.priced, quantity=item.quantity)
-            for position, (item, product) in enumerate(zip(request.items, products, strict=True))
-            if product is not None
-        ]
-        return cart_price(
-            lines=lines,
-            store=store_pricing_cached(terms=context.store, tax_version=context.tax_version),
-            promotions=store_promotion_index_cached(store_pk=context.store.pk, version=context.promotion_version),
-            at=request.end_time,
-        )
-    except types.PricingError as error:
-        problems.append(error.message)
-        return None
+def _sent_lines(request: PurchaseRequest, products: list[CartProduct | None]) -> list[SentLine]:
+    return [
+        SentLine(position, item.id, item.quantity, item.unit, product.priced if product else None)
+        for position, (item, product) in enumerate(zip(request.items, products, strict=True))
+    ]
 
 
 def _purchase_store(
@@ -132,20 +117,19 @@ def _purchase_store(
     meanwhile. ``shopper_event``: the first auth event that names the shopper (its id as sent is
     kept, its type decides how the purchase is paid)."""
     status = PurchaseStatus.EMPTY
-    problems: list[str] = []
-    priced: types.PricedCart | None = None
+    outcome: SentCartPrice | None = None
     lines: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     if not request.is_empty_cart:
-        products = context.products
-        problems = [
-            f"line {position + 1} ({item.id}): no product with this SKU or barcode"
-            for position, (item, product) in enumerate(zip(request.items, products, strict=True))
-            if product is None
-        ]
-        priced = _price(request, context, products, problems)
-        lines, discounts = _line_rows(request, products, priced)
-        status = PurchaseStatus.BAD_CART if problems else PurchaseStatus.PRICED
+        outcome = cart_price_sent(
+            lines=_sent_lines(request, context.products),
+            store=store_pricing_cached(terms=context.store, tax_version=context.tax_version),
+            promotions=store_promotion_index_cached(store_pk=context.store.pk, version=context.promotion_version),
+            at=request.end_time,
+            aliases=quantity_unit_aliases(),
+        )
+        lines, discounts = _line_rows(request, context.products, outcome)
+        status = PurchaseStatus.BAD_CART if outcome.problems else PurchaseStatus.PRICED
     purchase: dict[str, Any] = {
         "created_at": timezone.now(),
         "trip_id": request.trip_id,
@@ -158,7 +142,7 @@ def _purchase_store(
         "currency": context.store.currency,
         "request_body": raw,
         "request_fingerprint": fingerprint,
-        "problem": "; ".join(problems)[:500],
+        "problem": "; ".join(outcome.problems)[:500] if outcome else "",
         "payment_status": str(
             initial_payment_status(
                 status=status, scan_result_type=shopper_event.scan_result_type if shopper_event else ""
@@ -167,26 +151,28 @@ def _purchase_store(
         "authorisation_id": context.authorisation_pk,
         "receipt_token": secrets.token_urlsafe(24),
     }
-    if priced is not None:
+    if outcome is not None and outcome.cart is not None:
         purchase.update(
-            subtotal=priced.subtotal,
-            discount_total=priced.discount_total,
-            tax_total=priced.tax_total,
-            total=priced.total,
+            subtotal=outcome.cart.subtotal,
+            discount_total=outcome.cart.discount_total,
+            tax_total=outcome.cart.tax_total,
+            total=outcome.cart.total,
         )
     return purchase_insert(purchase=purchase, is_numbered=not request.is_empty_cart, lines=lines, discounts=discounts)
 
 
 def _line_rows(
-    request: PurchaseRequest, products: list[CartProduct | None], priced: types.PricedCart | None
+    request: PurchaseRequest, products: list[CartProduct | None], outcome: SentCartPrice
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every line as sent, with its product and priced amounts (zero when not priced), and every
-    discount of the priced lines (naming its line by position)."""
-    by_position = {int(line.line_id): line for line in priced.lines} if priced else {}
+    """Every line as sent, with its product, how it was found, its quantity in the product's sale
+    unit and priced amounts (zero when not priced) or why it was not, and every discount of the
+    priced lines (naming its line by position)."""
+    by_position = {int(line.line_id): line for line in outcome.cart.lines} if outcome.cart else {}
     lines: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     for position, (item, product) in enumerate(zip(request.items, products, strict=True)):
         line = by_position.get(position)
+        priced_quantity = outcome.quantities.get(position)
         lines.append(
             {
                 "position": position,
@@ -199,8 +185,12 @@ def _line_rows(
                 "product_id": product.pk if product else None,
                 "sku": product.priced.sku if product else "",
                 "name": product.priced.name if product else "",
+                "matched_by": product.matched_by if product else "",
                 "quantity": item.quantity,
                 "unit": item.unit,
+                "priced_quantity": priced_quantity,
+                "priced_unit": product.priced.unit.value if product and priced_quantity is not None else "",
+                "problem": outcome.line_problems.get(position, "")[:255],
                 "is_resolved": product is not None,
                 "unit_price": line.unit_price if line else None,
                 "gross": line.gross if line else ZERO,

@@ -281,6 +281,9 @@ JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE = env.int("JWO_CONNECTOR_KEY_FAILURES_PER_
 # Create Purchases: a cart line's quantity above this (or with more than 6 decimals, what is
 # stored) is refused as a 400 naming the line, rather than priced into a total nobody meant.
 JWO_MAX_LINE_QUANTITY = env.int("JWO_MAX_LINE_QUANTITY", default=10_000)
+# [INFERRED] Amazon has not published its quantity.unit strings: more aliases on top of the built-in
+# table (orders/pricing/units.py), as JSON {"alias": "unit"}, e.g. {"kilo gram": "kg", "bx": "each"}.
+JWO_QUANTITY_UNIT_ALIASES = env.json("JWO_QUANTITY_UNIT_ALIASES", default={})
 
 # --- Payments (the retailer's own; see orders/payments) ----------------------------------------
 # A dotted class path: the sandbox's test cards, or a real provider's class (README, "Payments").

@@ -2,9 +2,11 @@
 
 The recomputation does not use ``orders.pricing``: from the catalog prices and tax rates the
 simulator read before the run, it recomputes each line's gross (quantity × price, half-up per
-line), takes the line's discounts as stored (each must be positive and no more than the gross),
-recomputes net, tax (on the net: added, or extracted when shelf prices include tax; half-up per
-line) and total, and the purchase's sums. So a wrong price, a wrong tax, a line that does not add
+line; a weight sent in grams or pounds is put in the product's unit with this module's own table
+of the international definitions, to 6 places half-up as a purchase line keeps it), takes the
+line's discounts as stored (each must be positive and no more than the gross), recomputes net,
+tax (on the net: added, or extracted when shelf prices include tax; half-up per line) and total,
+and the purchase's sums. So a wrong price, a wrong unit, a wrong tax, a line that does not add
 up or a purchase that is not the sum of its lines is caught; whether a promotion should have
 applied is the pricing engine's own tests' business.
 """
@@ -66,6 +68,19 @@ def _half_up(amount: Decimal, unit: Decimal) -> Decimal:
     return amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
+# Grams per unit, written out here rather than taken from orders.pricing.units (an independent check).
+_GRAMS = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237"), "oz": Decimal("28.349523125")}
+_SIX_PLACES = Decimal("0.000001")
+
+
+def _in_sale_unit(line: PurchaseLine, item: ShelfItem) -> Decimal:
+    """The line's quantity in the product's unit: as sent when the units agree, else by weight."""
+    sent = "each" if line.unit == "unit" else line.unit
+    if sent == item.unit or sent not in _GRAMS or item.unit not in _GRAMS:
+        return line.quantity
+    return _half_up(line.quantity * _GRAMS[sent] / _GRAMS[item.unit], _SIX_PLACES)
+
+
 def line_problems(
     line: PurchaseLine, *, item: ShelfItem | None, taxes: TaxTable, inclusive: bool, unit: Decimal, discounts: Decimal
 ) -> list[str]:
@@ -74,7 +89,7 @@ def line_problems(
     if item is None:
         return [f"{label}: priced, but the simulator's copy of the catalog has no such product"]
     problems = []
-    gross = _half_up(line.quantity * _half_up(item.price, unit), unit)
+    gross = _half_up(_in_sale_unit(line, item) * _half_up(item.price, unit), unit)
     if line.gross != gross:
         problems.append(f"{label}: gross {line.gross}, recomputed {gross}")
     if discounts < 0 or discounts > line.gross or line.discount_total != discounts:

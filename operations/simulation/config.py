@@ -72,6 +72,12 @@ class Journey:
 def _quantity(rng: random.Random, item: ShelfItem) -> CartLine:
     if item.unit in WEIGHT_UNITS:
         amount = Decimal(rng.randint(150, 2500)) / 1000  # 0.150 … 2.500
+        if item.unit == "kg":  # a scale may weigh in grams or pounds: the connector converts
+            way = rng.random()
+            if way < 0.25:
+                return CartLine(item.sku, str(int(amount * 1000)), "g")
+            if way < 0.5:
+                return CartLine(item.sku, str((amount * Decimal("2.2")).quantize(Decimal("0.01"))), "lb")
         return CartLine(item.sku, str(amount.quantize(Decimal("0.001"), ROUND_HALF_UP)), item.unit)
     return CartLine(item.sku, str(rng.choice((1, 1, 1, 2, 2, 3, 4, 6))), "unit")  # multi-buys need 2+
 

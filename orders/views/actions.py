@@ -76,6 +76,21 @@ class LineMapView(PurchaseActionView):
         return f"Line {line.position + 1} is now {product.sku} {product.name}."
 
 
+class LineQuantityView(PurchaseActionView):
+    """A line whose unit could not be priced: staff give its quantity in the product's own unit."""
+
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        text = request.POST.get("quantity", "").strip()
+        try:
+            quantity = Decimal(text)
+        except InvalidOperation as error:
+            raise ApplicationError(f"“{text}” is not a quantity.") from error
+        line = bad_carts.bad_cart_line_quantity_set(
+            purchase_pk=purchase.pk, line_pk=self.kwargs["line_pk"], quantity=quantity, user_pk=_user_pk(request)
+        )
+        return f"Line {line.position + 1} is now priced on {line.priced_quantity_text}; reprice to see the total."
+
+
 class RepriceView(PurchaseActionView):
     def act(self, request: HttpRequest, purchase: Purchase) -> str:
         priced = bad_carts.bad_cart_reprice(purchase_pk=purchase.pk, user_pk=_user_pk(request))

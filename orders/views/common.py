@@ -5,7 +5,10 @@ from decimal import Decimal
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest
 
+from orders.pricing.units import quantity_text
+
 PAGE_SIZE = 50
+__all__ = ["PAGE_SIZE", "StaffView", "percent_text", "quantity_text", "query_without_page"]
 
 
 class StaffView(LoginRequiredMixin, PermissionRequiredMixin):
@@ -19,15 +22,6 @@ def query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def quantity_text(quantity: Decimal) -> str:
-    """A quantity without trailing zeros, never in exponent form.
-
-    >>> quantity_text(Decimal("2.000000")), quantity_text(Decimal("0.750000")), quantity_text(Decimal("10"))
-    ('2', '0.75', '10')
-    """
-    return format(quantity.normalize(), "f")
 
 
 def percent_text(fraction: Decimal) -> str:

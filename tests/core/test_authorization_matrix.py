@@ -310,6 +310,8 @@ TABLE: tuple[Case, ...] = (
          allowed=to(PURCHASE), form={"note": "matrix check"}),
     post("orders:line_map", PURCHASE + "lines/{line}/map/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"product": "COLA"}),
+    post("orders:line_quantity", PURCHASE + "lines/{line}/quantity/", may=STORE_EDITORS, allowed=to(PURCHASE),
+         form={"quantity": "1"}),
     post("orders:reprice", PURCHASE + "reprice/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:charge", PURCHASE + "charge/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:write_off", PURCHASE + "write-off/", may=STORE_EDITORS, allowed=to(PURCHASE),

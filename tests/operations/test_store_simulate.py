@@ -158,3 +158,24 @@ def test_the_recomputation_of_a_line(inclusive: bool, quantity: str, price: str,
     assert line_problems(
         wrong, item=item, taxes=taxes, inclusive=inclusive, unit=Decimal("0.01"), discounts=Decimal(0)
     ) == [f"line 0 (A): tax 9.99, recomputed {expected['tax']}"]
+
+
+def test_the_recomputation_puts_pounds_and_grams_of_a_per_kg_product_in_kilos() -> None:
+    taxes = TaxTable({"GENERAL": Decimal("0.0825")}, frozenset(), "GENERAL")
+    steak = ShelfItem("A", Decimal("6.79"), "kg", "GENERAL")
+    # 1.5 lb = 0.680388555 kg → 0.680389; × 6.79 = 4.61984… → 4.62; 8.25 % of 4.62 = 0.38115 → 0.38
+    pounds = line(quantity=Decimal("1.5"), unit="lb", gross=Decimal("4.62"), net=Decimal("4.62"), tax=Decimal("0.38"))
+    pounds.total = Decimal("5.00")
+    # 250 g = 0.25 kg × 6.79 = 1.6975 → 1.70; 8.25 % of 1.70 = 0.14025 → 0.14
+    grams = line(quantity=Decimal("250"), unit="g", gross=Decimal("1.70"), net=Decimal("1.70"), tax=Decimal("0.14"))
+    grams.total = Decimal("1.84")
+    # charged as if 1.5 lb were 1.5 kg: 10.19, caught
+    as_kilos = line(quantity=Decimal("1.5"), unit="lb", gross=Decimal("10.19"), net=Decimal("10.19"))
+
+    def check(stored: PurchaseLine) -> list[str]:
+        return line_problems(
+            stored, item=steak, taxes=taxes, inclusive=False, unit=Decimal("0.01"), discounts=Decimal(0)
+        )
+
+    assert (check(pounds), check(grams)) == ([], [])
+    assert check(as_kilos)[0] == "line 0 (A): gross 10.19, recomputed 4.62"

@@ -14,6 +14,7 @@ from entry.models import Shopper, ShopperStatus
 from jwo_admin.core.exceptions import ApplicationError
 from orders.bad_carts import (
     bad_cart_line_map,
+    bad_cart_line_quantity_set,
     bad_cart_reprice,
     bad_carts_open_count,
     purchase_charge,
@@ -379,3 +380,48 @@ def test_a_write_off_needs_a_reason(shop: Store, key: str) -> None:
         purchase_write_off(purchase_pk=purchase.pk, user_pk=None, reason=" ")
 
     assert state(purchase) == before
+
+
+def test_a_line_whose_unit_cannot_be_priced_is_settled_by_staff_in_the_products_unit(
+    shop: Store, key: str, store_manager: User
+) -> None:
+    Product.objects.create(store=shop, sku="STEAK", name="Steak", price=Decimal("6.79"), unit="kg", tax_code="GENERAL")
+    shopper = card_shopper("cust-steak", "pm_ok_4242")
+    event_id = admitted(shop, shopper)
+    purchase = bought(key, purchase_body(shop, shopper, event_id, [("COLA", "1"), ("STEAK", "2")]))  # "2 unit" of steak
+    steak = purchase.lines.get(item_id="STEAK")
+    assert steak.problem == 'unit "unit" cannot be priced per kg (a count, not a weight)'
+    before = state(purchase)
+
+    with pytest.raises(ApplicationError, match="at most 6 decimal places"):
+        bad_cart_line_quantity_set(
+            purchase_pk=purchase.pk, line_pk=steak.pk, quantity=Decimal("0.1234567"), user_pk=store_manager.pk
+        )
+    with pytest.raises(ApplicationError, match="Still cannot price this cart: line 2 \\(STEAK\\): unit"):
+        bad_cart_reprice(purchase_pk=purchase.pk, user_pk=store_manager.pk)
+    assert state(purchase) == before
+
+    bad_cart_line_quantity_set(
+        purchase_pk=purchase.pk, line_pk=steak.pk, quantity=Decimal("0.85"), user_pk=store_manager.pk
+    )
+    bad_cart_reprice(purchase_pk=purchase.pk, user_pk=store_manager.pk)
+
+    purchase.refresh_from_db()
+    steak.refresh_from_db()
+    # cola 2.00 − 10 % = 1.80, tax 0.18 → 1.98; steak 0.85 kg × 6.79 = 5.7715 → 5.77, tax 0.577 → 0.58 → 6.35
+    assert (steak.quantity, steak.unit, steak.priced_quantity, steak.priced_unit, steak.total, steak.problem) == (
+        Decimal("2"),
+        "unit",
+        Decimal("0.85"),
+        "kg",
+        Decimal("6.35"),
+        "",
+    )
+    assert (purchase.status, purchase.total, purchase.problem) == ("priced", Decimal("8.33"), "")
+    assert list(PurchaseAudit.objects.filter(purchase=purchase).values_list("action", "detail")) == [
+        ("quantity_set", "line 2 (STEAK): 2 unit taken as 0.85 kg"),
+        ("repriced", "total 1.980 → 8.33 USD"),
+    ]
+    with on_commit_run():
+        purchase_charge(purchase_pk=purchase.pk, user_pk=store_manager.pk)
+    assert SandboxCharge.objects.get(kind="capture").amount == Decimal("8.33")

@@ -31,7 +31,7 @@ def table_rows(html: str, table_id: str) -> list[list[str]]:
     table = re.search(rf'<table[^>]*id="{table_id}"[^>]*>.*?<tbody[^>]*>(.*?)</tbody>', html, re.S)
     assert table is not None, f"no table #{table_id}"
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
-    return [[_text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
+    return [[unescape(_text(cell)) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
 
 
 def element_text(html: str, element_id: str) -> str:
@@ -113,7 +113,7 @@ def test_a_cart_is_priced_with_its_promotions_at_the_chosen_moment(shop: Store, 
             "2",
             "012345678905",
             "SKU-COLA Cola",
-            "2 unit",
+            "2 unit matched by barcode 012345678905",
             "1.99",
             "3.98",
             "−0.40 Cola 10% off",
@@ -134,6 +134,91 @@ def test_a_cart_is_priced_with_its_promotions_at_the_chosen_moment(shop: Store, 
         "Unknown item: RET-NOPE. No product of TEST_STORE_001 has this SKU or barcode; the connector would keep "
         "the purchase as a bad cart and price the other lines."
     )
+
+
+@pytest.mark.django_db(transaction=True)  # the connector notes the key's use from another connection
+def test_pounds_of_a_per_kg_item_are_priced_in_kg_with_the_conversion_shown(shop: Store, viewer_client: Client) -> None:
+    html = viewer_client.get(
+        URL, {"store": str(shop.pk), "moment": "2025-03-10T12:00", "lines": "SKU-APPLE 1.5 lb\nSKU-APPLE 250 g"}
+    ).content.decode()
+
+    # 1.5 lb = 1.5 × 0.45359237 kg = 0.680388555 → 0.680389 kg; × 3.99 = 2.71475211 → 2.71;
+    #   tax 5 % 0.1355 → 0.14; total 2.85 (not 1.5 × 3.99 = 5.99)
+    # 250 g = 0.25 kg; × 3.99 = 0.9975 → 1.00; tax 0.05; total 1.05
+    assert table_rows(html, "tried-lines") == [
+        [
+            "1",
+            "SKU-APPLE",
+            "SKU-APPLE Apples",
+            "1.5 lb = 0.680389 kg × 3.99/kg",
+            "3.99",
+            "2.71",
+            "—",
+            "2.71",
+            "0.14 FOOD",
+            "2.85",
+        ],
+        [
+            "2",
+            "SKU-APPLE",
+            "SKU-APPLE Apples",
+            "250 g = 0.25 kg × 3.99/kg",
+            "3.99",
+            "1.00",
+            "—",
+            "1.00",
+            "0.05 FOOD",
+            "1.05",
+        ],
+    ]
+    body = body_of(html)
+    assert [item["quantity"] for item in body["cartItems"]] == [
+        {"value": "1.5", "unit": "lb"},
+        {"value": "250", "unit": "g"},
+    ]
+    response = Client().post(
+        "/v1/order/purchases",
+        data=body,
+        content_type="application/json",
+        headers={"X-JWO-Connector-Key": connector_key_create(name="gateway")[1]},
+    )
+
+    assert response.status_code == 201
+    purchase = Purchase.objects.get(trip_id=body["idempotentShoppingTripId"])
+    assert (purchase.status, purchase.subtotal, purchase.tax_total, purchase.total) == (
+        PurchaseStatus.PRICED,
+        Decimal("3.71"),
+        Decimal("0.19"),
+        Decimal("3.90"),
+    )
+    assert list(
+        purchase.lines.order_by("position").values_list("quantity", "unit", "priced_quantity", "priced_unit", "gross")
+    ) == [
+        (Decimal("1.5"), "lb", Decimal("0.680389"), "kg", Decimal("2.71")),
+        (Decimal("250"), "g", Decimal("0.25"), "kg", Decimal("1.00")),
+    ]
+
+
+def test_a_count_for_a_per_kg_item_is_not_priced_and_says_why(shop: Store, viewer_client: Client) -> None:
+    html = viewer_client.get(URL, {"store": str(shop.pk), "lines": "SKU-APPLE 2 unit\nSKU-COLA 1 kg"}).content.decode()
+
+    assert table_rows(html, "tried-lines") == [
+        [
+            "1",
+            "SKU-APPLE",
+            "SKU-APPLE Apples",
+            "2 unit",
+            'not priced: unit "unit" cannot be priced per kg (a count, not a weight)',
+        ],
+        [
+            "2",
+            "SKU-COLA",
+            "SKU-COLA Cola",
+            "1 kg",
+            'not priced: unit "kg" cannot be priced per item (a weight, not a count)',
+        ],
+    ]
+    assert element_text(html, "tried-totals") == "Subtotal 0.00 USD Discounts −0.00 USD Tax 0.00 USD Total 0.00 USD"
 
 
 def test_outside_its_hours_a_promotion_gives_nothing(shop: Store, viewer_client: Client) -> None:
@@ -223,7 +308,18 @@ def test_an_item_id_staff_mapped_resolves_as_the_connector_resolves_it(shop: Sto
     ).content.decode()
 
     assert table_rows(html, "tried-lines") == [
-        ["1", "RET-OLD-COLA", "SKU-COLA Cola", "1 unit", "1.99", "1.99", "—", "1.99", "0.10 FOOD", "2.09"]
+        [
+            "1",
+            "RET-OLD-COLA",
+            "SKU-COLA Cola",
+            "1 unit matched by item alias",
+            "1.99",
+            "1.99",
+            "—",
+            "1.99",
+            "0.10 FOOD",
+            "2.09",
+        ]
     ]
     assert [item["id"] for item in body_of(html)["cartItems"]] == ["SKU-COLA"]
 
@@ -238,17 +334,21 @@ def test_every_preview_is_a_new_trip(shop: Store, viewer_client: Client) -> None
     assert first["requestId"] != second["requestId"]
 
 
-def test_a_cart_the_engine_refuses_is_a_message_not_an_error(shop: Store, viewer_client: Client) -> None:
+def test_a_fractional_count_is_a_line_that_is_not_priced_and_the_rest_is(shop: Store, viewer_client: Client) -> None:
     response = viewer_client.get(URL, {"store": str(shop.pk), "lines": "SKU-COLA 1\nSKU-CHIPS 0.5"})
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert element_text(html, "pricing-problem") == (
-        "The connector could not price this cart: "
-        "Line 1: SKU-CHIPS is sold by the unit, so its quantity must be whole (got 0.5)."
-    )
-    assert table_rows(html, "tried-lines")[1] == ["2", "SKU-CHIPS", "SKU-CHIPS Chips", "0.5 unit", "not priced"]
-    assert 'id="tried-totals"' not in html
+    assert 'id="pricing-problem"' not in html
+    assert table_rows(html, "tried-lines")[1] == [
+        "2",
+        "SKU-CHIPS",
+        "SKU-CHIPS Chips",
+        "0.5 unit",
+        'not priced: 0.5 "unit" cannot be priced per item (a count must be whole)',
+    ]
+    # cola alone: 1.99, tax 5 % 0.0995 → 0.10, total 2.09
+    assert element_text(html, "tried-totals") == "Subtotal 1.99 USD Discounts −0.00 USD Tax 0.10 USD Total 2.09 USD"
 
 
 def test_an_unknown_tax_code_is_a_message(shop: Store, viewer_client: Client) -> None:
@@ -274,7 +374,7 @@ def test_an_unknown_tax_code_is_a_message(shop: Store, viewer_client: Client) ->
             "SKU-COLA 12345678901",
             "Line 1: “12345678901” is not a quantity above 0 (digits and one decimal point, at most 10 characters).",
         ),
-        ("SKU-COLA 2 extra", "Line 1: write a SKU or barcode and a quantity, e.g. RET-000451 2 or 0012345678905 0.75."),
+        ("SKU-COLA 2 " + "x" * 33, "Line 1: a unit has at most 32 characters."),
         ("  \n ", "This field is required."),
     ],
 )
