@@ -173,3 +173,26 @@ def test_demo_seed_twice_keeps_the_same_counts_and_renews_the_password(var_dir: 
     assert second != first
     assert isinstance(authenticate(username="catalog", password=second), User)
     assert authenticate(username="catalog", password=first) is None
+
+
+def test_try_a_cart_prices_pounds_of_a_demo_produce_item_in_kilos(var_dir: Path) -> None:
+    """The README's walk-through: *Try a cart* with `P0000025 1.5 lb` in the demo store."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from django.test import Client
+
+    demo_seed()
+    produce = Product.objects.get(store__store_id="DEMO-STORE-001", sku="P0000025")
+    store_manager = User.objects.get(username="store")
+    client = Client()
+    client.force_login(store_manager)
+
+    html = client.get(
+        "/orders/try-a-cart/", {"store": str(produce.store_id), "lines": "P0000025 1.5 lb"}
+    ).content.decode()
+
+    price = produce.price.quantize(Decimal("0.01"))
+    assert (produce.unit, price) == ("kg", Decimal("6.79"))
+    gross = (Decimal("0.680389") * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 4.62
+    assert f"= 0.680389 kg × {price}/kg" in html
+    assert f"<td>{gross}</td>" in html
