@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import Client
 
 from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Product, Store
@@ -177,10 +179,6 @@ def test_demo_seed_twice_keeps_the_same_counts_and_renews_the_password(var_dir: 
 
 def test_try_a_cart_prices_pounds_of_a_demo_produce_item_in_kilos(var_dir: Path) -> None:
     """The README's walk-through: *Try a cart* with `P0000025 1.5 lb` in the demo store."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    from django.test import Client
-
     demo_seed()
     produce = Product.objects.get(store__store_id="DEMO-STORE-001", sku="P0000025")
     store_manager = User.objects.get(username="store")
