@@ -9,8 +9,10 @@ leaves an audit entry with who and why. Nothing is charged before staff say so.
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from catalog.models import Product
+from entry.models import Shopper
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import (
     ItemAlias,
@@ -22,7 +24,7 @@ from orders.models import (
     PurchaseLineDiscount,
     PurchaseStatus,
 )
-from orders.payments.dispatch import purchase_created
+from orders.payments.dispatch import payment_plan, purchase_created
 from orders.payments.issues import issues_resolve, open_issues_for
 from orders.pricing import types
 from orders.pricing.cart import SentLine, cart_price_sent
@@ -227,11 +229,11 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
 
 
 def purchase_charge(*, purchase_pk: int, user_pk: int | None) -> Purchase:
-    """Release a repriced cart (or retry a failed charge): settle it now, as Create Purchases would."""
-    from orders.payments.dispatch import initial_payment_status
-
+    """Release a repriced cart (or retry a failed charge): settle it now, as Create Purchases would.
+    A trip whose gate hold belongs to someone else is charged to the purchase's shopper once staff
+    say so here (the audit's ``charge`` entry is what settlement reads)."""
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().get(pk=purchase_pk)
+        purchase = Purchase.objects.select_for_update(of=("self",)).select_related("shopper").get(pk=purchase_pk)
         if purchase.status != PurchaseStatus.PRICED or purchase.payment_status not in (
             PaymentStatus.ON_HOLD,
             PaymentStatus.FAILED,
@@ -239,11 +241,40 @@ def purchase_charge(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             raise ApplicationError(f"{purchase.purchase_id} has nothing waiting to be charged.")
         event = visitor_event(stored_auth_events(purchase.request_body))
         scan_type = event.scan_result_type if event else ""
-        purchase.payment_status = initial_payment_status(status=purchase.status, scan_result_type=scan_type)
+        purchase.payment_status = payment_plan(
+            status=purchase.status,
+            scan_result_type=scan_type,
+            visitor_ref=purchase.visitor_ref,
+            recorded_type=purchase.shopper.visitor_type if purchase.shopper else "",
+        ).payment_status
         purchase.save(update_fields=["payment_status"])
         _audit(purchase, user_pk, "charge", f"released for payment ({purchase.get_payment_status_display()})")
         purchase_created(purchase.pk)
     purchase.refresh_from_db()
+    return purchase
+
+
+def purchase_shopper_assign(*, purchase_pk: int, shopper_text: str, user_pk: int | None) -> Purchase:
+    """Name the shopper a purchase is charged to — one nobody could be charged for (an id we do not
+    know, a trip without one, another shopper's gate hold) — by their id or email. Their open
+    payment issues for it become theirs; charging is a separate step (*Charge*)."""
+    text = shopper_text.strip()
+    shopper = (
+        Shopper.objects.filter(Q(external_id=text) | Q(email__iexact=text)).order_by("pk").first() if text else None
+    )
+    if shopper is None:
+        raise ApplicationError(f"No shopper with the id or email “{text}”.")
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update(of=("self",)).get(pk=purchase_pk)
+        if purchase.payment_status not in (PaymentStatus.FAILED, PaymentStatus.ON_HOLD):
+            raise ApplicationError(f"{purchase.purchase_id} is not waiting for someone to pay it.")
+        before = purchase.shopper.external_id if purchase.shopper else purchase.visitor_ref or "nobody"
+        purchase.shopper = shopper
+        purchase.save(update_fields=["shopper"])
+        PaymentIssue.objects.filter(purchase=purchase, status=PaymentIssue.Status.OPEN, shopper__isnull=True).update(
+            shopper=shopper
+        )
+        _audit(purchase, user_pk, "shopper_assigned", f"charged to {shopper.external_id} (the trip named {before})")
     return purchase
 
 

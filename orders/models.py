@@ -62,6 +62,9 @@ class Promotion(TimeStampedModel):
         return self.name
 
 
+ONE_PURCHASE_PER_HOLD = "one_purchase_per_hold"  # a gate hold pays for one trip, once
+
+
 class PurchaseStatus(models.TextChoices):
     PRICED = "priced", "Priced"
     EMPTY = "empty", "Empty cart"
@@ -135,6 +138,9 @@ class Purchase(models.Model):
     replays = models.PositiveIntegerField(default=0)
     conflicts = models.PositiveIntegerField(default=0, help_text="Replays whose cart differed from the first.")
     problem = models.CharField(max_length=500, blank=True, help_text="Why the cart could not be priced whole.")
+    flag_reason = models.CharField(
+        max_length=255, blank=True, help_text="Why staff should look at this purchase (blank: nothing to see)."
+    )
     payment_status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     authorisation = models.ForeignKey(
         PaymentAuthorisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
@@ -150,6 +156,11 @@ class Purchase(models.Model):
             models.Index(fields=["store", "-created_at"], name="purchase_store_time"),
             models.Index(fields=["status", "-created_at"], name="purchase_status_time"),
             models.Index(fields=["payment_status", "-created_at"], name="purchase_payment_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorisation"], condition=Q(authorisation__isnull=False), name=ONE_PURCHASE_PER_HOLD
+            )
         ]
 
     def __str__(self) -> str:
@@ -337,7 +348,14 @@ class PaymentIssue(TimeStampedModel):
         SUPERSEDED = "superseded", "Settled by the purchase"
         DISMISSED = "dismissed", "Dismissed by staff"
 
-    shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="payment_issues")
+    shopper = models.ForeignKey(
+        Shopper,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_issues",
+        help_text="None: a purchase nobody we know can be charged for, until staff assign it.",
+    )
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, null=True, blank=True, related_name="issues")
     authorisation = models.ForeignKey(
         PaymentAuthorisation, on_delete=models.CASCADE, null=True, blank=True, related_name="issues"

@@ -188,8 +188,11 @@ def purchase_request_fingerprint(data: dict[str, Any]) -> str:
 
 
 def visitor_event(auth_events: tuple[AuthEvent, ...]) -> AuthEvent | None:
-    """The auth event that names the trip's visitor: the first with a ``scanResult.id``."""
-    return next((event for event in auth_events if event.scan_result_id), None)
+    """The auth event that names the trip's visitor: the first with a ``scanResult.id`` that is a
+    person we answered for at the gate (SHOPPER, ASSOCIATE, CASH…), else the first with any (a
+    LOYALTY scan names a loyalty account, not who pays)."""
+    named = [event for event in auth_events if event.scan_result_id]
+    return next((event for event in named if event.scan_result_type != "LOYALTY"), named[0] if named else None)
 
 
 def stored_auth_events(body: Any) -> tuple[AuthEvent, ...]:

@@ -344,25 +344,41 @@ class PurchaseContext:
 
     store: StoreTerms
     stored_purchase_pk: int | None  # the trip is stored already: this delivery is a replay
-    shopper_pk: int | None
-    authorisation_pk: int | None  # the hold the gate placed for one of the trip's auth events
+    shopper_pk: int | None  # the shopper the trip names (scanResult.id), if we know them
+    shopper_visitor_type: str  # what that shopper is in our records ("" when unknown)
+    authorisation_pk: int | None  # the hold that may pay for this trip (see purchase_context)
+    authorisation_shopper_pk: int | None  # whose hold it is
     promotion_version: Version
     tax_version: Version
     products: list[CartProduct | None]  # each cart line's product, as cart_priced_products finds it
 
 
-_CONTEXT_WIDTH = 10  # columns of the context part of a row; the product rows follow
+_CONTEXT_WIDTH = 12  # columns of the context part of a row; the product rows follow
 
 
-def _context_sql(auth_events: int, lookup: _CartLookup | None) -> str:
-    store, purchase = Store._meta.db_table, Purchase._meta.db_table
-    shopper, hold = Shopper._meta.db_table, PaymentAuthorisation._meta.db_table
+def _usable_hold_sql(column: str, auth_events: int, *, of_shopper: bool) -> str:
+    """A column of the earliest hold that may pay for the trip: placed at one of its gate events,
+    in its store, for its shopper (when the trip names one), and paying for no other purchase."""
+    hold, shopper, purchase = PaymentAuthorisation._meta.db_table, Shopper._meta.db_table, Purchase._meta.db_table
+    join = f" JOIN {shopper} hs ON hs.id = h.shopper_id" if of_shopper else ""
+    return (
+        f"(SELECT h.{column} FROM {hold} h{join} "  # noqa: S608 - our own names
+        f"WHERE h.auth_event_id IN ({_marks(auth_events) or 'NULL'}) AND h.store_id = st.id"
+        + (" AND hs.external_id = %s" if of_shopper else "")
+        + f" AND NOT EXISTS (SELECT 1 FROM {purchase} hp WHERE hp.authorisation_id = h.id) "  # noqa: S608
+        "ORDER BY h.created_at, h.id LIMIT 1)"
+    )
+
+
+def _context_sql(auth_events: int, lookup: _CartLookup | None, *, of_shopper: bool) -> str:
+    store, purchase, shopper = Store._meta.db_table, Purchase._meta.db_table, Shopper._meta.db_table
     context = (
         f"SELECT st.id, st.store_id, st.currency, st.prices_include_tax, st.time_zone, "  # noqa: S608 - our own names
         f"(SELECT pu.id FROM {purchase} pu WHERE pu.trip_id = %s), "
         f"(SELECT s.id FROM {shopper} s WHERE s.external_id = %s), "
-        f"(SELECT h.id FROM {hold} h WHERE h.auth_event_id IN ({_marks(auth_events) or 'NULL'}) "
-        f"ORDER BY h.created_at, h.id LIMIT 1), "
+        f"(SELECT s.visitor_type FROM {shopper} s WHERE s.external_id = %s), "
+        f"{_usable_hold_sql('id', auth_events, of_shopper=of_shopper)}, "
+        f"{_usable_hold_sql('shopper_id', auth_events, of_shopper=of_shopper)}, "
         f"{_VERSION_COLUMNS} FROM {store} st CROSS JOIN {_versions_from('ts.store_id = %s')} WHERE st.store_id = %s"
     )
     if lookup is None:
@@ -375,15 +391,23 @@ def purchase_context(
     *, store_id: str, trip_id: str, shopper_ref: str, auth_event_ids: list[str], items: tuple[CartItem, ...]
 ) -> PurchaseContext | None:
     """One read: the store (None when no store has this id), the trip's stored purchase if any, the
-    shopper whose ``external_id`` is ``shopper_ref`` (none when it is blank), the earliest hold of
-    the trip's auth events, the versions the cached pricing inputs are checked against, and each
-    cart line's product (see :func:`cart_priced_products`)."""
+    shopper whose ``external_id`` is ``shopper_ref`` (none when it is blank) and what they are in our
+    records, the hold that may pay for the trip, the versions the cached pricing inputs are checked
+    against, and each cart line's product (see :func:`cart_priced_products`).
+
+    A hold pays only for a purchase of the same shopper in the same store, for a trip that lists
+    the gate event it was placed at, once (SPEC §8, §10: the gate's ``authEvent.id`` comes back in
+    ``shoppingTrip.authEvents``): the earliest hold of the trip's gate events in this store, of the
+    shopper the trip names — or, when it names none, of whoever was admitted — that no other
+    purchase uses. Another shopper's hold is never taken; settlement says why in a payment issue."""
     lookup = _CartLookup(items) if items else None
-    params = [trip_id, shopper_ref or None, *auth_event_ids, store_id, store_id]
+    of_shopper = bool(shopper_ref)
+    hold_params = [*auth_event_ids, *([shopper_ref] if of_shopper else [])]
+    params = [trip_id, shopper_ref or None, shopper_ref or None, *hold_params, *hold_params, store_id, store_id]
     if lookup is not None:
         params += lookup.params(store_id)
     with connection.cursor() as cursor:
-        cursor.execute(_context_sql(len(auth_event_ids), lookup), params)
+        cursor.execute(_context_sql(len(auth_event_ids), lookup, of_shopper=of_shopper), params)
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -393,8 +417,10 @@ def purchase_context(
         store=StoreTerms(row[0], row[1], row[2], bool(row[3]), row[4]),
         stored_purchase_pk=row[5],
         shopper_pk=row[6],
-        authorisation_pk=row[7],
-        promotion_version=row[8],
-        tax_version=row[9],
+        shopper_visitor_type=row[7] or "",
+        authorisation_pk=row[8],
+        authorisation_shopper_pk=row[9],
+        promotion_version=row[10],
+        tax_version=row[11],
         products=lookup.resolve(products) if lookup else [],
     )

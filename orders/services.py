@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
-from orders.models import PurchaseStatus
-from orders.payments.dispatch import initial_payment_status, purchase_created
+from orders.models import ONE_PURCHASE_PER_HOLD, PurchaseStatus
+from orders.payments.dispatch import payment_plan, purchase_created
 from orders.pricing.cart import SentCartPrice, SentLine, cart_price_sent
 from orders.purchase_request import AuthEvent, PurchaseRequest, purchase_request_fingerprint, visitor_event
 from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count
@@ -130,24 +130,29 @@ def _purchase_store(
         )
         lines, discounts = _line_rows(request, context.products, outcome)
         status = PurchaseStatus.BAD_CART if outcome.problems else PurchaseStatus.PRICED
+    visitor_ref = shopper_event.scan_result_id if shopper_event else ""
+    plan = payment_plan(
+        status=status,
+        scan_result_type=shopper_event.scan_result_type if shopper_event else "",
+        visitor_ref=visitor_ref,
+        recorded_type=context.shopper_visitor_type,
+    )
     purchase: dict[str, Any] = {
         "created_at": timezone.now(),
         "trip_id": request.trip_id,
         "store_id": context.store.pk,
         "status": str(status),
-        "shopper_id": context.shopper_pk,
-        "visitor_ref": shopper_event.scan_result_id if shopper_event else "",
+        # the shopper the trip names; when it names none, the one its gate hold was placed for
+        "shopper_id": context.shopper_pk if visitor_ref else context.authorisation_shopper_pk,
+        "visitor_ref": visitor_ref,
         "started_at": request.start_time,
         "ended_at": request.end_time,
         "currency": context.store.currency,
         "request_body": raw,
         "request_fingerprint": fingerprint,
         "problem": "; ".join(outcome.problems)[:500] if outcome else "",
-        "payment_status": str(
-            initial_payment_status(
-                status=status, scan_result_type=shopper_event.scan_result_type if shopper_event else ""
-            )
-        ),
+        "payment_status": str(plan.payment_status),
+        "flag_reason": plan.flag[:255],
         "authorisation_id": context.authorisation_pk,
         "receipt_token": secrets.token_urlsafe(24),
     }
@@ -158,6 +163,16 @@ def _purchase_store(
             tax_total=outcome.cart.tax_total,
             total=outcome.cart.total,
         )
+    try:
+        return purchase_insert(
+            purchase=purchase, is_numbered=not request.is_empty_cart, lines=lines, discounts=discounts
+        )
+    except IntegrityError as error:
+        if purchase["authorisation_id"] is None or ONE_PURCHASE_PER_HOLD not in str(error):
+            raise
+    # Another trip took the same hold at the same moment: a hold pays once, so this one goes
+    # without it (settlement opens a payment issue saying whose it was).
+    purchase["authorisation_id"] = None
     return purchase_insert(purchase=purchase, is_numbered=not request.is_empty_cart, lines=lines, discounts=discounts)
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("payment-issues/<int:pk>/dismiss/", actions.IssueDismissView.as_view(), name="issue_dismiss"),
     path("purchases/<int:pk>/lines/<int:line_pk>/map/", actions.LineMapView.as_view(), name="line_map"),
     path("purchases/<int:pk>/lines/<int:line_pk>/quantity/", actions.LineQuantityView.as_view(), name="line_quantity"),
+    path("purchases/<int:pk>/shopper/", actions.ShopperAssignView.as_view(), name="shopper_assign"),
     path("purchases/<int:pk>/reprice/", actions.RepriceView.as_view(), name="reprice"),
     path("purchases/<int:pk>/charge/", actions.ChargeView.as_view(), name="charge"),
     path("purchases/<int:pk>/write-off/", actions.WriteOffView.as_view(), name="write_off"),

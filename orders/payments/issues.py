@@ -30,14 +30,17 @@ def _unflag_if_settled(shopper_pk: int) -> None:
 
 def issue_open(
     *,
-    shopper_pk: int,
+    shopper_pk: int | None,
     kind: str,
     outcome: str,
     message: str,
     purchase: Purchase | None = None,
     authorisation: PaymentAuthorisation | None = None,
+    flag: bool = True,
 ) -> PaymentIssue:
-    """Open an issue (or return the one already open for the same purchase or hold) and flag."""
+    """Open an issue (or return the one already open for the same purchase or hold) and, when
+    ``flag``, flag its shopper: a declined card is theirs to fix; a trip nobody can be charged for
+    (an unknown id, another shopper's hold) is staff's, and flags nobody."""
     try:
         with transaction.atomic():
             issue = PaymentIssue.objects.create(
@@ -53,7 +56,8 @@ def issue_open(
             Q(purchase=purchase, kind=kind) if purchase else Q(authorisation=authorisation, purchase__isnull=True),
             status=PaymentIssue.Status.OPEN,
         )
-    _flag(shopper_pk, message)
+    if flag and shopper_pk is not None:
+        _flag(shopper_pk, message)
     return issue
 
 
@@ -83,7 +87,7 @@ def issues_resolve(
                 action="issue_resolved",
                 detail=f"{issue.get_kind_display()} issue: {PaymentIssue.Resolution(resolution).label}. {note}"[:500],
             )
-    for shopper_pk in {issue.shopper_id for issue in issues}:
+    for shopper_pk in {issue.shopper_id for issue in issues if issue.shopper_id is not None}:
         _unflag_if_settled(shopper_pk)
     return closed
 

@@ -14,6 +14,7 @@ the total afresh on the same card, capture that, and release the original hold.
 import logging
 from datetime import timedelta
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,6 +40,11 @@ from orders.receipts import receipt_send
 
 logger = logging.getLogger(__name__)
 
+# Why a priced purchase could not be charged, besides the gateway's own answers (PaymentIssue.outcome).
+HOLD_MISMATCH = "hold_mismatch"
+UNKNOWN_SHOPPER = "unknown_shopper"
+NO_SHOPPER = "no_shopper"
+
 # VOIDED: a cart priced at zero released its hold; it has a purchase id and lines, so a receipt too.
 RECEIPT_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.AT_COUNTER, PaymentStatus.NOT_CHARGED, PaymentStatus.VOIDED)
 
@@ -47,18 +53,73 @@ class HoldUndecided(Exception):
     """The trip's hold is still being placed: settle a little later (the task retries)."""
 
 
+def _trip_event_ids(purchase: Purchase) -> list[str]:
+    return [event.id for event in stored_auth_events(purchase.request_body)]
+
+
 def _hold_link(purchase: Purchase) -> PaymentAuthorisation | None:
-    """The purchase's hold; looked up again by the trip's gate events if it was written late."""
+    """The hold that pays for the purchase: the one linked when it was stored, or one written since
+    for one of the trip's gate events — in its store, of its shopper (of whoever was admitted, when
+    the trip names nobody), paying for nothing else — claimed now (once: a unique constraint)."""
     if purchase.authorisation is not None:
         return purchase.authorisation
-    ids = [event.id for event in stored_auth_events(purchase.request_body)]
-    hold = (
-        PaymentAuthorisation.objects.filter(auth_event_id__in=ids).order_by("created_at", "id").first() if ids else None
+    ids = _trip_event_ids(purchase)
+    if not ids:
+        return None
+    candidates = PaymentAuthorisation.objects.filter(auth_event_id__in=ids, store_id=purchase.store_id).exclude(
+        purchases__isnull=False
     )
-    if hold is not None:
-        Purchase.objects.filter(pk=purchase.pk, authorisation__isnull=True).update(authorisation=hold)
-        purchase.authorisation = hold
+    if purchase.shopper_id is not None:
+        candidates = candidates.filter(shopper_id=purchase.shopper_id)
+    elif purchase.visitor_ref:  # the trip names someone we do not know: nobody's hold is theirs
+        return None
+    hold = candidates.order_by("created_at", "id").first()
+    if hold is None:
+        return None
+    try:
+        with transaction.atomic():
+            claimed = Purchase.objects.filter(pk=purchase.pk, authorisation__isnull=True).update(
+                authorisation=hold, shopper_id=purchase.shopper_id or hold.shopper_id
+            )
+    except IntegrityError:  # another purchase claimed it first
+        return None
+    if not claimed:
+        purchase.refresh_from_db(fields=["authorisation"])
+        return purchase.authorisation
+    purchase.authorisation = hold
+    purchase.shopper_id = purchase.shopper_id or hold.shopper_id
     return hold
+
+
+def _hold_refusal(purchase: Purchase) -> str:
+    """Why a hold placed at one of the trip's gate events cannot pay for this purchase (blank when
+    the trip's events have no hold at all): another store's, another shopper's, or already paying
+    for another purchase. That hold is left alone; it is released by its own rules."""
+    holds = (
+        PaymentAuthorisation.objects.filter(auth_event_id__in=_trip_event_ids(purchase))
+        .exclude(pk__in=[purchase.authorisation_id] if purchase.authorisation_id else [])
+        .select_related("shopper", "store")
+        .order_by("created_at", "id")
+    )
+    for hold in holds:
+        event = hold.auth_event_id
+        if hold.store_id != purchase.store_id:
+            return f"The hold of gate event {event} was placed in another store ({hold.store.store_id})."
+        if purchase.shopper_id is None or hold.shopper_id != purchase.shopper_id:
+            named = purchase.visitor_ref or "nobody"
+            return (
+                f"Gate event {event} admitted {hold.shopper.external_id}, but this trip names {named}: "
+                f"{hold.shopper.external_id}'s hold cannot pay for it."
+            )
+        paid = hold.purchases.exclude(pk=purchase.pk).values_list("purchase_id", flat=True).first()
+        if paid is not None:
+            return f"The hold of gate event {event} already pays for {paid or 'an empty trip'}."
+    return ""
+
+
+def _staff_released(purchase: Purchase) -> bool:
+    """Staff asked for this purchase to be charged (*Charge*, after reading its payment issue)."""
+    return PurchaseAudit.objects.filter(purchase=purchase, action="charge").exists()
 
 
 def _set_status(purchase: Purchase, status: str, *, expected: tuple[str, ...], **fields: object) -> bool:
@@ -104,17 +165,38 @@ def _release(purchase: Purchase) -> str:
     return purchase.payment_status
 
 
-def _failed(purchase: Purchase, *, kind: str, outcome: str, message: str) -> str:
+def _failed(purchase: Purchase, *, kind: str, outcome: str, message: str, flag: bool = True) -> str:
+    """The purchase cannot be charged now: a payment issue with the reason, for its shopper (who is
+    refused at the gate until it is settled, when ``flag``) or for nobody yet (staff assign it)."""
     _set_status(purchase, PaymentStatus.FAILED, expected=(PaymentStatus.PENDING,))
-    if purchase.shopper_id is not None:
-        issue_open(
-            shopper_pk=purchase.shopper_id,
-            kind=kind,
-            outcome=outcome,
-            message=f"{purchase.purchase_id}: {message}",
-            purchase=purchase,
-        )
+    issue_open(
+        shopper_pk=purchase.shopper_id,
+        kind=kind,
+        outcome=outcome,
+        message=f"{purchase.purchase_id}: {message}",
+        purchase=purchase,
+        flag=flag,
+    )
     return PaymentStatus.FAILED
+
+
+def _nobody(purchase: Purchase) -> str:
+    """A purchase whose trip names no shopper we know: why nobody can be charged."""
+    if purchase.visitor_ref:
+        return _failed(
+            purchase,
+            kind=PaymentOperationKind.CAPTURE,
+            outcome=UNKNOWN_SHOPPER,
+            message=f"The trip names {purchase.visitor_ref}, who is not one of our shoppers: nobody to charge.",
+            flag=False,
+        )
+    return _failed(
+        purchase,
+        kind=PaymentOperationKind.CAPTURE,
+        outcome=NO_SHOPPER,
+        message="The trip names no shopper (no scanResult) and no gate hold: nobody to charge.",
+        flag=False,
+    )
 
 
 def _card_reference(purchase: Purchase, hold: PaymentAuthorisation | None) -> str:
@@ -152,6 +234,14 @@ def _charge(purchase: Purchase) -> str:
     hold = _hold_link(purchase)
     if hold is not None and hold.status == AuthorisationStatus.REQUESTED:
         raise HoldUndecided(hold.auth_event_id)
+    if hold is None and not _staff_released(purchase):
+        refusal = _hold_refusal(purchase)
+        if refusal:
+            return _failed(
+                purchase, kind=PaymentOperationKind.CAPTURE, outcome=HOLD_MISMATCH, message=refusal, flag=False
+            )
+    if purchase.shopper_id is None:
+        return _nobody(purchase)
     amount = quantize_money(purchase.total, purchase.currency)
     card = _card_reference(purchase, hold)
     if not card:

@@ -91,6 +91,16 @@ class LineQuantityView(PurchaseActionView):
         return f"Line {line.position + 1} is now priced on {line.priced_quantity_text}; reprice to see the total."
 
 
+class ShopperAssignView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        purchase = bad_carts.purchase_shopper_assign(
+            purchase_pk=purchase.pk, shopper_text=request.POST.get("shopper", ""), user_pk=_user_pk(request)
+        )
+        assert purchase.shopper is not None  # noqa: S101 - the service assigned one or raised
+        shopper = purchase.shopper
+        return f"{purchase.purchase_id} is now {shopper.name}'s ({shopper.external_id}); charge it when ready."
+
+
 class RepriceView(PurchaseActionView):
     def act(self, request: HttpRequest, purchase: Purchase) -> str:
         priced = bad_carts.bad_cart_reprice(purchase_pk=purchase.pk, user_pk=_user_pk(request))

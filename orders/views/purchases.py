@@ -72,6 +72,7 @@ def _actions(user: Any, purchase: Purchase) -> dict[str, Any]:
     within = timezone.now() - purchase.created_at <= timedelta(days=settings.JWO_REFUND_DAYS)
     return {
         "can_resolve": change and status == PurchaseStatus.BAD_CART and payment == PaymentStatus.ON_HOLD,
+        "can_assign": change and payment in (PaymentStatus.FAILED, PaymentStatus.ON_HOLD),
         "can_charge": change
         and status == PurchaseStatus.PRICED
         and payment in (PaymentStatus.ON_HOLD, PaymentStatus.FAILED),

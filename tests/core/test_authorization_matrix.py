@@ -312,6 +312,8 @@ TABLE: tuple[Case, ...] = (
          form={"product": "COLA"}),
     post("orders:line_quantity", PURCHASE + "lines/{line}/quantity/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"quantity": "1"}),
+    post("orders:shopper_assign", PURCHASE + "shopper/", may=STORE_EDITORS, allowed=to(PURCHASE),
+         form={"shopper": "cust-matrix"}),
     post("orders:reprice", PURCHASE + "reprice/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:charge", PURCHASE + "charge/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:write_off", PURCHASE + "write-off/", may=STORE_EDITORS, allowed=to(PURCHASE),

@@ -189,6 +189,7 @@ def test_try_a_cart_prices_pounds_of_a_demo_produce_item_in_kilos(var_dir: Path)
         "/orders/try-a-cart/", {"store": str(produce.store_id), "lines": "P0000025 1.5 lb"}
     ).content.decode()
 
+    assert produce.price is not None
     price = produce.price.quantize(Decimal("0.01"))
     assert (produce.unit, price) == ("kg", Decimal("6.79"))
     gross = (Decimal("0.680389") * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 4.62

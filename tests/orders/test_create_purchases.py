@@ -299,23 +299,39 @@ def test_a_new_purchase_keeps_its_hold_a_receipt_token_and_what_it_owes_and_is_s
 
 
 @pytest.mark.parametrize(
-    ("scan_type", "items", "payment_status"),
+    ("scan_type", "recorded", "items", "payment_status", "flag"),
     [
-        ("CASH", CART, "at_counter"),
-        ("CASH", [], "not_charged"),
-        ("ASSOCIATE", CART, "not_charged"),
-        ("SHOPPER", [line("NOPE-1", "1", "li-1")], "on_hold"),
+        ("CASH", "CASH_SHOPPER", CART, "at_counter", ""),
+        ("CASH", "CASH_SHOPPER", [], "not_charged", ""),
+        ("ASSOCIATE", "ASSOCIATE", CART, "not_charged", ""),
+        ("SHOPPER", "SHOPPER", [line("NOPE-1", "1", "li-1")], "on_hold", ""),
+        (
+            "ASSOCIATE",
+            "SHOPPER",
+            CART,
+            "pending",
+            "Sent as ASSOCIATE, but cust-000982 is a shopper in our records: charged as a shopper.",
+        ),
+        ("CASH", None, CART, "pending", "Sent as CASH, but cust-000982 is not in our records: charged as a shopper."),
     ],
 )
-def test_what_a_purchase_owes_follows_its_cart_and_who_shopped(
-    shop: Store, key: str, scan_type: str, items: list[dict[str, Any]], payment_status: str
+def test_what_a_purchase_owes_follows_its_cart_and_who_our_records_say_shopped(
+    shop: Store,
+    key: str,
+    scan_type: str,
+    recorded: str | None,
+    items: list[dict[str, Any]],
+    payment_status: str,
+    flag: str,
 ) -> None:
+    if recorded is not None:
+        Shopper.objects.create(external_id="cust-000982", name="Ann", visitor_type=recorded)
     sent = body(items)
     sent["shoppingTrip"]["authEvents"][0]["scanResult"]["type"] = scan_type
 
     post(sent, key)
 
-    assert Purchase.objects.get().payment_status == payment_status
+    assert Purchase.objects.values_list("payment_status", "flag_reason").get() == (payment_status, flag)
 
 
 def test_a_purchase_without_a_named_shopper_keeps_no_visitor(shop: Store, key: str) -> None:

@@ -30,7 +30,7 @@ from orders.models import (
     Purchase,
     SandboxCharge,
 )
-from orders.payments.dispatch import initial_payment_status
+from orders.payments.dispatch import payment_plan
 from orders.payments.holds import hold_request
 from orders.payments.settlement import purchase_settle
 from orders.tasks import payments_sweep_task, purchase_settle_task
@@ -70,21 +70,47 @@ def backdate(model: Any, pk: int, **ago: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "scan_type", "expected"),
+    ("status", "scan_type", "recorded", "expected", "flag"),
     [
-        ("priced", "SHOPPER", PaymentStatus.PENDING),
-        ("empty", "SHOPPER", PaymentStatus.PENDING),  # settled by releasing the hold
-        ("bad_cart", "SHOPPER", PaymentStatus.ON_HOLD),
-        ("priced", "CASH_SHOPPER", PaymentStatus.AT_COUNTER),
-        ("priced", "CASH", PaymentStatus.AT_COUNTER),
-        ("empty", "CASH_SHOPPER", PaymentStatus.NOT_CHARGED),
-        ("bad_cart", "CASH_SHOPPER", PaymentStatus.ON_HOLD),
-        ("priced", "ASSOCIATE", PaymentStatus.NOT_CHARGED),
-        ("priced", "", PaymentStatus.PENDING),
+        ("priced", "SHOPPER", "SHOPPER", PaymentStatus.PENDING, ""),
+        ("empty", "SHOPPER", "SHOPPER", PaymentStatus.PENDING, ""),  # settled by releasing the hold
+        ("bad_cart", "SHOPPER", "SHOPPER", PaymentStatus.ON_HOLD, ""),
+        ("priced", "CASH_SHOPPER", "CASH_SHOPPER", PaymentStatus.AT_COUNTER, ""),
+        ("priced", "CASH", "CASH_SHOPPER", PaymentStatus.AT_COUNTER, ""),
+        ("empty", "CASH_SHOPPER", "CASH_SHOPPER", PaymentStatus.NOT_CHARGED, ""),
+        ("bad_cart", "CASH_SHOPPER", "CASH_SHOPPER", PaymentStatus.ON_HOLD, ""),
+        ("priced", "ASSOCIATE", "ASSOCIATE", PaymentStatus.NOT_CHARGED, ""),
+        ("priced", "", "", PaymentStatus.PENDING, ""),
+        # the type is believed only when our records agree: anyone else is charged as a shopper, flagged
+        (
+            "priced",
+            "ASSOCIATE",
+            "SHOPPER",
+            PaymentStatus.PENDING,
+            "Sent as ASSOCIATE, but cust-1 is a shopper in our records: charged as a shopper.",
+        ),
+        (
+            "priced",
+            "ASSOCIATE",
+            "",
+            PaymentStatus.PENDING,
+            "Sent as ASSOCIATE, but cust-1 is not in our records: charged as a shopper.",
+        ),
+        (
+            "priced",
+            "CASH",
+            "ASSOCIATE",
+            PaymentStatus.PENDING,
+            "Sent as CASH, but cust-1 is an associate in our records: charged as a shopper.",
+        ),
     ],
 )
-def test_what_a_new_purchase_owes_follows_its_cart_and_who_shopped(status: str, scan_type: str, expected: str) -> None:
-    assert initial_payment_status(status=status, scan_result_type=scan_type) == expected
+def test_what_a_new_purchase_owes_follows_its_cart_and_who_shopped(
+    status: str, scan_type: str, recorded: str, expected: str, flag: str
+) -> None:
+    plan = payment_plan(status=status, scan_result_type=scan_type, visitor_ref="cust-1", recorded_type=recorded)
+
+    assert (plan.payment_status, plan.flag) == (expected, flag)
 
 
 def test_a_cash_shopper_pays_at_the_counter_gets_a_receipt_and_the_gateway_is_never_called(

@@ -226,3 +226,51 @@ def test_the_actions_need_a_signed_in_user_and_a_post(shop: Store, key: str, sto
         f"/accounts/login/?next=/orders/purchases/{purchase.pk}/reprice/",
     )
     assert staff(store_manager).get(f"/orders/purchases/{purchase.pk}/reprice/").status_code == 405
+
+
+def test_a_purchase_nobody_can_be_charged_for_is_assigned_and_charged_from_its_page(
+    shop: Store, key: str, store_manager: User, viewer: User
+) -> None:
+    ann = card_shopper("cust-ann", "pm_ann_4242")
+    body = purchase_body(shop, ann, str(uuid.uuid4()), [("COLA", "2")])
+    body["shoppingTrip"]["authEvents"][0]["scanResult"] = {"id": "LOYAL-77", "type": "LOYALTY"}
+    purchase = bought(key, body)
+    client = staff(store_manager)
+
+    queue = client.get("/orders/payment-issues/").content.decode()
+    page = client.get(f"/orders/purchases/{purchase.pk}/").content.decode()
+    assert "nobody yet" in queue
+    assert "LOYAL-77" in queue
+    assert "who is not one of our shoppers: nobody to charge." in page
+    assert 'id="assign-shopper"' in page
+    assert 'id="assign-shopper"' not in staff(viewer).get(f"/orders/purchases/{purchase.pk}/").content.decode()
+
+    wrong = client.post(f"/orders/purchases/{purchase.pk}/shopper/", {"shopper": "nobody@example.com"}, follow=True)
+    assert messages_of(wrong) == ["No shopper with the id or email “nobody@example.com”."]
+    assigned = client.post(f"/orders/purchases/{purchase.pk}/shopper/", {"shopper": "cust-ann"}, follow=True)
+    assert messages_of(assigned) == [
+        f"{purchase.purchase_id} is now Shopper cust-ann's (cust-ann); charge it when ready."
+    ]
+    with on_commit_run():
+        client.post(f"/orders/purchases/{purchase.pk}/charge/")
+
+    purchase.refresh_from_db()
+    assert (purchase.shopper_id, purchase.payment_status, purchase.captured_total) == (
+        ann.pk,
+        PaymentStatus.CAPTURED,
+        Decimal("4.40"),
+    )
+    assert list(SandboxCharge.objects.values_list("kind", "card_reference")) == [
+        ("authorise", "pm_ann_4242"),
+        ("capture", "pm_ann_4242"),
+    ]
+    assert PaymentIssue.objects.filter(status="open").count() == 0
+
+
+def test_a_flagged_purchase_says_why_on_its_page(shop: Store, key: str, viewer: User) -> None:
+    ann = card_shopper("cust-ann", "pm_ann_4242")
+    purchase = bought(key, purchase_body(shop, ann, admitted(shop, ann), [("COLA", "1")], scan_type="ASSOCIATE"))
+
+    page = staff(viewer).get(f"/orders/purchases/{purchase.pk}/").content.decode()
+
+    assert "Sent as ASSOCIATE, but cust-ann is a shopper in our records: charged as a shopper." in page
