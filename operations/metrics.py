@@ -10,7 +10,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from operations.health import oldest_unapplied_result_seconds, queue_depths
-from orders.models import PaymentIssue, Purchase, PurchaseStatus
+from orders.models import PaymentIssue, Purchase, PurchaseStatus, ReceiptStatus
 
 
 class DatabaseCollector(Collector):
@@ -18,6 +18,9 @@ class DatabaseCollector(Collector):
         open_work = GaugeMetricFamily("jwo_open_work", "Work waiting for staff, by kind.", labels=["kind"])
         open_work.add_metric(["bad_carts"], Purchase.objects.filter(status=PurchaseStatus.BAD_CART).count())
         open_work.add_metric(["payment_issues"], PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN).count())
+        open_work.add_metric(
+            ["receipts_undelivered"], Purchase.objects.filter(receipt_status=ReceiptStatus.FAILED).count()
+        )
         yield open_work
         depth = GaugeMetricFamily("jwo_celery_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"])
         for queue, count in queue_depths().items():

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from catalog.models import Store
-from orders.models import PaymentStatus, Promotion, PurchaseStatus, TaxRate
+from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, TaxRate
 from orders.pricing.types import PromotionKind
 from orders.promotion_services import promotion_engine_check
 from orders.purchase_request import MAX_QUANTITY_LENGTH, QUANTITY_PATTERN
@@ -60,6 +60,7 @@ class PurchaseFilterForm(forms.Form):
     payment_status = forms.ChoiceField(
         required=False, label="Payment", choices=[("", "Any payment status"), *PaymentStatus.choices]
     )
+    receipt = forms.ChoiceField(required=False, label="Receipt", choices=[("", "Any receipt"), *ReceiptStatus.choices])
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -83,6 +84,7 @@ class PurchaseFilterForm(forms.Form):
             store=data["store"],
             status=data["status"],
             payment_status=data["payment_status"],
+            receipt_status=data["receipt"],
             date_from=data["date_from"],
             date_to=data["date_to"],
             search=data["q"],

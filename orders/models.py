@@ -72,6 +72,14 @@ class PurchaseStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", "Written off"
 
 
+class ReceiptStatus(models.TextChoices):
+    """Where the emailed receipt stands (blank: none is due — no email address, nothing charged)."""
+
+    PENDING = "pending", "Receipt being sent"
+    SENT = "sent", "Receipt sent"
+    FAILED = "failed", "Receipt not delivered"
+
+
 class PaymentStatus(models.TextChoices):
     """Where the money of a purchase stands; ``orders.payments`` moves it along."""
 
@@ -149,6 +157,9 @@ class Purchase(models.Model):
     refunded_total = models.DecimalField(max_digits=20, decimal_places=3, default=0)
     receipt_token = models.CharField(max_length=32, blank=True, help_text="The receipt page's unguessable address.")
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    receipt_status = models.CharField(max_length=10, choices=ReceiptStatus.choices, blank=True)
+    receipt_attempts = models.PositiveSmallIntegerField(default=0)
+    receipt_error = models.CharField(max_length=255, blank=True, help_text="Why the last send failed.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -156,6 +167,11 @@ class Purchase(models.Model):
             models.Index(fields=["store", "-created_at"], name="purchase_store_time"),
             models.Index(fields=["status", "-created_at"], name="purchase_status_time"),
             models.Index(fields=["payment_status", "-created_at"], name="purchase_payment_time"),
+            models.Index(
+                fields=["receipt_status"],
+                condition=~Q(receipt_status="sent") & ~Q(receipt_status=""),
+                name="purchase_receipt_owed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -7,20 +7,34 @@ may read that one receipt, as with any emailed receipt link; nothing else is rea
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
+from smtplib import SMTPException
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from entry.models import Shopper
-from orders.models import PaymentStatus, Purchase, PurchaseLine, PurchaseStatus, Refund
+from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.tasks import task_enqueue_on_commit
+from orders.models import PaymentStatus, Purchase, PurchaseAudit, PurchaseLine, PurchaseStatus, ReceiptStatus, Refund
 
 logger = logging.getLogger(__name__)
+
+# VOIDED: a cart priced at zero released its hold; it has a purchase id and lines, so a receipt too.
+RECEIPT_PAYMENT_STATUSES = (
+    PaymentStatus.CAPTURED,
+    PaymentStatus.AT_COUNTER,
+    PaymentStatus.PAID_AT_COUNTER,
+    PaymentStatus.NOT_CHARGED,
+    PaymentStatus.VOIDED,
+)
 
 
 @dataclass(frozen=True)
@@ -87,19 +101,52 @@ def shopper_receipts(*, shopper: Shopper) -> list[Purchase]:
     )
 
 
-def receipt_send(*, purchase_pk: int) -> bool:
-    """Email the receipt once; True if this call sent it. A claim by conditional update makes a
-    second call (a retried task) a no-op; a failed send releases the claim for the next try."""
+RECEIPT_TASK = "orders.tasks.receipt_send_task"
+
+
+class ReceiptNotSent(Exception):
+    """The mail server refused the receipt or could not be reached; the attempt is on record."""
+
+
+def _is_due(purchase: Purchase) -> bool:
+    return bool(
+        purchase.status == PurchaseStatus.PRICED
+        and purchase.receipt_token
+        and purchase.shopper is not None
+        and purchase.shopper.email
+    )
+
+
+def receipt_request(*, purchase_pk: int) -> bool:
+    """The purchase is charged (or owed at the counter): its receipt is due, once. Marks it
+    *pending* and hands the sending to a worker after the commit; True if this call did."""
     purchase = Purchase.objects.select_related("shopper").filter(pk=purchase_pk).first()
-    if purchase is None or purchase.shopper is None or not purchase.shopper.email or not purchase.receipt_token:
+    if purchase is None or not _is_due(purchase):
         return False
+    if not Purchase.objects.filter(pk=purchase_pk, receipt_status="").update(receipt_status=ReceiptStatus.PENDING):
+        return False
+    task_enqueue_on_commit(RECEIPT_TASK, purchase_pk, what=f"the receipt of purchase {purchase_pk}")
+    return True
+
+
+def receipt_send(*, purchase_pk: int) -> str:
+    """Email a pending receipt; returns the receipt's status. A claim by conditional update makes a
+    second run at the same time (a redelivered task, a staff resend) a no-op. A refusal or an
+    unreachable mail server is counted on the purchase with its reason and raised as
+    ReceiptNotSent (the task tries again, backing off); the claim is released for that try."""
+    purchase = Purchase.objects.select_related("shopper").filter(pk=purchase_pk).first()
+    if purchase is None or purchase.receipt_status != ReceiptStatus.PENDING:
+        return purchase.receipt_status if purchase is not None else ""
+    receipt = receipt_get(token=purchase.receipt_token) if _is_due(purchase) else None
+    if receipt is None or purchase.shopper is None:  # no longer due (written off, address removed)
+        Purchase.objects.filter(pk=purchase_pk, receipt_status=ReceiptStatus.PENDING).update(receipt_status="")
+        return ""
     now = timezone.now()
-    if not Purchase.objects.filter(pk=purchase_pk, receipt_sent_at__isnull=True).update(receipt_sent_at=now):
-        return False
-    receipt = receipt_get(token=purchase.receipt_token)
-    if receipt is None:
-        Purchase.objects.filter(pk=purchase_pk).update(receipt_sent_at=None)
-        return False
+    claimed = Purchase.objects.filter(
+        pk=purchase_pk, receipt_status=ReceiptStatus.PENDING, receipt_sent_at__isnull=True
+    ).update(receipt_sent_at=now)
+    if not claimed:
+        return ReceiptStatus.PENDING  # another run is sending it now
     context: dict[str, Any] = {"receipt": receipt}
     message = EmailMultiAlternatives(
         subject=f"Your receipt from {receipt.purchase.store.name}: {receipt.purchase.purchase_id}",
@@ -109,8 +156,62 @@ def receipt_send(*, purchase_pk: int) -> bool:
     message.attach_alternative(render_to_string("orders/receipts/email.html", context), "text/html")
     try:
         message.send()
-    except Exception:
-        Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=now).update(receipt_sent_at=None)
-        logger.exception("receipt email for purchase %s not sent", purchase_pk)
-        raise
-    return True
+    except (SMTPException, OSError) as error:  # refused, unreachable, timed out: worth another try
+        reason = f"{type(error).__name__}: {error}"[:255]
+        Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=now).update(
+            receipt_sent_at=None, receipt_attempts=F("receipt_attempts") + 1, receipt_error=reason
+        )
+        logger.warning("receipt email for purchase %s not sent: %s", purchase_pk, reason)
+        raise ReceiptNotSent(reason) from error
+    Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=now).update(
+        receipt_status=ReceiptStatus.SENT, receipt_attempts=F("receipt_attempts") + 1, receipt_error=""
+    )
+    return ReceiptStatus.SENT
+
+
+def receipt_give_up(*, purchase_pk: int, message: str) -> str:
+    """Every try failed: the receipt is *not delivered*, with the reason, for staff to see and resend."""
+    Purchase.objects.filter(pk=purchase_pk, receipt_status=ReceiptStatus.PENDING).update(
+        receipt_status=ReceiptStatus.FAILED, receipt_error=message[:255]
+    )
+    logger.error("receipt email for purchase %s given up: %s", purchase_pk, message)
+    return ReceiptStatus.FAILED
+
+
+def receipt_resend(*, purchase_pk: int, user_pk: int | None) -> Purchase:
+    """Staff send the receipt again (after a failure, or because the shopper asks): pending anew,
+    with a fresh count of tries; audited."""
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update(of=("self",)).select_related("shopper").get(pk=purchase_pk)
+        if not _is_due(purchase) or purchase.payment_status not in RECEIPT_PAYMENT_STATUSES:
+            raise ApplicationError(f"{purchase.purchase_id or 'This trip'} has no receipt to email.")
+        if purchase.receipt_status == ReceiptStatus.PENDING and purchase.receipt_sent_at is not None:
+            raise ApplicationError("The receipt is being sent right now.")
+        assert purchase.shopper is not None  # noqa: S101 - _is_due checked it
+        Purchase.objects.filter(pk=purchase_pk).update(
+            receipt_status=ReceiptStatus.PENDING, receipt_sent_at=None, receipt_attempts=0, receipt_error=""
+        )
+        PurchaseAudit.objects.create(
+            purchase=purchase, user_id=user_pk, action="receipt_resent", detail=f"to {purchase.shopper.email}"
+        )
+        task_enqueue_on_commit(RECEIPT_TASK, purchase_pk, what=f"the receipt of purchase {purchase_pk}")
+    purchase.refresh_from_db()
+    return purchase
+
+
+def receipts_unsent(*, older_than: timedelta) -> list[int]:
+    """Pending receipts nobody is sending: never tried (the hand-off was lost: a broker outage), or
+    claimed long ago by a worker that died mid-send. The sweeper queues them again."""
+    horizon = timezone.now() - older_than
+    return list(
+        Purchase.objects.filter(receipt_status=ReceiptStatus.PENDING, created_at__lte=horizon)
+        .filter(Q(receipt_attempts=0, receipt_sent_at__isnull=True) | Q(receipt_sent_at__lte=horizon))
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def receipts_release_stale(*, purchase_pks: list[int], older_than: timedelta) -> None:
+    """Free the claims of sends that died (a killed worker) so the next try may claim them."""
+    Purchase.objects.filter(
+        pk__in=purchase_pks, receipt_status=ReceiptStatus.PENDING, receipt_sent_at__lte=timezone.now() - older_than
+    ).update(receipt_sent_at=None)

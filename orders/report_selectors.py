@@ -26,6 +26,7 @@ from orders.models import (
     PurchaseLine,
     PurchaseLineDiscount,
     PurchaseStatus,
+    ReceiptStatus,
     Refund,
     TaxRate,
 )
@@ -59,13 +60,14 @@ class StoreOrderSummary:
     revenue: Decimal  # the totals of today's priced purchases, in the store's currency
     bad_carts_open: int
     payment_issues_open: int
+    receipts_undelivered: int = 0
 
 
 def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSummary]:
     """Per store (by name): today's purchases (every trip, empty carts included) and revenue (sum of
     the totals of the *priced* ones); and, whatever their day, the bad carts still waiting to be
-    resolved and the open payment issues (an issue belongs to its purchase's store, or to its
-    hold's store when it has no purchase).
+    resolved, the open payment issues (an issue belongs to its purchase's store, or to its
+    hold's store when it has no purchase) and the receipts that could not be delivered.
 
     "Today" starts at midnight in the store's time zone, as the store's staff count their day.
     """
@@ -74,6 +76,13 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
     bad_carts: dict[int, int] = {
         row["store_id"]: row["count"]
         for row in Purchase.objects.filter(status=PurchaseStatus.BAD_CART)
+        .values("store_id")
+        .order_by()
+        .annotate(count=Count("pk"))
+    }
+    undelivered: dict[int, int] = {
+        row["store_id"]: row["count"]
+        for row in Purchase.objects.filter(receipt_status=ReceiptStatus.FAILED)
         .values("store_id")
         .order_by()
         .annotate(count=Count("pk"))
@@ -99,6 +108,7 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
                 revenue=quantize_money(today["revenue"] or ZERO, store.currency),
                 bad_carts_open=bad_carts.get(store.pk, 0),
                 payment_issues_open=issues[store.pk],
+                receipts_undelivered=undelivered.get(store.pk, 0),
             )
         )
     return summaries
@@ -180,6 +190,7 @@ class PurchaseFilters:
     store: Store | None = None
     status: str = ""
     payment_status: str = ""
+    receipt_status: str = ""
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
@@ -200,6 +211,8 @@ def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> Qu
         purchases = purchases.filter(status=filters.status)
     if filters.payment_status:
         purchases = purchases.filter(payment_status=filters.payment_status)
+    if filters.receipt_status:
+        purchases = purchases.filter(receipt_status=filters.receipt_status)
     if filters.date_from is not None:
         purchases = purchases.filter(created_at__gte=datetime.combine(filters.date_from, time.min).replace(tzinfo=zone))
     if filters.date_to is not None:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("purchases/<int:pk>/lines/<int:line_pk>/map/", actions.LineMapView.as_view(), name="line_map"),
     path("purchases/<int:pk>/lines/<int:line_pk>/quantity/", actions.LineQuantityView.as_view(), name="line_quantity"),
     path("purchases/<int:pk>/shopper/", actions.ShopperAssignView.as_view(), name="shopper_assign"),
+    path("purchases/<int:pk>/resend-receipt/", actions.ReceiptResendView.as_view(), name="receipt_resend"),
     path("purchases/<int:pk>/reprice/", actions.RepriceView.as_view(), name="reprice"),
     path("purchases/<int:pk>/charge/", actions.ChargeView.as_view(), name="charge"),
     path("purchases/<int:pk>/write-off/", actions.WriteOffView.as_view(), name="write_off"),

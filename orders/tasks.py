@@ -10,6 +10,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from jwo_admin.core.metrics import payments_settled
+from orders import receipts
 from orders.payments import holds, refunds, settlement
 from orders.payments.gateway import GatewayUnavailable
 
@@ -29,16 +30,21 @@ def _with_retries(
     attempt: Callable[[], str],
     give_up: Callable[[Exception], str],
     countdown: Callable[[Exception, int], int],
+    *,
+    retry_on: tuple[type[Exception], ...] = (GatewayUnavailable, settlement.HoldUndecided),
+    limit: int | None = None,
 ) -> str:
-    """``attempt`` until it stops raising GatewayUnavailable/HoldUndecided or the retries run out
-    (then ``give_up``). On a worker each retry is a new delivery after ``countdown``; run eagerly
-    (tests) the retries follow at once, as Celery's eager mode cannot re-deliver."""
+    """``attempt`` until it stops raising one of ``retry_on`` or the retries run out (``limit``,
+    ``JWO_PAYMENT_RETRIES`` by default; then ``give_up``). On a worker each retry is a new delivery
+    after ``countdown``; run eagerly (tests) the retries follow at once, as Celery's eager mode
+    cannot re-deliver."""
+    limit = settings.JWO_PAYMENT_RETRIES if limit is None else limit
     while True:
         try:
             return attempt()
-        except (GatewayUnavailable, settlement.HoldUndecided) as error:
+        except retry_on as error:
             retries = task.request.retries or 0
-            if retries >= settings.JWO_PAYMENT_RETRIES:
+            if retries >= limit:
                 return give_up(error)
             if not task.request.is_eager:
                 raise task.retry(countdown=countdown(error, retries)) from error
@@ -93,9 +99,31 @@ def refund_process_task(self: Task, refund_pk: int) -> str:
     )
 
 
+RECEIPT_RETRY_BASE_SECONDS = 60
+RECEIPT_RETRY_MAX_SECONDS = 3600
+
+
+def receipt_backoff(retries: int) -> int:
+    """1 min, 2, 4, … up to an hour between tries: a mail server that is down is often down a while."""
+    return int(min(RECEIPT_RETRY_MAX_SECONDS, RECEIPT_RETRY_BASE_SECONDS * 2**retries))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def receipt_send_task(self: Task, purchase_pk: int) -> str:
+    """Email a purchase's receipt; tried again with back-off, then left *not delivered* for staff."""
+    return _with_retries(
+        self,
+        lambda: receipts.receipt_send(purchase_pk=purchase_pk),
+        lambda error: receipts.receipt_give_up(purchase_pk=purchase_pk, message=str(error)),
+        lambda _, retries: receipt_backoff(retries),
+        retry_on=(receipts.ReceiptNotSent,),
+        limit=settings.JWO_RECEIPT_RETRIES,
+    )
+
+
 @shared_task
 def payments_sweep_task() -> dict[str, int]:
-    """Every minute: holds and settlements whose hand-off was lost, and holds nobody will capture."""
+    """Every minute: holds, settlements and receipts whose hand-off was lost, and holds nobody will capture."""
     missing = holds.holds_unplaced(older_than=timedelta(minutes=2), within=timedelta(hours=2))
     for auth_event_id in missing:
         holds.hold_request(auth_event_id=auth_event_id)
@@ -106,4 +134,14 @@ def payments_sweep_task() -> dict[str, int]:
     unanswered = refunds.refunds_unanswered(older_than=timedelta(minutes=10))
     for refund_pk in unanswered:
         refund_process_task.delay(refund_pk)
-    return {"holds": len(missing), "purchases": len(unsettled), "released": released, "refunds": len(unanswered)}
+    unsent = receipts.receipts_unsent(older_than=timedelta(minutes=15))
+    receipts.receipts_release_stale(purchase_pks=unsent, older_than=timedelta(minutes=15))
+    for purchase_pk in unsent:
+        receipt_send_task.delay(purchase_pk)
+    return {
+        "holds": len(missing),
+        "purchases": len(unsettled),
+        "released": released,
+        "refunds": len(unanswered),
+        "receipts": len(unsent),
+    }

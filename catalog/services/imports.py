@@ -20,7 +20,7 @@ from django.utils import timezone
 from catalog.amazon_items import currency_places
 from catalog.importing.checker import Checker, CheckResult, StoreContext
 from catalog.importing.mapping import ColumnMap, ProfileSpec
-from catalog.importing.pgstream import ProductStream, open_write_connection
+from catalog.importing.pgstream import ANALYZE_AFTER_ROWS, ProductStream, open_write_connection, tables_analyze
 from catalog.importing.readers import FileRefused, TableReader, open_table
 from catalog.importing.writer import write_import
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
@@ -285,6 +285,8 @@ def _write(job: ImportJob, result: CheckResult, on_progress: ProgressCallback | 
     else:
         write_import(job=job, result=result, on_progress=progress, conn=target.conn)
         target.commit()
+        if target.owns and result.new >= ANALYZE_AFTER_ROWS:
+            tables_analyze(target.conn)
 
 
 def _record_problems(job: ImportJob, result: CheckResult) -> None:

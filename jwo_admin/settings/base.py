@@ -293,6 +293,8 @@ JWO_PAYMENT_RETRIES = env.int("JWO_PAYMENT_RETRIES", default=6)
 JWO_REFUND_DAYS = env.int("JWO_REFUND_DAYS", default=30)
 # A hold with no purchase this long after entry is released by the sweeper.
 JWO_HOLD_RELEASE_HOURS = env.int("JWO_HOLD_RELEASE_HOURS", default=6)
+# A receipt the mail server refuses or cannot take is tried again this many times (1 min doubling to 1 h).
+JWO_RECEIPT_RETRIES = env.int("JWO_RECEIPT_RETRIES", default=8)
 # Where the shopper's receipt links point (the site as shoppers reach it).
 JWO_PUBLIC_BASE_URL = env.str("JWO_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 

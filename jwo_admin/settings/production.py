@@ -30,8 +30,18 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# --- Email -----------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# --- Email: receipts ------------------------------------------------------------------------
+# EMAIL_URL names the mail server (django-environ): smtp+tls://user:password@smtp.example.com:587
+# (STARTTLS), smtp+ssl://…:465, smtp://host:25 (plain), consolemail:// or memorymail:// (tests).
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)  # a mail server that hangs is tried again later
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="receipts@example.com")
 
 # --- Logs: one JSON object per line with the request id, secrets masked (jwo_admin.core.logging) --

@@ -36,7 +36,7 @@ from orders.payments.holds import holds_stale
 from orders.payments.issues import issue_open, issues_resolve, open_issues_for
 from orders.payments.operations import gateway_call, void_quietly
 from orders.purchase_request import stored_auth_events
-from orders.receipts import receipt_send
+from orders.receipts import RECEIPT_PAYMENT_STATUSES, receipt_request
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,6 @@ logger = logging.getLogger(__name__)
 HOLD_MISMATCH = "hold_mismatch"
 UNKNOWN_SHOPPER = "unknown_shopper"
 NO_SHOPPER = "no_shopper"
-
-# VOIDED: a cart priced at zero released its hold; it has a purchase id and lines, so a receipt too.
-RECEIPT_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.AT_COUNTER, PaymentStatus.NOT_CHARGED, PaymentStatus.VOIDED)
 
 
 class HoldUndecided(Exception):
@@ -325,8 +322,8 @@ def purchase_settle(*, purchase_pk: int) -> str:
             _release(purchase)
         elif purchase.status == PurchaseStatus.PRICED:
             _charge(purchase)
-    if purchase.status == PurchaseStatus.PRICED and purchase.payment_status in RECEIPT_STATUSES:
-        receipt_send(purchase_pk=purchase.pk)
+    if purchase.status == PurchaseStatus.PRICED and purchase.payment_status in RECEIPT_PAYMENT_STATUSES:
+        receipt_request(purchase_pk=purchase.pk)
     return purchase.payment_status
 
 

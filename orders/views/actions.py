@@ -21,6 +21,7 @@ from orders.models import PaymentIssue, Purchase
 from orders.payments.issues import issue_dismiss
 from orders.payments.refunds import refund_create
 from orders.purchase_request import CartItem
+from orders.receipts import receipt_resend
 from orders.selectors import cart_products
 from orders.views.common import StaffView
 
@@ -99,6 +100,13 @@ class ShopperAssignView(PurchaseActionView):
         assert purchase.shopper is not None  # noqa: S101 - the service assigned one or raised
         shopper = purchase.shopper
         return f"{purchase.purchase_id} is now {shopper.name}'s ({shopper.external_id}); charge it when ready."
+
+
+class ReceiptResendView(PurchaseActionView):
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        purchase = receipt_resend(purchase_pk=purchase.pk, user_pk=_user_pk(request))
+        email = purchase.shopper.email if purchase.shopper else ""
+        return f"The receipt of {purchase.purchase_id} is on its way to {email}."
 
 
 class RepriceView(PurchaseActionView):

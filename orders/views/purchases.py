@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from orders import report_selectors
 from orders.forms import PurchaseFilterForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
+from orders.receipts import RECEIPT_PAYMENT_STATUSES
 from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
 
 
@@ -73,6 +74,10 @@ def _actions(user: Any, purchase: Purchase) -> dict[str, Any]:
     return {
         "can_resolve": change and status == PurchaseStatus.BAD_CART and payment == PaymentStatus.ON_HOLD,
         "can_assign": change and payment in (PaymentStatus.FAILED, PaymentStatus.ON_HOLD),
+        "can_resend_receipt": change
+        and status == PurchaseStatus.PRICED
+        and payment in RECEIPT_PAYMENT_STATUSES
+        and bool(purchase.shopper and purchase.shopper.email),
         "can_charge": change
         and status == PurchaseStatus.PRICED
         and payment in (PaymentStatus.ON_HOLD, PaymentStatus.FAILED),

@@ -314,6 +314,7 @@ TABLE: tuple[Case, ...] = (
          form={"quantity": "1"}),
     post("orders:shopper_assign", PURCHASE + "shopper/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"shopper": "cust-matrix"}),
+    post("orders:receipt_resend", PURCHASE + "resend-receipt/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:reprice", PURCHASE + "reprice/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:charge", PURCHASE + "charge/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:write_off", PURCHASE + "write-off/", may=STORE_EDITORS, allowed=to(PURCHASE),

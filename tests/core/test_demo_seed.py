@@ -1,13 +1,19 @@
 """demo_seed, run as an operator would: demo stores, catalog, pricing, staff, shoppers and a connector key."""
 
+import os
 import re
+import secrets
+import tempfile
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
+import redis
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -20,6 +26,11 @@ from jwo_admin.core.connector_keys import connector_key_verify
 from jwo_admin.core.models import ConnectorKey
 from orders.models import PaymentIssue, Purchase
 from tests.catalog.helpers import run_import
+from tests.conftest import missing_service
+from tests.core.test_settings import PRODUCTION_ENV, manage
+from tests.e2e.processes import free_port
+
+PRODUCTION = "jwo_admin.settings.production"
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +206,45 @@ def test_try_a_cart_prices_pounds_of_a_demo_produce_item_in_kilos(var_dir: Path)
     gross = (Decimal("0.680389") * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 4.62
     assert f"= 0.680389 kg × {price}/kg" in html
     assert f"<td>{gross}</td>" in html
+
+
+def test_demo_seed_with_production_settings_does_not_crash_when_mail_cannot_be_sent(redis_url: str) -> None:
+    """Production settings, a mail server nobody answers for: the receipts are queued, not sent
+    inline, so seeding finishes; the purchases are charged and their receipts wait for a worker."""
+    database = os.environ.get("DATABASE_URL", "")
+    if not database.startswith("postgres"):
+        missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
+    name = f"jwo_seed_{secrets.token_hex(4)}"
+    parts = urlsplit(database)
+    own_database = urlunsplit(parts._replace(path=f"/{name}"))
+    own_redis = urlunsplit(urlsplit(redis_url)._replace(path="/9"))
+    redis.Redis.from_url(own_redis).flushdb()
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": own_database,
+        "REDIS_URL": own_redis,
+        "EMAIL_URL": f"smtp://127.0.0.1:{free_port()}",  # nothing listens there
+        "DJANGO_MEDIA_ROOT": tempfile.mkdtemp(prefix="jwo-seed-"),
+        "JWO_VAR_DIR": tempfile.mkdtemp(prefix="jwo-seed-var-"),
+    }
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")  # a fixed prefix and hex: no injection
+    try:
+        migrated = manage("migrate", "--no-input", "-v", "0", DJANGO_SETTINGS_MODULE=PRODUCTION, **env)
+        assert migrated.returncode == 0, migrated.stderr
+        seeded = manage("demo_seed", "--products", "200", DJANGO_SETTINGS_MODULE=PRODUCTION, **env)
+
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        assert "Orders: 64 demo purchases over two weeks" in seeded.stdout
+        with psycopg.connect(own_database, autocommit=True) as sql:
+            receipts: dict[str, int] = dict(
+                sql.execute(
+                    "SELECT receipt_status, count(*) FROM orders_purchase WHERE payment_status = 'captured' "
+                    "GROUP BY receipt_status"
+                ).fetchall()
+            )
+        assert set(receipts) == {"pending"}  # queued for a worker, none lost, none sent inline
+    finally:
+        redis.Redis.from_url(own_redis).flushdb()
+        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -55,7 +55,7 @@ def stack() -> Iterator[Stack]:
         "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the gateway
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "EMAIL_URL": "memorymail://",
         "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")),
         "REDIS_URL": own_redis,
         "CELERY_BROKER_URL": own_redis,

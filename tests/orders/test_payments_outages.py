@@ -95,7 +95,7 @@ def test_a_refund_without_an_answer_stays_pending_and_reserved_and_the_sweeper_f
     swept = payments_sweep_task.delay().get()
 
     refund.refresh_from_db()
-    assert swept == {"holds": 0, "purchases": 0, "released": 0, "refunds": 1}
+    assert swept == {"holds": 0, "purchases": 0, "released": 0, "refunds": 1, "receipts": 0}
     assert refund.status == Refund.Status.SUCCEEDED
     assert list(SandboxCharge.objects.filter(kind="refund").values_list("idempotency_key", "amount")) == [
         (f"refund:{refund.pk}", Decimal("2.200"))
@@ -112,7 +112,7 @@ def test_the_sweeper_leaves_a_purchase_alone_while_its_own_task_is_still_retryin
 
     swept = payments_sweep_task.delay().get()
 
-    assert swept == {"holds": 0, "purchases": 0, "released": 0, "refunds": 0}
+    assert swept == {"holds": 0, "purchases": 0, "released": 0, "refunds": 0, "receipts": 0}
     assert Purchase.objects.get(pk=purchase.pk).payment_status == PaymentStatus.PENDING
 
 

@@ -383,7 +383,7 @@ def test_the_sweeper_settles_a_purchase_whose_hand_off_was_lost(shop: Store, key
     with on_commit_run():
         swept = payments_sweep_task.delay().get()
 
-    assert swept == {"holds": 0, "purchases": 1, "released": 0, "refunds": 0}
+    assert swept == {"holds": 0, "purchases": 1, "released": 0, "refunds": 0, "receipts": 0}
     lost.refresh_from_db()
     recent.refresh_from_db()
     assert (lost.payment_status, lost.captured_total) == (PaymentStatus.CAPTURED, Decimal("2.200"))
@@ -416,7 +416,7 @@ def test_the_sweeper_requests_the_hold_of_an_admission_whose_announcement_was_lo
     with on_commit_run():
         swept = payments_sweep_task.delay().get()
 
-    assert swept == {"holds": 1, "purchases": 0, "released": 0, "refunds": 0}
+    assert swept == {"holds": 1, "purchases": 0, "released": 0, "refunds": 0, "receipts": 0}
     hold = hold_of("ev-lost")
     assert (hold.status, hold.amount, hold.card_reference) == (
         AuthorisationStatus.AUTHORISED,
@@ -447,7 +447,7 @@ def test_the_sweeper_releases_holds_nobody_came_for_after_the_release_hours(
     with on_commit_run():
         swept = payments_sweep_task.delay().get()
 
-    assert swept == {"holds": 0, "purchases": 0, "released": 1, "refunds": 0}
+    assert swept == {"holds": 0, "purchases": 0, "released": 1, "refunds": 0, "receipts": 0}
     assert [
         PaymentAuthorisation.objects.get(pk=hold.pk).status for hold in (stale, young, bad_cart_hold, captured_hold)
     ] == [

@@ -266,6 +266,7 @@ def test_overview_shows_today_per_store_and_what_waits_for_staff(
             "5.00 EUR",
             "1",
             "1",
+            "0",
         ],
         [
             "Test Store (TEST_STORE_001) day from 2025-03-10 00:00 UTC · tax added at checkout",
@@ -273,6 +274,7 @@ def test_overview_shows_today_per_store_and_what_waits_for_staff(
             "6.66 USD",
             "1",
             "1",
+            "0",
         ],
     ]
 
@@ -579,6 +581,7 @@ def test_purchase_page_tells_the_whole_story(story: Purchase, viewer_client: Cli
         ["Status", "Bad cart (unknown items)"],
         ["Payment", "Charged"],
         ["Problem", "line 2 (RET-NOPE): no product with this SKU or barcode"],
+        ["Receipt", "none emailed"],
         ["Deliveries", "2 replays answered with the first answer, 1 of them with a different cart"],
     ]
     assert table_rows(html, "line-table") == [

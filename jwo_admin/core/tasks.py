@@ -1,0 +1,39 @@
+"""Hand work to Celery by the task's name, after the transaction commits, never failing the caller.
+
+Services never import ``tasks.py`` (STYLE §5: the task module imports the services it runs, so the
+other way round would be a cycle); they name the task instead. The caller has already answered
+Amazon or staff from committed rows; if the broker cannot take the task (Redis down), the sweeper
+that owns the work finds it from those rows. So a lost hand-off is logged and left to it: one line
+when the broker is unreachable (the cause is known), a traceback for anything else.
+"""
+
+import logging
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+def _task(name: str) -> Any:
+    tasks = current_app.tasks
+    if name not in tasks:  # Celery registers tasks when it imports the apps' tasks modules, lazily
+        current_app.loader.import_default_modules()
+    return tasks[name]
+
+
+def task_enqueue(name: str, *args: Any, what: str) -> None:
+    """Queue the task ``name`` (``"orders.tasks.receipt_send_task"``) with ``args`` now."""
+    try:
+        _task(name).delay(*args)
+    except OperationalError as error:
+        logger.error("could not queue %s (the broker is unreachable: %s); the sweeper will pick it up", what, error)
+    except Exception:
+        logger.exception("could not queue %s; the sweeper will pick it up", what)
+
+
+def task_enqueue_on_commit(name: str, *args: Any, what: str) -> None:
+    """Queue the task once the current transaction commits (at once in autocommit)."""
+    transaction.on_commit(lambda: task_enqueue(name, *args, what=what))
