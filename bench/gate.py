@@ -57,8 +57,10 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -247,8 +249,35 @@ def _load(server: Server, calls: list[Call], rate: float | None, seed_: Seed, ba
     return [_judge(call, exchange, bare=bare) for call, exchange in zip(calls, done, strict=True)]
 
 
-def open_loop(server: Server, calls: list[Call], rate: float, seed_: Seed, *, bare: bool = False) -> list[Result]:
-    return _load(server, calls, rate, seed_, bare)
+def open_loop(
+    server: Server,
+    calls: list[Call],
+    rate: float,
+    seed_: Seed,
+    *,
+    bare: bool = False,
+    stall: tuple[float, float] = (0, 0),
+) -> list[Result]:
+    """The open loop; ``stall`` = (at, seconds): the server's processes are stopped (SIGSTOP) that
+    long from that second of the run, as a machine that cannot keep up stops serving for a while,
+    while the calls keep arriving and queue in front of it."""
+    at, seconds = stall
+    timers = []
+    if seconds > 0 and server.process is not None:
+        group = os.getpgid(server.process.pid)
+        timers = [
+            threading.Timer(at, os.killpg, (group, signal.SIGSTOP)),
+            threading.Timer(at + seconds, os.killpg, (group, signal.SIGCONT)),
+        ]
+        for timer in timers:
+            timer.start()
+    try:
+        return _load(server, calls, rate, seed_, bare)
+    finally:
+        for timer in timers:
+            timer.cancel()
+        if timers:
+            os.killpg(group, signal.SIGCONT)
 
 
 def one_at_a_time(server: Server, calls: list[Call], seed_: Seed, *, bare: bool = False) -> list[Result]:
@@ -377,6 +406,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--throughput-bodies", type=int, default=2000, help="bodies wrk cycles through")
     parser.add_argument("--warm-up", type=int, default=120, help="calls one at a time to each server first")
     parser.add_argument("--seed", type=int, default=20250603, help="random seed of the mix")
+    parser.add_argument(
+        "--stall-seconds", type=float, default=0.0, help="stop the connector's gunicorn this long during its open loop"
+    )
+    parser.add_argument("--stall-at", type=float, default=5.0, help="…this many seconds into it (default 5)")
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or args.reference_seconds <= 0 or args.shoppers < 1:
         parser.error("--rate, --seconds, --reference-seconds and --shoppers must be positive")
@@ -434,7 +467,9 @@ def main(argv: list[str]) -> int:
                 idle = {server.name: one_at_a_time(server, warm, seeded, bare=server is bare) for server in servers}
 
                 since, cpu = datetime.now(tz=UTC), time.process_time()
-                connector_results = open_loop(connector, calls, args.rate, seeded)
+                connector_results = open_loop(
+                    connector, calls, args.rate, seeded, stall=(args.stall_at, args.stall_seconds)
+                )
                 until, generator_cpu = datetime.now(tz=UTC), time.process_time() - cpu
                 backlog = drain(connector, env, args.drain_seconds)
                 reference_count = round(args.rate * args.reference_seconds)

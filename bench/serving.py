@@ -97,8 +97,6 @@ def production_env(found: dict[str, str], db_name: str, redis_db: int) -> dict[s
         "REDIS_URL": urlunsplit(redis_url),
         "CELERY_BROKER_URL": urlunsplit(redis_url),
         "JWO_SCAN_KEY_SECRETS": secrets.token_urlsafe(32),
-        # Measure decisions, not throttling: every call still takes its slot in Redis.
-        "JWO_IDENTITY_RATE_LIMIT": "100000",
     }
 
 

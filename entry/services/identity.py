@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
@@ -37,12 +36,10 @@ from jwo_admin.core.deadline import (
     statement_budget,
     submit,
 )
-from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 logger = logging.getLogger(__name__)
 
 UNAUTHORIZED_BODY = {"message": "Unauthorized - Invalid or Unknown Key"}
-THROTTLED_BODY = {"message": "Too Many Requests"}
 UNDECIDED_BODY = {"message": "The identity key could not be verified in time; follow the store's default."}
 
 
@@ -77,38 +74,6 @@ def _refused(reason: str, detail: str = "") -> GateAnswer:
 def answer_bad_request(message: str, field_name: str) -> GateAnswer:
     body = {"message": message, "field": field_name}
     return GateAnswer(400, body, GateDecisionKind.REFUSED, GateReason.INVALID_REQUEST, message[:255])
-
-
-# --- 429: calls per store per second, shared by every web process through Redis --------------
-_limiters: dict[str, RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def _limiter(store_id: str) -> RateLimiter:
-    with _limiters_lock:
-        limiter = _limiters.get(store_id)
-        if limiter is None:
-            limit = settings.JWO_IDENTITY_RATE_LIMIT
-            if settings.REDIS_URL:
-                client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2)
-                limiter = RedisRateLimiter(client, f"jwo:identity-rate:{store_id}", limit, 1.0)
-            else:
-                limiter = LocalRateLimiter(limit, 1.0)
-            _limiters[store_id] = limiter
-        return limiter
-
-
-def limiters_reset() -> None:
-    with _limiters_lock:
-        _limiters.clear()
-
-
-def _is_throttled(store_id: str) -> bool:
-    try:
-        return _limiter(store_id).try_acquire() > 0  # type: ignore[attr-defined]
-    except redis.RedisError as error:  # the gate must keep working without Redis: fail open
-        logger.warning("identity rate limiter unavailable, not limiting: %s", error)
-        return False
 
 
 # --- The decision ------------------------------------------------------------------------------
@@ -329,13 +294,6 @@ def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: f
 def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[str, Any], started: float) -> GateAnswer:
     """Decide a validated call for a known store. Never raises; never takes past the budget."""
     call_fields = call_fields_for(call, raw, store)
-    if _is_throttled(store.store_id):
-        return answer_record(
-            answer=GateAnswer(429, THROTTLED_BODY, GateDecisionKind.REFUSED, GateReason.THROTTLED),
-            call_fields=call_fields,
-            started=started,
-            decisive=False,
-        )
     try:
         code = scan_key_verify(
             call.scanned_text,

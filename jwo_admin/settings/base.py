@@ -270,7 +270,6 @@ JWO_ADMIT_FLAGGED_SHOPPERS = env.bool("JWO_ADMIT_FLAGGED_SHOPPERS", default=Fals
 # store's default decision.
 JWO_IDENTITY_BUDGET_MS = env.int("JWO_IDENTITY_BUDGET_MS", default=1200)
 JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per web process
-JWO_IDENTITY_RATE_LIMIT = env.int("JWO_IDENTITY_RATE_LIMIT", default=100)  # calls per second per store
 # Each process keeps what it read from the shared cache (connector keys, stores) this long, so a
 # gate call usually makes no cache round trip; a revoked key reaches other processes within it.
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)

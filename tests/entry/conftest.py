@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import Shopper, VisitorType
-from entry.services.identity import limiters_reset
 from entry.services.shoppers import payment_method_add, scan_key_issue, shopper_create
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.deadline import pool_shutdown
@@ -29,7 +28,6 @@ IDENTITY_URL = "/v1/identity/identity-keys"
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     cache.clear()
-    limiters_reset()
     yield
     pool_shutdown()  # let recording threads finish before the database is flushed
     cache.clear()

@@ -5,7 +5,6 @@ here uses committed data (the fixtures request ``transactional_db``).
 """
 
 import base64
-import os
 import threading
 import time
 import uuid
@@ -15,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import redis
 from django.conf import settings as django_settings
 from django.db import connection
 from django.db.backends.signals import connection_created
@@ -24,18 +22,15 @@ from django.utils import timezone
 from catalog.models import Store
 from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyRefused, identity_key_decode, key_fingerprint, scan_key_verify
-from entry.services.identity import limiters_reset
 from entry.services.shoppers import payment_method_add, scan_keys_revoke, shopper_set_status
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_revoke
 from jwo_admin.core.deadline import pool_shutdown
-from tests.conftest import missing_service
 from tests.entry.conftest import gate_body, identity_key_for, make_shopper
 
 Gate = Callable[..., Any]
 
 UNAUTHORIZED = {"message": "Unauthorized - Invalid or Unknown Key"}
 NO_CONNECTOR_KEY = {"message": "Unauthorized - missing or invalid connector key"}
-THROTTLED = {"message": "Too Many Requests"}
 UNDECIDED = {"message": "The identity key could not be verified in time; follow the store's default."}
 WWW_AUTHENTICATE = 'ConnectorKey header="X-JWO-Connector-Key"'
 
@@ -710,71 +705,18 @@ def test_two_active_connector_keys_both_work(
 
 
 # --- 429 -----------------------------------------------------------------------------------------
-def _throttling_checks(gate: Gate, gate_store: Store, shopper: Shopper) -> None:
+def test_a_burst_of_calls_for_one_store_is_all_decided_none_refused_for_its_number(
+    gate: Gate, gate_store: Store, shopper: Shopper
+) -> None:
+    """No per-store throttle of our own: the gateway throttles (deploy/cloudformation), and ours
+    refused valid shoppers who had merely queued behind a stall (measured: README)."""
     key = identity_key_for(shopper)
-    sent = [gate_body(key) for _ in range(3)]
+    sent = [gate_body(key) for _ in range(150)]
 
-    responses = [gate(body) for body in sent]
+    answers = [gate(body) for body in sent]
 
-    assert [(response.status_code, response.json()) for response in responses] == [
-        (200, visitor(shopper)),
-        (200, visitor(shopper)),
-        (429, THROTTLED),
-    ]
-    throttled = GateEvent.objects.get(reason="throttled")
-    assert event_row(throttled) == expected_event(
-        sent[2],
-        status=429,
-        body=THROTTLED,
-        decision="refused",
-        reason="throttled",
-        decided=False,
-        timed=True,
-        store=gate_store,
-    )
-    assert throttled.auth_event_id is None
-    assert GateEvent.objects.count() == 3
-    assert GateEvent.objects.filter(auth_event_id=sent[2]["authEvent"]["id"]).exists() is False
-
-
-def test_third_call_in_one_second_is_throttled_locally(
-    gate: Gate, gate_store: Store, shopper: Shopper, settings: Any
-) -> None:
-    settings.REDIS_URL = ""
-    settings.JWO_IDENTITY_RATE_LIMIT = 2
-
-    _throttling_checks(gate, gate_store, shopper)
-
-    # Throttling decided nothing: once the window has passed the same gate event is decided.
-    limiters_reset()
-    sent = gate_body(identity_key_for(shopper))
-    assert gate(sent).status_code == 200
-
-
-def test_third_call_in_one_second_is_throttled_through_redis(
-    gate: Gate, gate_store: Store, shopper: Shopper, settings: Any
-) -> None:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        missing_service("Redis (set REDIS_URL; `make test` starts one)")
-    settings.REDIS_URL = url
-    settings.JWO_IDENTITY_RATE_LIMIT = 2
-    redis.Redis.from_url(url).delete("jwo:identity-rate:TEST_STORE_001")
-
-    _throttling_checks(gate, gate_store, shopper)
-
-
-def test_rate_limit_counts_each_store_apart(
-    gate: Gate, gate_store: Store, second_store: Store, shopper: Shopper, settings: Any
-) -> None:
-    settings.REDIS_URL = ""
-    settings.JWO_IDENTITY_RATE_LIMIT = 1
-    key = identity_key_for(shopper)
-
-    here = gate(gate_body(key))
-    there = gate(gate_body(key, store_id="TEST_STORE_002"))
-
-    assert (here.status_code, there.status_code) == (200, 200)
+    assert [answer.status_code for answer in answers] == [200] * 150
+    assert GateEvent.objects.filter(decision="admitted").count() == 150
 
 
 # --- Idempotency on authEvent.id (SPEC §8.3) ---------------------------------------------------
