@@ -81,11 +81,16 @@ identity_keys_schema = extend_schema(
         401: OpenApiResponse(
             ConnectorErrorSerializer, description="Missing or wrong connector key, or a code we refuse."
         ),
+        405: OpenApiResponse(ConnectorErrorSerializer, description="Only POST."),
+        415: OpenApiResponse(ConnectorErrorSerializer, description="The body must be application/json."),
         429: OpenApiResponse(
-            ConnectorErrorSerializer,
-            description="Too many calls for the store this second, or too many wrong connector keys.",
+            ConnectorErrorSerializer, description="Too many wrong connector keys from this address (Retry-After)."
         ),
-        500: OpenApiResponse(ConnectorErrorSerializer, description="Not decided in time: the store's default applies."),
+        500: OpenApiResponse(
+            ConnectorErrorSerializer,
+            description="Not decided: the shopper could not be verified in time, or the store's records could not "
+            "be read. The gate follows the store's default.",
+        ),
     },
     examples=[
         OpenApiExample("A scan at the entry gate", value=EXAMPLE_REQUEST, request_only=True),

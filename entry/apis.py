@@ -1,10 +1,12 @@
 """Amazon's Identity Connector endpoint (SPEC §8) and the shopper app's API (SPEC §9.1)."""
 
 import base64
+import logging
 import time
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, transaction
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, serializers
@@ -36,27 +38,24 @@ from entry.services.shoppers import (
     shopper_authenticate,
     shopper_token_create,
 )
-from jwo_admin.core.api.authentication import (
-    ConnectorKeyAuthentication,
-    ConnectorKeyThrottled,
-    ConnectorKeyUnverifiable,
-    IsConnector,
-)
+from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
+from jwo_admin.core.api.connector import STATUS_MESSAGES, ConnectorApi, body_refusal
 from jwo_admin.core.deadline import DeadlineExceeded
-from jwo_admin.core.metrics import gate_decisions
+from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
 from jwo_admin.core.request_id import amazon_request_id_note
 
+logger = logging.getLogger(__name__)
 
-def connector_error_answer(exc: Exception) -> GateAnswer | None:
-    """Errors raised before ``post`` runs (key, JSON) as gate answers, so they are recorded too."""
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        body = {"message": "Unauthorized - missing or invalid connector key"}
-        return GateAnswer(401, body, GateDecisionKind.REFUSED, GateReason.CONNECTOR_KEY, str(exc)[:255])
-    if isinstance(exc, ConnectorKeyThrottled):
-        body = {"message": str(exc.detail)}
-        return GateAnswer(429, body, GateDecisionKind.REFUSED, GateReason.CONNECTOR_KEY, str(exc.detail)[:255])
-    if isinstance(exc, exceptions.ParseError):
-        return answer_bad_request(f"The body is not valid JSON: {exc}", "body")
+
+def body_refusal_answer(exc: Exception) -> GateAnswer | None:
+    """A body the connector could not read (not JSON, too large, nested too deep, not JSON's media
+    type), as a gate answer: a call Amazon made with a valid key, so it is recorded too."""
+    refusal = body_refusal(exc)
+    if refusal is not None:
+        return answer_bad_request(f"Invalid body: {refusal}", "body")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        answer = answer_bad_request(STATUS_MESSAGES[415], "body")
+        return GateAnswer(**{**answer.__dict__, "status": 415, "body": {"message": STATUS_MESSAGES[415]}})
     return None
 
 
@@ -67,11 +66,8 @@ def _answered(answer: GateAnswer) -> Response:
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
-class IdentityKeysApi(APIView):
+class IdentityKeysApi(ConnectorApi):
     """POST /v1/identity/identity-keys — decide whether the gate opens, well inside Amazon's 2 s."""
-
-    authentication_classes = [ConnectorKeyAuthentication]
-    permission_classes = [IsConnector]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         request.started = time.perf_counter()  # type: ignore[attr-defined]
@@ -134,23 +130,27 @@ class IdentityKeysApi(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ConnectorKeyUnverifiable):
-            raw = self.request.data if self._body_parsed() else {}
-            return self._undecided(exc, raw if isinstance(raw, dict) else {})
-        answer = connector_error_answer(exc)
-        if answer is None:
-            return super().handle_exception(exc)
-        raw = self.request.data if answer.reason == GateReason.CONNECTOR_KEY and self._body_parsed() else {}
-        response = self._record(answer, raw if isinstance(raw, dict) else {}, decisive=False)
-        if answer.status == 401:
-            response["WWW-Authenticate"] = ConnectorKeyAuthentication().authenticate_header(self.request)
-        if answer.status == 429:
-            response["Retry-After"] = str(getattr(exc, "wait", None) or 60)
-        return response
+            return self._undecided(exc, self._raw())
+        answer = body_refusal_answer(exc)
+        if answer is not None:
+            return self._record(answer, self._raw(), decisive=False)
+        refused = self.connector_error_response(exc)
+        if refused is not None:  # no valid key, or not a call (GET): counted, never recorded
+            if refused.status_code in (401, 429):
+                connector_key_refusals.labels(connector="identity").inc()
+            gate_decisions.labels(decision=GateDecisionKind.REFUSED, reason=GateReason.CONNECTOR_KEY).inc()
+            return refused
+        logger.exception("identity connector failed", exc_info=exc)
+        return self._undecided(exc, self._raw())
+
+    def _raw(self) -> dict[str, Any]:
+        data = self.request.data if self._body_parsed() else {}
+        return data if isinstance(data, dict) else {}
 
     def _body_parsed(self) -> bool:
         try:
             return isinstance(self.request.data, dict)
-        except exceptions.ParseError:
+        except (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestDataTooBig):
             return False
 
 

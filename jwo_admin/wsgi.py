@@ -2,8 +2,11 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+
+from jwo_admin.core.chunked import ChunkedBodies
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwo_admin.settings.production")
 
-application = get_wsgi_application()
+application = ChunkedBodies(get_wsgi_application(), limit=lambda: settings.JWO_CONNECTOR_MAX_BODY_BYTES)

@@ -6,7 +6,7 @@ Documentation serializers only: the connector validates with ``orders.purchase_r
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from jwo_admin.core.api.schema import ConnectorErrorSerializer, DetailSerializer, date_time_field, text, uuid_field
+from jwo_admin.core.api.schema import ConnectorErrorSerializer, date_time_field, text, uuid_field
 from orders.purchase_request import (
     AUTH_LOCATIONS,
     IDENTIFIER_TYPES,
@@ -131,9 +131,14 @@ create_purchases_schema = extend_schema(
     responses={
         201: CreatePurchasesResponseSerializer,
         400: OpenApiResponse(ConnectorErrorSerializer, description="Invalid body; `field` names the first at fault."),
-        401: OpenApiResponse(DetailSerializer, description="Missing or wrong connector key."),
-        429: OpenApiResponse(DetailSerializer, description="Too many wrong connector keys from this address."),
-        503: OpenApiResponse(ConnectorErrorSerializer, description="The database is unavailable; retry."),
+        401: OpenApiResponse(ConnectorErrorSerializer, description="Missing or wrong connector key."),
+        405: OpenApiResponse(ConnectorErrorSerializer, description="Only POST."),
+        415: OpenApiResponse(ConnectorErrorSerializer, description="The body must be application/json."),
+        429: OpenApiResponse(
+            ConnectorErrorSerializer, description="Too many wrong connector keys from this address (Retry-After)."
+        ),
+        500: OpenApiResponse(ConnectorErrorSerializer, description="An internal error; retry."),
+        503: OpenApiResponse(ConnectorErrorSerializer, description="The database is unavailable; retry (Retry-After)."),
     },
     examples=[
         OpenApiExample("A trip with one item", value=EXAMPLE_REQUEST, request_only=True),

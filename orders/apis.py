@@ -1,18 +1,16 @@
 """Amazon's Ordering Connector endpoint: ``POST /v1/order/purchases`` (SPEC §10)."""
 
 import logging
-from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils.decorators import method_decorator
-from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, ConnectorKeyUnverifiable, IsConnector
+from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
+from jwo_admin.core.api.connector import ConnectorApi, body_refusal
 from jwo_admin.core.api.plain_validation import InvalidField
-from jwo_admin.core.metrics import purchase_calls
+from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
 from jwo_admin.core.request_id import amazon_request_id_note
 from orders.api_schema import create_purchases_schema
 from orders.purchase_request import purchase_request_parse
@@ -42,11 +40,8 @@ def _bad_request_store() -> Response:
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
-class CreatePurchasesApi(APIView):
+class CreatePurchasesApi(ConnectorApi):
     """Price the trip's cart and answer ``201 {"purchaseId": …}``; replays get the first answer."""
-
-    authentication_classes = [ConnectorKeyAuthentication]
-    permission_classes = [IsConnector]
 
     @create_purchases_schema
     def post(self, request: Request) -> Response:
@@ -69,9 +64,13 @@ class CreatePurchasesApi(APIView):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ConnectorKeyUnverifiable):  # the key could not be read: the database is down
             return _unavailable(exc)
-        if isinstance(exc, exceptions.ParseError):
-            return _bad_request("body", f"The body is not valid JSON: {exc}")
-        return super().handle_exception(exc)
-
-    def get_authenticate_header(self, request: Request) -> Any:
-        return ConnectorKeyAuthentication().authenticate_header(request)
+        refusal = body_refusal(exc)
+        if refusal is not None:
+            return _bad_request("body", refusal)
+        if isinstance(exc, DatabaseError):
+            return _unavailable(exc)
+        response = super().handle_exception(exc)
+        if response.status_code in (401, 429):
+            connector_key_refusals.labels(connector="purchases").inc()
+        purchase_calls.labels(result="refused" if response.status_code < 500 else "error").inc()
+        return response

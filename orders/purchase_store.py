@@ -1,7 +1,7 @@
 """Create Purchases' writes, in raw SQL: a new purchase with its lines and discounts, and replays.
 
 A purchase is on Amazon's clock, so storing it is one statement on PostgreSQL, in autocommit:
-three data-modifying CTEs that insert the purchase (``ON CONFLICT (trip_id) DO NOTHING``), its
+three data-modifying CTEs that insert the purchase (``ON CONFLICT DO NOTHING``), its
 lines (one JSON parameter, an array of rows, unpacked by ``jsonb_array_elements``) and their
 discounts (another, joined to the new lines by position). The purchase id
 ``PO-<yyyymmdd>-<pk, 8 digits>`` is computed in the same insert from the pk it takes from the
@@ -124,7 +124,9 @@ COMPUTED = ("purchase_id", "response_body")  # computed by the insert from the p
 
 @cache
 def _purchase_insert_sql(vendor: str) -> str:
-    """``INSERT … SELECT … ON CONFLICT (trip_id) DO NOTHING RETURNING id, purchase_id``. Parameters:
+    """``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id, purchase_id``: nothing is inserted
+    when the trip is stored already or its hold pays for another purchase (both unique; naming no
+    conflict target lets PostgreSQL settle either race without an error or a deadlock). Parameters:
     the value of every column but the computed ones, then whether the purchase is numbered (else
     its purchase id is blank: an empty cart) and the date part of its purchase id."""
     dialect = _DIALECTS["postgresql" if vendor == "postgresql" else "sqlite"]
@@ -144,7 +146,7 @@ def _purchase_insert_sql(vendor: str) -> str:
         f"SELECT n.id, {', '.join(values)} FROM (SELECT i.id, CASE WHEN {dialect['flag']} "
         f"THEN 'PO-' || {dialect['text']} || '-' || {dialect['padded_id']} ELSE '' END AS purchase_id "
         f"FROM (SELECT {next_id} AS id) i) n WHERE true "
-        "ON CONFLICT (trip_id) DO NOTHING RETURNING id, purchase_id"
+        "ON CONFLICT DO NOTHING RETURNING id, purchase_id"
     )
 
 
@@ -196,7 +198,8 @@ def purchase_insert(
     discounts: list[dict[str, Any]],
 ) -> tuple[int, str] | None:
     """Store a new purchase with its lines and discounts; (pk, purchase id), or None when the trip
-    is stored already (a concurrent delivery won: nothing was inserted).
+    is stored already (a concurrent delivery won) or its hold pays for another purchase: nothing
+    was inserted.
 
     ``purchase``, each line and each discount map field attnames to values (``shopper_id``); fields
     left out get their model default. ``purchase_id`` and ``response_body`` are computed: ``PO-``,
@@ -263,3 +266,8 @@ def purchase_replay_count(*, trip_id: str, fingerprint: str) -> tuple[int, dict[
         return None
     body = json.loads(row[1]) if isinstance(row[1], str) else row[1]
     return row[0], body
+
+
+def purchase_stored(*, trip_id: str) -> bool:
+    """Whether the trip has a purchase (after an insert that inserted nothing: which race it lost)."""
+    return Purchase.objects.filter(trip_id=trip_id).exists()

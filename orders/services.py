@@ -27,11 +27,11 @@ from django.utils import timezone
 
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
-from orders.models import ONE_PURCHASE_PER_HOLD, PurchaseStatus
+from orders.models import PurchaseStatus
 from orders.payments.dispatch import payment_plan, purchase_created
 from orders.pricing.cart import SentCartPrice, SentLine, cart_price_sent
 from orders.purchase_request import AuthEvent, PurchaseRequest, purchase_request_fingerprint, visitor_event
-from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count
+from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count, purchase_stored
 from orders.selectors import (
     CartProduct,
     PurchaseContext,
@@ -163,13 +163,9 @@ def _purchase_store(
             tax_total=outcome.cart.tax_total,
             total=outcome.cart.total,
         )
-    try:
-        return purchase_insert(
-            purchase=purchase, is_numbered=not request.is_empty_cart, lines=lines, discounts=discounts
-        )
-    except IntegrityError as error:
-        if purchase["authorisation_id"] is None or ONE_PURCHASE_PER_HOLD not in str(error):
-            raise
+    stored = purchase_insert(purchase=purchase, is_numbered=not request.is_empty_cart, lines=lines, discounts=discounts)
+    if stored is not None or purchase["authorisation_id"] is None or purchase_stored(trip_id=request.trip_id):
+        return stored
     # Another trip took the same hold at the same moment: a hold pays once, so this one goes
     # without it (settlement opens a payment issue saying whose it was).
     purchase["authorisation_id"] = None

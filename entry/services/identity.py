@@ -40,7 +40,12 @@ from jwo_admin.core.deadline import (
 logger = logging.getLogger(__name__)
 
 UNAUTHORIZED_BODY = {"message": "Unauthorized - Invalid or Unknown Key"}
-UNDECIDED_BODY = {"message": "The identity key could not be verified in time; follow the store's default."}
+# The deliberate 500 says which kind of failure it was, without internals (the gate follows the
+# store's default either way; the gate log keeps the cause).
+UNDECIDED_BODIES: dict[str, dict[str, str]] = {
+    GateReason.TIMEOUT: {"message": "The shopper could not be verified in time; follow the store's default."},
+    GateReason.ERROR: {"message": "The store's records could not be read; follow the store's default."},
+}
 
 
 @dataclass(frozen=True)
@@ -349,7 +354,8 @@ def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAn
 
 
 def _undecided_answer(reason: str, store: StoreGateProfile | None, error: BaseException | str) -> GateAnswer:
-    return GateAnswer(500, UNDECIDED_BODY, GateDecisionKind.STORE_DEFAULT, reason, _default_detail(store, error))
+    body = UNDECIDED_BODIES.get(reason, UNDECIDED_BODIES[GateReason.ERROR])
+    return GateAnswer(500, body, GateDecisionKind.STORE_DEFAULT, reason, _default_detail(store, error))
 
 
 def _default_detail(store: StoreGateProfile | None, error: BaseException | str) -> str:

@@ -21,6 +21,11 @@ gate_decisions = Counter(
     "Identity Connector answers, by decision and reason.",
     ["decision", "reason"],
 )
+connector_key_refusals = Counter(
+    "jwo_connector_key_refusals",
+    "Connector calls refused for a missing, wrong or throttled connector key: counted, never recorded.",
+    ["connector"],
+)
 purchase_calls = Counter(
     "jwo_purchase_calls",
     "Create Purchases answers: a new purchase, an empty cart, a replay, a refused call, the database unavailable.",

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "jwo_admin.core.request_id.RequestIdMiddleware",
+    "jwo_admin.core.api.connector.ConnectorAnswersMiddleware",
     "operations.middleware.ConnectorMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -275,6 +276,9 @@ JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per w
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)
 # Connector keys (SPEC §3.2): the retailer's API gateway adds this header to Amazon's calls.
 JWO_CONNECTOR_KEY_HEADER = env.str("JWO_CONNECTOR_KEY_HEADER", default="X-JWO-Connector-Key")
+# [INFERRED] Amazon has published no size for its calls: a JSON body above this is refused as a 400
+# in words (read no further); a cart of a thousand lines is a few hundred kilobytes.
+JWO_CONNECTOR_MAX_BODY_BYTES = env.int("JWO_CONNECTOR_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 # Wrong connector keys from one address past this many a minute are answered 429 (valid keys never are).
 JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE = env.int("JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE", default=30)
 # Create Purchases: a cart line's quantity above this (or with more than 6 decimals, what is

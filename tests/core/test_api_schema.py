@@ -99,7 +99,9 @@ def test_identity_request_fields_and_limits_follow_spec_8_1(schema: dict[str, An
 
 def test_identity_answers_follow_spec_8_2_and_the_brief(schema: dict[str, Any]) -> None:
     responses = operation(schema, "/v1/identity/identity-keys")["responses"]
-    assert sorted(responses) == ["200", "400", "401", "429", "500"]
+    assert sorted(responses) == ["200", "400", "401", "405", "415", "429", "500"]
+    errors = [resolve(schema, responses[status]["content"]["application/json"]["schema"]) for status in responses]
+    assert [sorted(error["properties"]) for error in errors[1:]] == [["field", "message"]] * 6  # one shape
     ok = component(schema, "IdentityKeysResponse")
     details = resolve(schema, ok["properties"]["visitorDetails"])
     assert sorted(details["required"]) == ["id", "type"]
@@ -153,7 +155,9 @@ def test_purchase_request_fields_and_limits_follow_spec_10_2(schema: dict[str, A
 
 def test_purchase_answers_follow_spec_10_3(schema: dict[str, Any]) -> None:
     responses = operation(schema, "/v1/order/purchases")["responses"]
-    assert sorted(responses) == ["201", "400", "401", "429", "503"]
+    assert sorted(responses) == ["201", "400", "401", "405", "415", "429", "500", "503"]
+    errors = [resolve(schema, responses[status]["content"]["application/json"]["schema"]) for status in responses]
+    assert [sorted(error["properties"]) for error in errors[1:]] == [["field", "message"]] * 7  # one shape
     answer = component(schema, "CreatePurchasesResponse")
     assert answer["required"] == ["purchaseId"]
     assert answer["properties"]["purchaseId"]["type"] == "string"

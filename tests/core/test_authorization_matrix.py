@@ -106,10 +106,11 @@ TO_SHOP_SIGN_IN = to("/shop/sign-in/")
 
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
 CONNECTOR_KEY_CHALLENGE = ("WWW-Authenticate", f'ConnectorKey header="{django_settings.JWO_CONNECTOR_KEY_HEADER}"')
+# Both connectors answer alike (one answer shape under /v1/).
 IDENTITY_WITHOUT_KEY = Answer(
     401, json={"message": "Unauthorized - missing or invalid connector key"}, header=CONNECTOR_KEY_CHALLENGE
 )
-PURCHASES_WITHOUT_KEY = Answer(401, json=NOT_AUTHENTICATED, header=CONNECTOR_KEY_CHALLENGE)
+PURCHASES_WITHOUT_KEY = IDENTITY_WITHOUT_KEY
 APP_WITHOUT_TOKEN = Answer(401, json=NOT_AUTHENTICATED, header=("WWW-Authenticate", "Token"))
 # With the key, an empty body is refused naming the first field it lacks (both connectors alike).
 NAMES_THE_MISSING_FIELD = Answer(
