@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from entry.models import PaymentMethod
+from entry.models import GateDecisionKind, GateEvent, PaymentMethod
 from jwo_admin.core.money import quantize_money
 from orders.models import (
     AuthorisationStatus,
@@ -98,19 +98,29 @@ def _hold_refusal(purchase: Purchase) -> str:
         .select_related("shopper", "store")
         .order_by("created_at", "id")
     )
+    # In a group trip the others' holds are theirs: only a shopper the trip's gate events never
+    # admitted is refused for holding someone else's event.
+    admitted_here = purchase.shopper_id is not None and (
+        GateEvent.objects.filter(
+            auth_event_id__in=_trip_event_ids(purchase),
+            shopper_id=purchase.shopper_id,
+            decision=GateDecisionKind.ADMITTED,
+        ).exists()
+    )
     for hold in holds:
         event = hold.auth_event_id
-        if hold.store_id != purchase.store_id:
-            return f"The hold of gate event {event} was placed in another store ({hold.store.store_id})."
-        if purchase.shopper_id is None or hold.shopper_id != purchase.shopper_id:
+        if hold.shopper_id == purchase.shopper_id:
+            if hold.store_id != purchase.store_id:
+                return f"The hold of gate event {event} was placed in another store ({hold.store.store_id})."
+            paid = hold.purchases.exclude(pk=purchase.pk).values_list("purchase_id", flat=True).first()
+            if paid is not None:
+                return f"The hold of gate event {event} already pays for {paid or 'an empty trip'}."
+        elif not admitted_here:
             named = purchase.visitor_ref or "nobody"
             return (
                 f"Gate event {event} admitted {hold.shopper.external_id}, but this trip names {named}: "
                 f"{hold.shopper.external_id}'s hold cannot pay for it."
             )
-        paid = hold.purchases.exclude(pk=purchase.pk).values_list("purchase_id", flat=True).first()
-        if paid is not None:
-            return f"The hold of gate event {event} already pays for {paid or 'an empty trip'}."
     return ""
 
 

@@ -144,6 +144,34 @@ def test_a_group_trip_is_paid_from_the_named_shoppers_own_hold(
     assert open_issues() == []
 
 
+def test_a_group_member_without_a_hold_of_their_own_is_charged_afresh_not_refused(
+    shop: Store, key: str, ann: Shopper, bob: Shopper
+) -> None:
+    ann_event = admitted(shop, ann)
+    bob_event = admitted(shop, bob, place_hold=False)  # admitted; his hold not written (yet)
+    body = purchase_body(shop, bob, bob_event, [("COLA", "1")])  # 2.00 + 10 % = 2.20
+    ann_entry = dict(
+        body["shoppingTrip"]["authEvents"][0], id=ann_event, scanResult={"id": "cust-ann", "type": "SHOPPER"}
+    )
+    body["shoppingTrip"]["authEvents"].append(ann_entry)
+
+    purchase = bought(key, body)
+
+    purchase.refresh_from_db()
+    assert (purchase.payment_status, purchase.captured_total, purchase.authorisation_id) == (
+        PaymentStatus.CAPTURED,
+        Decimal("2.20"),
+        None,
+    )
+    assert books() == [
+        ("authorise", Decimal("50.00"), "pm_ann_4242"),
+        ("authorise", Decimal("2.20"), "pm_bob_4242"),
+        ("capture", Decimal("2.20"), "pm_bob_4242"),
+    ]
+    assert hold_of(ann_event).status == AuthorisationStatus.AUTHORISED
+    assert open_issues() == []
+
+
 def test_another_shoppers_hold_is_released_by_its_own_rules(
     shop: Store, key: str, ann: Shopper, bob: Shopper, settings: Any
 ) -> None:
