@@ -109,6 +109,11 @@ def test_postgresql_down_then_slow_while_amazon_calls(store: Store, redis_url: s
     assert unstored.status == 503
     assert unstored.headers.get("Retry-After") == "1"
     assert unstored.body == {"message": "The purchase could not be stored just now; nothing was kept. Retry."}
+    for answer in [*down, slow, unstored]:  # the one answer shape under /v1/, 500 and 503 too
+        assert (answer.headers["Content-Type"], answer.headers["Cache-Control"]) == (
+            "application/json; charset=utf-8",
+            "no-store",
+        )
     assert retried.status == 201
     assert retried.body["purchaseId"].startswith("PO-")
     assert replayed.body == retried.body
