@@ -36,7 +36,7 @@ from catalog.models import (
     SyncStatus,
     UploadBatch,
 )
-from jwo_admin.core.bulk import bulk_insert
+from jwo_admin.core.bulk import bulk_insert, statistics_refresh
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import CallResult, Outcome, client_from_settings
@@ -53,28 +53,43 @@ class SyncAlreadyRunning(ApplicationError):
 
 
 # --- what must be sent ------------------------------------------------------------------------
-def _in_flight() -> Exists:
-    """The product is already on its way to Amazon in another sync. NOT EXISTS on the
-    (product, result) index: a NOT IN over every pending item degrades badly past work_mem."""
-    return Exists(SyncItem.objects.filter(product_id=OuterRef("pk"), result=ItemResult.PENDING).order_by())
+ACTIVE_RUN_STATUSES = (SyncStatus.SENDING, SyncStatus.WAITING)
+
+
+def _in_flight(store: Store) -> Exists:
+    """The product is already on its way to Amazon in another sync of its store: NOT EXISTS on the
+    (product, result) index, limited to the store's unfinished runs (a 100,000-item sync of one
+    store must cost nothing to the planning of the next). A NOT IN over every pending item
+    degrades badly past work_mem."""
+    return Exists(
+        SyncItem.objects.filter(
+            product_id=OuterRef("pk"),
+            result=ItemResult.PENDING,
+            sync_run__store_id=store.pk,
+            sync_run__status__in=ACTIVE_RUN_STATUSES,
+        ).order_by()
+    )
+
+
+def _store_has_in_flight(store: Store) -> bool:
+    return SyncRun.objects.filter(store=store, status__in=ACTIVE_RUN_STATUSES, items_total__gt=0).exists()
 
 
 def pending_uploads(*, store: Store, is_full: bool = False) -> QuerySet[Product]:
     """Active products Amazon does not have as they are (or all active ones, for a full sync),
-    leaving out products already on their way in another sync."""
+    leaving out products already on their way in another sync of the store."""
     products = Product.objects.filter(store=store, status=ProductStatus.ACTIVE)
     if not is_full:
         products = products.filter(~Q(amazon_fingerprint=F("synced_fingerprint")) | Q(is_archived_on_amazon=True))
-    return products.exclude(_in_flight())
+    return products.exclude(_in_flight(store)) if _store_has_in_flight(store) else products
 
 
 def pending_archives(*, store: Store) -> QuerySet[Product]:
     """Archived products that Amazon still has as active (Archive Catalog, SPEC §6)."""
-    return (
-        Product.objects.filter(store=store, status=ProductStatus.ARCHIVED, is_archived_on_amazon=False)
-        .exclude(synced_fingerprint="")
-        .exclude(_in_flight())
+    archives = Product.objects.filter(store=store, status=ProductStatus.ARCHIVED, is_archived_on_amazon=False).exclude(
+        synced_fingerprint=""
     )
+    return archives.exclude(_in_flight(store)) if _store_has_in_flight(store) else archives
 
 
 @dataclass(frozen=True)
@@ -191,8 +206,12 @@ def sync_plan(
 @transaction.atomic
 def sync_run_fill(*, run_id: int) -> SyncRun:
     """Plan a run: its batches (request bodies) and items, in one transaction; queue the batches once
-    committed. Safe to run twice: only a run still planning is filled."""
-    run = SyncRun.objects.select_for_update().select_related("store").get(pk=run_id)
+    committed. Safe to run twice: only a run still planning is filled, and a run another worker is
+    planning right now is left to it at once (``skip_locked``): a second plan task never waits on
+    the first, so redelivered plan tasks cannot fill the worker pool."""
+    run = SyncRun.objects.select_for_update(skip_locked=True).select_related("store").filter(pk=run_id).first()
+    if run is None:
+        return SyncRun.objects.get(pk=run_id)  # being planned by another worker
     if run.status != SyncStatus.PLANNING:
         return run
     store, is_full, retry_of = run.store, run.is_full, run.retry_of
@@ -255,6 +274,7 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
         run.finished_at = timezone.now()
     run.save(update_fields=["items_total", "reasons", "status", "finished_at", "updated_at"])
     if run.items_total:
+        statistics_refresh(SyncItem)  # the next store's planning reads these rows: plan on true counts
         batch_ids = list(run.batches.values_list("pk", flat=True))
         transaction.on_commit(lambda: _enqueue_sends(batch_ids))
     return run
@@ -423,37 +443,43 @@ def batch_fail(batch: UploadBatch, reason: str) -> None:
             items = SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING)
             Product.objects.filter(pk__in=items.values("product_id")).update(sync_error=reason[:500])
             failed = items.update(result=ItemResult.FAILED, message=reason, finished_at=now)
+            run_counts_add(run_id=batch.sync_run_id, failed=failed)
             transaction.on_commit(lambda: sync_items.labels(result=ItemResult.FAILED).inc(failed))
     sync_run_refresh(run_id=batch.sync_run_id)
 
 
+def run_counts_add(*, run_id: int, accepted: int = 0, rejected: int = 0, failed: int = 0) -> None:
+    """Count items that just got their result (each moves from pending once, by a conditional
+    update that says how many it moved): the run's figures are kept as they happen, never
+    recounted over its items."""
+    if accepted or rejected or failed:
+        SyncRun.objects.filter(pk=run_id).update(
+            items_accepted=F("items_accepted") + accepted,
+            items_rejected=F("items_rejected") + rejected,
+            items_failed=F("items_failed") + failed,
+        )
+
+
 def sync_run_refresh(*, run_id: int) -> SyncRun:
-    """Recount a run's items and move it on: SENDING while batches await sending, WAITING while
-    Amazon's results are due, DONE when every item has its result."""
+    """Move a run on from its batches' states: SENDING while batches await sending, WAITING while
+    Amazon's results are due, DONE when every batch has its results. One read of the batches'
+    distinct states (an index on the run): the item figures are kept as results arrive."""
     run = SyncRun.objects.get(pk=run_id)
-    if run.status == SyncStatus.PLANNING:
-        return run  # a worker is still planning it
-    counts = run.items.aggregate(
-        accepted=Count("pk", filter=Q(result=ItemResult.ACCEPTED)),
-        rejected=Count("pk", filter=Q(result=ItemResult.REJECTED)),
-        failed=Count("pk", filter=Q(result=ItemResult.FAILED)),
-    )
-    statuses = set(run.batches.values_list("status", flat=True))
+    if run.status in (SyncStatus.PLANNING, SyncStatus.DONE):
+        return run  # a worker is still planning it, or nothing more can happen to it
+    statuses = set(run.batches.order_by().values_list("status", flat=True).distinct())
     if statuses & {BatchStatus.PENDING, BatchStatus.SENDING}:
         status = SyncStatus.SENDING
     elif BatchStatus.ACCEPTED in statuses:
         status = SyncStatus.WAITING
     else:
         status = SyncStatus.DONE
-    SyncRun.objects.filter(pk=run.pk).update(
-        items_accepted=counts["accepted"],
-        items_rejected=counts["rejected"],
-        items_failed=counts["failed"],
-        status=status,
-        finished_at=timezone.now() if status == SyncStatus.DONE and run.finished_at is None else run.finished_at,
-        updated_at=timezone.now(),
-    )
-    run.refresh_from_db()
+    if status != run.status:
+        now = timezone.now()
+        SyncRun.objects.filter(pk=run.pk).exclude(status=SyncStatus.DONE).update(
+            status=status, finished_at=now if status == SyncStatus.DONE else None, updated_at=now
+        )
+        run.refresh_from_db()
     return run
 
 
@@ -512,10 +538,17 @@ def sync_due_batches() -> tuple[list[int], list[int]]:
     return list(to_send), list(to_poll)
 
 
+@transaction.atomic
 def sync_runs_stuck_planning() -> list[int]:
-    """Runs whose planning worker died (planning rolls back whole, so planning them again is safe)."""
+    """Runs whose planning worker died (planning rolls back whole, so planning them again is safe).
+    A run still being planned holds its row lock, so it is skipped however long planning takes:
+    the dispatcher never queues a second plan task behind a live one."""
     stale = timezone.now() - timedelta(seconds=settings.JWO_SYNC_STALE_SECONDS)
-    return list(SyncRun.objects.filter(status=SyncStatus.PLANNING, updated_at__lt=stale).values_list("pk", flat=True))
+    return list(
+        SyncRun.objects.select_for_update(skip_locked=True)
+        .filter(status=SyncStatus.PLANNING, updated_at__lt=stale)
+        .values_list("pk", flat=True)[:50]
+    )
 
 
 def products_synced_update(*, batch: UploadBatch, now: Any) -> None:

@@ -14,7 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import BatchKind, BatchStatus, InboundMessage, ItemResult, Product, SyncItem, UploadBatch
-from catalog.services.sync import amazon_call_record, batch_fail, products_synced_update, sync_run_refresh
+from catalog.services.sync import (
+    amazon_call_record,
+    batch_fail,
+    products_synced_update,
+    run_counts_add,
+    sync_run_refresh,
+)
 from catalog.sync_reports import ReportUnreadable, parse_report
 from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
@@ -152,11 +158,18 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
         item.finished_at = now
         changed.append(item)
         rejected_products.append(Product(pk=item.product_id, sync_error=item.message[:500]))
+    accepted = 0
     for start in range(0, len(accepted_ids), 5000):
-        SyncItem.objects.filter(pk__in=accepted_ids[start : start + 5000]).update(
+        accepted += SyncItem.objects.filter(pk__in=accepted_ids[start : start + 5000]).update(
             result=ItemResult.ACCEPTED, finished_at=now
         )
     SyncItem.objects.bulk_update(changed, ["result", "code", "message", "details", "finished_at"], batch_size=2000)
+    run_counts_add(
+        run_id=batch.sync_run_id,
+        accepted=accepted,
+        rejected=sum(1 for item in changed if item.result == ItemResult.REJECTED),
+        failed=sum(1 for item in changed if item.result == ItemResult.FAILED),
+    )
     Product.objects.bulk_update(rejected_products, ["sync_error"], batch_size=2000)
     products_synced_update(batch=batch, now=now)
     UploadBatch.objects.filter(pk=batch.pk).update(
