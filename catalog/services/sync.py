@@ -159,16 +159,23 @@ def _chunks(
     queryset: QuerySet[Product], size: int
 ) -> Iterator[tuple[list[_PlanRow], dict[int, list[tuple[str, str]]]]]:
     """The products in pk order, ``size`` at a time, each chunk with its barcodes (plain values:
-    a 200,000-item sync builds no model instances)."""
+    a 200,000-item sync builds no model instances). Two streams in pk order — the products, and
+    the barcodes of the same products (one semi-join, not a list of ids per chunk) — merged as
+    they come: the cost per product stays flat however many products and however few changed."""
     rows = (_PlanRow(*values) for values in queryset.order_by("pk").values_list(*_PLAN_FIELDS).iterator(2000))
+    codes = (
+        Barcode.objects.filter(product_id__in=queryset.order_by().values("pk"))
+        .order_by("product_id", "position")
+        .values_list("product_id", "value", "type")
+        .iterator(5000)
+    )
+    pending = next(codes, None)
     while chunk := list(islice(rows, size)):
         barcodes: dict[int, list[tuple[str, str]]] = {}
-        for product_id, value, kind in (
-            Barcode.objects.filter(product_id__in=[row.pk for row in chunk])
-            .order_by("product_id", "position")
-            .values_list("product_id", "value", "type")
-        ):
-            barcodes.setdefault(product_id, []).append((value, kind))
+        last = chunk[-1].pk
+        while pending is not None and pending[0] <= last:
+            barcodes.setdefault(pending[0], []).append((pending[1], pending[2]))
+            pending = next(codes, None)
         yield chunk, barcodes
 
 
