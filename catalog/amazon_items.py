@@ -37,6 +37,12 @@ def price_text(price: Decimal | None, places: int) -> str:
     return str(price.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
+def name_sent(name: str, suggested_name: str, *, send_clean_names: bool) -> str:
+    """The ``item_name`` Amazon receives: the product's name, or — when it holds characters Amazon
+    rejects and the store sends clean names — the suggested printable-ASCII one (catalog.rules)."""
+    return suggested_name if send_clean_names and suggested_name else name
+
+
 def catalog_item(
     *,
     store_id: str,

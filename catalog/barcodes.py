@@ -32,17 +32,29 @@ class Barcode:
     """A validated barcode.
 
     ``value`` is what Amazon receives (the check digit is kept); ``match_key`` is the normalised GTIN-14 (or PLU key)
-    used to match padded/unpadded scans and to keep one barcode on one product per store.
+    used to match padded/unpadded scans and to keep one barcode on one product per store. ``warning``: what was
+    changed to get there (leading zeros restored, a GTIN sent as the UPC it is), for the clerk.
     """
 
     value: str
     type: BarcodeType
     match_key: str
+    warning: str = ""
+
+
+class SpreadsheetNumber(str):
+    """The text of a cell a spreadsheet held as a number: its leading zeros are gone (Excel keeps
+    none), so a barcode read from it may have them restored. Stays marked through ``strip()``."""
+
+    __slots__ = ()
+
+    def strip(self, chars: str | None = None) -> SpreadsheetNumber:
+        return SpreadsheetNumber(str.strip(self, chars))
 
 
 _TYPES_BY_NAME: Final[dict[str, BarcodeType]] = {barcode_type.value: barcode_type for barcode_type in BarcodeType}
 _TYPE_NAMES: Final = ", ".join(barcode_type.value for barcode_type in BarcodeType)
-_GTIN_LENGTHS: Final = frozenset({8, 12, 13, 14})
+_GTIN14_LENGTHS: Final = frozenset({14})
 _EAN_LENGTHS: Final = frozenset({13})
 _EAN8_LENGTHS: Final = frozenset({8})
 _PLU_MIN_DIGITS: Final = 3
@@ -201,7 +213,7 @@ _KEY_FUNCTIONS: Final[dict[BarcodeType, Callable[[str], str | _Invalid]]] = {
     BarcodeType.UPC: _upc_key,
     BarcodeType.EAN: lambda text: _gtin_key("EAN", text, _EAN_LENGTHS, "13"),
     BarcodeType.EAN8: lambda text: _gtin_key("EAN8", text, _EAN8_LENGTHS, "8"),
-    BarcodeType.GTIN: lambda text: _gtin_key("GTIN", text, _GTIN_LENGTHS, "8, 12, 13 or 14"),
+    BarcodeType.GTIN: lambda text: _gtin_key("GTIN", text, _GTIN14_LENGTHS, "14"),
     BarcodeType.ISBN: _isbn_key,
     BarcodeType.PLU: _plu_key,
 }
@@ -227,8 +239,41 @@ def _infer_eight_digits(digits: str) -> Barcode | _Invalid:
 _TYPE_BY_LENGTH: Final[dict[int, BarcodeType]] = {12: BarcodeType.UPC, 13: BarcodeType.EAN, 14: BarcodeType.GTIN}
 
 
-def _infer(text: str) -> Barcode | _Invalid:
-    """Guess the type from the value's length and characters, so clerks rarely need to declare one."""
+def _could_have_lost_zeros(text: str) -> bool:
+    """Excel drops every leading zero of a number: only a value that starts with another digit
+    (and would be a valid code with them back: zero-padding never changes a GS1 check digit) may
+    be a barcode that lost them."""
+    return _is_digits(text) and text[0] != "0" and _check_digit_error("GTIN", text) is None
+
+
+def _zeros_lost(text: str) -> str | None:
+    """The UPC-A a 8- to 11-digit value becomes with its leading zeros put back, when it could have
+    lost them; None otherwise. Excel turns 012345678905 into 12345678905, 000040123455 into 40123455."""
+    return text.rjust(12, "0") if 8 <= len(text) <= 11 and _could_have_lost_zeros(text) else None
+
+
+def _restored(text: str, restored: str, barcode_type: BarcodeType) -> Barcode:
+    return Barcode(
+        restored,
+        barcode_type,
+        restored.rjust(_GTIN14_LENGTH, "0"),
+        f"barcode {text} lost its leading zeros in the spreadsheet (a number cell); restored as {restored}",
+    )
+
+
+def _zeros_lost_error(text: str, restored: str, declare: str = "") -> _Invalid:
+    hint = f" (if it really is {declare}, declare its type)" if declare else ""
+    return _Invalid(
+        f"{len(text)}-digit barcode {text}: leading zeros were probably lost (Excel): did you mean {restored}?{hint}"
+    )
+
+
+def _infer(text: str, *, is_number: bool = False) -> Barcode | _Invalid:
+    """Guess the type from the value's length and characters, so clerks rarely need to declare one.
+
+    A value of 8 to 11 digits that is a valid UPC-A once zero-padded is never taken for an ISBN-10
+    or an EAN-8 whose check digit happens to pass: it is a UPC that lost its leading zeros, restored
+    (with a warning) when the cell was a number, refused with the restored code otherwise."""
     length = len(text)
     if length >= 12 and text.isascii() and text.isdigit():
         # The usual case (UPC-A, EAN-13, GTIN-14), inline: this runs for every barcode of an import.
@@ -236,7 +281,18 @@ def _infer(text: str) -> Barcode | _Invalid:
         if barcode_type is not None:
             error = _check_digit_error(barcode_type.value, text)
             return error or Barcode(text, barcode_type, text.rjust(_GTIN14_LENGTH, "0"))
+    restored = _zeros_lost(text)
+    if restored is not None:
+        if is_number:
+            return _restored(text, restored, BarcodeType.UPC)
+        declare = {8: "an EAN-8 as printed on the package", 10: "a book's ISBN-10"}.get(length, "")
+        return _zeros_lost_error(text, restored, declare)
     if _looks_like_isbn10(text):
+        if length == 10 and _is_digits(text) and text[0] != "0" and _isbn10_error(text) is not None:
+            return _Invalid(
+                f"10-digit barcode {text} is not a valid ISBN-10, nor a UPC that lost its leading zeros "
+                f"(Excel): {text.rjust(12, '0')} fails the UPC check digit too"
+            )
         return _build(text, BarcodeType.ISBN)
     if not _is_digits(text):
         return _not_digits("barcode", text)
@@ -263,8 +319,41 @@ def _declared_error(text: str, declared: BarcodeType, error: _Invalid) -> Barcod
     return BarcodeError(error.message)
 
 
+# A declared type's length: what a number cell's lost zeros are restored to.
+_DECLARED_LENGTH: Final = {BarcodeType.UPC: 12, BarcodeType.EAN: 13, BarcodeType.EAN8: 8, BarcodeType.GTIN: 14}
+# A value declared GTIN that is not 14 digits long is the shorter code it is (Amazon's GTIN is 14 digits).
+_GTIN_AS: Final = {12: BarcodeType.UPC, 13: BarcodeType.EAN, 8: BarcodeType.EAN8}
+
+
+def _declared(text: str, declared: BarcodeType, *, is_number: bool) -> Barcode | _Invalid:
+    """A value of a declared type: short of the type's length but valid once zero-padded, it lost
+    its leading zeros (restored from a number cell, pointed out otherwise; an 8-digit UPC is a
+    UPC-E and stays one); declared GTIN but 8, 12 or 13 digits long, it is the EAN-8, UPC or EAN
+    it is, sent as that with a warning."""
+    length = _DECLARED_LENGTH.get(declared)
+    is_whole = (declared == BarcodeType.UPC and len(text) == 8) or (
+        declared == BarcodeType.GTIN and len(text) in _GTIN_AS
+    )  # a UPC-E, or a shorter GTIN: a complete code of its own, not one missing zeros
+    if length is not None and len(text) < length and not is_whole and _could_have_lost_zeros(text):
+        padded = text.rjust(length, "0")
+        return _restored(text, padded, declared) if is_number else _zeros_lost_error(text, padded)
+    if declared == BarcodeType.GTIN and _is_digits(text) and len(text) in _GTIN_AS:
+        as_type = _GTIN_AS[len(text)]
+        barcode = _build(text, as_type)
+        if isinstance(barcode, _Invalid):
+            return barcode
+        warning = (
+            f"barcode {text} was declared GTIN, which Amazon takes as 14 digits: sent as the {as_type.value} it is"
+        )
+        return Barcode(barcode.value, barcode.type, barcode.match_key, warning)
+    return _build(text, declared)
+
+
 def parse_barcode(value: str, declared_type: str | None = None) -> Barcode:
-    """Validate one barcode the way Amazon will, inferring the type when none (or a blank one) is declared."""
+    """Validate one barcode the way Amazon will, inferring the type when none (or a blank one) is
+    declared. ``value`` may be a :class:`SpreadsheetNumber` (a number cell): lost leading zeros are
+    then restored, with a warning on the barcode."""
+    is_number = isinstance(value, SpreadsheetNumber)
     text = value.strip()
     if not text:
         raise BarcodeError("barcode is empty")
@@ -272,14 +361,14 @@ def parse_barcode(value: str, declared_type: str | None = None) -> Barcode:
         raise BarcodeError("barcode cannot be all zeros")  # a spreadsheet placeholder, never a real product
     type_name = (declared_type or "").strip()
     if not type_name:
-        inferred = _infer(text)
+        inferred = _infer(text, is_number=is_number)
         if isinstance(inferred, _Invalid):
             raise BarcodeError(inferred.message)
         return inferred
     declared = _TYPES_BY_NAME.get(type_name.upper())
     if declared is None:
         raise BarcodeError(f"unknown barcode type {type_name!r}; use one of {_TYPE_NAMES}")
-    barcode = _build(text, declared)
+    barcode = _declared(text, declared, is_number=is_number)
     if isinstance(barcode, _Invalid):
         raise _declared_error(text, declared, barcode)
     return barcode

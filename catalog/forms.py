@@ -114,7 +114,15 @@ class MappingProfileForm(forms.ModelForm):
 class StoreForm(forms.ModelForm):
     class Meta:
         model = Store
-        fields = ["store_id", "name", "currency", "time_zone", "prices_include_tax", "default_gate_decision"]
+        fields = [
+            "store_id",
+            "name",
+            "currency",
+            "time_zone",
+            "prices_include_tax",
+            "default_gate_decision",
+            "send_clean_names",
+        ]
 
     def clean_store_id(self) -> str:
         value: str = self.cleaned_data["store_id"].strip()

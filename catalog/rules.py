@@ -253,6 +253,8 @@ def _check_barcodes(entries: tuple[tuple[str, str | None], ...]) -> _BarcodeChec
                 "dropped it"
             )
             continue
+        if barcode.warning:
+            warnings.append(barcode.warning)
         barcodes.append(barcode)
         kept += index > 0
     if kept > MAX_ADDITIONAL_BARCODES:

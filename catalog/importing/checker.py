@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
-from catalog.amazon_items import item_fingerprint, row_hash
+from catalog.amazon_items import item_fingerprint, name_sent, row_hash
 from catalog.importing.mapping import ColumnMap, MappedRow
 from catalog.importing.readers import FileRefused, TableReader
 from catalog.models import ProductStatus, SaleUnit
@@ -51,6 +51,7 @@ class StoreContext:
     store_id: str
     price_places: int
     sync_fields: frozenset[str]
+    send_clean_names: bool = True
 
 
 # A spooled row: (row_number, product_id or None, product values, barcodes, fingerprint, import_hash)
@@ -311,7 +312,7 @@ class Checker:
         amazon_fingerprint = item_fingerprint(
             store_id=context.store_id,
             sku=item.sku,
-            name=item.name,
+            name=name_sent(item.name, item.suggested_name or "", send_clean_names=context.send_clean_names),
             barcodes=[(value, kind) for value, kind, _ in barcodes],
             price=price,
             brand=item.brand,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from catalog.barcodes import SpreadsheetNumber
 from catalog.importing.readers import FileRefused
 
 # Our field → what staff see. sku, name and barcode are required in every file.
@@ -158,6 +159,9 @@ _MAPPED_FIELDS = (
 
 
 def _split_typed(entry: str) -> tuple[str, str | None]:
-    """``4006381333931:EAN`` → value and type; a bare value has no declared type."""
+    """``4006381333931:EAN`` → value and type; a bare value has no declared type (a number cell,
+    which can hold no type, stays marked as one)."""
+    if isinstance(entry, SpreadsheetNumber):
+        return entry.strip(), None
     value, _, declared = entry.strip().partition(":")
     return value.strip(), (declared.strip() or None)

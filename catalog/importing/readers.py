@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
+from catalog.barcodes import SpreadsheetNumber
+
 MAX_CELL_CHARS = 10_000
 _DELIMITERS = ",;\t|"
 
@@ -198,15 +200,20 @@ class XlsxReader:
 
 
 def _cell_text(value: object) -> str:
-    """Spreadsheet cells to the text an ERP meant: 12.0 → "12", big integers without exponent."""
+    """Spreadsheet cells to the text an ERP meant: 12.0 → "12", big integers without exponent, a
+    float's binary noise rounded away (4.680000000000001 → "4.68": 15 significant digits, what a
+    double holds exactly). Number cells come back marked (``SpreadsheetNumber``): a barcode typed
+    as a number has lost its leading zeros, which the barcode rules can restore."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return SpreadsheetNumber(str(value))
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
+            return SpreadsheetNumber(str(int(value)))
+        return SpreadsheetNumber(repr(float(f"{value:.15g}")))
     return str(value)
 
 

@@ -32,6 +32,11 @@ class Store(TimeStampedModel):
         default=GateDecision.CLOSED,
         help_text="What the gate does when our identity connector answers 500 (it could not decide in time).",
     )
+    send_clean_names = models.BooleanField(
+        default=True,
+        help_text="Send Amazon the suggested printable-ASCII name of a product whose name has characters Amazon "
+        "rejects (é, ™, “…”); the product keeps its own name for receipts.",
+    )
     preauthorisation_amount = models.DecimalField(
         max_digits=12,
         decimal_places=2,

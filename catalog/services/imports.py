@@ -254,6 +254,7 @@ def _check(
             store_id=store.store_id,
             price_places=currency_places(store.currency),
             sync_fields=frozenset(settings.JWO_SYNC_FIELDS),
+            send_clean_names=store.send_clean_names,
         ),
         on_progress=progress,
         max_rows=settings.JWO_IMPORT_MAX_ROWS,

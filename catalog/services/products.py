@@ -6,9 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 
-from catalog.amazon_items import catalog_item, currency_places, fingerprint
-from catalog.models import Product, ProductChange, ProductStatus, SaleUnit
+from catalog.amazon_items import catalog_item, currency_places, fingerprint, name_sent
+from catalog.models import Barcode, Product, ProductChange, ProductStatus, SaleUnit, Store
 from catalog.rules import ItemInput, ValidItem, validate_item
 
 EDITABLE_FIELDS = ("name", "brand", "price", "tax_code", "category", "subcategory", "unit", "status")
@@ -20,7 +21,7 @@ def product_fingerprint(product: Product, barcodes: list[tuple[str, str]]) -> st
     item = catalog_item(
         store_id=store.store_id,
         sku=product.sku,
-        name=product.name,
+        name=name_sent(product.name, product.suggested_name, send_clean_names=store.send_clean_names),
         barcodes=barcodes,
         price=product.price,
         places=currency_places(store.currency),
@@ -105,3 +106,23 @@ def product_update(*, product_id: int, changed_by: Any = None, **fields: Any) ->
             product=product, source=ProductChange.Source.STAFF, changed_by=changed_by, changes=diff
         )
     return product
+
+
+def products_fingerprint_refresh(*, store: Store) -> int:
+    """Recompute the fingerprints of the store's products whose Amazon name depends on the store's
+    *send clean names* setting (those with a suggested name), after it changed: what Amazon is to
+    receive changed, so they count as changed for the next sync. Returns how many were refreshed."""
+    products = (
+        Product.objects.filter(store=store)
+        .exclude(suggested_name="")
+        .select_related("store")
+        .prefetch_related(Prefetch("barcodes", queryset=Barcode.objects.order_by("position")))
+    )
+    changed: list[Product] = []
+    for product in products.iterator(chunk_size=2000):
+        product.amazon_fingerprint = product_fingerprint(
+            product, [(barcode.value, barcode.type) for barcode in product.barcodes.all()]
+        )
+        changed.append(product)
+    Product.objects.bulk_update(changed, ["amazon_fingerprint"], batch_size=2000)
+    return len(changed)

@@ -7,14 +7,20 @@ from django.db import transaction
 from catalog.importing.mapping import AMAZON_COLUMNS, AMAZON_PROFILE_NAME
 from catalog.models import MappingProfile, Store
 from catalog.selectors import store_cache_key
+from catalog.services.products import products_fingerprint_refresh
 from jwo_admin.core.cache import cache_delete
 
 
+@transaction.atomic
 def store_save(*, store: Store) -> Store:
-    """Validate and save a store (new or edited)."""
+    """Validate and save a store (new or edited). Turning *send clean names* on or off changes the
+    name Amazon is to receive for products with a suggested one: their fingerprints follow."""
     store.full_clean()
-    previous = Store.objects.filter(pk=store.pk).values_list("store_id", flat=True).first() if store.pk else None
+    before = Store.objects.filter(pk=store.pk).values_list("store_id", "send_clean_names").first() if store.pk else None
+    previous = before[0] if before else None
     store.save()
+    if before is not None and before[1] != store.send_clean_names:
+        products_fingerprint_refresh(store=store)
     for store_id in {store.store_id, previous or store.store_id}:
         cache_delete(store_cache_key(store_id))  # now, and after commit (a call in between may re-cache it)
         transaction.on_commit(lambda store_id=store_id: cache_delete(store_cache_key(store_id)))  # type: ignore[misc]

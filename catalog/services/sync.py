@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from catalog.amazon_items import catalog_item, currency_places
+from catalog.amazon_items import catalog_item, currency_places, name_sent
 from catalog.models import (
     AmazonCall,
     Barcode,
@@ -150,6 +150,7 @@ class _PlanRow:
     amazon_fingerprint: str
     synced_fingerprint: str
     is_archived_on_amazon: bool
+    suggested_name: str
 
 
 _PLAN_FIELDS = tuple(_PlanRow.__dataclass_fields__)
@@ -247,7 +248,7 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
             catalog_item(
                 store_id=store.store_id,
                 sku=row.sku,
-                name=row.name,
+                name=name_sent(row.name, row.suggested_name, send_clean_names=store.send_clean_names),
                 barcodes=barcodes[row.pk],
                 price=row.price,
                 places=places,

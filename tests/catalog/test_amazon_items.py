@@ -229,7 +229,7 @@ def test_store_items_stream_active_products_in_sku_order_with_all_barcodes(
     header = [*AMAZON_HEADER, "product_subcategory", "status"]
     rows = [
         ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Beverages", "Water", ""],
-        ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN|96385074", "1.5", "", "", "", ""],
+        ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN|96385074:EAN8", "1.5", "", "", "", ""],
         ["SKU-3", "Bananas (loose)", "4011", "PLU", "", "", "", "Produce", "", "archived"],
     ]
     run_import(store, write_csv(tmp_path / "a.csv", rows, header=header))
@@ -313,7 +313,9 @@ def test_store_items_skip_a_product_without_barcodes(store: Store, tmp_path: Pat
 def test_stored_fingerprint_matches_the_streamed_item(store: Store, tmp_path: Path) -> None:
     run_import(
         store,
-        write_csv(tmp_path / "a.csv", [["SKU-1", "Acme Cola", "036000291452", "UPC", "96385074", "1.49", "Acme", ""]]),
+        write_csv(
+            tmp_path / "a.csv", [["SKU-1", "Acme Cola", "036000291452", "UPC", "96385074:EAN8", "1.49", "Acme", ""]]
+        ),
     )
 
     [item] = amazon_catalog_items(store=store)

@@ -157,7 +157,7 @@ def test_named_mapping_profile_reads_the_erp_columns(store: Store, tmp_path: Pat
     profile = MappingProfile.objects.create(name="Acme ERP", columns=ERP_COLUMNS)
     path = tmp_path / "erp.csv"
     path.write_text(
-        "ITEM_NO,DESCRIPTION,EAN,ALT_BARCODES,RETAIL_PRICE,UOM\nSKU-1,Cola,036000291452,96385074,1.49,EACH\n"
+        "ITEM_NO,DESCRIPTION,EAN,ALT_BARCODES,RETAIL_PRICE,UOM\nSKU-1,Cola,036000291452,96385074:EAN8,1.49,EACH\n"
     )
 
     stdout, _ = catalog_import(str(path), "--store", store.store_id, "--mapping", "Acme ERP", "--no-progress")

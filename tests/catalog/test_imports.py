@@ -11,7 +11,16 @@ from tests.catalog.helpers import run_import, write_csv
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN|96385074", "1.49", "Acme", "Beverages"]
+COLA = [
+    "SKU-1",
+    "Acme Cola 330ml",
+    "036000291452",
+    "UPC",
+    "4006381333931:EAN|96385074:EAN8",
+    "1.49",
+    "Acme",
+    "Beverages",
+]
 WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Beverages"]
 BANANA = ["SKU-3", "Bananas (loose)", "4011", "PLU", "", "0.69", "", "Produce"]
 
@@ -55,7 +64,7 @@ def test_changed_row_updates_product_and_records_history(store: Store, tmp_path:
     run_import(store, write_csv(tmp_path / "a.csv", [COLA, WATER]))
     old_fingerprint = Product.objects.get(sku="SKU-1").amazon_fingerprint
     changed = [*COLA]
-    changed[1], changed[5], changed[4] = "Acme Cola 330ml Can", "1.59", "96385074"
+    changed[1], changed[5], changed[4] = "Acme Cola 330ml Can", "1.59", "96385074:EAN8"
 
     job = run_import(store, write_csv(tmp_path / "b.csv", [changed, WATER]), created_by=catalog_manager)
 
@@ -140,7 +149,7 @@ def test_duplicate_sku_and_shared_barcode_within_file_reject_later_row(store: St
 
 def test_barcode_of_another_product_is_refused_unless_the_file_moves_it(store: Store, tmp_path: Path) -> None:
     run_import(store, write_csv(tmp_path / "a.csv", [COLA, WATER]))
-    thief = ["SKU-5", "New Cola", "96385074", "", "", "1.00", "", ""]
+    thief = ["SKU-5", "New Cola", "96385074", "EAN8", "", "1.00", "", ""]
 
     refused = run_import(store, write_csv(tmp_path / "b.csv", [thief]))
     assert (refused.rows_new, refused.rows_rejected) == (0, 1)

@@ -11,7 +11,16 @@ from tests.catalog.helpers import run_import, write_csv
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-COLA = ["SKU-1", "Acme Cola 330ml", "036000291452", "UPC", "4006381333931:EAN|96385074", "1.49", "Acme", "Beverages"]
+COLA = [
+    "SKU-1",
+    "Acme Cola 330ml",
+    "036000291452",
+    "UPC",
+    "4006381333931:EAN|96385074:EAN8",
+    "1.49",
+    "Acme",
+    "Beverages",
+]
 WATER = ["SKU-2", "Harbor Water 500ml", "4000000000013", "", "", "0.99", "Harbor", "Beverages"]
 
 
@@ -54,7 +63,7 @@ def _check_digit(body: str) -> int:
 
 def test_changed_rows_and_moved_barcodes_are_written_after_the_stream(pg_store: Store, tmp_path: Path) -> None:
     run_import(pg_store, write_csv(tmp_path / "a.csv", [COLA, WATER]))
-    thief = ["SKU-5", "New Cola", "96385074", "", "", "1.00", "", ""]  # takes a barcode from SKU-1…
+    thief = ["SKU-5", "New Cola", "96385074", "EAN8", "", "1.00", "", ""]  # takes a barcode from SKU-1…
     cola = [*COLA]
     cola[4] = "4006381333931:EAN"  # …which gives it up in the same file
     water = [*WATER]

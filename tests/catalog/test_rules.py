@@ -456,7 +456,7 @@ def test_lists_warnings_in_field_order() -> None:
 
 
 def test_keeps_barcodes_in_order_with_primary_first() -> None:
-    item = make_item(barcodes=(EAN_13, UPC_A, ("96385074", None), ("4011", "plu")))
+    item = make_item(barcodes=(EAN_13, UPC_A, ("96385074", "EAN8"), ("4011", "plu")))
     assert valid(item).barcodes == (
         EAN_13_BARCODE,
         UPC_A_BARCODE,
