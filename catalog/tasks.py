@@ -12,6 +12,8 @@ from catalog.services.sync import (
     sync_batch_poll,
     sync_batch_send,
     sync_due_batches,
+    sync_follow_up_request,
+    sync_follow_ups_due,
     sync_run_fill,
     sync_runs_stuck_planning,
 )
@@ -47,9 +49,12 @@ def sync_batch_poll_task(batch_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def sync_dispatch_task() -> None:
-    """Beat, every few seconds: due retries, abandoned claims (a killed worker) and due polls."""
+    """Beat, every few seconds: due retries, abandoned claims (a killed worker), due polls and due
+    follow-up syncs."""
     for run_id in sync_runs_stuck_planning():
         sync_plan_task.delay(run_id)
+    for run_id in sync_follow_ups_due():
+        sync_follow_up_request(run_id=run_id)
     to_send, to_poll = sync_due_batches()
     for batch_id in to_send:
         sync_batch_send_task.delay(batch_id)

@@ -20,6 +20,7 @@ from fake_amazon.validation import check_archive, check_upload
 TOO_MANY = {"message": "Too Many Requests"}
 RETRY_500 = {"errorMsg": "Exception encountered while processing the request, please retry again."}
 FATAL_500 = {"errorMsg": "Exception encountered while processing the request"}
+GATEWAY_500 = {"message": "Internal server error"}
 
 
 @dataclass
@@ -30,6 +31,10 @@ class Knobs:
     throttle_rate: float = 0.0  # share of calls answered 429 regardless of rate
     retryable_500_rate: float = 0.0
     fatal_500_rate: float = 0.0
+    gateway_500_rate: float = 0.0  # API Gateway's own 500 {"message": "Internal server error"}
+    payload_limit_bytes: int = 10 * 1024 * 1024  # API Gateway's payload limit: larger bodies get 413
+    accept_status: int = 201  # the status of an accepted upload (Amazon documents 201)
+    signing_region: str = ""  # the region the catalog API verifies signatures for ("": the fake's region)
     garbage_rate: float = 0.0  # share of calls answered with a non-JSON 200
     latency_ms: int = 0
     reject_rate: float = 0.0  # share of items rejected in the report (deterministic by SKU)
@@ -136,13 +141,15 @@ class FakeAmazon:
         if handler is None or request.method != "POST":
             return _json(404, {"message": "Not Found"})
         body = request.get_data()
+        if len(body) > self.knobs.payload_limit_bytes:  # the gateway refuses it before anything reads it
+            return _json(413, {"message": "Request Entity Too Large"})
         if self.knobs.verify_signatures:
             problem = sigv4.verify(
                 method=request.method,
                 url=request.url,
                 headers={key.lower(): value for key, value in request.headers.items()},
                 body=body,
-                region=self.region,
+                region=self.knobs.signing_region or self.region,
                 lookup=self.lookup,
             )
             if problem:
@@ -175,6 +182,7 @@ class FakeAmazon:
             (knobs.throttle_rate, lambda: _json(429, TOO_MANY)),
             (knobs.retryable_500_rate, lambda: _json(500, RETRY_500)),
             (knobs.fatal_500_rate, lambda: _json(500, FATAL_500)),
+            (knobs.gateway_500_rate, lambda: _json(500, GATEWAY_500)),
             (knobs.garbage_rate, lambda: Response(b"<html>upstream hiccup</html>", 200, mimetype="text/html")),
         ):
             if roll < rate:
@@ -199,7 +207,7 @@ class FakeAmazon:
         ingestion = Ingestion(id=str(uuid.uuid4()), kind=kind, items=items)
         with self._lock:
             self.ingestions[ingestion.id] = ingestion
-        return _json(201, {"ingestionId": ingestion.id})
+        return _json(self.knobs.accept_status, {"ingestionId": ingestion.id})
 
     def _status(self, payload: Any) -> Response:
         if not isinstance(payload, dict) or not isinstance(payload.get("ingestionId"), str):

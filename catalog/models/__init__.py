@@ -13,6 +13,7 @@ from catalog.models.catalog import (
 from catalog.models.imports import ImportJob, ImportRowError, ImportStatus, MappingProfile
 from catalog.models.sync import (
     AmazonCall,
+    AmazonStoreList,
     BatchKind,
     BatchStatus,
     InboundMessage,
@@ -25,6 +26,7 @@ from catalog.models.sync import (
 
 __all__ = [
     "AmazonCall",
+    "AmazonStoreList",
     "BatchKind",
     "BatchStatus",
     "InboundMessage",

@@ -39,6 +39,13 @@ class SyncRun(TimeStampedModel):
     items_failed = models.PositiveIntegerField(default=0)
     reasons = models.JSONField(default=dict, blank=True, help_text="Why items were sent: {reason: count}.")
     finished_at = models.DateTimeField(null=True, blank=True)
+    is_follow_up = models.BooleanField(
+        default=False, help_text="Sends again the items a batch gave up on in ``retry_of`` (scheduled by itself)."
+    )
+    follow_up_generation = models.PositiveSmallIntegerField(default=0, help_text="0: a sync staff asked for.")
+    follow_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a follow-up sync of the items a batch gave up on is due."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -69,6 +76,7 @@ class BatchStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"  # Amazon returned an ingestion id; results to come
     DONE = "done", "Done"  # results applied to every item
     FAILED = "failed", "Failed"  # refused, or Amazon's processing failed: items failed with the reason
+    SPLIT = "split", "Split in two"  # too large, or refused as a whole: its items went to two smaller batches
 
 
 class UploadBatch(TimeStampedModel):
@@ -95,6 +103,12 @@ class UploadBatch(TimeStampedModel):
     report_file = models.FileField(upload_to="reports/%Y/%m/", blank=True, max_length=300)
     results_applied_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="halves", help_text="Half of this batch."
+    )
+    gave_up = models.BooleanField(
+        default=False, help_text="Failed for want of an answer (throttled, server errors): worth a follow-up sync."
+    )
 
     class Meta:
         ordering = ["sync_run_id", "sequence"]  # by column: ordering by relation would join sync runs
@@ -192,3 +206,15 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"
+
+
+class AmazonStoreList(models.Model):
+    """The retailer's store ids as Amazon last listed them (an Archive Catalog call that did not
+    name them all is refused with the list, SPEC §6): what the next archive names. One row."""
+
+    store_ids = models.JSONField(default=list)
+    learned_at = models.DateTimeField(auto_now=True)
+    source = models.TextField(blank=True, help_text="Amazon's message the list was read from.")
+
+    def __str__(self) -> str:
+        return ", ".join(self.store_ids)

@@ -9,6 +9,7 @@ States (each move is a conditional UPDATE, so every step is safe to run twice):
 
 import logging
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,12 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.amazon_items import catalog_item, currency_places, name_sent
 from catalog.models import (
     AmazonCall,
+    AmazonStoreList,
     Barcode,
     BatchKind,
     BatchStatus,
@@ -39,9 +41,13 @@ from catalog.models import (
 from jwo_admin.core.bulk import bulk_insert, statistics_refresh
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.metrics import sync_items
+from jwo_admin.core.tasks import task_enqueue, task_enqueue_on_commit
 from jwo_admin.integrations.amazon_catalog import CallResult, Outcome, client_from_settings
 
 logger = logging.getLogger(__name__)
+
+PLAN_TASK = "catalog.tasks.sync_plan_task"
+SEND_TASK = "catalog.tasks.sync_batch_send_task"
 
 IN_FLIGHT = (BatchStatus.PENDING, BatchStatus.SENDING, BatchStatus.ACCEPTED)
 WAITING_STATUSES = ("INQUEUE", "INPROGRESS")
@@ -196,10 +202,8 @@ def sync_request(
 ) -> SyncRun:
     """Take the store for a new sync now and plan it on a worker (a big catalog takes a while to
     plan: no request should wait for it). Raises SyncAlreadyRunning."""
-    from catalog.tasks import sync_plan_task
-
     run = _run_create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
-    transaction.on_commit(lambda: sync_plan_task.delay(run.pk))
+    task_enqueue_on_commit(PLAN_TASK, run.pk, what=f"the planning of sync {run.pk}")
     return run
 
 
@@ -223,12 +227,9 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
     if run.status != SyncStatus.PLANNING:
         return run
     store, is_full, retry_of = run.store, run.is_full, run.retry_of
+    again = (ItemResult.FAILED,) if run.is_follow_up else (ItemResult.REJECTED, ItemResult.FAILED)
     product_ids = (
-        list(
-            retry_of.items.filter(result__in=(ItemResult.REJECTED, ItemResult.FAILED)).values_list(
-                "product_id", flat=True
-            )
-        )
+        list(retry_of.items.filter(result__in=again).values_list("product_id", flat=True))
         if retry_of is not None
         else None
     )
@@ -270,10 +271,10 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
             reasons,
             retry=retry_of is not None,
         )
-    all_store_ids = list(Store.objects.order_by("store_id").values_list("store_id", flat=True))
+    amazon_store_ids = amazon_known_store_ids(also=store)
     for chunk, _ in _chunks(archives, size):
         sequence += 1
-        payload = {"itemSkus": [row.sku for row in chunk], "allApplicableStores": all_store_ids}
+        payload = {"itemSkus": [row.sku for row in chunk], "allApplicableStores": amazon_store_ids}
         _create_batch(run, sequence, BatchKind.ARCHIVE, payload, chunk, is_full, reasons, archive=True)
     run.items_total = sum(reasons.values())
     run.reasons = reasons
@@ -339,11 +340,54 @@ def _create_batch(
     bulk_insert(SyncItem, _ITEM_COLUMNS, records)
 
 
-def _enqueue_sends(batch_ids: list[int]) -> None:
-    from catalog.tasks import sync_batch_send_task
+def amazon_known_store_ids(*, also: Store) -> list[str]:
+    """The stores Amazon knows, for ``allApplicableStores`` (SPEC §6: an archive names every store
+    of the retailer, and one Amazon does not know makes it refuse the call): the list Amazon last
+    gave when it refused one, else ours it has accepted an upload for, and ``also`` — the store
+    whose products are archived — never every store in our database."""
+    listed = AmazonStoreList.objects.values_list("store_ids", flat=True).first()
+    if listed:
+        return sorted({*listed, also.store_id})
+    known = SyncRun.objects.filter(batches__kind=BatchKind.UPLOAD, batches__status=BatchStatus.DONE).values("store_id")
+    return sorted(set(Store.objects.filter(pk__in=known).values_list("store_id", flat=True)) | {also.store_id})
 
+
+_QUOTED = re.compile(r"""['"]([^'"]{1,255})['"]""")
+
+
+def stores_listed(message: str) -> list[str]:
+    """[INFERRED] The store ids in Amazon's refusal of an archive that did not name them all (its
+    wording is not published): the quoted ones, else the comma-separated ones after the last colon."""
+    quoted = _QUOTED.findall(message)
+    if quoted:
+        return sorted(set(quoted))
+    _, colon, tail = message.rpartition(":")
+    parts = [part.strip(" []().") for part in tail.split(",")] if colon else []
+    return sorted({part for part in parts if part and " " not in part})
+
+
+def _archive_stores_learned(batch: UploadBatch, message: str) -> bool:
+    """Amazon refused an archive for its store list and said which stores it has: keep its list,
+    rewrite the batch with it and send it again at once. False when the message lists none new."""
+    listed = stores_listed(message)
+    payload = batch.payload
+    if not listed or sorted(payload.get("allApplicableStores", [])) == listed:
+        return False
+    AmazonStoreList.objects.update_or_create(pk=1, defaults={"store_ids": listed, "source": message[:2000]})
+    UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.SENDING).update(
+        status=BatchStatus.PENDING,
+        body=UploadBatch.encode_body({**payload, "allApplicableStores": listed}),
+        next_attempt_at=timezone.now(),
+        last_error=f"Amazon listed its stores; sending again with them: {message}"[:2000],
+        updated_at=timezone.now(),
+    )
+    task_enqueue_on_commit(SEND_TASK, batch.pk, what=f"the send of batch {batch.pk}")
+    return True
+
+
+def _enqueue_sends(batch_ids: list[int]) -> None:
     for batch_id in batch_ids:
-        sync_batch_send_task.delay(batch_id)
+        task_enqueue(SEND_TASK, batch_id, what=f"the send of batch {batch_id}")
 
 
 def sync_retry_failed(*, run: SyncRun, requested_by: Any = None, background: bool = False) -> SyncRun:
@@ -427,7 +471,20 @@ def sync_batch_send(*, batch_id: int) -> float | None:
         sync_run_refresh(run_id=batch.sync_run_id)
         return None
     detail = f"{result.outcome.value} (HTTP {result.status_code}): {result.message}"
-    if result.outcome.is_retryable and batch.attempts < settings.JWO_SYNC_MAX_ATTEMPTS:
+    is_archive = batch.kind == BatchKind.ARCHIVE
+    if is_archive and result.outcome is Outcome.STORE_ID_ERROR and _archive_stores_learned(batch, result.message):
+        return 0.0
+    if result.outcome in (Outcome.TOO_LARGE, Outcome.INVALID_BODY) and batch.item_count > 1:
+        # Never the same body again: halve it until the item Amazon refuses stands alone (a
+        # 10,000-item batch with one bad item costs about 14 more requests, not 10,000 failures).
+        batch_split(batch, detail)
+        return None
+    attempts = (
+        settings.JWO_SYNC_SERVER_ERROR_ATTEMPTS
+        if result.outcome is Outcome.SERVER_ERROR
+        else settings.JWO_SYNC_MAX_ATTEMPTS
+    )
+    if result.outcome.is_retryable and batch.attempts < attempts:
         delay = backoff_seconds(batch.attempts, result.retry_after)
         UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.SENDING).update(
             status=BatchStatus.PENDING,
@@ -436,18 +493,56 @@ def sync_batch_send(*, batch_id: int) -> float | None:
             updated_at=now,
         )
         return delay
+    gave_up = result.outcome.is_retryable or result.outcome is Outcome.FATAL_ERROR
     if result.outcome.is_retryable:
         detail = f"Gave up after {batch.attempts} attempts; last: {detail}"
-    batch_fail(batch, detail)
+    batch_fail(batch, detail, gave_up=gave_up)
     return None
 
 
-def batch_fail(batch: UploadBatch, reason: str) -> None:
-    """The whole batch failed: every pending item of it ends failed with the reason."""
+@transaction.atomic
+def batch_split(batch: UploadBatch, reason: str) -> list[UploadBatch]:
+    """Replace a batch Amazon refused as a whole (413 too large, 400 invalid body) by its two
+    halves, each with its own items, queued to send; the batch itself ends *split* with the reason."""
+    SyncRun.objects.select_for_update().only("pk").get(pk=batch.sync_run_id)  # one split of a run at a time
+    if not UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.SENDING).update(
+        status=BatchStatus.SPLIT, last_error=f"Split in two: {reason}", updated_at=timezone.now()
+    ):
+        return []
+    payload = batch.payload
+    key = "itemSkus" if batch.kind == BatchKind.ARCHIVE else "catalogItems"
+    entries = payload[key]
+    middle = len(entries) // 2
+    sequence = UploadBatch.objects.filter(sync_run_id=batch.sync_run_id).aggregate(Max("sequence"))["sequence__max"]
+    halves = []
+    for offset, part in enumerate((entries[:middle], entries[middle:]), start=1):
+        half = UploadBatch.objects.create(
+            sync_run_id=batch.sync_run_id,
+            kind=batch.kind,
+            sequence=sequence + offset,
+            body=UploadBatch.encode_body({**payload, key: part}),
+            item_count=len(part),
+            split_from=batch,
+        )
+        skus = [entry if isinstance(entry, str) else entry["item_sku"] for entry in part]
+        for start in range(0, len(skus), 5000):
+            SyncItem.objects.filter(batch=batch, sku__in=skus[start : start + 5000]).update(batch=half)
+        halves.append(half)
+    for half in halves:
+        task_enqueue_on_commit(SEND_TASK, half.pk, what=f"the send of batch {half.pk}")
+    return halves
+
+
+def batch_fail(batch: UploadBatch, reason: str, *, gave_up: bool = False) -> None:
+    """The whole batch failed: every pending item of it ends failed with the reason. ``gave_up``:
+    it failed for want of an answer (throttled, server errors, no result in time), not because
+    Amazon refused it: its run schedules a follow-up sync of those items."""
     now = timezone.now()
     with transaction.atomic():
-        updated = UploadBatch.objects.filter(pk=batch.pk).exclude(status__in=(BatchStatus.DONE, BatchStatus.FAILED))
-        if updated.update(status=BatchStatus.FAILED, last_error=reason, updated_at=now):
+        updated = UploadBatch.objects.filter(pk=batch.pk).exclude(
+            status__in=(BatchStatus.DONE, BatchStatus.FAILED, BatchStatus.SPLIT)
+        )
+        if updated.update(status=BatchStatus.FAILED, last_error=reason, gave_up=gave_up, updated_at=now):
             items = SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING)
             Product.objects.filter(pk__in=items.values("product_id")).update(sync_error=reason[:500])
             failed = items.update(result=ItemResult.FAILED, message=reason, finished_at=now)
@@ -484,11 +579,56 @@ def sync_run_refresh(*, run_id: int) -> SyncRun:
         status = SyncStatus.DONE
     if status != run.status:
         now = timezone.now()
-        SyncRun.objects.filter(pk=run.pk).exclude(status=SyncStatus.DONE).update(
-            status=status, finished_at=now if status == SyncStatus.DONE else None, updated_at=now
-        )
+        fields: dict[str, Any] = {"status": status, "finished_at": now if status == SyncStatus.DONE else None}
+        if status == SyncStatus.DONE:
+            fields["follow_up_at"] = _follow_up_due(run, now)
+        SyncRun.objects.filter(pk=run.pk).exclude(status=SyncStatus.DONE).update(**fields, updated_at=now)
         run.refresh_from_db()
     return run
+
+
+def _follow_up_due(run: SyncRun, now: Any) -> Any:
+    """When a finished run's follow-up sync is due: some batch gave up on its items for want of an
+    answer, and the follow-ups have not run out; backing off 5 min, 10, 20… up to 2 h."""
+    if run.follow_up_generation >= settings.JWO_SYNC_FOLLOW_UPS:
+        return None
+    if not run.batches.filter(status=BatchStatus.FAILED, gave_up=True).exists():
+        return None
+    delay = min(settings.JWO_SYNC_FOLLOW_UP_SECONDS * 2**run.follow_up_generation, 7200)
+    return now + timedelta(seconds=delay)
+
+
+def sync_follow_ups_due() -> list[int]:
+    """Finished runs whose follow-up sync is due now (the dispatcher requests each once)."""
+    return list(
+        SyncRun.objects.filter(status=SyncStatus.DONE, follow_up_at__lte=timezone.now()).values_list("pk", flat=True)[
+            :50
+        ]
+    )
+
+
+def sync_follow_up_request(*, run_id: int) -> SyncRun | None:
+    """Start the follow-up of a finished run: a sync of the items its batches gave up on, planned
+    on a worker. Claimed by clearing ``follow_up_at`` (so it is requested once); when the store has
+    a sync under way it is tried again a minute later. None when nothing was started."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = SyncRun.objects.select_for_update(skip_locked=True).filter(pk=run_id, follow_up_at__lte=now).first()
+        if run is None:
+            return None
+        SyncRun.objects.filter(pk=run.pk).update(follow_up_at=None)
+        try:
+            with transaction.atomic():
+                follow_up = _run_create(store=run.store, is_full=False, requested_by=None, retry_of=run)
+        except SyncAlreadyRunning:
+            SyncRun.objects.filter(pk=run.pk).update(follow_up_at=now + timedelta(seconds=60))
+            return None
+        SyncRun.objects.filter(pk=follow_up.pk).update(
+            is_follow_up=True, follow_up_generation=run.follow_up_generation + 1
+        )
+        task_enqueue_on_commit(PLAN_TASK, follow_up.pk, what=f"the planning of follow-up sync {follow_up.pk}")
+    follow_up.refresh_from_db()
+    return follow_up
 
 
 # --- results ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ as an attempt and decides what to do with it.
 """
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import requests
@@ -35,13 +37,15 @@ FORBIDDEN_HINT = (
 
 
 class Outcome(StrEnum):
-    ACCEPTED = "accepted"  # 201 with an ingestionId
+    ACCEPTED = "accepted"  # any 2xx with an ingestionId
     OK = "ok"  # 200 from the status API
     INVALID_BODY = "invalid_body"  # 400 {"message": ...} or a status-API 400
     STORE_ID_ERROR = "store_id_error"  # 400 {"errorMsg": "...StoreID..."}
+    TOO_LARGE = "too_large"  # 413: over the gateway's payload limit
     THROTTLED = "throttled"  # 429
-    RETRYABLE_ERROR = "retryable_error"  # 500 "please retry", 502–504, status-API 500
-    FATAL_ERROR = "fatal_error"  # 500 without "retry"
+    RETRYABLE_ERROR = "retryable_error"  # 500 "…please retry again.", 502–504, status-API 500
+    FATAL_ERROR = "fatal_error"  # 500 "Exception encountered while processing the request" exactly
+    SERVER_ERROR = "server_error"  # any other 5xx (API Gateway's "Internal server error"): a few retries
     FORBIDDEN = "forbidden"  # 403: IAM or onboarding
     NETWORK_ERROR = "network_error"  # timeout, refused, reset
     UNEXPECTED = "unexpected"  # an answer the contract does not describe
@@ -55,7 +59,12 @@ class Outcome(StrEnum):
         return self in (Outcome.ACCEPTED, Outcome.OK)
 
 
-RETRYABLE = frozenset({Outcome.THROTTLED, Outcome.RETRYABLE_ERROR, Outcome.NETWORK_ERROR, Outcome.UNEXPECTED})
+RETRYABLE = frozenset(
+    {Outcome.THROTTLED, Outcome.RETRYABLE_ERROR, Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR, Outcome.UNEXPECTED}
+)
+# Amazon's two 500 bodies (SPEC §B), matched exactly: one says retry, the other must not be retried.
+RETRY_500_MESSAGE = "Exception encountered while processing the request, please retry again."
+FATAL_500_MESSAGE = "Exception encountered while processing the request"
 
 
 @dataclass(frozen=True)
@@ -86,11 +95,25 @@ class CallResult:
         return str(self.body.get("reportDownloadLink", ""))
 
 
+_HOST_REGION = re.compile(r"\.((?:[a-z]{2}(?:-gov)?)-[a-z]+-\d)\.amazonaws\.com(?:\.cn)?$")
+
+
+def region_from_endpoint(endpoint: str) -> str:
+    """The AWS region in a catalog API endpoint's host (``….execute-api.eu-west-1.amazonaws.com``),
+    or "" when its host names none (a custom domain, the local fake)."""
+    match = _HOST_REGION.search(urlsplit(endpoint).hostname or "")
+    return match.group(1) if match else ""
+
+
 @dataclass(frozen=True)
 class AmazonSettings:
+    """``region`` is ours (STS, our queue and bucket); ``signing_region`` is the catalog API's,
+    which Amazon hands out with its endpoint and which may differ: SigV4 signs for that one."""
+
     endpoint: str
     region: str
     role_arn: str
+    signing_region: str = ""
     aws_endpoint_url: str = ""
     connect_timeout: float = 3.05
     read_timeout: float = 30.0
@@ -142,8 +165,8 @@ def classify(
     message = str(body.get("errorMsg") or body.get("message") or "")
     if parsed is None or not isinstance(parsed, dict):
         return Outcome.UNEXPECTED, f"HTTP {status} with a body that is not a JSON object", {}
-    if status == 201 and operation in ("upload", "archive") and body.get("ingestionId"):
-        return Outcome.ACCEPTED, "", body
+    if 200 <= status < 300 and operation in ("upload", "archive") and body.get("ingestionId"):
+        return Outcome.ACCEPTED, "", body  # any 2xx with an ingestion id: retrying would ingest it twice
     if status == 200 and operation == "status" and body.get("processingStatus"):
         return Outcome.OK, "", body
     if status == 400:
@@ -152,15 +175,18 @@ def classify(
         return Outcome.INVALID_BODY, message or "Invalid request", body
     if status == 403:
         return Outcome.FORBIDDEN, f"{message} {FORBIDDEN_HINT}".strip(), body
+    if status == 413:
+        return Outcome.TOO_LARGE, message or "Request Entity Too Large", body
     if status == 429:
         return Outcome.THROTTLED, message or "Too Many Requests", body
-    if status == 500:
-        retry_recommended = "retry" in message.lower() and "not" not in message.lower()
-        if operation == "status" or retry_recommended:
-            return Outcome.RETRYABLE_ERROR, message, body
-        return Outcome.FATAL_ERROR, message or "Exception encountered while processing the request", body
+    if status == 500 and (operation == "status" or message == RETRY_500_MESSAGE):
+        return Outcome.RETRYABLE_ERROR, message, body
+    if status == 500 and message == FATAL_500_MESSAGE:
+        return Outcome.FATAL_ERROR, message, body
     if status in (502, 503, 504):
         return Outcome.RETRYABLE_ERROR, message or f"HTTP {status} from the gateway", body
+    if 500 <= status < 600:
+        return Outcome.SERVER_ERROR, message or f"HTTP {status} without a message", body
     return Outcome.UNEXPECTED, message or f"Unexpected HTTP {status}", body
 
 
@@ -240,7 +266,7 @@ class AmazonCatalogClient:
         started = time.monotonic()
         try:
             request = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})
-            SigV4Auth(credentials, "execute-api", self.config.region).add_auth(request)
+            SigV4Auth(credentials, "execute-api", self.config.signing_region or self.config.region).add_auth(request)
             response = self.session.post(
                 url,
                 data=data,
@@ -306,6 +332,7 @@ def client_from_settings() -> AmazonCatalogClient:
                 AmazonSettings(
                     endpoint=settings.JWO_AMAZON_ENDPOINT,
                     region=settings.AWS_REGION,
+                    signing_region=settings.JWO_AMAZON_REGION or region_from_endpoint(settings.JWO_AMAZON_ENDPOINT),
                     role_arn=settings.JWO_AMAZON_ROLE_ARN,
                     aws_endpoint_url=settings.AWS_ENDPOINT_URL,
                     connect_timeout=settings.JWO_AMAZON_CONNECT_TIMEOUT,

@@ -233,7 +233,10 @@ JWO_IMPORT_STALE_MINUTES = env.int("JWO_IMPORT_STALE_MINUTES", default=15)
 # Calls are SigV4-signed with credentials from STS AssumeRole on JWO_AMAZON_ROLE_ARN.
 # AWS_ENDPOINT_URL sends every AWS call (STS, SQS, S3) to a local endpoint such as moto.
 JWO_AMAZON_ENDPOINT = env.str("JWO_AMAZON_ENDPOINT", default="http://127.0.0.1:8899")
-AWS_REGION = env.str("AWS_REGION", default="us-east-1")
+AWS_REGION = env.str("AWS_REGION", default="us-east-1")  # ours: STS, the results queue, the reports bucket
+# The catalog API's own region, which SigV4 signs for: read from the endpoint's host
+# (….execute-api.<region>.amazonaws.com) unless set; it may differ from AWS_REGION.
+JWO_AMAZON_REGION = env.str("JWO_AMAZON_REGION", default="")
 JWO_AMAZON_ROLE_ARN = env.str("JWO_AMAZON_ROLE_ARN", default="arn:aws:iam::123456789012:role/jwo-catalog-api")
 AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
 JWO_AMAZON_CONNECT_TIMEOUT = env.float("JWO_AMAZON_CONNECT_TIMEOUT", default=3.05)
@@ -244,6 +247,12 @@ JWO_AMAZON_RATE_LIMIT = env.int("JWO_AMAZON_RATE_LIMIT", default=10)  # requests
 JWO_AMAZON_RATE_WINDOW = env.float("JWO_AMAZON_RATE_WINDOW", default=1.15)
 JWO_SYNC_BATCH_SIZE = min(env.int("JWO_SYNC_BATCH_SIZE", default=10_000), 10_000)
 JWO_SYNC_MAX_ATTEMPTS = env.int("JWO_SYNC_MAX_ATTEMPTS", default=8)
+# A 5xx Amazon did not document (API Gateway's own "Internal server error") is tried this many times.
+JWO_SYNC_SERVER_ERROR_ATTEMPTS = env.int("JWO_SYNC_SERVER_ERROR_ATTEMPTS", default=3)
+# Items a batch gave up on (throttled, server errors, no result in time) are sent again by a
+# follow-up sync, this long after the run ended, doubling per follow-up (at most 2 h), at most this often.
+JWO_SYNC_FOLLOW_UP_SECONDS = env.int("JWO_SYNC_FOLLOW_UP_SECONDS", default=300)
+JWO_SYNC_FOLLOW_UPS = env.int("JWO_SYNC_FOLLOW_UPS", default=5)
 JWO_SYNC_BACKOFF_BASE = env.float("JWO_SYNC_BACKOFF_BASE", default=1.0)  # seconds; doubles per attempt
 JWO_SYNC_BACKOFF_CAP = env.float("JWO_SYNC_BACKOFF_CAP", default=120.0)
 JWO_SYNC_POLL_MAX_SECONDS = env.int("JWO_SYNC_POLL_MAX_SECONDS", default=2 * 3600)  # Amazon: up to an hour

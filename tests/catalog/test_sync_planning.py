@@ -5,6 +5,7 @@ arrive rather than recounted."""
 
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -67,7 +68,7 @@ def test_a_stores_planning_leaves_out_only_its_own_items_on_their_way(require_po
 
 def test_a_run_being_planned_is_neither_waited_on_nor_queued_again(require_postgres: None, store: Store) -> None:
     run = SyncRun.objects.create(store=store, status=SyncStatus.PLANNING)
-    SyncRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=1))
+    SyncRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     locked, release = threading.Event(), threading.Event()
 
     def planner() -> None:  # a worker in the middle of planning: it holds the run's row

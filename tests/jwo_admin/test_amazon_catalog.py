@@ -87,6 +87,14 @@ def amazon(fake_amazon: Any) -> Iterator[Any]:
         ("status", 500, {"errorMsg": "Internal Server Error"}, (Outcome.RETRYABLE_ERROR, "Internal Server Error")),
         ("upload", 403, {"message": "Forbidden"}, (Outcome.FORBIDDEN, f"Forbidden {HINT}")),
         ("upload", 502, {"message": "Internal server error"}, (Outcome.RETRYABLE_ERROR, "Internal server error")),
+        # only Amazon's two 500 bodies, exactly: API Gateway's own 500 is retried a few times, not taken as fatal
+        ("upload", 500, {"message": "Internal server error"}, (Outcome.SERVER_ERROR, "Internal server error")),
+        ("upload", 500, {"errorMsg": FATAL_500 + "."}, (Outcome.SERVER_ERROR, FATAL_500 + ".")),
+        ("upload", 500, {"errorMsg": "Please do not retry"}, (Outcome.SERVER_ERROR, "Please do not retry")),
+        # any 2xx with an ingestion id is an acceptance: retrying it would ingest the items twice
+        ("upload", 200, {"ingestionId": INGESTION_ID}, (Outcome.ACCEPTED, "")),
+        ("archive", 202, {"ingestionId": INGESTION_ID}, (Outcome.ACCEPTED, "")),
+        ("upload", 413, {"message": "Request Entity Too Large"}, (Outcome.TOO_LARGE, "Request Entity Too Large")),
         ("upload", 503, {"message": "Service Unavailable"}, (Outcome.RETRYABLE_ERROR, "Service Unavailable")),
         (
             "status",
@@ -127,7 +135,7 @@ def test_classify_throttle_ignores_headers_for_the_outcome() -> None:
         (503, "", (Outcome.RETRYABLE_ERROR, "HTTP 503 from the gateway", {})),
         (502, "", (Outcome.RETRYABLE_ERROR, "HTTP 502 from the gateway", {})),
         (429, "", (Outcome.THROTTLED, "Too Many Requests", {})),
-        (500, "", (Outcome.FATAL_ERROR, FATAL_500, {})),
+        (500, "", (Outcome.SERVER_ERROR, "HTTP 500 without a message", {})),
         (400, "", (Outcome.INVALID_BODY, "Invalid request", {})),
         (
             200,
@@ -150,7 +158,13 @@ def test_only_throttling_server_and_network_trouble_are_retried() -> None:
     retried = {outcome for outcome in Outcome if outcome.is_retryable}
     succeeded = {outcome for outcome in Outcome if outcome.is_success}
 
-    assert retried == {Outcome.THROTTLED, Outcome.RETRYABLE_ERROR, Outcome.NETWORK_ERROR, Outcome.UNEXPECTED}
+    assert retried == {
+        Outcome.THROTTLED,
+        Outcome.RETRYABLE_ERROR,
+        Outcome.SERVER_ERROR,
+        Outcome.NETWORK_ERROR,
+        Outcome.UNEXPECTED,
+    }
     assert succeeded == {Outcome.ACCEPTED, Outcome.OK}
 
 
