@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from fake_amazon import sigv4
-from fake_amazon.validation import check_archive, check_upload
+from fake_amazon.validation import check_archive, check_upload, item_barcode_problem
 
 TOO_MANY = {"message": "Too Many Requests"}
 RETRY_500 = {"errorMsg": "Exception encountered while processing the request, please retry again."}
@@ -268,6 +268,8 @@ class FakeAmazon:
         sku = str(item.get("item_sku", ""))
         if sku in self.knobs.reject_skus:
             return "INVALID_BARCODE"
+        if "external_product_id" in item and item_barcode_problem(item):
+            return "BARCODE_FORMAT"
         if self.known_stores is not None and item.get("store_id") not in (None, *self.known_stores):
             return "UNKNOWN_STORE"
         if self.knobs.reject_rate:
@@ -290,7 +292,8 @@ class FakeAmazon:
                 result["status"] = "SUCCESS"
             else:
                 result["status"] = "FAILED"
-                result["errors"] = [{"code": code, "message": _MESSAGES[code]}]
+                message = item_barcode_problem(item) if code == "BARCODE_FORMAT" else _MESSAGES[code]
+                result["errors"] = [{"code": code, "message": message}]
             results.append(result)
         report = {
             "ingestionId": ingestion.id,

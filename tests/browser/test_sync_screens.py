@@ -60,6 +60,7 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
     assert page.inner_text('[data-testid="sync-TEST_STORE_001"]') == "Sync 3 to Amazon"
     page.click('[data-testid="sync-TEST_STORE_001"]')
     page.wait_for_selector("#sync-status >> text=Done")
+    page.wait_for_load_state("load")  # "Done" comes with a reload: the tables below it are parsed by now
 
     run = SyncRun.objects.get()
     assert page.url == f"{live_server.url}/catalog/sync/runs/{run.pk}/"
