@@ -1,7 +1,6 @@
 """The fake Catalog API as a WSGI application, with fault knobs for tests and drills."""
 
 import hashlib
-import hmac
 import json
 import random
 import threading
@@ -10,8 +9,10 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.credentials import Credentials
 from werkzeug.wrappers import Request, Response
 
 from fake_amazon import sigv4
@@ -43,6 +44,7 @@ class Knobs:
     duplicate_notifications: int = 1  # how many times each completion is published
     link_expiry_seconds: int = 3600
     expired_links: int = 0  # the next N report links are issued already expired
+    report_error_status: int = 0  # report downloads answer this (S3's 503 SlowDown, say) instead
     fatal_ingestion_rate: float = 0.0  # share of ingestions ending FATAL
     queue_seconds: float = 0.05  # INQUEUE → INPROGRESS
     process_seconds: float = 0.1  # INPROGRESS → DONE
@@ -99,7 +101,8 @@ class FakeAmazon:
         self.knobs = knobs or Knobs()
         self.ingestions: dict[str, Ingestion] = {}
         self.public_url = ""  # set by the server once it listens; report links point here
-        self._link_secret = uuid.uuid4().bytes
+        # the bucket owner's credentials the report links are signed with (S3 checks them)
+        self._link_credentials = Credentials(f"AKIA{uuid.uuid4().hex[:16].upper()}", uuid.uuid4().hex)
         # (arrival wall-clock time, path, status) of every call to the catalog API, for tests and benchmarks
         self.requests: list[tuple[float, str, int]] = []
         self._window: deque[float] = deque()
@@ -219,35 +222,33 @@ class FakeAmazon:
         return _json(200, {"processingStatus": ingestion.status, "reportDownloadLink": link})
 
     # --- report links ------------------------------------------------------------------------
-    # moto does not enforce presigned-URL expiry, so links point at the fake, which does (60
-    # minutes by default, like Amazon's) and then reads the report from moto's S3.
+    # Real SigV4 presigned links (X-Amz-Date, X-Amz-Expires: 60 minutes by default, like Amazon's).
+    # moto does not enforce presigned-URL expiry, so the links point at the fake, which checks them
+    # as S3 does (signature, then expiry: 403 "Request has expired") and reads the report from moto.
     def presign(self, ingestion: Ingestion) -> str:
-        expires = int(time.time()) + self.knobs.link_expiry_seconds
+        signed_at = datetime.now(UTC)
         with self._lock:
             if self.knobs.expired_links > 0:
                 self.knobs.expired_links -= 1
-                expires = int(time.time()) - 1
-        signature = self._link_signature(ingestion.id, expires)
-        return (
-            f"{self.public_url}/reports/{ingestion.id}.json?X-Amz-Expires={self.knobs.link_expiry_seconds}"
-            f"&Expires={expires}&X-Amz-Signature={signature}"
+                signed_at -= timedelta(seconds=self.knobs.link_expiry_seconds + 1)
+        return sigv4.presign_get(
+            f"{self.public_url}/reports/{ingestion.id}.json",
+            credentials=self._link_credentials,
+            region=self.region,
+            expires=self.knobs.link_expiry_seconds,
+            signed_at=signed_at,
         )
-
-    def _link_signature(self, ingestion_id: str, expires: int) -> str:
-        return hmac.new(self._link_secret, f"{ingestion_id}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def _report(self, request: Request) -> Response:
         ingestion_id = request.path.removeprefix("/reports/").removesuffix(".json")
         ingestion = self.ingestions.get(ingestion_id)
-        try:
-            expires = int(request.args.get("Expires", "0"))
-        except ValueError:
-            expires = 0
-        signature = request.args.get("X-Amz-Signature", "")
-        if ingestion is None or not hmac.compare_digest(signature, self._link_signature(ingestion_id, expires)):
-            return _s3_error("SignatureDoesNotMatch", "The request signature we calculated does not match")
-        if time.time() > expires:
-            return _s3_error("AccessDenied", "Request has expired")
+        refusal = sigv4.verify_presigned(request.url, credentials=self._link_credentials, region=self.region)
+        if refusal is not None:
+            return _s3_error(*refusal)
+        if ingestion is None or not ingestion.report_key:
+            return _s3_error("NoSuchKey", "The specified key does not exist.", status=404)
+        if self.knobs.report_error_status:
+            return _s3_error("SlowDown", "Please reduce your request rate.", status=self.knobs.report_error_status)
         return Response(self.sink.fetch_report(ingestion.report_key), 200, mimetype="application/json")
 
     # --- background processing --------------------------------------------------------------
@@ -333,9 +334,9 @@ _MESSAGES = {
 }
 
 
-def _s3_error(code: str, message: str) -> Response:
+def _s3_error(code: str, message: str, *, status: int = 403) -> Response:
     body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
-    return Response(body, status=403, mimetype="application/xml")
+    return Response(body, status=status, mimetype="application/xml")
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

@@ -634,7 +634,7 @@ def sync_follow_up_request(*, run_id: int) -> SyncRun | None:
 # --- results ----------------------------------------------------------------------------------
 def sync_batch_poll(*, batch_id: int) -> None:
     """Ask Amazon for an accepted batch's status; on DONE fetch and apply the report."""
-    from catalog.services.sync_results import batch_results_apply
+    from catalog.services.sync_results import ReportNotReady, batch_results_apply
 
     now = timezone.now()
     claimed = UploadBatch.objects.filter(pk=batch_id, status=BatchStatus.ACCEPTED, next_poll_at__lte=now).update(
@@ -655,15 +655,26 @@ def sync_batch_poll(*, batch_id: int) -> None:
     elif status in FAILED_STATUSES:
         batch_fail(batch, f"Amazon ended the ingestion as {status}; nothing of it was applied. Sync again.")
     elif status == "DONE":
-        batch_results_apply(batch_id=batch.pk, link=result.report_link)
+        try:
+            batch_results_apply(batch_id=batch.pk, link=result.report_link)
+        except ReportNotReady as error:  # the report cannot be had now: poll again, within the deadline
+            _schedule_poll(batch, str(error))
     else:
         _schedule_poll(batch, f"Unknown processing status {status!r}")
 
 
 def _schedule_poll(batch: UploadBatch, error: str) -> None:
+    """Poll again later, or give up past JWO_SYNC_POLL_MAX_SECONDS after acceptance whatever kept
+    the results away (still processing, status errors, a report link that never works): the batch
+    fails with the last reason and its items go to the run's follow-up sync."""
     age = (timezone.now() - (batch.accepted_at or timezone.now())).total_seconds()
     if age > settings.JWO_SYNC_POLL_MAX_SECONDS:
-        batch_fail(batch, f"No result from Amazon {int(age // 60)} minutes after it accepted the batch.")
+        last = f" Last: {error}" if error else ""
+        batch_fail(
+            batch,
+            f"No result from Amazon {int(age // 60)} minutes after it accepted the batch.{last}",
+            gave_up=True,
+        )
         return
     delay = min(2 * 2 ** min(batch.polls, 8), 300)
     UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.ACCEPTED).update(

@@ -23,7 +23,7 @@ from catalog.services.sync import (
 )
 from catalog.sync_reports import ReportUnreadable, parse_report
 from jwo_admin.core.metrics import sync_items
-from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
+from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings, report_link_expiry
 
 logger = logging.getLogger(__name__)
 REPORT_TIMEOUT = (3.05, 60)
@@ -61,7 +61,16 @@ def _fresh_link(batch: UploadBatch) -> str:
     amazon_call_record(result, batch)
     if result.outcome is not Outcome.OK or not result.report_link:
         raise ReportNotReady(f"No fresh report link: {result.outcome.value} {result.message}")
+    _link_remember(batch, result.report_link)
     return result.report_link
+
+
+def _link_remember(batch: UploadBatch, link: str) -> None:
+    """Keep the link Amazon gave and when it stops working (the alert on reports expiring unread
+    reads these), before trying it."""
+    UploadBatch.objects.filter(pk=batch.pk).update(
+        report_link=link, report_link_expires_at=report_link_expiry(link), updated_at=timezone.now()
+    )
 
 
 def _store_raw(batch: UploadBatch, raw: bytes) -> str:
@@ -85,6 +94,8 @@ def batch_results_apply(*, batch_id: int, link: str, notification: Notification 
         if notification is not None:
             _record_notification(notification, InboundMessage.Status.APPLIED, "results were already applied")
         return False
+    if link:
+        _link_remember(batch, link)
     raw = _download(link) if link else None
     if raw is None:
         raw = _download(_fresh_link(batch))

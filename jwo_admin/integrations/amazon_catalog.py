@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import requests
@@ -103,6 +103,22 @@ def region_from_endpoint(endpoint: str) -> str:
     or "" when its host names none (a custom domain, the local fake)."""
     match = _HOST_REGION.search(urlsplit(endpoint).hostname or "")
     return match.group(1) if match else ""
+
+
+def report_link_expiry(link: str) -> datetime | None:
+    """When a presigned report link stops working: SigV4's ``X-Amz-Date`` + ``X-Amz-Expires``
+    (S3 answers 403 "Request has expired" after it), or SigV2's ``Expires`` epoch. None when the
+    link says neither."""
+    query = {name: values[0] for name, values in parse_qs(urlsplit(link).query).items()}
+    try:
+        if "X-Amz-Date" in query and "X-Amz-Expires" in query:
+            signed = datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            return signed + timedelta(seconds=int(query["X-Amz-Expires"]))
+        if "Expires" in query:
+            return datetime.fromtimestamp(int(query["Expires"]), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
 
 
 @dataclass(frozen=True)

@@ -207,8 +207,9 @@ def test_status_of_a_finished_ingestion_gives_the_report_link(sync_catalog: Stor
     lines = stdout.splitlines()
     assert lines[0] == "processingStatus: DONE"
     assert re.fullmatch(
-        rf"reportDownloadLink: {re.escape(amazon.endpoint)}/reports/{batch.ingestion_id}\.json\?X-Amz-Expires=3600"
-        r"&Expires=\d+&X-Amz-Signature=[0-9a-f]{64}",
+        rf"reportDownloadLink: {re.escape(amazon.endpoint)}/reports/{batch.ingestion_id}\.json"
+        r"\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA[0-9A-F]{16}%2F\d{8}%2Fus-east-1%2Fs3%2Faws4_request"
+        r"&X-Amz-Date=\d{8}T\d{6}Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{64}",
         lines[1],
     )
     assert lines[2:] == [f"ours: sync #{run.pk} batch 1 (upload, 3 items), done"]

@@ -91,7 +91,8 @@ def test_an_undocumented_server_error_is_tried_three_times_then_a_follow_up_sync
     assert (
         run.batches.get().last_error == "Gave up after 3 attempts; last: server_error (HTTP 500): Internal server error"
     )
-    assert run.follow_up_at is not None and run.finished_at is not None
+    assert run.follow_up_at is not None
+    assert run.finished_at is not None
     assert 290 <= (run.follow_up_at - run.finished_at).total_seconds() <= 300  # 5 minutes later
 
     amazon.amazon.knobs.gateway_500_rate = 0.0

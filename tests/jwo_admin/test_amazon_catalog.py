@@ -21,6 +21,7 @@ from jwo_admin.integrations.amazon_catalog import (
     Outcome,
     StsCredentials,
     classify,
+    report_link_expiry,
 )
 
 INGESTION_ID = "b0c6b4de-2f61-4a53-9d0e-5c2f0d9b7e11"
@@ -452,3 +453,24 @@ def test_client_calls_sts_once_for_several_calls(amazon: Any) -> None:
 
     assert (first.status_code, second.status_code) == (400, 400)
     assert client.credentials.get().access_key == key_after_first
+
+
+@pytest.mark.parametrize(
+    ("link", "expires"),
+    [
+        (  # S3 SigV4: signed at X-Amz-Date, valid X-Amz-Expires seconds
+            "https://b.s3.amazonaws.com/r.json?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261206T235930Z"
+            "&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=ab",
+            datetime(2026, 12, 7, 0, 59, 30, tzinfo=UTC),
+        ),
+        (
+            "https://b.s3.amazonaws.com/r.json?AWSAccessKeyId=A&Expires=1796601600&Signature=x",
+            datetime(2026, 12, 7, tzinfo=UTC),
+        ),
+        ("https://b.s3.amazonaws.com/r.json", None),
+        ("https://b.s3.amazonaws.com/r.json?X-Amz-Date=yesterday&X-Amz-Expires=3600", None),
+        ("https://b.s3.amazonaws.com/r.json?Expires=99999999999999999999", None),
+    ],
+)
+def test_a_report_links_expiry_is_read_from_the_link(link: str, expires: datetime | None) -> None:
+    assert report_link_expiry(link) == expires
