@@ -7,7 +7,16 @@ from django.db.models import Case, Count, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from catalog.models import AmazonCall, InboundMessage, ItemResult, Store, SyncItem, SyncRun, UploadBatch
+from catalog.models import (
+    ITEM_RESULTS_TO_RETRY,
+    AmazonCall,
+    InboundMessage,
+    ItemResult,
+    Store,
+    SyncItem,
+    SyncRun,
+    UploadBatch,
+)
 
 
 def sync_run_list(*, store: Store | None = None, limit: int = 50) -> QuerySet[SyncRun]:
@@ -17,13 +26,20 @@ def sync_run_list(*, store: Store | None = None, limit: int = 50) -> QuerySet[Sy
     return runs[:limit]
 
 
+def sync_run_follow_ups(*, run: SyncRun) -> QuerySet[SyncRun]:
+    """The retries and follow-up syncs started from ``run``."""
+    return SyncRun.objects.filter(retry_of=run).order_by("id")
+
+
 def sync_run_batches(*, run: SyncRun) -> QuerySet[UploadBatch]:
     return (
-        run.batches.defer("body")
+        run.batches.defer("body", "split_from__body")
+        .select_related("split_from")
         .annotate(
             accepted=Count("items", filter=Q(items__result=ItemResult.ACCEPTED)),
             rejected=Count("items", filter=Q(items__result=ItemResult.REJECTED)),
             failed=Count("items", filter=Q(items__result=ItemResult.FAILED)),
+            unknown=Count("items", filter=Q(items__result=ItemResult.UNKNOWN)),
         )
         .order_by("sequence")
     )
@@ -41,7 +57,7 @@ def sync_run_calls(*, run: SyncRun) -> QuerySet[AmazonCall]:
 def sync_run_items(*, run: SyncRun, result: str = "", search: str = "") -> QuerySet[SyncItem]:
     # The batch's payload (up to 10,000 items of JSON) is never needed to show an item.
     # Problems first: that is what staff come to see.
-    problems_first = Case(When(result__in=(ItemResult.REJECTED, ItemResult.FAILED), then=0), default=1)
+    problems_first = Case(When(result__in=ITEM_RESULTS_TO_RETRY, then=0), default=1)
     items = (
         run.items.select_related("batch")
         .defer("batch__body", "details")
@@ -78,6 +94,11 @@ def sync_results_by_day(*, days: int = 30) -> dict[str, Any]:
 
 def last_connectivity_call() -> AmazonCall | None:
     return AmazonCall.objects.filter(operation="connectivity").order_by("-created_at", "-id").first()
+
+
+def subscriptions_to_confirm() -> QuerySet[InboundMessage]:
+    """SNS SubscriptionConfirmations staff have not confirmed yet, newest first."""
+    return InboundMessage.objects.filter(status=InboundMessage.Status.SUBSCRIPTION).order_by("-received_at", "-id")
 
 
 def recent_notifications(*, limit: int = 20) -> QuerySet[InboundMessage]:

@@ -10,9 +10,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog import selectors, sync_selectors
-from catalog.models import ItemResult, Store, SyncRun
+from catalog.models import InboundMessage, ItemResult, Store, SyncRun, UploadBatch
 from catalog.services.connectivity import connectivity_check
+from catalog.services.notifications import subscription_confirm
 from catalog.services.sync import SyncAlreadyRunning, sync_preview, sync_request, sync_retry_failed
+from catalog.services.sync_results import report_raw_read
 from catalog.views import StaffView
 from jwo_admin.core.exceptions import ApplicationError
 
@@ -30,6 +32,7 @@ class SyncOverviewView(StaffView, TemplateView):
         context["chart"] = sync_selectors.sync_results_by_day()
         context["connectivity_call"] = sync_selectors.last_connectivity_call()
         context["notifications"] = sync_selectors.recent_notifications(limit=10)
+        context["subscriptions"] = sync_selectors.subscriptions_to_confirm()
         return context
 
 
@@ -67,6 +70,7 @@ class SyncDetailView(StaffView, TemplateView):
         context.update(
             run=run,
             batches=sync_selectors.sync_run_batches(run=run),
+            follow_ups=sync_selectors.sync_run_follow_ups(run=run),
             calls=sync_selectors.sync_run_calls(run=run)[:200],
             page=page,
             items=page.object_list,
@@ -93,6 +97,37 @@ class SyncProgressView(SyncDetailView):
         if context["run"].status == "done":
             response["HX-Refresh"] = "true"
         return response
+
+
+class SyncReportView(StaffView, View):
+    """Amazon's report for one batch exactly as it was received (kept whatever its shape)."""
+
+    permission_required = "catalog.view_product"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        batch = get_object_or_404(UploadBatch.objects.defer("body"), pk=pk)
+        if not batch.report_file:
+            raise Http404("No report kept for this batch")
+        response = HttpResponse(report_raw_read(batch=batch), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="report-{batch.ingestion_id}.json"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class SubscriptionConfirmView(StaffView, View):
+    """Confirm the SNS subscription Amazon's topic asks for (until then it delivers no results)."""
+
+    permission_required = "catalog.sync_catalog"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        message = get_object_or_404(InboundMessage, pk=pk)
+        try:
+            confirmed = subscription_confirm(message=message, confirmed_by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Subscription to {confirmed.topic_arn} confirmed.")
+        return redirect("catalog:sync_overview")
 
 
 class SyncRetryView(StaffView, View):

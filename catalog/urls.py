@@ -25,4 +25,10 @@ urlpatterns = [
     path("sync/runs/<int:pk>/", sync_views.SyncDetailView.as_view(), name="sync_detail"),
     path("sync/runs/<int:pk>/progress/", sync_views.SyncProgressView.as_view(), name="sync_progress"),
     path("sync/runs/<int:pk>/retry/", sync_views.SyncRetryView.as_view(), name="sync_retry"),
+    path("sync/batches/<int:pk>/report/", sync_views.SyncReportView.as_view(), name="sync_report"),
+    path(
+        "sync/subscriptions/<int:pk>/confirm/",
+        sync_views.SubscriptionConfirmView.as_view(),
+        name="sync_subscription_confirm",
+    ),
 ]

@@ -1,6 +1,7 @@
 """The fake Catalog API as a WSGI application, with fault knobs for tests and drills."""
 
 import hashlib
+import hmac
 import json
 import random
 import threading
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from botocore.credentials import Credentials
 from werkzeug.wrappers import Request, Response
@@ -45,6 +47,11 @@ class Knobs:
     link_expiry_seconds: int = 3600
     expired_links: int = 0  # the next N report links are issued already expired
     report_error_status: int = 0  # report downloads answer this (S3's 503 SlowDown, say) instead
+    # The report's shape (SPEC M3: Amazon published none): "items" (ours), "failures_only" (only
+    # the items that failed), "unknown_key" (the list under a key we do not know), "json_lines",
+    # "not_json" (an HTML error page).
+    report_shape: str = "items"
+    hold_until_confirmed: bool = False  # SNS delivers nothing until the subscription is confirmed
     fatal_ingestion_rate: float = 0.0  # share of ingestions ending FATAL
     queue_seconds: float = 0.05  # INQUEUE → INPROGRESS
     process_seconds: float = 0.1  # INPROGRESS → DONE
@@ -72,7 +79,15 @@ class Ingestion:
 class ReportSink:
     """Where finished ingestions go: S3 for the report, SNS for the notice (see fake_amazon.aws)."""
 
-    def store_report(self, ingestion: Ingestion, report: dict[str, Any]) -> str:  # returns the S3 key
+    def store_report(self, ingestion: Ingestion, body: bytes) -> str:  # returns the S3 key
+        raise NotImplementedError
+
+    @property
+    def topic_arn(self) -> str:
+        raise NotImplementedError
+
+    def deliver(self, envelope: dict[str, Any]) -> None:
+        """Put an SNS envelope on the subscribed queue as SNS itself would (a subscription message)."""
         raise NotImplementedError
 
     def fetch_report(self, key: str) -> bytes:
@@ -101,6 +116,9 @@ class FakeAmazon:
         self.knobs = knobs or Knobs()
         self.ingestions: dict[str, Ingestion] = {}
         self.public_url = ""  # set by the server once it listens; report links point here
+        self.subscription_confirmed = False
+        self._subscription_token = ""
+        self._held: list[dict[str, Any]] = []  # notifications SNS keeps until the subscription is confirmed
         # the bucket owner's credentials the report links are signed with (S3 checks them)
         self._link_credentials = Credentials(f"AKIA{uuid.uuid4().hex[:16].upper()}", uuid.uuid4().hex)
         # (arrival wall-clock time, path, status) of every call to the catalog API, for tests and benchmarks
@@ -135,6 +153,8 @@ class FakeAmazon:
             return _json(200, {"ok": True, "ingestions": len(self.ingestions)})
         if request.path.startswith("/reports/") and request.method == "GET":
             return self._report(request)
+        if request.path == "/_sns/" and request.method == "GET":
+            return self._subscription_confirm(request)
         routes = {
             "/v1/catalog/upload": self._upload,
             "/v1/catalog/archive": self._archive,
@@ -296,6 +316,18 @@ class FakeAmazon:
                 message = item_barcode_problem(item) if code == "BARCODE_FORMAT" else _MESSAGES[code]
                 result["errors"] = [{"code": code, "message": message}]
             results.append(result)
+        ingestion.report_key = self.sink.store_report(ingestion, self._report_body(ingestion, results))
+        self._forget_items(ingestion)
+        ingestion.status = "DONE"
+        self._notify(ingestion, self.presign(ingestion))
+
+    def _report_body(self, ingestion: Ingestion, results: list[dict[str, Any]]) -> bytes:
+        shape = self.knobs.report_shape
+        if shape == "not_json":
+            return b"<html><body>Service Unavailable</body></html>"
+        if shape == "json_lines":
+            return b"".join(json.dumps(result).encode() + b"\n" for result in results)
+        listed = [r for r in results if r["status"] != "SUCCESS"] if shape == "failures_only" else results
         report = {
             "ingestionId": ingestion.id,
             "operation": ingestion.kind.upper(),
@@ -305,12 +337,9 @@ class FakeAmazon:
                 "successful": sum(1 for r in results if r["status"] == "SUCCESS"),
                 "failed": sum(1 for r in results if r["status"] != "SUCCESS"),
             },
-            "items": results,
+            "itemStatusList" if shape == "unknown_key" else "items": listed,
         }
-        ingestion.report_key = self.sink.store_report(ingestion, report)
-        self._forget_items(ingestion)
-        ingestion.status = "DONE"
-        self._notify(ingestion, self.presign(ingestion))
+        return json.dumps(report).encode()
 
     @staticmethod
     def _forget_items(ingestion: Ingestion) -> None:
@@ -324,14 +353,74 @@ class FakeAmazon:
     def _notify(self, ingestion: Ingestion, link: str) -> None:
         message = {"ingestionId": ingestion.id, "processingStatus": ingestion.status, "reportDownloadLink": link}
         for _ in range(max(self.knobs.duplicate_notifications, 1)):
-            self.sink.notify(message)
+            with self._lock:
+                held = self.knobs.hold_until_confirmed and not self.subscription_confirmed
+                if held:
+                    self._held.append(message)
+            if not held:
+                self.sink.notify(message)
         ingestion.notified = True
+
+    # --- the SNS subscription of the retailer's queue ---------------------------------------------
+    # Amazon's topic is in Amazon's account, the queue in the retailer's: SNS sends the queue a
+    # SubscriptionConfirmation and delivers nothing (hold_until_confirmed) until its SubscribeURL
+    # is visited. moto confirms SQS subscriptions by itself, so the fake plays this part.
+    def subscription_announce(self) -> dict[str, Any]:
+        """Subscribe (again): a new token, unconfirmed until its SubscribeURL is visited."""
+        token = uuid.uuid4().hex + uuid.uuid4().hex
+        arn = self.sink.topic_arn
+        with self._lock:
+            self._subscription_token, self.subscription_confirmed = token, False
+        envelope = {
+            "Type": "SubscriptionConfirmation",
+            "MessageId": str(uuid.uuid4()),
+            "Token": token,
+            "TopicArn": arn,
+            "Message": f"You have chosen to subscribe to the topic {arn}.\n"
+            "To confirm the subscription, visit the SubscribeURL included in this message.",
+            "SubscribeURL": f"{self.public_url}/_sns/?"
+            + urlencode({"Action": "ConfirmSubscription", "TopicArn": arn, "Token": token}),
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "SignatureVersion": "1",
+            "Signature": "",
+            "SigningCertURL": "",
+        }
+        self.sink.deliver(envelope)
+        return envelope
+
+    def _subscription_confirm(self, request: Request) -> Response:
+        token = request.args.get("Token", "")
+        if request.args.get("Action") != "ConfirmSubscription" or request.args.get("TopicArn") != self.sink.topic_arn:
+            return _sns_error("InvalidParameter", "Invalid parameter: TopicArn or Action")
+        with self._lock:
+            if not self._subscription_token or not hmac.compare_digest(token, self._subscription_token):
+                return _sns_error("InvalidParameter", "Invalid token")
+            self.subscription_confirmed = True
+            held, self._held = self._held, []
+        for message in held:
+            self.sink.notify(message)
+        arn = f"{self.sink.topic_arn}:{uuid.uuid5(uuid.NAMESPACE_URL, token)}"
+        body = (
+            '<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+            f"<ConfirmSubscriptionResult><SubscriptionArn>{arn}</SubscriptionArn></ConfirmSubscriptionResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            "</ConfirmSubscriptionResponse>"
+        )
+        return Response(body, 200, mimetype="text/xml")
 
 
 _MESSAGES = {
     "INVALID_BARCODE": "external_product_id failed validation: check digit or format not accepted",
     "UNKNOWN_STORE": "store_id is not associated with this retailer",
 }
+
+
+def _sns_error(code: str, message: str) -> Response:
+    body = (
+        '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{message}</Message></Error></ErrorResponse>"
+    )
+    return Response(body, status=400, mimetype="text/xml")
 
 
 def _s3_error(code: str, message: str, *, status: int = 403) -> Response:

@@ -60,12 +60,20 @@ class BotoSink(ReportSink):
     def __init__(self, endpoint_url: str, region: str, resources: Resources) -> None:
         self.s3 = client("s3", endpoint_url, region)
         self.sns = client("sns", endpoint_url, region)
+        self.sqs = client("sqs", endpoint_url, region)
         self.resources = resources
 
-    def store_report(self, ingestion: Ingestion, report: dict[str, Any]) -> str:
+    def store_report(self, ingestion: Ingestion, body: bytes) -> str:
         key = f"reports/{ingestion.id}.json"
-        self.s3.put_object(Bucket=self.resources.bucket, Key=key, Body=json.dumps(report).encode())
+        self.s3.put_object(Bucket=self.resources.bucket, Key=key, Body=body)
         return key
+
+    @property
+    def topic_arn(self) -> str:
+        return self.resources.topic_arn
+
+    def deliver(self, envelope: dict[str, Any]) -> None:
+        self.sqs.send_message(QueueUrl=self.resources.queue_url, MessageBody=json.dumps(envelope))
 
     def fetch_report(self, key: str) -> bytes:
         return bytes(self.s3.get_object(Bucket=self.resources.bucket, Key=key)["Body"].read())

@@ -65,6 +65,7 @@ def start(
     server = make_server(host, port, amazon, threaded=True)
     amazon.public_url = f"http://{host}:{server.server_port}"
     threading.Thread(target=server.serve_forever, name="fake-amazon-http", daemon=True).start()
+    amazon.subscription_announce()  # the retailer's queue was just subscribed to the topic
     return Running(
         amazon=amazon,
         resources=resources,

@@ -214,6 +214,7 @@ def fake_amazon(fake_amazon_server: Any, settings: Any, monkeypatch: pytest.Monk
     settings.AWS_ENDPOINT_URL = fake_amazon_server.aws_endpoint_url
     settings.AWS_REGION = fake_amazon_server.region
     settings.JWO_SQS_QUEUE_URL = fake_amazon_server.resources.queue_url
+    settings.JWO_SNS_CONFIRM_HOSTS = [fake_amazon_server.endpoint.removeprefix("http://")]
     settings.JWO_SQS_WAIT_SECONDS = 1
     settings.JWO_SYNC_BACKOFF_BASE = 0.01
     settings.JWO_SYNC_BACKOFF_CAP = 0.05

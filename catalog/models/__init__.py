@@ -12,6 +12,7 @@ from catalog.models.catalog import (
 )
 from catalog.models.imports import ImportJob, ImportRowError, ImportStatus, MappingProfile
 from catalog.models.sync import (
+    ITEM_RESULTS_TO_RETRY,
     AmazonCall,
     AmazonStoreList,
     BatchKind,
@@ -25,6 +26,7 @@ from catalog.models.sync import (
 )
 
 __all__ = [
+    "ITEM_RESULTS_TO_RETRY",
     "AmazonCall",
     "AmazonStoreList",
     "BatchKind",

@@ -37,6 +37,9 @@ class SyncRun(TimeStampedModel):
     items_accepted = models.PositiveIntegerField(default=0)
     items_rejected = models.PositiveIntegerField(default=0)
     items_failed = models.PositiveIntegerField(default=0)
+    items_unknown = models.PositiveIntegerField(
+        default=0, help_text="Items Amazon's report did not mention: sent again by the next sync."
+    )
     reasons = models.JSONField(default=dict, blank=True, help_text="Why items were sent: {reason: count}.")
     finished_at = models.DateTimeField(null=True, blank=True)
     is_follow_up = models.BooleanField(
@@ -62,7 +65,11 @@ class SyncRun(TimeStampedModel):
 
     @property
     def items_pending(self) -> int:
-        return self.items_total - self.items_accepted - self.items_rejected - self.items_failed
+        return self.items_total - self.items_accepted - self.items_rejected - self.items_failed - self.items_unknown
+
+    @property
+    def items_to_retry(self) -> int:
+        return self.items_rejected + self.items_failed + self.items_unknown
 
 
 class BatchKind(models.TextChoices):
@@ -102,6 +109,9 @@ class UploadBatch(TimeStampedModel):
     report_link_expires_at = models.DateTimeField(null=True, blank=True)
     report_file = models.FileField(upload_to="reports/%Y/%m/", blank=True, max_length=300)
     results_applied_at = models.DateTimeField(null=True, blank=True)
+    report_note = models.TextField(
+        blank=True, help_text="What was unexpected in Amazon's report (its shape, items it did not mention)."
+    )
     last_error = models.TextField(blank=True)
     split_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="halves", help_text="Half of this batch."
@@ -138,6 +148,11 @@ class ItemResult(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected by Amazon"
     FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Result unknown"  # accepted by Amazon, not mentioned in its report
+
+
+# Items a retry (and a follow-up of a run that gave up) sends again.
+ITEM_RESULTS_TO_RETRY = (ItemResult.REJECTED, ItemResult.FAILED, ItemResult.UNKNOWN)
 
 
 class SyncItem(models.Model):
@@ -193,19 +208,41 @@ class InboundMessage(models.Model):
         APPLIED = "applied", "Applied"
         IGNORED = "ignored", "Ignored (no matching ingestion)"
         POISON = "poison", "Unreadable"
+        SUBSCRIPTION = "subscription", "Subscription to confirm"  # SNS asks us to confirm the topic's subscription
+        CONFIRMED = "confirmed", "Subscription confirmed"
 
     message_id = models.CharField(max_length=255, unique=True)
     ingestion_id = models.CharField(max_length=255, blank=True, db_index=True)
-    status = models.CharField(max_length=8, choices=Status.choices)
-    body = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices)
+    body = models.TextField(help_text="As received; NUL characters (PostgreSQL cannot keep them) written \\u0000.")
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"
+
+    def _envelope_field(self, name: str) -> str:
+        try:
+            envelope = json.loads(self.body)
+        except ValueError:
+            return ""
+        return str(envelope.get(name) or "") if isinstance(envelope, dict) else ""
+
+    @property
+    def topic_arn(self) -> str:
+        return self._envelope_field("TopicArn")
+
+    @property
+    def subscribe_url(self) -> str:
+        """Where SNS confirms the subscription (a SubscriptionConfirmation's envelope)."""
+        return self._envelope_field("SubscribeURL")
 
 
 class AmazonStoreList(models.Model):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from catalog.amazon_items import catalog_item, currency_places, name_sent
 from catalog.models import (
+    ITEM_RESULTS_TO_RETRY,
     AmazonCall,
     AmazonStoreList,
     Barcode,
@@ -227,7 +228,7 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
     if run.status != SyncStatus.PLANNING:
         return run
     store, is_full, retry_of = run.store, run.is_full, run.retry_of
-    again = (ItemResult.FAILED,) if run.is_follow_up else (ItemResult.REJECTED, ItemResult.FAILED)
+    again = (ItemResult.FAILED,) if run.is_follow_up else ITEM_RESULTS_TO_RETRY
     product_ids = (
         list(retry_of.items.filter(result__in=again).values_list("product_id", flat=True))
         if retry_of is not None
@@ -391,9 +392,10 @@ def _enqueue_sends(batch_ids: list[int]) -> None:
 
 
 def sync_retry_failed(*, run: SyncRun, requested_by: Any = None, background: bool = False) -> SyncRun:
-    """A new sync of the items that ended rejected or failed in ``run`` (as they are now); planned
-    on a worker with ``background``. Raises ApplicationError when there is nothing to retry."""
-    if not run.items.filter(result__in=(ItemResult.REJECTED, ItemResult.FAILED)).exists():
+    """A new sync of the items that ended rejected, failed or with no known result in ``run`` (as
+    they are now); planned on a worker with ``background``. Raises ApplicationError when there is
+    nothing to retry."""
+    if not run.items.filter(result__in=ITEM_RESULTS_TO_RETRY).exists():
         raise ApplicationError("Nothing to retry: every item of this sync was accepted or is still pending.")
     if background:
         return sync_request(store=run.store, requested_by=requested_by, retry_of=run)
@@ -551,15 +553,16 @@ def batch_fail(batch: UploadBatch, reason: str, *, gave_up: bool = False) -> Non
     sync_run_refresh(run_id=batch.sync_run_id)
 
 
-def run_counts_add(*, run_id: int, accepted: int = 0, rejected: int = 0, failed: int = 0) -> None:
+def run_counts_add(*, run_id: int, accepted: int = 0, rejected: int = 0, failed: int = 0, unknown: int = 0) -> None:
     """Count items that just got their result (each moves from pending once, by a conditional
     update that says how many it moved): the run's figures are kept as they happen, never
     recounted over its items."""
-    if accepted or rejected or failed:
+    if accepted or rejected or failed or unknown:
         SyncRun.objects.filter(pk=run_id).update(
             items_accepted=F("items_accepted") + accepted,
             items_rejected=F("items_rejected") + rejected,
             items_failed=F("items_failed") + failed,
+            items_unknown=F("items_unknown") + unknown,
         )
 
 

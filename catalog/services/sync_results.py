@@ -3,7 +3,6 @@ raw copy, and give every item of the batch its final result exactly once."""
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import requests
@@ -16,12 +15,11 @@ from django.utils import timezone
 from catalog.models import BatchKind, BatchStatus, InboundMessage, ItemResult, Product, SyncItem, UploadBatch
 from catalog.services.sync import (
     amazon_call_record,
-    batch_fail,
     products_synced_update,
     run_counts_add,
     sync_run_refresh,
 )
-from catalog.sync_reports import ReportUnreadable, parse_report
+from catalog.sync_reports import Report, ReportUnreadable, report_read
 from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings, report_link_expiry
 
@@ -83,6 +81,17 @@ def _store_raw(batch: UploadBatch, raw: bytes) -> str:
     return default_storage.save(name, ContentFile(raw))
 
 
+def report_raw_read(*, batch: UploadBatch) -> bytes:
+    """The report kept for ``batch``, as it was received."""
+    name = str(batch.report_file)
+    if name.startswith("s3://"):
+        bucket, _, key = name.removeprefix("s3://").partition("/")
+        s3 = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None)
+        return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    with default_storage.open(name, "rb") as stored:
+        return bytes(stored.read())
+
+
 def batch_results_apply(*, batch_id: int, link: str, notification: Notification | None = None) -> bool:
     """Fetch, keep and apply the report of an accepted batch. Returns True when results were
     applied now, False when the batch already had them (a duplicate notice or poll).
@@ -102,17 +111,12 @@ def batch_results_apply(*, batch_id: int, link: str, notification: Notification 
         if raw is None:
             raise ReportNotReady("The report link was refused even when fresh")
     try:
-        entries = parse_report(raw)
-    except ReportUnreadable as error:
-        stored = _store_raw(batch, raw)
-        UploadBatch.objects.filter(pk=batch.pk).update(report_file=stored, last_error=str(error))
-        batch_fail(batch, f"Amazon's report could not be read ({error}); the raw report is kept.")
-        if notification is not None:
-            _record_notification(notification, InboundMessage.Status.APPLIED, str(error))
-        return True
+        report = report_read(raw)
+    except ReportUnreadable as error:  # Amazon took the batch: what became of its items is unknown
+        report = Report([], [f"Amazon's report could not be read ({error}); the raw report is kept."])
     stored = _store_raw(batch, raw)
     try:
-        return _apply(batch, entries, stored, notification)
+        return _apply(batch, report, stored, notification)
     except IntegrityError:  # the same notification delivered twice at once: the other one applied it
         return False
 
@@ -131,8 +135,11 @@ def _record_notification(notification: Notification, status: str, error: str = "
         pass  # already recorded: a duplicate delivery
 
 
+UNMENTIONED = "Amazon's report does not mention this item: its result is unknown (the next sync sends it again)."
+
+
 @transaction.atomic
-def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: Notification | None) -> bool:
+def _apply(batch: UploadBatch, report: Report, stored: str, notification: Notification | None) -> bool:
     locked = UploadBatch.objects.select_for_update().only("pk", "status").get(pk=batch.pk)
     if notification is not None:
         InboundMessage.objects.create(
@@ -144,7 +151,7 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
     if locked.status != BatchStatus.ACCEPTED:
         return False
     now = timezone.now()
-    by_sku = {entry.sku: entry for entry in entries}
+    by_sku = {entry.sku: entry for entry in report.entries}
     pending = list(
         SyncItem.objects.filter(batch=batch, result=ItemResult.PENDING).order_by().only("pk", "sku", "product_id")
     )
@@ -156,9 +163,8 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
         if entry is not None and entry.is_accepted:
             accepted_ids.append(item.pk)
             continue
-        if entry is None:
-            item.result, item.code = ItemResult.FAILED, "MISSING"
-            item.message = "Amazon's report does not mention this item; sync it again."
+        if entry is None:  # not "failed": Amazon took the item and did not say what became of it
+            item.result, item.code, item.message = ItemResult.UNKNOWN, "NOT_IN_REPORT", UNMENTIONED
         else:
             item.result, item.code, item.message, item.details = (
                 ItemResult.REJECTED,
@@ -166,27 +172,30 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
                 entry.message,
                 entry.details,
             )
+            rejected_products.append(Product(pk=item.product_id, sync_error=item.message[:500]))
         item.finished_at = now
         changed.append(item)
-        rejected_products.append(Product(pk=item.product_id, sync_error=item.message[:500]))
     accepted = 0
     for start in range(0, len(accepted_ids), 5000):
         accepted += SyncItem.objects.filter(pk__in=accepted_ids[start : start + 5000]).update(
             result=ItemResult.ACCEPTED, finished_at=now
         )
     SyncItem.objects.bulk_update(changed, ["result", "code", "message", "details", "finished_at"], batch_size=2000)
-    run_counts_add(
-        run_id=batch.sync_run_id,
-        accepted=accepted,
-        rejected=sum(1 for item in changed if item.result == ItemResult.REJECTED),
-        failed=sum(1 for item in changed if item.result == ItemResult.FAILED),
-    )
+    unknown = sum(1 for item in changed if item.result == ItemResult.UNKNOWN)
+    run_counts_add(run_id=batch.sync_run_id, accepted=accepted, rejected=len(changed) - unknown, unknown=unknown)
     Product.objects.bulk_update(rejected_products, ["sync_error"], batch_size=2000)
     products_synced_update(batch=batch, now=now)
+    notes = list(report.notes)
+    if unknown:
+        notes.append(
+            f"The report mentions {len(pending) - unknown} of the batch's {len(pending)} items: "
+            f'{unknown} marked "result unknown".'
+        )
     UploadBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.DONE,
         processing_status="DONE",
         report_file=stored,
+        report_note=" ".join(notes),
         results_applied_at=now,
         updated_at=now,
         last_error="",
@@ -194,7 +203,12 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
     transaction.on_commit(lambda: sync_run_refresh(run_id=batch.sync_run_id))
     transaction.on_commit(lambda: _count_results(len(accepted_ids), changed))
     logger.info(
-        "batch %s (%s): %d accepted, %d not", batch.pk, BatchKind(batch.kind).label, len(accepted_ids), len(changed)
+        "batch %s (%s): %d accepted, %d not, %d unknown",
+        batch.pk,
+        BatchKind(batch.kind).label,
+        len(accepted_ids),
+        len(changed) - unknown,
+        unknown,
     )
     return True
 
@@ -202,5 +216,5 @@ def _apply(batch: UploadBatch, entries: list[Any], stored: str, notification: No
 def _count_results(accepted: int, changed: list[SyncItem]) -> None:
     """For /metrics, once the results are committed."""
     sync_items.labels(result=ItemResult.ACCEPTED).inc(accepted)
-    for result in (ItemResult.REJECTED, ItemResult.FAILED):
+    for result in (ItemResult.REJECTED, ItemResult.UNKNOWN):
         sync_items.labels(result=result).inc(sum(1 for item in changed if item.result == result))

@@ -26,16 +26,37 @@ class QueueMessage:
     body: str  # the notification itself (SNS "Message", or the raw body)
     raw: str
     receipt_handle: str
+    kind: str = ""  # the SNS envelope's Type ("Notification", "SubscriptionConfirmation"…), "" when raw
 
 
-def unwrap(sqs_message_id: str, raw: str) -> tuple[str, str]:
-    """(message id, notification body) from an SNS envelope, or the raw delivery as it is."""
+# SNS messages about the subscription itself: kept whole (their URL and token are in the envelope).
+SUBSCRIPTION_TYPES = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
+
+
+def _envelope(raw: str) -> dict[str, Any] | None:
     try:
         envelope = json.loads(raw)
     except ValueError:
+        return None
+    return envelope if isinstance(envelope, dict) and isinstance(envelope.get("Type"), str) else None
+
+
+def sns_type(raw: str) -> str:
+    """The SNS envelope's Type, or "" for a raw delivery."""
+    envelope = _envelope(raw)
+    return str(envelope["Type"]) if envelope is not None else ""
+
+
+def unwrap(sqs_message_id: str, raw: str) -> tuple[str, str]:
+    """(message id, notification body) from an SNS envelope, or the raw delivery as it is. A
+    subscription message keeps its whole envelope as its body."""
+    envelope = _envelope(raw)
+    if envelope is None:
         return sqs_message_id, raw
-    if isinstance(envelope, dict) and envelope.get("Type") == "Notification" and "Message" in envelope:
+    if envelope["Type"] == "Notification" and "Message" in envelope:
         return str(envelope.get("MessageId") or sqs_message_id), str(envelope["Message"])
+    if envelope["Type"] in SUBSCRIPTION_TYPES:
+        return str(envelope.get("MessageId") or sqs_message_id), raw
     return sqs_message_id, raw
 
 
@@ -72,8 +93,9 @@ class SqsConsumer:
         )
         messages = []
         for message in answer.get("Messages", []):
-            message_id, body = unwrap(message["MessageId"], message.get("Body", ""))
-            messages.append(QueueMessage(message_id, body, message.get("Body", ""), message["ReceiptHandle"]))
+            raw = message.get("Body", "")
+            message_id, body = unwrap(message["MessageId"], raw)
+            messages.append(QueueMessage(message_id, body, raw, message["ReceiptHandle"], sns_type(raw)))
         return messages
 
     def delete(self, message: QueueMessage) -> None:

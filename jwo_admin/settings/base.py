@@ -260,6 +260,8 @@ JWO_SYNC_STALE_SECONDS = env.int("JWO_SYNC_STALE_SECONDS", default=300)  # a cla
 # The SQS queue Amazon's SNS topic feeds (SPEC §5.3); blank disables the consumer.
 JWO_SQS_QUEUE_URL = env.str("JWO_SQS_QUEUE_URL", default="")
 JWO_SQS_WAIT_SECONDS = env.int("JWO_SQS_WAIT_SECONDS", default=10)
+# Hosts (host:port) besides https://sns.<region>.amazonaws.com whose SubscribeURL staff may confirm.
+JWO_SNS_CONFIRM_HOSTS = env.list("JWO_SNS_CONFIRM_HOSTS", default=[])
 JWO_SQS_RUN_SECONDS = env.int("JWO_SQS_RUN_SECONDS", default=50)
 # Raw reports: in this S3 bucket when set (production), else under MEDIA_ROOT.
 JWO_REPORTS_BUCKET = env.str("JWO_REPORTS_BUCKET", default="")

@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
 from catalog.services.notifications import notifications_consume
+from catalog.services.sync import sync_follow_up_request, sync_plan, sync_run_fill
 from jwo_admin.core.roles import CATALOG_MANAGER
 from jwo_admin.core.services import staff_user_create
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
+from tests.catalog.sync_helpers import drive
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -92,3 +95,66 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
         ("connectivity", "invalid_body"),
         ("upload", "accepted"),
     }
+
+
+def test_catalog_manager_confirms_amazons_subscription_from_the_sync_page(
+    page: Any, live_server: Any, store: Store, fake_amazon: Any
+) -> None:
+    envelope = fake_amazon.amazon.subscription_announce()
+    notifications_consume(seconds=1, stop_when_empty=True)
+    message = InboundMessage.objects.get()
+    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    sign_in(page, live_server.url, "cat")
+
+    page.click("nav >> text=Sync")
+    notice = page.locator(f"#subscription-{message.pk}")
+    assert "Amazon's topic asks to confirm our queue's subscription." in notice.inner_text()
+    assert f"SubscribeURL: {envelope['SubscribeURL']}" in notice.inner_text()
+    page.click(f"#confirm-subscription-{message.pk}")
+    page.wait_for_selector(f"text=Subscription to {fake_amazon.resources.topic_arn} confirmed.")
+
+    message.refresh_from_db()
+    assert (message.status, message.confirmed_by.username if message.confirmed_by else "") == ("confirmed", "cat")
+    assert fake_amazon.amazon.subscription_confirmed is True
+    assert page.locator(f"#subscription-{message.pk}").count() == 0
+
+
+def test_the_run_page_shows_split_batches_and_the_follow_up_sync(
+    page: Any, live_server: Any, store: Store, fake_amazon: Any, settings: Any, tmp_path: Path
+) -> None:
+    run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
+    settings.JWO_SQS_WAIT_SECONDS = 0
+    knobs = fake_amazon.amazon.knobs
+    knobs.rate_limit = 1000
+    first = sync_plan(store=store)  # only to learn the size of the three items' body
+    whole = len(first.batches.get().request_body)
+    first.delete()
+    knobs.payload_limit_bytes = whole * 3 // 4  # two items fit, not three
+    knobs.gateway_500_rate = 1.0  # and then API Gateway fails every call
+    run = drive(sync_plan(store=store))
+    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    sign_in(page, live_server.url, "cat")
+
+    page.goto(f"{live_server.url}/catalog/sync/runs/{run.pk}/")
+    statuses = [row.inner_text().split("\t")[3] for row in page.locator("#batch-table tbody tr").all()]
+    assert statuses == ["Split in two", "Failed (half of 1)", "Failed (half of 1)"]
+    assert page.inner_text("#follow-up").startswith(
+        "Some batches got no answer from Amazon: a follow-up sync of their items is due at "
+    )
+
+    knobs.gateway_500_rate = 0.0
+    SyncRun.objects.filter(pk=run.pk).update(follow_up_at=timezone.now())
+    follow_up = sync_follow_up_request(run_id=run.pk)
+    assert follow_up is not None
+    sync_run_fill(run_id=follow_up.pk)
+    drive(SyncRun.objects.get(pk=follow_up.pk))
+    page.reload()
+
+    assert page.locator("#follow-up").count() == 0
+    assert (
+        page.inner_text(f"#follow-up-{follow_up.pk}")
+        == f"Follow-up sync #{follow_up.pk} sends 3 of these items again: done."
+    )
+    page.click(f"#follow-up-{follow_up.pk} >> a")
+    assert page.inner_text("h1 + p").split(" · ")[2].startswith(f"follow-up 1 of #{run.pk}")
+    assert page.inner_text("#sync-accepted") == "3"

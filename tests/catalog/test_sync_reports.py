@@ -194,7 +194,8 @@ def test_no_item_list_is_unreadable_and_names_the_keys_looked_for(document: Any)
         parse_report(raw(document))
 
     assert str(caught.value) == (
-        "The report has no list of items (looked for: items, results, itemResults, catalogItems, records)."
+        "The report has no list of items (looked for: items, results, itemResults, catalogItems, records, "
+        "or any list of SKUs)."
     )
 
 

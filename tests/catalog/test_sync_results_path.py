@@ -4,25 +4,34 @@ the fake's links are real SigV4 presigned links that S3-style refuse themselves 
 Each test would fail against the client as it was."""
 
 import contextlib
+import html
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
 import requests
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import BatchStatus, Store, SyncRun, UploadBatch
+from catalog.models import BatchStatus, InboundMessage, Product, Store, SyncRun, UploadBatch
+from catalog.services.notifications import notifications_consume
 from catalog.services.sync import (
     sync_batch_poll,
     sync_batch_send,
     sync_follow_up_request,
     sync_plan,
+    sync_retry_failed,
     sync_run_fill,
 )
 from catalog.services.sync_results import ReportNotReady
 from operations.alerts import alerts_now
 from tests.catalog.sync_helpers import drive
+
+REJECTION = "external_product_id failed validation: check digit or format not accepted"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,3 +155,177 @@ def test_the_fakes_report_link_is_refused_once_expired_or_altered(sync_catalog: 
     )
     unsigned = requests.get(link.split("?")[0], timeout=10)
     assert unsigned.status_code == 403
+
+
+# --- reports in shapes we do not expect -----------------------------------------------------------
+UNKNOWN = "Amazon's report does not mention this item: its result is unknown (the next sync sends it again)."
+
+
+def fake_report(amazon: Any, batch: UploadBatch) -> bytes:
+    return bytes(amazon.amazon.sink.fetch_report(amazon.amazon.ingestions[batch.ingestion_id].report_key))
+
+
+def test_a_report_listing_only_failures_leaves_the_others_unknown_never_failed(
+    sync_catalog: Store, amazon: Any, catalog_client: Client
+) -> None:
+    amazon.amazon.knobs.report_shape = "failures_only"
+    amazon.amazon.knobs.reject_skus = {"SKU-2"}
+
+    run = drive(sync_plan(store=sync_catalog))
+
+    assert (run.status, run.items_accepted, run.items_rejected, run.items_failed, run.items_unknown) == (
+        "done",
+        0,
+        1,
+        0,
+        2,
+    )
+    assert sorted(run.items.values_list("sku", "result", "code", "message")) == [
+        ("SKU-1", "unknown", "NOT_IN_REPORT", UNKNOWN),
+        ("SKU-2", "rejected", "INVALID_BARCODE", REJECTION),
+        ("SKU-3", "unknown", "NOT_IN_REPORT", UNKNOWN),
+    ]
+    batch = run.batches.get()
+    assert (batch.status, batch.report_note) == (
+        "done",
+        'The report mentions 1 of the batch\'s 3 items: 2 marked "result unknown".',
+    )
+    # not taken for synced, and not marked as an error either: the next sync sends them again
+    products = dict(Product.objects.filter(store=sync_catalog).values_list("sku", "synced_fingerprint"))
+    assert products == {"SKU-1": "", "SKU-2": "", "SKU-3": ""}
+    assert sorted(Product.objects.filter(store=sync_catalog).values_list("sku", "sync_error")) == [
+        ("SKU-1", ""),
+        ("SKU-2", REJECTION),
+        ("SKU-3", ""),
+    ]
+
+    page = catalog_client.get(reverse("catalog:sync_detail", args=[run.pk]))
+    text = page.content.decode()
+    assert '<strong id="sync-unknown">2</strong>result unknown' in text
+    assert "Retry the 3 rejected, failed and unknown items" in text
+    assert "Report: The report mentions 1 of the batch&#x27;s 3 items: 2 marked &quot;result unknown&quot;." in text
+    kept = catalog_client.get(reverse("catalog:sync_report", args=[batch.pk]))
+    assert (kept.status_code, kept.content) == (200, fake_report(amazon, batch))
+
+    retry = sync_retry_failed(run=run)
+    assert sorted(retry.items.values_list("sku", flat=True)) == ["SKU-1", "SKU-2", "SKU-3"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "note"),
+    [
+        ("unknown_key", "Items read from the unexpected key 'itemStatusList'."),
+        ("json_lines", "Read as JSON lines (3 lines, 3 items)."),
+    ],
+)
+def test_a_report_in_another_shape_is_read_and_the_shape_noted(
+    sync_catalog: Store, amazon: Any, shape: str, note: str
+) -> None:
+    amazon.amazon.knobs.report_shape = shape
+
+    run = drive(sync_plan(store=sync_catalog))
+
+    assert (run.items_accepted, run.items_failed, run.items_unknown) == (3, 0, 0)
+    assert run.batches.get().report_note == note
+    assert Product.objects.filter(store=sync_catalog).exclude(synced_fingerprint="").count() == 3
+
+
+def test_a_report_that_cannot_be_read_is_kept_and_its_items_are_unknown(
+    sync_catalog: Store, amazon: Any, catalog_client: Client
+) -> None:
+    amazon.amazon.knobs.report_shape = "not_json"
+
+    run = drive(sync_plan(store=sync_catalog))
+
+    batch = run.batches.get()
+    assert (run.items_failed, run.items_unknown, batch.status) == (0, 3, "done")
+    assert batch.report_note.startswith("Amazon's report could not be read (The report is not JSON: ")
+    assert batch.report_note.endswith(
+        '); the raw report is kept. The report mentions 0 of the batch\'s 3 items: 3 marked "result unknown".'
+    )
+    kept = catalog_client.get(reverse("catalog:sync_report", args=[batch.pk]))
+    assert kept.content == b"<html><body>Service Unavailable</body></html>"
+    assert kept["Content-Type"] == "text/plain; charset=utf-8"  # shown, never rendered
+
+
+# --- the SNS subscription and messages with NUL ---------------------------------------------------
+def test_a_subscription_confirmation_is_shown_and_confirmed_from_the_sync_page(
+    sync_catalog: Store, amazon: Any, catalog_client: Client, catalog_manager: Any
+) -> None:
+    amazon.amazon.knobs.hold_until_confirmed = True
+    envelope = amazon.amazon.subscription_announce()
+    run = sync_plan(store=sync_catalog)
+    sync_batch_send(batch_id=run.batches.get().pk)
+    deadline = timezone.now() + timedelta(seconds=10)
+    while not all(ingestion.notified for ingestion in amazon.amazon.ingestions.values()):
+        assert timezone.now() < deadline
+
+    notifications_consume(seconds=1, stop_when_empty=True)
+
+    [message] = InboundMessage.objects.all()
+    assert (message.status, message.message_id, message.body) == (
+        "subscription",
+        envelope["MessageId"],
+        json.dumps(envelope),
+    )
+    assert run.batches.get().status == "accepted"  # SNS delivers nothing before the confirmation
+    page = catalog_client.get(reverse("catalog:sync_overview")).content.decode()
+    assert f"Topic: {amazon.resources.topic_arn}" in page
+    assert html.escape(envelope["SubscribeURL"]) in page
+
+    answer = catalog_client.post(reverse("catalog:sync_subscription_confirm", args=[message.pk]))
+
+    message.refresh_from_db()
+    assert (answer.status_code, answer["Location"]) == (302, "/catalog/sync/")
+    assert (message.status, message.confirmed_by, message.error.startswith("Confirmed: arn:aws:sns:")) == (
+        "confirmed",
+        catalog_manager,
+        True,
+    )
+    assert amazon.amazon.subscription_confirmed is True
+    notifications_consume(seconds=1, stop_when_empty=True)  # the held notification arrives now
+    run = SyncRun.objects.get(pk=run.pk)
+    assert (run.status, run.items_accepted) == ("done", 3)
+    assert list(InboundMessage.objects.order_by("id").values_list("status", flat=True)) == ["confirmed", "applied"]
+    assert "Amazon's topic asks to confirm" not in catalog_client.get(reverse("catalog:sync_overview")).content.decode()
+
+
+def test_a_subscribe_url_that_is_not_snss_is_never_visited(amazon: Any, catalog_client: Client, settings: Any) -> None:
+    settings.JWO_SNS_CONFIRM_HOSTS = []  # the fake's own host is not allowed either
+    envelope = amazon.amazon.subscription_announce()
+    notifications_consume(seconds=1, stop_when_empty=True)
+    message = InboundMessage.objects.get()
+
+    answer = catalog_client.post(reverse("catalog:sync_subscription_confirm", args=[message.pk]), follow=True)
+
+    message.refresh_from_db()
+    host = urlsplit(envelope["SubscribeURL"]).netloc
+    expected = (
+        f"Subscription not confirmed: Not an SNS address ({host}): only https://sns.<region>.amazonaws.com/ and "
+        "the hosts in JWO_SNS_CONFIRM_HOSTS are visited."
+    )
+    assert [str(m) for m in answer.context["messages"]] == [expected]
+    assert (message.status, message.confirmed_at) == ("subscription", None)
+    assert amazon.amazon.subscription_confirmed is False
+
+
+def test_messages_with_nul_are_recorded_with_the_nul_escaped(amazon: Any) -> None:
+    sqs = boto3.client("sqs", endpoint_url=amazon.aws_endpoint_url, region_name=amazon.region)
+    sns = boto3.client("sns", endpoint_url=amazon.aws_endpoint_url, region_name=amazon.region)
+    queue = amazon.resources.queue_url
+    sqs.send_message(QueueUrl=queue, MessageBody='{"ingestionId": "a\x00b"}')  # a raw delivery
+    sns.publish(TopicArn=amazon.resources.topic_arn, Message='{"ingestionId": "c\\u0000d"}')  # NUL once decoded
+
+    stats = notifications_consume(seconds=1, stop_when_empty=True)
+
+    assert (stats.received, stats.handled, stats.failed) == (2, 2, 0)
+    recorded = list(InboundMessage.objects.order_by("id").values_list("status", "ingestion_id", "body"))
+    assert [(status, ingestion) for status, ingestion, _ in recorded] == [("poison", ""), ("poison", "")]
+    assert recorded[0][2] == '{"ingestionId": "a\\u0000b"}'
+    assert '\\"c\\\\u0000d\\"' in recorded[1][2]  # the envelope as received (it escapes the inner JSON)
+    assert (
+        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "0"
+    )

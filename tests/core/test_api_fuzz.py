@@ -16,6 +16,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,7 @@ from jwo_admin.core.connector_keys import connector_key_create
 
 EXAMPLES = int(os.environ.get("JWO_FUZZ_EXAMPLES", "300"))
 FUZZ_STORE = "FUZZ-STORE-001"
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^[A-Za-z0-9+/]{2}==$|^[A-Za-z0-9+/]{3}=$"
 SKUS = ("FZ-COLA", "FZ-CHIPS", "FZ-APPLES")
 
 SCHEMA = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
@@ -60,17 +62,27 @@ def _chosen(text: Any, share: int = 2) -> bool:
     return int(hashlib.sha256(repr(text).encode()).hexdigest(), 16) % share == 0
 
 
+def _replaceable(value: Any, *, pattern: str = "") -> bool:
+    """Only a value the schema allows is swapped for a real one: a value a negative example made
+    invalid (empty, too long, a number, off pattern) stays, or the example would no longer be
+    negative."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 255:
+        return False
+    return not pattern or re.search(pattern, value) is not None
+
+
 @SCHEMA.hook
 def map_body(context: Any, body: Any) -> Any:
     if not isinstance(body, dict):
         return body
-    if "storeId" in body and _chosen(body.get("requestId")):
+    if _replaceable(body.get("storeId")) and _chosen(body.get("requestId")):
         body["storeId"] = FUZZ_STORE
-    if "identityKey" in body and WORLD.identity_key and _chosen(body.get("requestId"), 3):
+    key = body.get("identityKey")
+    if _replaceable(key, pattern=BASE64) and WORLD.identity_key and _chosen(body.get("requestId"), 3):
         body["identityKey"] = WORLD.identity_key
     items = body.get("cartItems")
     for index, item in enumerate(items if isinstance(items, list) else []):
-        if isinstance(item, dict) and "id" in item and _chosen((body.get("requestId"), index)):
+        if isinstance(item, dict) and _replaceable(item.get("id")) and _chosen((body.get("requestId"), index)):
             item["id"] = SKUS[index % len(SKUS)]
     return body
 

@@ -22,13 +22,15 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
 from catalog import sync_views
-from catalog.models import MappingProfile, Product, SyncRun
+from catalog.models import InboundMessage, MappingProfile, Product, SyncRun, UploadBatch
 from catalog.services.connectivity import Connectivity
 from catalog.services.imports import import_job_create
 from entry.models import Shopper
@@ -263,6 +265,9 @@ TABLE: tuple[Case, ...] = (
     staff("catalog:sync_progress", "/catalog/sync/runs/{sync_run}/progress/", may=EVERY_ROLE),
     post("catalog:sync_retry", "/catalog/sync/runs/{sync_run}/retry/", may=CATALOG_EDITORS,
          allowed=to("/catalog/sync/runs/{sync_run}/"), label="nothing to retry: refused with a message"),
+    staff("catalog:sync_report", "/catalog/sync/batches/{upload_batch}/report/", may=EVERY_ROLE),
+    post("catalog:sync_subscription_confirm", "/catalog/sync/subscriptions/{subscription}/confirm/",
+         may=CATALOG_EDITORS, allowed=to("/catalog/sync/"), label="not an SNS address: refused with a message"),
 
     # --- Entry: the gate and the shoppers -------------------------------------------------------------
     staff("entry:overview", "/entry/", may=EVERY_ROLE),
@@ -497,6 +502,21 @@ def _sync_run(world: World) -> SyncRun:
     return SyncRun.objects.create(store=world["store"], status="sending")
 
 
+def _upload_batch(world: World) -> UploadBatch:
+    """A batch whose report was kept as received."""
+    run = SyncRun.objects.create(store=world["store"], status="done")
+    stored = default_storage.save("reports/matrix.json", ContentFile(b'{"items": []}'))
+    return UploadBatch.objects.create(sync_run=run, sequence=1, body=b"", item_count=0, report_file=stored)
+
+
+def _subscription(world: World) -> InboundMessage:
+    """A SubscriptionConfirmation naming an address that is not SNS's: never visited."""
+    envelope = {"Type": "SubscriptionConfirmation", "SubscribeURL": "https://sns.example.net/?Token=x"}
+    return InboundMessage.objects.create(
+        message_id=secrets.token_hex(8), status=InboundMessage.Status.SUBSCRIPTION, body=json.dumps(envelope)
+    )
+
+
 BUILDERS: dict[str, Any] = {
     "store": lambda world: world.fixture("store"),
     "shopper": _shopper,
@@ -520,6 +540,8 @@ BUILDERS: dict[str, Any] = {
         name="Matrix ERP", columns=MappingProfile.objects.get(is_builtin=True).columns
     ),
     "sync_run": _sync_run,
+    "upload_batch": _upload_batch,
+    "subscription": _subscription,
     "amazon_unreachable": _amazon_unreachable,
     "simulation_run": lambda world: SimulationRun.objects.create(
         store=world["store"], base_url="http://testserver", status=SimulationStatus.PASSED

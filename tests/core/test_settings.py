@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -334,3 +335,22 @@ def test_every_page_is_sent_with_a_content_security_policy_from_this_site_only(m
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
+
+
+def _example_variables() -> dict[str, str]:
+    """.env.example as {variable: its example line}."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return {match.group(1): line for line in lines if (match := re.match(r"^([A-Z][A-Z0-9_]*)=", line))}
+
+
+def test_every_variable_the_settings_read_is_in_env_example_and_the_readme_table() -> None:
+    read = set()
+    for module in ("base", "local", "production"):
+        source = (ROOT / "jwo_admin" / "settings" / f"{module}.py").read_text()
+        read |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', source))
+    example = _example_variables()
+    table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", (ROOT / "README.md").read_text(), re.MULTILINE))
+
+    assert sorted(read - set(example)) == []  # read but not in .env.example
+    assert sorted(set(example) - table) == []  # in .env.example but not in the README's table
+    assert sorted(table - set(example)) == []  # documented but nowhere to set
