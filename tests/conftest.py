@@ -31,6 +31,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery-staple"
+# What production settings need to load at all, for commands that touch neither database nor Redis.
+PRODUCTION_PLACEHOLDERS = {
+    "DJANGO_SECRET_KEY": "placeholder-secret-for-commands-that-use-none",
+    "DJANGO_ALLOWED_HOSTS": "localhost",
+    "DATABASE_URL": "postgres://placeholder@127.0.0.1:1/none",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "JWO_SCAN_KEY_SECRETS": "placeholder",
+}
 
 
 def missing_service(reason: str) -> None:
@@ -149,6 +157,33 @@ def chromium_path() -> str:
     if not shutil.which(path):
         missing_service(f"Chromium at {path} (Debian package chromium)")
     return path
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """STATIC_ROOT after production's `collectstatic` (whitenoise's hashed, compressed copies), made
+    once per run: production pages cannot render without its manifest, as in a real deploy."""
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("static")
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=Path(__file__).resolve().parents[1],
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.production",
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+            "DJANGO_STATIC_ROOT": str(root),
+            **PRODUCTION_PLACEHOLDERS,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return str(root)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
@@ -12,6 +13,13 @@ from catalog import selectors as catalog_selectors
 from entry.scan_keys import qr_pattern
 from jwo_admin.core import selectors
 from jwo_admin.core.connector_keys import connector_key_list
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on pages that name no icon (Django admin, the API's JSON): send
+    them to the static copy, which whitenoise serves with long caching."""
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 @require_GET

@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment, with no default, so a bad deploy fails at boot."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import MIDDLEWARE, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -17,6 +17,20 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Codes signed with a secret derived from nothing but SECRET_KEY would be forgeable by anyone who
 # learns it; production names its own.
 JWO_SCAN_KEY_SECRETS = env.list("JWO_SCAN_KEY_SECRETS")
+
+# --- Static files: whitenoise ---------------------------------------------------------------
+# `manage.py collectstatic` (the release step, on every web host) writes hashed, compressed copies
+# under STATIC_ROOT; gunicorn serves them itself with a year's caching (a new release has new
+# names), so no web server has to know where they are.
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 :],
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

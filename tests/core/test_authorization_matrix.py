@@ -343,6 +343,7 @@ TABLE: tuple[Case, ...] = (
 
     # --- Public pages and probes ----------------------------------------------------------------------
     everyone("healthz", "/healthz", Answer(200, json={"status": "ok"})),
+    everyone("favicon", "/favicon.ico", to("/static/favicon.ico")),
     everyone("login", "/accounts/login/", OK),
     everyone("logout", "/accounts/logout/", to("/accounts/login/"), method="post"),
     everyone("logout", "/accounts/logout/", METHOD_NOT_ALLOWED, label="GET signs nobody out"),

@@ -295,7 +295,9 @@ def test_check_deploy_catches_a_weak_production_setting() -> None:
 
 
 @pytest.mark.parametrize("module", ["jwo_admin.settings.production", "jwo_admin.settings.local"])
-def test_every_page_is_sent_with_a_content_security_policy_from_this_site_only(module: str, redis_url: str) -> None:
+def test_every_page_is_sent_with_a_content_security_policy_from_this_site_only(
+    module: str, redis_url: str, collected_static: str
+) -> None:
     host = "admin.example.com" if module.endswith("production") else "localhost"
     script = (
         "import django; django.setup()\n"
@@ -305,7 +307,12 @@ def test_every_page_is_sent_with_a_content_security_policy_from_this_site_only(m
     )
     env = {}
     if module.endswith("production"):  # a request opens a transaction: the real throwaway servers
-        env = {**PRODUCTION_ENV, "DATABASE_URL": database_url(), "REDIS_URL": redis_url}
+        env = {
+            **PRODUCTION_ENV,
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": redis_url,
+            "DJANGO_STATIC_ROOT": collected_static,
+        }
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", script],
         cwd=ROOT,

@@ -150,9 +150,19 @@ def test_the_procfile_and_the_systemd_units_run_the_same_processes() -> None:
         parser = configparser.ConfigParser(interpolation=None, strict=False)
         parser.read_string(path.read_text())
         assert parser["Service"]["Environment"] or parser["Service"]["EnvironmentFile"]
-        assert parser["Service"]["Restart"] == "always"
-        units[path.stem.removeprefix("jwo-")] = parser["Service"]["ExecStart"]
-    assert set(units) == {"web", "worker", "beat", "results"}
+        name = path.stem.removeprefix("jwo-")
+        assert parser["Service"]["Restart"] == ("no" if name == "release" else "always")
+        units[name] = parser["Service"]["ExecStart"]
+        if name == "release":
+            release = [units[name], parser["Service"]["ExecStartPost"]]
+    assert set(units) == {"release", "web", "worker", "beat", "results"}
+    # The release step does the same in both: migrate, then collectstatic.
+    assert [step.split("manage.py ")[1].split()[0] for step in procfile.pop("release").split("&&")] == [
+        "migrate",
+        "collectstatic",
+    ]
+    assert [step.split("manage.py ")[1].split()[0] for step in release] == ["migrate", "collectstatic"]
+    del units["release"]
     for name, command in units.items():
         program = procfile[name].split()[0]
         assert f"/{program} " in command, (name, command)

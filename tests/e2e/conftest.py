@@ -34,7 +34,7 @@ def _admin(database_url: str) -> psycopg.Connection[Any]:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def stack(collected_static: str) -> Iterator[Stack]:
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres"):
         missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
@@ -55,6 +55,7 @@ def stack() -> Iterator[Stack]:
         "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the gateway
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+        "DJANGO_STATIC_ROOT": collected_static,  # collectstatic's output, as the release step leaves it
         "EMAIL_URL": "memorymail://",
         "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")),
         "REDIS_URL": own_redis,
