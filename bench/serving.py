@@ -97,6 +97,12 @@ def production_env(found: dict[str, str], db_name: str, redis_db: int) -> dict[s
         "REDIS_URL": urlunsplit(redis_url),
         "CELERY_BROKER_URL": urlunsplit(redis_url),
         "JWO_SCAN_KEY_SECRETS": secrets.token_urlsafe(32),
+        # Production names every outside system; the bench reaches none of them.
+        "JWO_AMAZON_ENDPOINT": "http://127.0.0.1:9/nowhere",
+        "AWS_REGION": "us-east-1",
+        "JWO_AMAZON_ROLE_ARN": "arn:aws:iam::123456789012:role/jwo-catalog-api",
+        "JWO_PAYMENT_GATEWAY": "orders.payments.sandbox.SandboxGateway",
+        "EMAIL_URL": "memorymail://",
     }
 
 

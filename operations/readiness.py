@@ -16,8 +16,8 @@ from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
 from jwo_admin.integrations.amazon_catalog import Outcome
 from operations.models import ReadinessMark, SimulationRun, SimulationStatus
+from orders.payments.gateway import SANDBOX_GATEWAY
 
-SANDBOX_GATEWAY = "orders.payments.sandbox.SandboxGateway"
 RECENT = timedelta(days=7)
 
 # (key, section, what people confirm): the steps the app cannot see from where it runs.

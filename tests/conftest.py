@@ -31,8 +31,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery-staple"
+# The outside systems production refuses to start without, pointed nowhere real: processes that use
+# the fake Amazon replace the endpoint; the sandbox is named, as production requires.
+PRODUCTION_OUTSIDE = {
+    "JWO_AMAZON_ENDPOINT": "http://127.0.0.1:9/nowhere",
+    "AWS_REGION": "us-east-1",
+    "JWO_AMAZON_ROLE_ARN": "arn:aws:iam::123456789012:role/jwo-catalog-api",
+    "JWO_PAYMENT_GATEWAY": "orders.payments.sandbox.SandboxGateway",
+    "EMAIL_URL": "memorymail://",
+}
 # What production settings need to load at all, for commands that touch neither database nor Redis.
 PRODUCTION_PLACEHOLDERS = {
+    **PRODUCTION_OUTSIDE,
     "DJANGO_SECRET_KEY": "placeholder-secret-for-commands-that-use-none",
     "DJANGO_ALLOWED_HOSTS": "localhost",
     "DATABASE_URL": "postgres://placeholder@127.0.0.1:1/none",

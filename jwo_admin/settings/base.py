@@ -4,6 +4,8 @@ Defaults here are safe for a developer's machine only (the embedded default: SQL
 server, local-memory cache). ``production.py`` reads every secret without a default.
 """
 
+import os
+import sys
 from pathlib import Path
 
 import environ
@@ -72,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jwo_admin.core.context_processors.navigation",
+                "orders.context_processors.payments",
             ],
         },
     },
@@ -79,7 +82,10 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------------------------
 # DATABASE_URL selects PostgreSQL (psycopg 3); without it the embedded default is SQLite.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'jwo.sqlite3'}")}
+# (Blank counts as unset: "DATABASE_URL=" copied from .env.example.)
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="").strip() or f"sqlite:///{VAR_DIR / 'jwo.sqlite3'}")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
@@ -341,6 +347,15 @@ LOGGING = {
 # blank: only signed-in admins. Set PROMETHEUS_MULTIPROC_DIR (an empty directory per machine) when
 # several processes (gunicorn workers, Celery) must report as one.
 JWO_METRICS_TOKEN = env.str("JWO_METRICS_TOKEN", default="")
+# prometheus-client writes every count to PROMETHEUS_MULTIPROC_DIR from its first import, and a
+# directory that does not exist fails every counted call (each connector answer). Create it; where
+# that is impossible, each process counts on its own, said once on standard error.
+if _metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""):
+    try:
+        Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as _error:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        sys.stderr.write(f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir} cannot be created ({_error}); metrics per process\n")
 # /readyz fails when a Celery queue holds more messages than this, or the oldest notification
 # received but not yet applied is older than this.
 JWO_READY_MAX_QUEUE_DEPTH = env.int("JWO_READY_MAX_QUEUE_DEPTH", default=10_000)

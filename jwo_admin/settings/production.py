@@ -1,22 +1,45 @@
 """Production: every secret comes from the environment, with no default, so a bad deploy fails at boot."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE, env
 
+
+def required(name: str) -> str:
+    """A variable production cannot guess: unset or blank (``KEY=`` copied from .env.example), the
+    process refuses to start and says which."""
+    value = env.str(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable (production has no default for it).")
+    return value
+
+
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
+SECRET_KEY = required("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = [host.strip() for host in required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
+DATABASES = {"default": env.db_url_config(required("DATABASE_URL"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-REDIS_URL = env.str("REDIS_URL")
+REDIS_URL = required("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 # Codes signed with a secret derived from nothing but SECRET_KEY would be forgeable by anyone who
 # learns it; production names its own.
-JWO_SCAN_KEY_SECRETS = env.list("JWO_SCAN_KEY_SECRETS")
+JWO_SCAN_KEY_SECRETS = [secret.strip() for secret in required("JWO_SCAN_KEY_SECRETS").split(",") if secret.strip()]
+
+# --- Outside systems: named, never guessed --------------------------------------------------------
+# Without these a production process would talk to the local fake Amazon, charge through the
+# sandbox and mail receipts to localhost:25, all without a word. It refuses to start instead.
+JWO_AMAZON_ENDPOINT = required("JWO_AMAZON_ENDPOINT")
+AWS_REGION = required("AWS_REGION")
+JWO_AMAZON_ROLE_ARN = required("JWO_AMAZON_ROLE_ARN")
+if not JWO_AMAZON_ROLE_ARN.startswith("arn:"):
+    raise ImproperlyConfigured(f"JWO_AMAZON_ROLE_ARN is not an ARN: {JWO_AMAZON_ROLE_ARN!r}")
+# The sandbox only when named here (orders.payments.sandbox.SandboxGateway); staff pages then say so.
+JWO_PAYMENT_GATEWAY = required("JWO_PAYMENT_GATEWAY")
 
 # --- Static files: whitenoise ---------------------------------------------------------------
 # `manage.py collectstatic` (the release step, on every web host) writes hashed, compressed copies
@@ -51,7 +74,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- Email: receipts ------------------------------------------------------------------------
 # EMAIL_URL names the mail server (django-environ): smtp+tls://user:password@smtp.example.com:587
 # (STARTTLS), smtp+ssl://…:465, smtp://host:25 (plain), consolemail:// or memorymail:// (tests).
-_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+_email = env.email_url_config(required("EMAIL_URL"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
 EMAIL_PORT = _email["EMAIL_PORT"] or 25

@@ -54,6 +54,11 @@ class PaymentGateway(Protocol):
         """Give back part or all of a charge."""
 
 
+# The sandbox's path: production runs it only when JWO_PAYMENT_GATEWAY names it, and every staff
+# page then says so (orders.context_processors).
+SANDBOX_GATEWAY = "orders.payments.sandbox.SandboxGateway"
+
+
 @cache
 def _gateway_class(path: str) -> type:
     return import_string(path)

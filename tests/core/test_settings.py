@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import missing_service
+from tests.conftest import PRODUCTION_OUTSIDE, missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://jwo:pw@db.example.com:5433/jwo_prod",
     "REDIS_URL": "redis://cache.example.com:6379/1",
     "JWO_SCAN_KEY_SECRETS": "scan-key-secret-for-tests",
+    **PRODUCTION_OUTSIDE,
 }
 
 
@@ -201,18 +202,43 @@ def test_production_with_its_secrets_uses_them() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "JWO_SCAN_KEY_SECRETS"]
-)
-def test_production_refuses_to_start_without_a_secret_and_names_it(missing: str) -> None:
+REQUIRED_IN_PRODUCTION = [
+    "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "JWO_SCAN_KEY_SECRETS",
+    "JWO_AMAZON_ENDPOINT", "AWS_REGION", "JWO_AMAZON_ROLE_ARN", "JWO_PAYMENT_GATEWAY", "EMAIL_URL",
+]  # fmt: skip
+
+
+def refusal(name: str) -> str:
+    return (
+        f"django.core.exceptions.ImproperlyConfigured: Set the {name} environment variable "
+        "(production has no default for it)."
+    )
+
+
+@pytest.mark.parametrize("missing", REQUIRED_IN_PRODUCTION)
+def test_production_refuses_to_start_without_a_secret_or_an_outside_system_and_names_it(missing: str) -> None:
     env = {name: value for name, value in PRODUCTION_ENV.items() if name != missing}
 
     result = load_settings("jwo_admin.settings.production", **env)
 
     assert result.returncode == 1
     assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == refusal(missing)
+
+
+@pytest.mark.parametrize("blank", REQUIRED_IN_PRODUCTION)
+def test_production_takes_a_blank_value_copied_from_env_example_for_no_value(blank: str) -> None:
+    result = load_settings("jwo_admin.settings.production", **{**PRODUCTION_ENV, blank: "  "})
+
+    assert (result.returncode, result.stdout, result.stderr.splitlines()[-1]) == (1, "", refusal(blank))
+
+
+def test_production_refuses_a_role_arn_that_is_not_one() -> None:
+    result = load_settings("jwo_admin.settings.production", **{**PRODUCTION_ENV, "JWO_AMAZON_ROLE_ARN": "jwo-role"})
+
+    assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
-        f"django.core.exceptions.ImproperlyConfigured: Set the {missing} environment variable"
+        "django.core.exceptions.ImproperlyConfigured: JWO_AMAZON_ROLE_ARN is not an ARN: 'jwo-role'"
     )
 
 
@@ -220,9 +246,7 @@ def test_production_refuses_to_start_with_no_environment_at_all() -> None:
     result = load_settings("jwo_admin.settings.production")
 
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        "django.core.exceptions.ImproperlyConfigured: Set the DJANGO_SECRET_KEY environment variable"
-    )
+    assert result.stderr.splitlines()[-1] == refusal("DJANGO_SECRET_KEY")
 
 
 PRINT_LOG_FORMAT = """
@@ -347,17 +371,60 @@ def test_every_page_is_sent_with_a_content_security_policy_from_this_site_only(
 def _example_variables() -> dict[str, str]:
     """.env.example as {variable: its example line}."""
     lines = (ROOT / ".env.example").read_text().splitlines()
-    return {match.group(1): line for line in lines if (match := re.match(r"^([A-Z][A-Z0-9_]*)=", line))}
+    # "# NAME=value": documented, set elsewhere (a systemd unit sets PROMETHEUS_MULTIPROC_DIR itself).
+    return {match.group(1): line for line in lines if (match := re.match(r"^(?:# )?([A-Z][A-Z0-9_]*)=", line))}
 
 
 def test_every_variable_the_settings_read_is_in_env_example_and_the_readme_table() -> None:
     read = set()
     for module in ("base", "local", "production"):
         source = (ROOT / "jwo_admin" / "settings" / f"{module}.py").read_text()
-        read |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', source))
+        read |= set(re.findall(r'(?:env(?:\.\w+)?|required)\(\s*"([A-Z][A-Z0-9_]*)"', source))
     example = _example_variables()
     table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", (ROOT / "README.md").read_text(), re.MULTILINE))
 
     assert sorted(read - set(example)) == []  # read but not in .env.example
     assert sorted(set(example) - table) == []  # in .env.example but not in the README's table
     assert sorted(table - set(example)) == []  # documented but nowhere to set
+
+
+PRINT_METRICS_DIR = """
+import os
+import django
+django.setup()
+from jwo_admin.core.metrics import gate_decisions
+gate_decisions.labels(decision="SHOPPER", reason="ok").inc()
+print(os.environ.get("PROMETHEUS_MULTIPROC_DIR", "<unset>"))
+"""
+
+
+def _count_with_metrics_dir(directory: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", PRINT_METRICS_DIR],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.local",
+            "PROMETHEUS_MULTIPROC_DIR": directory,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_missing_metrics_directory_is_created_and_counts_land_in_it(tmp_path: Path) -> None:
+    directory = tmp_path / "run" / "jwo-web" / "metrics"
+
+    result = _count_with_metrics_dir(str(directory))
+
+    assert (result.returncode, result.stdout.strip()) == (0, str(directory)), result.stderr
+    assert [path.name.split("_")[0] for path in directory.iterdir()] == ["counter"]
+
+
+def test_a_metrics_directory_that_cannot_be_made_leaves_each_process_counting_alone() -> None:
+    result = _count_with_metrics_dir("/proc/jwo-metrics")  # nobody can create a directory in /proc
+
+    assert (result.returncode, result.stdout.strip()) == (0, "<unset>"), result.stderr
+    assert "PROMETHEUS_MULTIPROC_DIR=/proc/jwo-metrics cannot be created" in result.stderr

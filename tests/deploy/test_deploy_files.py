@@ -2,7 +2,9 @@
 gunicorn configuration starts a real server; the process definitions agree with each other."""
 
 import configparser
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -167,3 +169,107 @@ def test_the_procfile_and_the_systemd_units_run_the_same_processes() -> None:
         program = procfile[name].split()[0]
         assert f"/{program} " in command, (name, command)
         assert procfile[name].split()[1:3] == command.split()[1:3], (name, procfile[name], command)
+
+
+def _unit(path: Path) -> dict[str, list[str]]:
+    """A unit's [Service] settings, every value of a repeated key kept (Environment=, ExecStartPre=)."""
+    service: dict[str, list[str]] = {}
+    section = ""
+    for line in path.read_text().splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif section == "Service" and "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            service.setdefault(key, []).append(value)
+    return service
+
+
+def _environment_file(path: Path) -> dict[str, str]:
+    """Read as systemd reads an EnvironmentFile: KEY=VALUE to the end of the line, comment lines
+    skipped, nothing after the "=" treated as a comment."""
+    variables = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith(("#", ";")):
+            key, value = line.split("=", 1)
+            variables[key.strip()] = value.strip()
+    return variables
+
+
+UNITS = {path.stem.removeprefix("jwo-"): _unit(path) for path in sorted((DEPLOY / "systemd").glob("*.service"))}
+PRINT = """
+import json, os
+from django.conf import settings
+print(json.dumps({"rate": settings.JWO_AMAZON_RATE_LIMIT, "window": settings.JWO_AMAZON_RATE_WINDOW,
+  "fields": settings.JWO_SYNC_FIELDS, "media": settings.MEDIA_ROOT, "static": settings.STATIC_ROOT,
+  "hosts": settings.ALLOWED_HOSTS, "gateway": settings.JWO_PAYMENT_GATEWAY, "email": settings.EMAIL_HOST,
+  "metrics": os.environ.get("PROMETHEUS_MULTIPROC_DIR"), "units": settings.JWO_QUANTITY_UNIT_ALIASES}))
+"""
+
+
+def test_env_example_copied_as_the_units_environment_file_starts_production(tmp_path: Path) -> None:
+    """README: copy .env.example to /etc/jwo-admin/env and fill in the secret. Read the way systemd
+    reads it, on top of the web unit's own Environment= (the file wins, as in systemd), it loads."""
+    example = _environment_file(ROOT / ".env.example")
+    unit_env = dict(line.split("=", 1) for line in UNITS["web"]["Environment"])
+    unit_env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "run" / "metrics")  # /run/jwo-web/metrics, here
+    env = {"PATH": os.environ.get("PATH", ""), **unit_env, **example, "DJANGO_SECRET_KEY": "filled-in-" + "x" * 40}
+
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", "import django; django.setup()\n" + PRINT],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "rate": 10,
+        "window": 1.15,
+        "fields": ["standard_price", "brand_name", "product_tax_code", "product_category"],
+        "media": "/srv/jwo-admin/var/media",
+        "static": "/srv/jwo-admin/var/static",
+        "hosts": ["jwo.example.com"],
+        "gateway": "payments_acme.gateway.AcmeGateway",
+        "email": "smtp.example.com",
+        "metrics": str(tmp_path / "run" / "metrics"),  # the unit's, not overridden by the file
+        "units": {},
+    }
+    assert (tmp_path / "run" / "metrics").is_dir()  # created by the settings, not left to fail calls
+
+
+def test_env_example_sets_nothing_a_unit_sets_differently_and_its_paths_are_writable() -> None:
+    example = _environment_file(ROOT / ".env.example")
+    for name, unit in UNITS.items():
+        own = dict(line.split("=", 1) for line in unit.get("Environment", []))
+        # An EnvironmentFile overrides Environment=: a different value in the file would win.
+        assert {key: example[key] for key in own if key in example} == {
+            key: value for key, value in own.items() if key in example
+        }, name
+        assert unit["EnvironmentFile"] == ["/etc/jwo-admin/env"], name
+        if name == "beat":
+            continue  # writes only its schedule, in its StateDirectory
+        writable = " ".join(unit.get("ReadWritePaths", [])).split()
+        for variable in ("DJANGO_STATIC_ROOT", "DJANGO_MEDIA_ROOT", "JWO_VAR_DIR"):
+            path = Path(example[variable])
+            assert path.is_absolute(), variable  # the units' WorkingDirectory is not the app's concern
+            assert any(path.is_relative_to(allowed) for allowed in writable), (name, variable, writable)
+        for directory in [line.split("=", 1)[1] for line in unit.get("Environment", []) if "MULTIPROC" in line]:
+            runtime = [f"/run/{entry}" for entry in " ".join(unit.get("RuntimeDirectory", [])).split()]
+            assert any(Path(directory).is_relative_to(allowed) for allowed in runtime), (name, directory)
+
+
+def test_the_readme_marks_required_exactly_what_production_refuses_to_start_without() -> None:
+    source = (ROOT / "jwo_admin" / "settings" / "production.py").read_text()
+    required = set(re.findall(r'required\("([A-Z][A-Z0-9_]*)"\)', source))
+    readme = (ROOT / "README.md").read_text()
+    marked = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| [^|]* \| \*required\*", readme, re.MULTILINE))
+    said_required, comments = set(), ""
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("#"):
+            comments += line
+        elif "=" in line:
+            if "required in production" in comments:
+                said_required.add(line.split("=", 1)[0])
+            comments = ""
+
+    assert len(required) == 10
+    assert marked == required
+    assert said_required == required

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
-from tests.conftest import missing_service
+from tests.conftest import PRODUCTION_OUTSIDE, missing_service
 from tests.e2e.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +73,7 @@ def production_env(*, database: str, redis: str, **extra: str) -> dict[str, str]
         # Codes issued by the test process must verify in the server.
         "JWO_SCAN_KEY_SECRETS": ",".join(settings.JWO_SCAN_KEY_SECRETS),
         "JWO_LOG_FORMAT": "plain",
+        **PRODUCTION_OUTSIDE,
         **extra,
     }
 

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.conftest import missing_service
+from tests.conftest import PRODUCTION_OUTSIDE, missing_service
 from tests.e2e.processes import HOST, Stack, free_port, wait_for_file, wait_for_http
 
 STORE_ID = "E2E-STORE-001"
@@ -56,7 +56,7 @@ def stack(collected_static: str) -> Iterator[Stack]:
         "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends at the gateway
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
         "DJANGO_STATIC_ROOT": collected_static,  # collectstatic's output, as the release step leaves it
-        "EMAIL_URL": "memorymail://",
+        **PRODUCTION_OUTSIDE,  # the fake Amazon's endpoints replace these below
         "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")),
         "REDIS_URL": own_redis,
         "CELERY_BROKER_URL": own_redis,
