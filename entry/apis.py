@@ -40,6 +40,7 @@ from entry.services.shoppers import (
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import STATUS_MESSAGES, ConnectorApi, body_refusal
+from jwo_admin.core.client_address import client_address
 from jwo_admin.core.deadline import DeadlineExceeded
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
 from jwo_admin.core.request_id import amazon_request_id_note
@@ -156,7 +157,13 @@ class IdentityKeysApi(ConnectorApi):
 
 # --- The shopper app (SPEC §9.1) ---------------------------------------------------------------
 class ShopperSignInThrottle(AnonRateThrottle):
+    """Per client address as our proxies vouch for it: DRF's own reading of X-Forwarded-For trusts
+    whatever the caller wrote, so a rotating header would buy a fresh budget each time."""
+
     scope = "shopper_sign_in"
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request)
 
 
 class ShopperTokenCreateApi(APIView):

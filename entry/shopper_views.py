@@ -12,6 +12,7 @@ from django.views import View
 from catalog.models import Store
 from entry.models import Shopper
 from entry.services.shoppers import ScanKeyNotIssued, scan_key_issue, shopper_authenticate
+from jwo_admin.core.client_address import client_address
 
 SESSION_KEY = "jwo_shopper_id"
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
@@ -23,7 +24,7 @@ def signed_in_shopper(request: HttpRequest) -> Shopper | None:
 
 
 def _too_many_attempts(request: HttpRequest) -> bool:
-    key = f"jwo:shop-sign-in:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"jwo:shop-sign-in:{client_address(request)}"
     cache.add(key, 0, 60)
     try:
         return cache.incr(key) > SIGN_IN_ATTEMPTS_PER_MINUTE

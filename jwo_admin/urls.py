@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from jwo_admin.core import views as core_views
+from jwo_admin.core.sign_in_forms import StaffAuthenticationForm
 from operations import dashboard_views
 from orders import receipt_views
 
@@ -12,7 +13,7 @@ urlpatterns = [
     path("", dashboard_views.DashboardView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalog/", include("catalog.urls")),
     path("", include("entry.urls")),

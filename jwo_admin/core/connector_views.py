@@ -1,4 +1,4 @@
-"""Connector keys on the settings page: create (shown once), revoke at once."""
+"""The settings page's actions: connector keys (create, shown once; revoke at once) and sign-in locks (clear)."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -9,6 +9,7 @@ from django.views import View
 
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_revoke
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.sign_in import sign_in_lock_clear
 from jwo_admin.core.views import SettingsView
 
 
@@ -39,3 +40,18 @@ class ConnectorKeyRevokeView(LoginRequiredMixin, PermissionRequiredMixin, View):
         else:
             messages.success(request, f"Connector key {key.key_id} ({key.name}) revoked; it is refused from now on.")
         return HttpResponseRedirect(reverse("core:settings") + "#connector-keys")
+
+
+class SignInLockClearView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """An admin lets a locked account or address try again at once."""
+
+    permission_required = "core.clear_signinlock"
+
+    def post(self, request: HttpRequest, lock_id: int) -> HttpResponse:
+        try:
+            lock = sign_in_lock_clear(lock_id=lock_id)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Sign-in lock on {lock.get_kind_display().lower()} {lock.key} cleared.")
+        return HttpResponseRedirect(reverse("core:settings") + "#sign-in-locks")

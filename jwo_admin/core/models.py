@@ -38,3 +38,28 @@ class ConnectorKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SignInLockKind(models.TextChoices):
+    ACCOUNT = "account", "Account"
+    ADDRESS = "address", "Address"
+
+
+class SignInLock(models.Model):
+    """Failed staff sign-ins counted per account (the username typed, existing or not) and per
+    client address, and the lock they lead to. Rows, not cache entries: admins see and clear them."""
+
+    kind = models.CharField(max_length=10, choices=SignInLockKind.choices)
+    key = models.CharField(max_length=200, help_text="The username (lower case) or the client address.")
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField()
+    last_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="sign_in_lock_kind_key")]
+        ordering = ["-last_failure_at"]
+        permissions = [("clear_signinlock", "See and clear staff sign-in lockouts")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.failures} failures"

@@ -17,4 +17,9 @@ urlpatterns = [
         connector_views.ConnectorKeyRevokeView.as_view(),
         name="connector_key_revoke",
     ),
+    path(
+        "settings/sign-in-locks/<int:lock_id>/clear/",
+        connector_views.SignInLockClearView.as_view(),
+        name="sign_in_lock_clear",
+    ),
 ]

@@ -13,6 +13,7 @@ from catalog import selectors as catalog_selectors
 from entry.scan_keys import qr_pattern
 from jwo_admin.core import selectors
 from jwo_admin.core.connector_keys import connector_key_list
+from jwo_admin.core.sign_in import sign_in_locks
 
 
 @require_GET
@@ -40,4 +41,12 @@ class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         context["connector_header"] = settings.JWO_CONNECTOR_KEY_HEADER
         context["qr_pattern"] = qr_pattern(settings.JWO_SCAN_KEY_PREFIX)
         context["scan_key_ttl"] = settings.JWO_SCAN_KEY_TTL_SECONDS
+        if self.request.user.has_perm("core.clear_signinlock"):
+            context["sign_in_locks"] = sign_in_locks()
+            context["sign_in_limits"] = {
+                "account": settings.JWO_SIGN_IN_ACCOUNT_FAILURES,
+                "address": settings.JWO_SIGN_IN_ADDRESS_FAILURES,
+                "window": settings.JWO_SIGN_IN_WINDOW_MINUTES,
+                "lock": settings.JWO_SIGN_IN_LOCK_MINUTES,
+            }
         return context

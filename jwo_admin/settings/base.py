@@ -104,6 +104,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jwo-admin"}}
 
+# --- Client addresses ---------------------------------------------------------------------------
+# The load balancers / proxies in front (addresses or networks, comma-separated) whose
+# X-Forwarded-For is believed; every throttle and sign-in lockout keys on the address they vouch
+# for (jwo_admin.core.client_address). Blank: the socket's address, whatever the header says.
+JWO_TRUSTED_PROXIES = env.list("JWO_TRUSTED_PROXIES", default=[])
+
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -111,6 +117,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff sign-in (jwo_admin.core.sign_in): this many failures within the window lock the account,
+# or the client address, for the lock's minutes (admins clear locks on the settings page).
+JWO_SIGN_IN_ACCOUNT_FAILURES = env.int("JWO_SIGN_IN_ACCOUNT_FAILURES", default=5)
+JWO_SIGN_IN_ADDRESS_FAILURES = env.int("JWO_SIGN_IN_ADDRESS_FAILURES", default=20)
+JWO_SIGN_IN_WINDOW_MINUTES = env.int("JWO_SIGN_IN_WINDOW_MINUTES", default=15)
+JWO_SIGN_IN_LOCK_MINUTES = env.int("JWO_SIGN_IN_LOCK_MINUTES", default=15)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -82,7 +82,7 @@ def test_wrong_password_is_refused(page: Any, live_server: Any, db: None) -> Non
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
 
-    assert "didn't match" in page.inner_text("[role=alert]")
+    assert "Please enter a correct username and password" in page.inner_text("[role=alert]")
     assert page.url.endswith("/accounts/login/")
 
 

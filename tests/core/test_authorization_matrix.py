@@ -36,6 +36,7 @@ from catalog.services.imports import import_job_create
 from entry.models import Shopper
 from entry.services.shoppers import payment_method_add, shopper_create, shopper_token_create
 from jwo_admin.core.connector_keys import connector_key_create
+from jwo_admin.core.models import SignInLock
 from operations.models import SimulationRun, SimulationStatus
 from orders.models import (
     PaymentIssue,
@@ -227,6 +228,8 @@ TABLE: tuple[Case, ...] = (
          form={"name": "matrix gateway"}),
     post("core:connector_key_revoke", "/settings/connector-keys/{connector_key_id}/revoke/", may=ADMINS,
          allowed=to("/settings/#connector-keys")),
+    post("core:sign_in_lock_clear", "/settings/sign-in-locks/{sign_in_lock}/clear/", may=ADMINS,
+         allowed=to("/settings/#sign-in-locks")),
     staff("core:api_docs", "/api/docs/", may=EVERY_ROLE),
     everyone("core:api_schema", "/api/schema/", SCHEMA_REFUSED, but=dict.fromkeys(ROLES, OK)),
 
@@ -548,6 +551,16 @@ BUILDERS: dict[str, Any] = {
         store=world["store"], base_url="http://testserver", status=SimulationStatus.PASSED
     ),
     "connector_key_id": lambda world: connector_key_create(name="to revoke")[0].key_id,
+    "sign_in_lock": lambda world: (
+        SignInLock.objects.create(
+            kind="account",
+            key="locked-out",
+            failures=5,
+            first_failure_at=timezone.now(),
+            last_failure_at=timezone.now(),
+            locked_until=timezone.now() + timedelta(minutes=15),
+        ).pk
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from catalog.models import Store
@@ -151,3 +152,38 @@ def test_associates_and_cash_shoppers_need_no_card(db: None) -> None:
         token = shopper_token_create(shopper=shopper)
         assert app_post(SCAN_KEYS_URL, {}, token=token).status_code == 201
     assert ScanKey.objects.count() == 2
+
+
+def _token_tries(count: int, *, remote: str, forwarded: list[str]) -> list[int]:
+    return [
+        Client(REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded[n % len(forwarded)])
+        .post(TOKEN_URL, data={"email": "cust-app-1@example.com", "password": "wrong"}, content_type="application/json")
+        .status_code
+        for n in range(count)
+    ]
+
+
+def test_sign_in_is_throttled_per_address_whatever_forwarded_header_the_caller_rotates(
+    app_shopper: Shopper, settings: Any
+) -> None:
+    cache.clear()
+    settings.JWO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    rotating = [f"198.51.100.{n}" for n in range(15)]
+
+    statuses = _token_tries(15, remote="203.0.113.9", forwarded=rotating)
+
+    assert statuses == [401] * 10 + [429] * 5  # JWO_SHOPPER_SIGN_IN_RATE: 10/min
+    assert ShopperToken.objects.count() == 0
+
+
+def test_behind_our_proxy_each_shopper_has_a_budget_and_a_repeated_one_runs_out(
+    app_shopper: Shopper, settings: Any
+) -> None:
+    cache.clear()
+    settings.JWO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    many = _token_tries(15, remote="10.0.0.5", forwarded=[f"198.51.100.{n}" for n in range(15)])
+    one = _token_tries(11, remote="10.0.0.5", forwarded=["6.6.6.6, 198.51.100.200"])
+
+    assert many == [401] * 15  # fifteen shoppers behind one load balancer
+    assert one == [401] * 10 + [429]  # one of them, whatever they put before our proxy's entry

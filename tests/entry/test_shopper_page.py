@@ -45,6 +45,24 @@ def test_sign_in_attempts_are_limited_per_address(web_shopper: Shopper) -> None:
     assert statuses == [400] * 10 + [429]
 
 
+def test_a_rotating_forwarded_header_gets_no_fresh_sign_in_budget(web_shopper: Shopper, settings: Any) -> None:
+    settings.JWO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    wrong = {"email": web_shopper.email, "password": "x"}
+    statuses = [
+        Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        .post("/shop/sign-in/", wrong)
+        .status_code
+        for n in range(12)
+    ]
+    behind_proxy = [
+        Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").post("/shop/sign-in/", wrong).status_code
+        for n in range(12)
+    ]
+
+    assert statuses == [400] * 10 + [429] * 2
+    assert behind_proxy == [400] * 12  # twelve shoppers behind our load balancer, one try each
+
+
 def test_signed_in_shopper_gets_a_qr_and_a_new_code_on_each_renewal(web_shopper: Shopper, settings: Any) -> None:
     client = signed_in(web_shopper)
 

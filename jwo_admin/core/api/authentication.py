@@ -11,6 +11,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from jwo_admin.core.client_address import client_address
 from jwo_admin.core.connector_keys import (
     FAILURE_WINDOW_SECONDS,
     ConnectorPrincipal,
@@ -55,7 +56,7 @@ class ConnectorKeyAuthentication(BaseAuthentication):
         except (DeadlineExceeded, DatabaseError) as error:
             raise ConnectorKeyUnverifiable(str(error)) from error
         if principal is None:
-            failures = connector_key_failure_count(request.META.get("REMOTE_ADDR", ""))
+            failures = connector_key_failure_count(client_address(request))
             if failures > settings.JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE:
                 if failures == settings.JWO_CONNECTOR_KEY_FAILURES_PER_MINUTE + 1:  # once per window
                     logger.warning("connector keys: %d failed attempts this minute, answering 429", failures)
