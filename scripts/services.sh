@@ -23,7 +23,12 @@ apt_install() {
     mkdir -p "$ROOT" && touch "$ROOT/.apt-updated"
   fi
   log "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  # Install only: nginx's package would start a system-wide server on port 80 otherwise.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  local status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 || status=$?
+  rm -f /usr/sbin/policy-rc.d
+  return "$status"
 }
 
 ensure_packages() {
@@ -32,6 +37,7 @@ ensure_packages() {
   [ -x "$PG_BIN/initdb" ] || wanted+=(postgresql-15)
   command -v redis-server >/dev/null || wanted+=(redis-server)
   [ -x /usr/bin/chromium ] || wanted+=(chromium)
+  [ -x /usr/sbin/nginx ] || wanted+=(nginx)  # tests/deploy/test_nginx.py runs deploy/nginx/ for real
   if [ ${#wanted[@]} -gt 0 ]; then apt_install "${wanted[@]}"; fi
 }
 

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jwo_admin.core.staff_sessions.StaffIdleTimeoutMiddleware",
+    "jwo_admin.core.cache_control.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -123,6 +125,9 @@ JWO_SIGN_IN_ACCOUNT_FAILURES = env.int("JWO_SIGN_IN_ACCOUNT_FAILURES", default=5
 JWO_SIGN_IN_ADDRESS_FAILURES = env.int("JWO_SIGN_IN_ADDRESS_FAILURES", default=20)
 JWO_SIGN_IN_WINDOW_MINUTES = env.int("JWO_SIGN_IN_WINDOW_MINUTES", default=15)
 JWO_SIGN_IN_LOCK_MINUTES = env.int("JWO_SIGN_IN_LOCK_MINUTES", default=15)
+# A staff session ends after this many hours without activity (pages and actions; live polls do
+# not count): jwo_admin.core.staff_sessions.
+JWO_STAFF_IDLE_HOURS = env.float("JWO_STAFF_IDLE_HOURS", default=12.0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
