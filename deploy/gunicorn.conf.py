@@ -23,6 +23,15 @@ max_requests_jitter = max_requests // 10
 # The proxy in front sets X-Forwarded-Proto; only trust it from the addresses it comes from.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("JWO_ACCESS_LOG", "-")
+# One JSON object per line with the request id (jwo_admin.core.access_log), as the app's own lines,
+# unless JWO_LOG_FORMAT=plain asks for gunicorn's usual format.
+if (
+    os.environ.get(
+        "JWO_LOG_FORMAT", "json" if "production" in os.environ.get("DJANGO_SETTINGS_MODULE", "") else "plain"
+    )
+    == "json"
+):
+    logger_class = "jwo_admin.core.access_log.JsonAccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("JWO_GUNICORN_LOG_LEVEL", "warning")
 

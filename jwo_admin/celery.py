@@ -1,7 +1,8 @@
 """The Celery application; configuration comes from Django settings (``CELERY_*``).
 
 Two signal handlers measure queue lag: the publisher stamps the time into the message headers,
-and the worker observes how long the message waited before it started.
+and the worker observes how long the message waited before it started. Two more put the task id
+on every log line the task writes.
 """
 
 import os
@@ -9,7 +10,9 @@ import time
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+from jwo_admin.core.request_id import task_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwo_admin.settings.local")
 
@@ -34,3 +37,20 @@ def _observe_lag(task: Any = None, **_: Any) -> None:
     from jwo_admin.core.metrics import celery_queue_lag
 
     celery_queue_lag.labels(task=task.name).observe(max(time.time() - published, 0.0))
+
+
+_task_tokens: dict[str, Any] = {}
+
+
+@task_prerun.connect(dispatch_uid="jwo.task_id_in_logs")
+def _task_id_set(task_id: str | None = None, **_: Any) -> None:
+    """Every log line a task writes carries its id (prefork and thread pools alike)."""
+    if task_id:
+        _task_tokens[task_id] = task_id_var.set(task_id)
+
+
+@task_postrun.connect(dispatch_uid="jwo.task_id_in_logs_reset")
+def _task_id_reset(task_id: str | None = None, **_: Any) -> None:
+    token = _task_tokens.pop(task_id or "", None)
+    if token is not None:
+        task_id_var.reset(token)

@@ -1,10 +1,11 @@
 """Log lines for machines: one JSON object per line, and nothing in them a thief could use.
 
-``JsonFormatter`` writes time (UTC), level, logger, message, request ids, the exception and any
-``extra=`` fields. ``RedactFilter`` masks, in the message, its arguments, the exception text and
-every extra field: Scan Key Codes (as shown in the QR and Base64-encoded as Amazon sends them),
-card references of the usual provider shapes (``pm_…``, ``tok_…``, ``card_…``…) and the values of
-fields whose name says they are secret. Both formats (plain and JSON) use the filter.
+``JsonFormatter`` writes time (UTC), level, logger, message, request ids, the Celery task id, the
+exception and any ``extra=`` fields; ``PlainFormatter`` the same for people, on one line.
+``RedactFilter`` masks, in the message, its arguments, the exception text and every extra field:
+Scan Key Codes (as shown in the QR and Base64-encoded as Amazon sends them), card references of
+the usual provider shapes (``pm_…``, ``tok_…``, ``card_…``…) and the values of fields whose name
+says they are secret. Both formats (plain and JSON) use the filter.
 """
 
 import base64
@@ -33,12 +34,15 @@ SECRET_FIELDS = frozenset(
 )
 # Provider tokens: Stripe-like (pm_, tok_, card_, src_, pi_, ch_, seti_), Adyen/Braintree-like.
 _CARD_TOKENS = r"\b(?:pm|tok|card|src|pi|ch|seti|btok|pmt)_[A-Za-z0-9]{4,}\b"
+# A receipt's address is its secret: /receipts/<token>/ (in access lines, "Not Found: …").
+_RECEIPT_TOKENS = r"(?<=/receipts/)[A-Za-z0-9_-]{8,}"
 # The fields every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "request_id",
     "amazon_request_id",
+    "task_id",
 }
 
 
@@ -47,7 +51,7 @@ def _secret_patterns() -> re.Pattern[str]:
     and the Base64 of a code starts with the Base64 of the prefix's first whole 3-byte groups."""
     prefix = settings.JWO_SCAN_KEY_PREFIX
     aligned = prefix[: len(prefix) - len(prefix) % 3]
-    parts = [re.escape(prefix) + r"[0-9A-Z]{20,}", _CARD_TOKENS]
+    parts = [re.escape(prefix) + r"[0-9A-Z]{20,}", _CARD_TOKENS, _RECEIPT_TOKENS]
     if aligned:
         parts.append(re.escape(base64.b64encode(aligned.encode()).decode()) + r"[A-Za-z0-9+/]{20,}={0,2}")
     return re.compile("|".join(f"(?:{part})" for part in parts))
@@ -72,7 +76,9 @@ def _clean(value: Any, key: str = "") -> Any:
         return {k: _clean(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(item) for item in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))  # an object (Django puts the request on its lines): as text, masked
 
 
 class RedactFilter(logging.Filter):
@@ -106,6 +112,9 @@ class JsonFormatter(logging.Formatter):
         amazon_request_id = getattr(record, "amazon_request_id", "")
         if amazon_request_id:
             entry["amazon_request_id"] = amazon_request_id
+        task_id = getattr(record, "task_id", "")
+        if task_id:
+            entry["task_id"] = task_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
@@ -113,3 +122,16 @@ class JsonFormatter(logging.Formatter):
         for key in sorted(set(vars(record)) - _STANDARD):
             entry[key] = getattr(record, key)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class PlainFormatter(logging.Formatter):
+    """For people: time, level, logger, then in brackets what the line belongs to (the request id,
+    or "task <id>" on a worker), then the message."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        task_id = getattr(record, "task_id", "")
+        record.context = getattr(record, "request_id", "") or (f"task {task_id}" if task_id else "")
+        return super().format(record)

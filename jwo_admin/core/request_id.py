@@ -18,6 +18,8 @@ _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 amazon_request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("amazon_request_id", default="")
+# The Celery task a worker is running (set and reset by jwo_admin.celery's task signals).
+task_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("task_id", default="")
 
 
 def amazon_request_id_note(value: str) -> None:
@@ -32,6 +34,9 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(HEADER, "")
         request_id = incoming if _SANE.match(incoming) else uuid.uuid4().hex
+        # Also on the request: Django logs a 4xx/5xx ("Not Found: /x") after the middleware has
+        # returned, with the request on the record; the filter reads it there.
+        request.jwo_request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         amazon_token = amazon_request_id_var.set("")
         try:
@@ -44,11 +49,15 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts ``request_id`` and ``amazon_request_id`` on every record (empty outside a request)."""
+    """Puts ``request_id``, ``amazon_request_id`` and ``task_id`` on every record (empty outside a
+    request or a task)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
-            record.request_id = request_id_var.get()
+            request = getattr(record, "request", None)
+            record.request_id = request_id_var.get() or getattr(request, "jwo_request_id", "")
         if not getattr(record, "amazon_request_id", ""):
             record.amazon_request_id = amazon_request_id_var.get()
+        if not getattr(record, "task_id", ""):
+            record.task_id = task_id_var.get()
         return True

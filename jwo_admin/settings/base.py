@@ -346,7 +346,7 @@ LOGGING = {
         "redact": {"()": "jwo_admin.core.logging.RedactFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {"()": "jwo_admin.core.logging.PlainFormatter"},
         "json": {"()": "jwo_admin.core.logging.JsonFormatter"},
     },
     "handlers": {

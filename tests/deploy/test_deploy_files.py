@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -273,3 +274,50 @@ def test_the_readme_marks_required_exactly_what_production_refuses_to_start_with
     assert len(required) == 10
     assert marked == required
     assert said_required == required
+
+
+def test_gunicorns_access_log_is_json_with_the_request_id_and_no_secret(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.test",
+        "JWO_LOG_FORMAT": "json",
+        "JWO_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "jwo_admin.wsgi:application"]
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)  # noqa: S603
+    secret_path = "/receipts/pm_4242abcd4242/"  # a card reference where none belongs
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "lb-77.z"}
+                )  # noqa: S310
+                with urllib.request.urlopen(request, timeout=2):  # noqa: S310 - loopback
+                    break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
+                time.sleep(0.2)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{secret_path}", timeout=5)  # noqa: S310 - loopback
+        assert refused.value.code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+    access = [json.loads(line) for line in log.read_text().splitlines() if '"logger": "gunicorn.access"' in line]
+    healthz = [line for line in access if line["path"] == "/healthz" and line["request_id"] == "lb-77.z"]
+    assert len(healthz) == 1
+    assert (healthz[0]["method"], healthz[0]["status"], healthz[0]["remote_addr"]) == ("GET", 200, "127.0.0.1")
+    assert healthz[0]["bytes"] == len(b'{"status": "ok"}')
+    assert healthz[0]["duration_ms"] >= 0
+    [receipt] = [line for line in access if line["status"] == 404]
+    assert receipt["path"] == "/receipts/[redacted]/"
+    assert len(receipt["request_id"]) == 32  # the id the app made up and answered with
+    assert "pm_4242abcd4242" not in log.read_text()

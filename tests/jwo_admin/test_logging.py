@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from entry.services.shoppers import scan_key_issue
-from jwo_admin.core.logging import MASK, JsonFormatter, RedactFilter
+from jwo_admin.celery import app
+from jwo_admin.core.logging import MASK, JsonFormatter, PlainFormatter, RedactFilter, redact
 from jwo_admin.core.request_id import HEADER, RequestIdFilter, RequestIdMiddleware, amazon_request_id_note
 from tests.entry.conftest import make_shopper
 
@@ -99,3 +100,73 @@ def test_the_settings_log_through_both_filters(settings: Any) -> None:
     assert handler["filters"] == ["request_id", "redact"]
     assert handler["formatter"] == "plain"
     assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
+
+
+@pytest.fixture
+def django_request_lines() -> Iterator[io.StringIO]:
+    """What Django's own ``django.request`` logger writes, through our filter, as JSON."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_djangos_own_request_lines_carry_the_request_id(django_request_lines: io.StringIO, db: None) -> None:
+    """ "Not Found: …" is logged after the middleware has returned: the id comes from the request."""
+    response = Client().get("/no-such-page/", headers={HEADER: "edge-404.b"})
+
+    [line] = django_request_lines.getvalue().splitlines()
+    entry = json.loads(line)
+    assert response.status_code == 404
+    assert (entry["logger"], entry["message"], entry["request_id"]) == (
+        "django.request",
+        "Not Found: /no-such-page/",
+        "edge-404.b",
+    )
+
+
+@app.task(name="tests.jwo_admin.test_logging.logs_a_line")
+def logs_a_line() -> None:
+    logging.getLogger("jwo.test.task").warning("inside the task")
+
+
+def test_a_workers_lines_carry_the_task_id(captured: tuple[logging.Logger, io.StringIO, io.StringIO]) -> None:
+    _, as_json, _ = captured
+    task_logger = logging.getLogger("jwo.test.task")
+    task_logger.handlers = logging.getLogger(captured[0].name).handlers
+    task_logger.propagate = False
+    try:
+        result = logs_a_line.delay()  # eager in tests: the same signals as on a worker
+        logging.getLogger(captured[0].name).info("after the task")
+    finally:
+        task_logger.handlers = []
+        task_logger.propagate = True
+
+    first, after = (json.loads(line) for line in as_json.getvalue().splitlines())
+    assert (first["message"], first["task_id"], first["request_id"]) == ("inside the task", result.id, "")
+    assert "task_id" not in after
+
+
+@pytest.mark.parametrize(
+    ("request_id", "task_id", "context"),
+    [("edge-1", "", "[edge-1]"), ("", "5f0c-task", "[task 5f0c-task]"), ("", "", "[]"), ("edge-2", "t-1", "[edge-2]")],
+)
+def test_plain_lines_say_what_they_belong_to(request_id: str, task_id: str, context: str) -> None:
+    record = logging.LogRecord("jwo.x", logging.INFO, __file__, 1, "hello %s", ("there",), None)
+    record.request_id, record.task_id = request_id, task_id
+
+    line = PlainFormatter().format(record)
+
+    assert line.split(" ", 2)[2] == f"INFO jwo.x {context} hello there"
+
+
+def test_a_receipts_address_is_its_secret_and_is_masked() -> None:
+    assert redact("GET /receipts/q1W2e3R4t5Y6u7I8o9P0-_a/ 404") == "GET /receipts/[redacted]/ 404"
+    assert redact("/orders/receipts/") == "/orders/receipts/"  # the staff list, no token
