@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.models import BatchStatus, InboundMessage, ItemResult, SyncItem, UploadBatch
 from entry.models import GateDecisionKind, GateEvent
+from operations.health import watched
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 
 # A quiet week's refusal share is not zero in practice; below this floor, "twice the usual" would
@@ -126,10 +127,28 @@ def _reports(now: datetime) -> Alert | None:
     )
 
 
+# What /readyz no longer fails for (every machine shares it): said here, to a person.
+WATCHED_ALERTS = {
+    "redis": ("critical", "Redis does not answer: {detail}. Gate calls fall back to the database; tasks wait."),
+    "queues": ("critical", "Celery backlog: {detail}. Check the workers."),
+    "notifications": ("warning", "Amazon's results are late: {detail}."),
+}
+
+
+def _watched(now: datetime) -> list[Alert]:
+    found = []
+    for check in watched():
+        if not check.ok and check.name in WATCHED_ALERTS:
+            severity, message = WATCHED_ALERTS[check.name]
+            url = reverse("catalog:sync_overview") if check.name == "notifications" else reverse("home")
+            found.append(Alert(f"watched_{check.name}", severity, message.format(detail=check.detail), url))
+    return found
+
+
 CHECKS = (_unpriced, _uncharged, _refusals, _notifications, _syncs, _reports)
 
 
 def alerts_now(*, now: datetime | None = None) -> list[Alert]:
     now = now or timezone.now()
-    found = [alert for check in CHECKS if (alert := check(now)) is not None]
+    found = [alert for check in CHECKS if (alert := check(now)) is not None] + _watched(now)
     return sorted(found, key=lambda alert: alert.severity != "critical")

@@ -1,7 +1,10 @@
-"""Readiness: can this process do its work right now? Each check answers ok or not, with figures.
+"""Readiness, and what is watched beside it. Each check answers ok or not, with figures.
 
-A check that raises is a failing check, never a 500: a load balancer reading ``/readyz`` must get
-an answer it understands even when the thing it asks about is broken.
+``/readyz`` asks one question: can this process answer a call right now? Only the database decides
+that. A Celery backlog, a late notification or Redis are the same on every web machine: failing
+readiness for them would take every machine out of the load balancer at once, and every gate would
+fall to its store default. They are watched instead (``watched()``): /metrics and the dashboard's
+alerts. A check that raises is a failing check, never a 500.
 """
 
 import time
@@ -17,7 +20,7 @@ from django.utils import timezone
 
 from catalog.models import BatchStatus, UploadBatch
 
-QUEUES = ("celery",)  # every task goes to Celery's default queue (no routes are configured)
+QUEUES = ("celery", "payments")  # CELERY_TASK_QUEUES: holds and charges have a queue of their own
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def _queues() -> Check:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return Check("queues", True, "tasks run in the web process (eager)")
     depths = queue_depths()
-    limit = settings.JWO_READY_MAX_QUEUE_DEPTH
+    limit = settings.JWO_ALERT_QUEUE_DEPTH
     over = {queue: depth for queue, depth in depths.items() if depth > limit}
     detail = ", ".join(f"{queue} holds {depth} messages (limit {limit})" for queue, depth in over.items())
     return Check("queues", not over, detail, figures=depths)
@@ -87,26 +90,40 @@ def oldest_unapplied_result_seconds() -> float | None:
 
 def _notifications() -> Check:
     age = oldest_unapplied_result_seconds()
-    limit = settings.JWO_READY_MAX_NOTIFICATION_AGE_SECONDS
+    limit = settings.JWO_ALERT_NOTIFICATION_AGE_SECONDS
     figures = {"oldest_unapplied_seconds": None if age is None else round(age)}
     if age is not None and age > limit:
         return Check("notifications", False, f"results of an upload waiting {age:.0f} s (limit {limit} s)", figures)
     return Check("notifications", True, figures=figures)
 
 
-CHECKS: tuple[tuple[str, Callable[[], Check]], ...] = (
-    ("database", _database),
+READINESS: tuple[tuple[str, Callable[[], Check]], ...] = (("database", _database),)
+WATCHED: tuple[tuple[str, Callable[[], Check]], ...] = (
     ("redis", _redis),
     ("queues", _queues),
     ("notifications", _notifications),
 )
 
 
-def readiness() -> list[Check]:
-    checks = []
-    for name, run in CHECKS:
+def _run(checks: tuple[tuple[str, Callable[[], Check]], ...]) -> list[Check]:
+    done = []
+    for name, run in checks:
         try:
-            checks.append(run())
-        except Exception as error:  # noqa: BLE001 - any failure is "not ready", with its reason
-            checks.append(Check(name, False, f"{type(error).__name__}: {error}"[:300]))
-    return checks
+            done.append(run())
+        except Exception as error:  # noqa: BLE001 - any failure is "not ok", with its reason
+            done.append(Check(name, False, f"{type(error).__name__}: {error}"[:300]))
+    return done
+
+
+def readiness() -> list[Check]:
+    """What decides /readyz: this process can reach its database."""
+    return _run(READINESS)
+
+
+def watched() -> list[Check]:
+    """Shared by every machine, so never a reason to leave the load balancer: alerts and metrics."""
+    return _run(WATCHED)
+
+
+def redis_check() -> Check:
+    return _run((("redis", _redis),))[0]

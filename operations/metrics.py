@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from operations.health import oldest_unapplied_result_seconds, queue_depths
+from operations.health import oldest_unapplied_result_seconds, queue_depths, redis_check
 from orders.models import PaymentIssue, Purchase, PurchaseStatus, ReceiptStatus
 
 
@@ -22,8 +22,17 @@ class DatabaseCollector(Collector):
             ["receipts_undelivered"], Purchase.objects.filter(receipt_status=ReceiptStatus.FAILED).count()
         )
         yield open_work
+        yield GaugeMetricFamily(
+            "jwo_redis_up",
+            "1 when Redis (cache, limiter, broker) answered this scrape, else 0.",
+            value=int(redis_check().ok),
+        )
         depth = GaugeMetricFamily("jwo_celery_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"])
-        for queue, count in queue_depths().items():
+        try:
+            depths = queue_depths()
+        except Exception:  # noqa: BLE001 - the broker down: no depth this scrape, jwo_redis_up says why
+            depths = {}
+        for queue, count in depths.items():
             depth.add_metric([queue], count)
         yield depth
         age = oldest_unapplied_result_seconds()

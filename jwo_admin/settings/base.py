@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -231,6 +232,16 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING: same format, same masking
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Gate holds and charges have a queue of their own, so they never wait behind an import, a sync or
+# a simulation: production runs a worker per queue (deploy/systemd/jwo-worker*.service); a worker
+# started without -Q (make run, tests) takes both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("payments"))
+CELERY_TASK_ROUTES = {
+    "orders.tasks.hold_place_task": {"queue": "payments"},
+    "orders.tasks.purchase_settle_task": {"queue": "payments"},
+    "orders.tasks.refund_process_task": {"queue": "payments"},
+}
 # Every periodic task, in one place.
 CELERY_BEAT_SCHEDULE = {
     "catalog-import-sweep": {"task": "catalog.tasks.catalog_import_sweep_task", "schedule": 60.0},
@@ -373,10 +384,10 @@ if _metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""):
     except OSError as _error:
         del os.environ["PROMETHEUS_MULTIPROC_DIR"]
         sys.stderr.write(f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir} cannot be created ({_error}); metrics per process\n")
-# /readyz fails when a Celery queue holds more messages than this, or the oldest notification
-# received but not yet applied is older than this.
-JWO_READY_MAX_QUEUE_DEPTH = env.int("JWO_READY_MAX_QUEUE_DEPTH", default=10_000)
-JWO_READY_MAX_NOTIFICATION_AGE_SECONDS = env.int("JWO_READY_MAX_NOTIFICATION_AGE_SECONDS", default=900)
+# Dashboard alerts (never /readyz, which only asks the database): a Celery queue holding more
+# messages than this, or an accepted upload whose results wait longer than this.
+JWO_ALERT_QUEUE_DEPTH = env.int("JWO_ALERT_QUEUE_DEPTH", default=10_000)
+JWO_ALERT_NOTIFICATION_AGE_SECONDS = env.int("JWO_ALERT_NOTIFICATION_AGE_SECONDS", default=900)
 # Dashboard alerts.
 JWO_ALERT_UNPRICED_MINUTES = env.int("JWO_ALERT_UNPRICED_MINUTES", default=5)  # a cart received, not priced
 JWO_ALERT_UNCHARGED_MINUTES = env.int("JWO_ALERT_UNCHARGED_MINUTES", default=30)  # priced, not charged

@@ -147,7 +147,8 @@ def test_the_procfile_and_the_systemd_units_run_the_same_processes() -> None:
     procfile = dict(
         line.split(": ", 1) for line in (DEPLOY / "Procfile").read_text().splitlines() if line and line[0] != "#"
     )
-    assert set(procfile) == {"release", "web", "worker", "beat", "results"}
+    processes = {"release", "web", "worker", "worker-payments", "beat", "results", "metrics"}
+    assert set(procfile) == processes
     units = {}
     for path in sorted((DEPLOY / "systemd").glob("*.service")):
         parser = configparser.ConfigParser(interpolation=None, strict=False)
@@ -158,7 +159,7 @@ def test_the_procfile_and_the_systemd_units_run_the_same_processes() -> None:
         units[name] = parser["Service"]["ExecStart"]
         if name == "release":
             release = [units[name], parser["Service"]["ExecStartPost"]]
-    assert set(units) == {"release", "web", "worker", "beat", "results"}
+    assert set(units) == processes
     # The release step does the same in both: migrate, then collectstatic.
     assert [step.split("manage.py ")[1].split()[0] for step in procfile.pop("release").split("&&")] == [
         "migrate",
@@ -167,6 +168,10 @@ def test_the_procfile_and_the_systemd_units_run_the_same_processes() -> None:
     assert [step.split("manage.py ")[1].split()[0] for step in release] == ["migrate", "collectstatic"]
     del units["release"]
     for name, command in units.items():
+        if name.startswith("worker"):  # each worker takes its own queue
+            queue = {"worker": "celery", "worker-payments": "payments"}[name]
+            assert f" -Q {queue} " in command, name
+            assert f" -Q {queue} " in procfile[name], name
         program = procfile[name].split()[0]
         assert f"/{program} " in command, (name, command)
         assert procfile[name].split()[1:3] == command.split()[1:3], (name, procfile[name], command)
