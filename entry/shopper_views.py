@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views import View
 from catalog.models import Store
 from entry.models import Shopper
 from entry.services.shoppers import ScanKeyNotIssued, scan_key_issue, shopper_authenticate
+from jwo_admin.core.cache import cache_count
 from jwo_admin.core.client_address import client_address
 
 SESSION_KEY = "jwo_shopper_id"
@@ -24,12 +24,7 @@ def signed_in_shopper(request: HttpRequest) -> Shopper | None:
 
 
 def _too_many_attempts(request: HttpRequest) -> bool:
-    key = f"jwo:shop-sign-in:{client_address(request)}"
-    cache.add(key, 0, 60)
-    try:
-        return cache.incr(key) > SIGN_IN_ATTEMPTS_PER_MINUTE
-    except ValueError:  # expired between add and incr
-        return False
+    return cache_count(f"jwo:shop-sign-in:{client_address(request)}", 60) > SIGN_IN_ATTEMPTS_PER_MINUTE
 
 
 class ShopSignInView(View):

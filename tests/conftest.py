@@ -24,6 +24,7 @@ from jwo_admin.core.connector_keys import connector_keys_forget_marks
 from jwo_admin.core.deadline import pool_shutdown
 from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
+from jwo_admin.core.tasks import task_publish_reset
 from orders.selectors import promotion_indexes_forget
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
@@ -97,12 +98,14 @@ def _deadline_pool_and_cache() -> Iterator[None]:
     no cached lookup (a store's id, a connector key) outlives the rows it was read from."""
     cache.clear()
     cache_local_clear()
+    task_publish_reset()
     connector_keys_forget_marks()
     promotion_indexes_forget()
     yield
     pool_shutdown()
     cache.clear()
     cache_local_clear()
+    task_publish_reset()
 
 
 @pytest.fixture

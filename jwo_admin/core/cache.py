@@ -19,6 +19,24 @@ logger = logging.getLogger(__name__)
 
 
 _local: dict[str, tuple[float, Any]] = {}
+# After the shared cache fails, this process reads without it until then (a monotonic time): a
+# Redis that hangs costs one call its socket timeout, not every call (JWO_CACHE_RETRY_SECONDS).
+_down_until = 0.0
+
+
+class _CacheDown(redis.RedisError):
+    """The shared cache failed moments ago; not asked again yet."""
+
+
+def _shared(operation: str, *args: Any) -> Any:
+    global _down_until
+    if time.monotonic() < _down_until:
+        raise _CacheDown("the shared cache failed moments ago")
+    try:
+        return getattr(cache, operation)(*args)
+    except redis.RedisError:
+        _down_until = time.monotonic() + settings.JWO_CACHE_RETRY_SECONDS
+        raise
 
 
 def _local_get(key: str) -> Any:
@@ -40,7 +58,7 @@ def cache_get(key: str, *, local: bool = True) -> Any:
     if value is not None:
         return value
     try:
-        value = cache.get(key)
+        value = _shared("get", key)
     except redis.RedisError as error:
         logger.warning("cache unavailable, reading without it: %s", error)
         return None
@@ -53,21 +71,24 @@ def cache_set(key: str, value: Any, seconds: float, *, local: bool = True) -> No
     if local:
         _local_set(key, value)
     try:
-        cache.set(key, value, seconds)
+        _shared("set", key, value, seconds)
     except redis.RedisError as error:
         logger.warning("cache unavailable, not caching %s: %s", key, error)
 
 
 def cache_local_clear() -> None:
-    """Forget this process's copies (tests; the shared cache is cleared separately)."""
+    """Forget this process's copies and that the shared cache failed (tests; the shared cache is
+    cleared separately)."""
+    global _down_until
     _local.clear()
+    _down_until = 0.0
 
 
 def cache_delete(key: str) -> None:
     """Invalidation must not be lost silently: a failure is logged as an error (entries expire anyway)."""
     _local.pop(key, None)
     try:
-        cache.delete(key)
+        _shared("delete", key)
     except redis.RedisError as error:
         logger.error("cache unavailable, %s not cleared (it expires on its own): %s", key, error)
 
@@ -75,7 +96,7 @@ def cache_delete(key: str) -> None:
 def cache_add(key: str, seconds: float) -> bool:
     """True if the key was not there (and now is): a once-per-period gate. False if the cache is down."""
     try:
-        return bool(cache.add(key, 1, seconds))
+        return bool(_shared("add", key, 1, seconds))
     except redis.RedisError as error:
         logger.warning("cache unavailable: %s", error)
         return False
@@ -84,9 +105,9 @@ def cache_add(key: str, seconds: float) -> bool:
 def cache_count(key: str, seconds: float) -> int:
     """Add one to a counter that lives ``seconds`` from its first count; 0 if the cache is down."""
     try:
-        if cache.add(key, 1, seconds):
+        if _shared("add", key, 1, seconds):
             return 1
-        return int(cache.incr(key))
+        return int(_shared("incr", key))
     except ValueError:  # expired between add and incr
         return cache_count(key, seconds)
     except redis.RedisError as error:

@@ -22,7 +22,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _pool: ThreadPoolExecutor | None = None
+# Work done after an answer (recording it, announcing an admission to the payments queue, noting a
+# key's use) runs on threads of its own: a broker or a database that hangs on that work must never
+# leave the deciding threads busy while gates wait.
+_background: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+BACKGROUND_THREADS = 2
 
 
 class DeadlineExceeded(Exception):
@@ -35,6 +40,14 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=settings.JWO_IDENTITY_DB_THREADS, thread_name_prefix="jwo-deadline")
         return _pool
+
+
+def _background_executor() -> ThreadPoolExecutor:
+    global _background
+    with _pool_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="jwo-background")
+        return _background
 
 
 _thread_state = threading.local()
@@ -61,12 +74,35 @@ def _prepare_connection() -> None:
         _thread_state.configured = raw
 
 
+def _dead() -> bool:
+    """The thread's connection is gone (the server restarted, a proxy cut it): psycopg marks it
+    broken or closed once a call on it fails, which a statement timeout does not do."""
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "broken", False) or getattr(raw, "closed", False))
+
+
 def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    """``fn`` on this thread's connection. A connection found dead on use (every pool thread holds
+    one from before a PostgreSQL restart) is replaced and ``fn`` run once more at once: the jobs are
+    reads or idempotent writes, and a dead connection ran nothing. Anything else is the caller's."""
+    reused = connection.connection is not None
+    try:
+        _prepare_connection()
+        return fn(*args, **kwargs)
+    except UNREACHABLE:
+        healing = reused and _dead()
+        connection.close()  # the next job on this thread reconnects
+        if not healing:
+            raise
+    except DatabaseError:
+        connection.close()
+        raise
+    logger.warning("a pool thread's database connection was dead (server restarted?): reconnected")
     try:
         _prepare_connection()
         return fn(*args, **kwargs)
     except DatabaseError:
-        connection.close()  # the next job on this thread reconnects
+        connection.close()
         raise
 
 
@@ -86,13 +122,14 @@ def run_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) 
 
 
 def run_later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Fire and forget on the same pool (e.g. recording an answer already given); failures are logged."""
+    """Fire and forget on the background threads (e.g. recording an answer already given); failures
+    are logged."""
 
     def done(future: Future[Any]) -> None:
         if not future.cancelled() and future.exception() is not None:
             logger.error("background database work failed: %r", future.exception())
 
-    _executor().submit(_run, fn, args, kwargs).add_done_callback(done)
+    _background_executor().submit(_run, fn, args, kwargs).add_done_callback(done)
 
 
 # Records of answers already given wait out a database that is down: retried with back-off for
@@ -134,7 +171,7 @@ def _attempt(
             _retrying.append(timer)
         timer.start()
 
-    _executor().submit(_run, fn, args, kwargs).add_done_callback(done)
+    _background_executor().submit(_run, fn, args, kwargs).add_done_callback(done)
 
 
 def retries_pending() -> int:
@@ -156,15 +193,19 @@ def statement_budget(milliseconds: int) -> None:
 def pool_shutdown() -> None:
     """Wait for queued work, close each thread's database connection, and stop the threads;
     records still waiting for the database to come back are given up (tests end here)."""
-    global _pool
+    global _pool, _background
     with _retry_lock:
         for pending in _retrying:
             pending.cancel()
         _retrying.clear()
     with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is None:
-        return
+        pools, _pool, _background = [_background, _pool], None, None
+    for pool in pools:
+        if pool is not None:
+            _shutdown(pool)
+
+
+def _shutdown(pool: ThreadPoolExecutor) -> None:
     threads = len(pool._threads)
     if threads:
         barrier = threading.Barrier(threads)  # one close per thread: each waits until all have one

@@ -8,6 +8,7 @@ when the broker is unreachable (the cause is known), a traceback for anything el
 """
 
 import logging
+import time
 from typing import Any
 
 from celery import current_app
@@ -24,14 +25,42 @@ def _task(name: str) -> Any:
     return tasks[name]
 
 
-def task_enqueue(name: str, *args: Any, what: str) -> None:
-    """Queue the task ``name`` (``"orders.tasks.receipt_send_task"``) with ``args`` now."""
+# After the broker fails, this process does not try it again for this long (a monotonic time):
+# a Redis that hangs costs one publication its timeouts, not every admission and purchase.
+BROKER_RETRY_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def task_publish(task: Any, *args: Any, what: str) -> None:
+    """``task.delay(*args)``, or a logged line when the broker cannot take it (the sweeper that owns
+    the work finds it later from committed rows)."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.warning("not queueing %s: the broker failed moments ago; the sweeper will pick it up", what)
+        return
     try:
-        _task(name).delay(*args)
+        task.delay(*args)
     except OperationalError as error:
+        _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
         logger.error("could not queue %s (the broker is unreachable: %s); the sweeper will pick it up", what, error)
     except Exception:
         logger.exception("could not queue %s; the sweeper will pick it up", what)
+
+
+def task_publish_reset() -> None:
+    """Forget that the broker failed (tests)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
+def task_enqueue(name: str, *args: Any, what: str) -> None:
+    """Queue the task ``name`` (``"orders.tasks.receipt_send_task"``) with ``args`` now."""
+    try:
+        task = _task(name)
+    except Exception:
+        logger.exception("could not queue %s; the sweeper will pick it up", what)
+        return
+    task_publish(task, *args, what=what)
 
 
 def task_enqueue_on_commit(name: str, *args: Any, what: str) -> None:

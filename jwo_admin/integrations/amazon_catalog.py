@@ -329,7 +329,8 @@ def limiter_from_settings() -> RateLimiter:
         import redis
 
         return RedisRateLimiter(
-            redis.Redis.from_url(settings.REDIS_URL),
+            # Bounded waits: a Redis that hangs must fail a worker's send (retried), not hold it.
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1.0, socket_timeout=2.0),
             "jwo:amazon-catalog:rate",
             settings.JWO_AMAZON_RATE_LIMIT,
             settings.JWO_AMAZON_RATE_WINDOW,

@@ -102,8 +102,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every Redis client (cache, limiter, broker) gives up after these: a Redis that hangs (stopped,
+# a full network buffer) must cost a gate call a fraction of its 2 s, not all of it. The cache is
+# a cache: on a failure, each process reads without it for JWO_CACHE_RETRY_SECONDS.
+JWO_REDIS_CONNECT_TIMEOUT = env.float("JWO_REDIS_CONNECT_TIMEOUT", default=0.25)
+JWO_REDIS_TIMEOUT = env.float("JWO_REDIS_TIMEOUT", default=0.25)
+JWO_CACHE_RETRY_SECONDS = env.float("JWO_CACHE_RETRY_SECONDS", default=5.0)
+REDIS_CLIENT_OPTIONS = {"socket_connect_timeout": JWO_REDIS_CONNECT_TIMEOUT, "socket_timeout": JWO_REDIS_TIMEOUT}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CLIENT_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jwo-admin"}}
 
@@ -219,6 +232,19 @@ if CELERY_BROKER_URL == "filesystem://":
         # A message waits at most this long for the worker (kombu polls the folder; 1 s by default).
         "polling_interval": 0.2,
     }
+# Publishing (a hold after an admission, a charge after a purchase) from a web request must not
+# hang on a stopped Redis: a bounded wait, a few retries, then the caller's own fallback (the
+# sweepers pick up what was not queued).
+REDIS_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": 2.0,
+    "max_retries": 2,
+}
+REDIS_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
+    CELERY_TASK_PUBLISH_RETRY_POLICY = REDIS_PUBLISH_RETRY_POLICY
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"

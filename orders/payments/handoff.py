@@ -6,18 +6,10 @@ lost hand-off is logged and left to it: one line when the broker is unreachable 
 known), a traceback for anything else.
 """
 
-import logging
 from typing import Any
 
-from kombu.exceptions import OperationalError
-
-logger = logging.getLogger(__name__)
+from jwo_admin.core.tasks import task_publish
 
 
 def hand_off(task: Any, *args: Any, what: str) -> None:
-    try:
-        task.delay(*args)
-    except OperationalError as error:
-        logger.error("could not queue %s (the broker is unreachable: %s); the sweeper will pick it up", what, error)
-    except Exception:
-        logger.exception("could not queue %s; the sweeper will pick it up", what)
+    task_publish(task, *args, what=what)
