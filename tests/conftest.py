@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import MappingProfile, Store
+from entry.services.identity import gate_events_drain_forget
 from jwo_admin.core.cache import cache_local_clear
 from jwo_admin.core.connector_keys import connector_keys_forget_marks
 from jwo_admin.core.deadline import pool_shutdown
@@ -103,6 +104,7 @@ def _deadline_pool_and_cache() -> Iterator[None]:
     promotion_indexes_forget()
     yield
     pool_shutdown()
+    gate_events_drain_forget()
     cache.clear()
     cache_local_clear()
     task_publish_reset()

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from catalog.selectors import StoreGateProfile, store_gate_profile
 from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus, VisitorType
@@ -36,6 +38,7 @@ from jwo_admin.core.deadline import (
     statement_budget,
     submit,
 )
+from jwo_admin.core.spool import spool_drain, spool_push
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +291,7 @@ def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: f
         return answer
     except UNREACHABLE as error:  # the database is down: recorded when it is back
         logger.warning("gate event not recorded yet (%s): %s %s", error, answer.reason, fields.get("auth_event_ref"))
-        run_later_until_stored(gate_event_record, fields=fields, decisive=decisive, patient=True)
+        _keep_until_stored(fields=fields, decisive=decisive, error="")
         return answer
     except DatabaseError as error:
         logger.error("gate event not recorded (%s): %s %s", error, answer.reason, fields.get("auth_event_ref"))
@@ -379,5 +382,64 @@ def answer_undecided_recorded(
     decided before (this was a replay), that decision stays and counts a replay."""
     answer = answer_undecided(error, store)
     fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
-    run_later_until_stored(_record_undecided, fields=fields, error=str(_cause(error)))
+    _keep_until_stored(fields=fields, decisive=True, error=str(_cause(error)))
     return answer
+
+
+SPOOL = "gate_events"
+
+
+def _keep_until_stored(*, fields: dict[str, Any], decisive: bool, error: str) -> None:
+    """The record of an answer Amazon already has, while the database cannot take it: in Redis, so
+    it outlives this process (drained by gate_events_spool_drain), else in this process's memory."""
+    fields = {**fields, "created_at": timezone.now()}  # when it was answered, not when it is stored
+    if spool_push(SPOOL, {"fields": fields, "decisive": decisive, "error": error}):
+        _drain_soon()  # this process stores it as soon as the database is back; beat, if the process dies
+    elif error:
+        run_later_until_stored(_record_undecided, fields=fields, error=error)
+    else:
+        run_later_until_stored(gate_event_record, fields=fields, decisive=decisive, patient=True)
+
+
+_drain_pending = threading.Event()
+
+
+def _drain_soon() -> None:
+    """One drain at a time per process, tried again (1, 2, 4 … 30 s) while the database is away."""
+    if not _drain_pending.is_set():
+        _drain_pending.set()
+        run_later_until_stored(_drain_now)
+
+
+def gate_events_drain_forget() -> None:
+    """Forget that a drain is under way in this process (tests: pool_shutdown cancels its retries)."""
+    _drain_pending.clear()
+
+
+def _drain_now() -> int:
+    _drain_pending.clear()  # a record spooled from here on asks for a drain of its own
+    try:
+        return spool_drain(SPOOL, _store_spooled)
+    except UNREACHABLE:
+        _drain_pending.set()  # still away: this drain is tried again
+        raise
+
+
+def _store_spooled(payload: dict[str, Any]) -> None:
+    fields = dict(payload["fields"])
+    for name in ("created_at", "auth_event_at"):
+        if isinstance(fields.get(name), str):
+            fields[name] = parse_datetime(fields[name])
+    if payload.get("error"):
+        _record_undecided(fields=fields, error=payload["error"])
+    else:
+        gate_event_record(fields=fields, decisive=bool(payload.get("decisive")), patient=True)
+
+
+def gate_events_spool_drain() -> int:
+    """Store the gate answers kept while the database was down (beat, every few seconds)."""
+    try:
+        return spool_drain(SPOOL, _store_spooled)
+    except DatabaseError as error:
+        logger.warning("spooled gate events wait for the database: %s", error)
+        return 0

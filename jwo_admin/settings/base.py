@@ -274,6 +274,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-sync-dispatch": {"task": "catalog.tasks.sync_dispatch_task", "schedule": 2.0},
     "catalog-results-consume": {"task": "catalog.tasks.catalog_results_consume_task", "schedule": 60.0},
     "entry-scan-keys-purge": {"task": "entry.tasks.scan_keys_purge_task", "schedule": 3600.0},
+    "entry-gate-events-spool-drain": {"task": "entry.tasks.gate_events_spool_drain_task", "schedule": 5.0},
     "orders-payments-sweep": {"task": "orders.tasks.payments_sweep_task", "schedule": 60.0},
 }
 

@@ -37,6 +37,9 @@ print(json.dumps({
 }))
 """
 
+# Every Redis client gives up in time: the cache (web) in a quarter second, the broker in seconds.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+BROKER_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0, "max_retries": 2}
 SQLITE_OPTIONS = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jwo-admin"}
 PRODUCTION_ENV = {
@@ -156,9 +159,10 @@ def test_redis_url_selects_redis_for_broker_and_cache(tmp_path: Path) -> None:
     assert loaded["CACHE"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://cache.example.com:6379/0",
+        "OPTIONS": REDIS_TIMEOUTS,
     }
     assert loaded["CELERY_BROKER_URL"] == "redis://cache.example.com:6379/0"
-    assert loaded["BROKER_OPTIONS"] is None
+    assert loaded["BROKER_OPTIONS"] == BROKER_TIMEOUTS
     assert loaded["ENGINE"] == "django.db.backends.sqlite3"
 
 
@@ -196,9 +200,10 @@ def test_production_with_its_secrets_uses_them() -> None:
         "CACHE": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://cache.example.com:6379/1",
+            "OPTIONS": REDIS_TIMEOUTS,
         },
         "CELERY_BROKER_URL": "redis://cache.example.com:6379/1",
-        "BROKER_OPTIONS": None,
+        "BROKER_OPTIONS": BROKER_TIMEOUTS,
     }
 
 

@@ -22,7 +22,7 @@ from django.conf import settings
 
 from catalog.models import Store
 from entry.models import GateEvent, GateReason
-from entry.services.identity import UNDECIDED_BODIES
+from entry.services.identity import UNDECIDED_BODIES, gate_events_spool_drain
 from entry.services.shoppers import scan_key_issue
 from orders.models import Purchase
 from tests.drills.proxy import fault_proxy
@@ -98,7 +98,13 @@ def test_postgresql_down_then_slow_while_amazon_calls(store: Store, redis_url: s
             retried = web.post(PURCHASES, retried_trip, headers)
             replayed = web.post(PURCHASES, {**refused_trip, "requestId": str(uuid.uuid4())}, headers)
             events = [call["authEvent"]["id"] for call in [*down_calls, slow_call]]
-            recorded = wait_for(lambda: GateEvent.objects.filter(auth_event_ref__in=events).count() == 4, 30)
+            # The records of the 500s wait in Redis; beat drains them every 5 s on a worker.
+            recorded = wait_for(
+                lambda: (
+                    gate_events_spool_drain() >= 0 and GateEvent.objects.filter(auth_event_ref__in=events).count() == 4
+                ),
+                30,
+            )
             log_errors = web.errors()
 
     for answer in down:  # the key and the records could not be read: which kind, without internals
