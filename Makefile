@@ -3,17 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench load fuzz audit clean-services install-dev install-local
+.PHONY: run test lint bench load fuzz audit clean-services install-dev install-local lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.local-installed: $(BIN)/python requirements.txt requirements-local.txt
-	$(BIN)/pip install -q -r requirements-local.txt
+# Installs come from the lock files (every version pinned, every file's hash checked); the
+# requirements*.txt files are what we ask for, and `make lock` turns them into the locks.
+$(VENV)/.local-installed: $(BIN)/python requirements-local.lock
+	$(BIN)/pip install -q --require-hashes -r requirements-local.lock
 	touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.lock
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
 install-local: $(VENV)/.local-installed
@@ -44,3 +46,11 @@ fuzz: install-dev
 
 clean-services:
 	bash scripts/services.sh stop
+
+# Re-lock after changing a requirements*.txt (tests/deploy/test_requirements_lock.py fails until then).
+LOCKS := requirements requirements-local requirements-dev requirements-load
+lock: install-dev
+	for name in $(LOCKS); do \
+	  $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	    --no-emit-find-links --output-file $$name.lock $$name.txt || exit 1; \
+	done

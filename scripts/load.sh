@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-"$VENV/bin/pip" install -q -r requirements-load.txt
+"$VENV/bin/pip" install -q --require-hashes -r requirements-load.lock
 eval "$(bash scripts/services.sh start)"
 "$VENV/bin/python" bench/load.py "$@"
