@@ -103,6 +103,7 @@ def production_env(found: dict[str, str], db_name: str, redis_db: int) -> dict[s
         "JWO_AMAZON_ROLE_ARN": "arn:aws:iam::123456789012:role/jwo-catalog-api",
         "JWO_PAYMENT_GATEWAY": "orders.payments.sandbox.SandboxGateway",
         "EMAIL_URL": "memorymail://",
+        "JWO_MEDIA_STORAGE": "local",  # one machine
     }
 
 

@@ -41,6 +41,10 @@ class ProductResource(resources.ModelResource):
 
     def save_instance(self, instance: Product, is_create: bool, row: Any, **kwargs: Any) -> None:
         if kwargs.get("dry_run"):
+            # The preview checks what the confirmation would: a row Amazon's rules refuse is shown
+            # refused now, not reported "0 updated" after the confirmation.
+            copy = Product.objects.select_related("store").get(pk=instance.pk)
+            product_prepare(product=copy, **{name: getattr(instance, name) for name in EDITABLE_FIELDS})
             return
         product_update(
             product_id=instance.pk,

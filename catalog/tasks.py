@@ -6,6 +6,7 @@ import contextlib
 from celery import shared_task
 from django.conf import settings
 
+from catalog.services.files import catalog_files_sweep
 from catalog.services.imports import import_job_run, import_jobs_sweep
 from catalog.services.notifications import notifications_consume
 from catalog.services.sync import (
@@ -28,6 +29,11 @@ def catalog_import_run_task(job_id: int) -> None:
 @shared_task(ignore_result=True)
 def catalog_import_sweep_task() -> None:
     import_jobs_sweep()
+
+
+@shared_task(ignore_result=True)
+def catalog_files_sweep_task() -> None:
+    catalog_files_sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,6 +1,7 @@
 """Operations' Celery tasks: ids in, safe to run twice."""
 
 from celery import shared_task
+from django.core.management import call_command
 
 from operations.simulation.services import simulation_run
 
@@ -9,3 +10,9 @@ from operations.simulation.services import simulation_run
 def simulation_run_task(run_pk: int) -> str:
     """A simulation started from the staff page (a finished run is left as it is)."""
     return simulation_run(run_pk=run_pk).status
+
+
+@shared_task
+def sessions_clear_task() -> None:
+    """Expired staff and shopper sessions out of the database (Django's clearsessions), daily."""
+    call_command("clearsessions")

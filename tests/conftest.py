@@ -41,6 +41,7 @@ PRODUCTION_OUTSIDE = {
     "JWO_AMAZON_ROLE_ARN": "arn:aws:iam::123456789012:role/jwo-catalog-api",
     "JWO_PAYMENT_GATEWAY": "orders.payments.sandbox.SandboxGateway",
     "EMAIL_URL": "memorymail://",
+    "JWO_MEDIA_STORAGE": "local",  # one machine: its own disk (the two-host test uses S3)
 }
 # What production settings need to load at all, for commands that touch neither database nor Redis.
 PRODUCTION_PLACEHOLDERS = {

@@ -7,6 +7,7 @@ file if any row is rejected. Either way the write is one transaction: nothing is
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from catalog.importing.writer import write_import
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
 from catalog.selectors import existing_catalog
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.files import local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +147,10 @@ def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) 
     reader: TableReader | None = None
     result: CheckResult | None = None
     target = _WriteTarget.for_job(job)
+    files = ExitStack()  # the worker's own copy of the upload (the storage may be S3), deleted at the end
     try:
         spec = ProfileSpec.from_model(job.profile) if job.profile else ProfileSpec.amazon()
-        reader = open_table(Path(job.file.path), delimiter=spec.csv_delimiter)
+        reader = open_table(files.enter_context(local_copy(job.file)), delimiter=spec.csv_delimiter)
         columns = ColumnMap(reader.headers, spec)
         result = _check(job, reader, columns, on_progress, target)
         _record_problems(job, result)
@@ -175,6 +178,7 @@ def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) 
         target.close()  # rolls back whatever was not committed
         if reader is not None:
             reader.close()
+        files.close()
         if result is not None:
             result.close()
         if job.holds_store_lock:

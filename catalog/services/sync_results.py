@@ -92,6 +92,17 @@ def report_raw_read(*, batch: UploadBatch) -> bytes:
         return bytes(stored.read())
 
 
+def report_raw_delete(*, batch: UploadBatch) -> None:
+    """Delete the report kept for ``batch`` (retention: catalog.services.files)."""
+    name = str(batch.report_file)
+    if name.startswith("s3://"):
+        bucket, _, key = name.removeprefix("s3://").partition("/")
+        s3 = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None)
+        s3.delete_object(Bucket=bucket, Key=key)
+    elif name:
+        default_storage.delete(name)
+
+
 def batch_results_apply(*, batch_id: int, link: str, notification: Notification | None = None) -> bool:
     """Fetch, keep and apply the report of an accepted batch. Returns True when results were
     applied now, False when the batch already had them (a duplicate notice or poll).

@@ -158,6 +158,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# django-import-export keeps an admin import's file between its preview and its confirmation in
+# the default storage (S3 in production), not in one machine's /tmp: the confirmation may reach
+# another web machine.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+# Uploaded imports and Amazon's raw reports are deleted this many days after they were made
+# (their records stay); django-import-export's abandoned previews after a day.
+JWO_FILES_KEEP_DAYS = env.int("JWO_FILES_KEEP_DAYS", default=90)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -276,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "entry-scan-keys-purge": {"task": "entry.tasks.scan_keys_purge_task", "schedule": 3600.0},
     "entry-gate-events-spool-drain": {"task": "entry.tasks.gate_events_spool_drain_task", "schedule": 5.0},
     "orders-payments-sweep": {"task": "orders.tasks.payments_sweep_task", "schedule": 60.0},
+    "catalog-files-sweep": {"task": "catalog.tasks.catalog_files_sweep_task", "schedule": 3600.0},
+    "operations-sessions-clear": {"task": "operations.tasks.sessions_clear_task", "schedule": 24 * 3600.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------

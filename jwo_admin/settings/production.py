@@ -60,10 +60,31 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 :],
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Files every machine reads: S3 (django-storages) ------------------------------------------
+# An upload taken by one web machine is imported by a worker on another; a report kept by one
+# worker is served by any web machine. So uploads, reports and django-import-export's previews
+# live in a bucket. "local" keeps them under DJANGO_MEDIA_ROOT: one machine only, said explicitly.
+JWO_MEDIA_STORAGE = env.str("JWO_MEDIA_STORAGE", default="s3")
+if JWO_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": required("JWO_MEDIA_BUCKET"),
+            "region_name": required("AWS_REGION"),
+            "endpoint_url": env.str("AWS_ENDPOINT_URL", default="") or None,  # moto in tests
+            "file_overwrite": False,
+            "default_acl": None,  # the bucket's own policy (private)
+            "querystring_auth": True,  # links, when any, are presigned and expire
+            "querystring_expire": 300,
+        },
+    }
+elif JWO_MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"JWO_MEDIA_STORAGE is s3 or local, not {JWO_MEDIA_STORAGE!r}")
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

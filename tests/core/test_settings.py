@@ -238,6 +238,29 @@ def test_production_takes_a_blank_value_copied_from_env_example_for_no_value(bla
     assert (result.returncode, result.stdout, result.stderr.splitlines()[-1]) == (1, "", refusal(blank))
 
 
+def test_production_keeps_files_in_s3_unless_told_one_machine_is_all(tmp_path: Path) -> None:
+    script = "from django.conf import settings; print(settings.STORAGES['default']['BACKEND'])"
+    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.production"}
+
+    def load(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+            [sys.executable, "-c", script], cwd=ROOT, env={**env, **PRODUCTION_ENV, **extra},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    unnamed = load(JWO_MEDIA_STORAGE="s3")
+    named = load(JWO_MEDIA_STORAGE="s3", JWO_MEDIA_BUCKET="jwo-media")
+    local = load(JWO_MEDIA_STORAGE="local")
+    wrong = load(JWO_MEDIA_STORAGE="nfs")
+
+    assert (unnamed.returncode, unnamed.stderr.splitlines()[-1]) == (1, refusal("JWO_MEDIA_BUCKET"))
+    assert (named.returncode, named.stdout.strip()) == (0, "storages.backends.s3.S3Storage")
+    assert (local.returncode, local.stdout.strip()) == (0, "django.core.files.storage.FileSystemStorage")
+    assert wrong.stderr.splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: JWO_MEDIA_STORAGE is s3 or local, not 'nfs'"
+    )
+
+
 def test_production_refuses_a_role_arn_that_is_not_one() -> None:
     result = load_settings("jwo_admin.settings.production", **{**PRODUCTION_ENV, "JWO_AMAZON_ROLE_ARN": "jwo-role"})
 

@@ -276,7 +276,7 @@ def test_the_readme_marks_required_exactly_what_production_refuses_to_start_with
                 said_required.add(line.split("=", 1)[0])
             comments = ""
 
-    assert len(required) == 10
+    assert len(required) == 11
     assert marked == required
     assert said_required == required
 

@@ -28,6 +28,7 @@ class Stack:
     workdir: Path
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    cwd: Path = ROOT  # a host of its own runs from its own directory (PYTHONPATH names the code)
 
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
@@ -36,7 +37,7 @@ class Stack:
         with self.log(name).open("ab") as handle:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
                 [sys.executable, *command],
-                cwd=ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 stdout=handle,
                 stderr=subprocess.STDOUT,
@@ -48,8 +49,8 @@ class Stack:
     def manage(self, *args: str, timeout: float = 180) -> str:
         """A management command with the stack's settings; its output, or a failure that shows it."""
         result = subprocess.run(  # noqa: S603 - our own interpreter and code
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            cwd=self.cwd,
             env=self.env,
             capture_output=True,
             text=True,
