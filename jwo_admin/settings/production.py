@@ -91,8 +91,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # TLS for Amazon's calls ends at the API gateway, which calls us over its own link: a redirect
 # would be a refusal at the gate (SPEC §8.2), so the connectors are never redirected; nor are the
-# probes a load balancer calls on each host directly (they carry nothing secret).
-SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^healthz$", r"^readyz$"]
+# probes a load balancer calls on each host directly (they carry nothing secret), nor /metrics,
+# which Prometheus scrapes on each host inside the network (behind its bearer token).
+SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^healthz$", r"^readyz$", r"^metrics$"]  # Prometheus scrapes each host
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)

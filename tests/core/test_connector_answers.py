@@ -256,8 +256,10 @@ def test_the_connectors_are_never_redirected_to_https_but_staff_pages_are(
 
     gate = send(server.port, "POST", IDENTITY, json.dumps(valid[IDENTITY]).encode(), headers)  # no X-Forwarded-Proto
     staff = send(server.port, "GET", "/accounts/login/", None, {})
+    scrape = send(server.port, "GET", "/metrics", None, {})  # each host, inside the network
 
     assert gate.status == 200
+    assert scrape.status == 401  # asked for its bearer token, not sent to https
     assert staff.status == 301
     assert staff.headers["location"] == f"https://127.0.0.1:{server.port}/accounts/login/"
 

@@ -1,6 +1,7 @@
 """The app as it runs in production, for drills: gunicorn with production settings in processes of
 its own, on the test database (through a fault proxy when the drill needs one)."""
 
+import base64
 import contextlib
 import json
 import os
@@ -11,8 +12,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +79,44 @@ def production_env(*, database: str, redis: str, **extra: str) -> dict[str, str]
         **PRODUCTION_OUTSIDE,
         **extra,
     }
+
+
+def gate_call(code: str, store_id: str) -> dict[str, Any]:
+    """An Identity Connector call as Amazon sends it, for a Scan Key Code issued just now."""
+    return {
+        "requestId": str(uuid.uuid4()),
+        "identityKey": base64.b64encode(code.encode()).decode(),
+        "storeId": store_id,
+        "authEvent": {
+            "id": str(uuid.uuid4()),
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "location": "ENTRY",
+        },
+    }
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+SERVICES = Path(os.environ.get("JWO_SERVICES_DIR", "/tmp/jwo-services"))  # noqa: S108 - scripts/services.sh's
+
+
+def postgresql_restart() -> float:
+    """Restart the throwaway PostgreSQL that `make test` started (scripts/services.sh), as an
+    operator would (`pg_ctl restart -m fast`); the seconds it took."""
+    data = SERVICES / "pg"
+    if not (data / "postmaster.pid").exists():
+        missing_service("the throwaway PostgreSQL of scripts/services.sh (this test restarts it)")
+    # -l: the new server writes to its log, never to this process's pipes (it outlives them).
+    command = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-m", "fast", "-w", "-t", "60"]
+    command.append("restart")
+    if os.getuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - a fixed program and arguments
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        check=False, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - started
 
 
 @dataclass

@@ -6,13 +6,10 @@ store-default 500 it was, at the time it was given — although the processes th
 gone (the records waited in Redis, not in their memory).
 """
 
-import base64
 import os
 import signal
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,20 +21,10 @@ from entry.services.identity import gate_events_spool_drain
 from entry.services.shoppers import scan_key_issue
 from jwo_admin.core.spool import spool_length
 from tests.drills.proxy import fault_proxy
-from tests.drills.servers import database_url, drill_shop, gunicorn, production_env
+from tests.drills.servers import database_url, drill_shop, gate_call, gunicorn, production_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 GATE = "/v1/identity/identity-keys"
-
-
-def _gate_call(code: str, store_id: str) -> dict[str, Any]:
-    return {
-        "requestId": str(uuid.uuid4()),
-        "identityKey": base64.b64encode(code.encode()).decode(),
-        "storeId": store_id,
-        "authEvent": {"id": str(uuid.uuid4()), "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      "location": "ENTRY"},
-    }  # fmt: skip
 
 
 def test_store_default_answers_given_during_an_outage_outlive_the_killed_web_processes(
@@ -49,10 +36,10 @@ def test_store_default_answers_given_during_an_outage_outlive_the_killed_web_pro
     with fault_proxy(database["HOST"], int(database["PORT"])) as proxy:
         env = production_env(database=database_url(host="127.0.0.1", port=proxy.port), redis=redis_url)
         with gunicorn(env, tmp_path / "web.log", workers=2) as web:
-            warm = web.post(GATE, _gate_call(codes[0], store.store_id), headers)
+            warm = web.post(GATE, gate_call(codes[0], store.store_id), headers)
             proxy.set("down")
             outage_started = timezone.now()
-            calls = [_gate_call(code, store.store_id) for code in codes[1:]]
+            calls = [gate_call(code, store.store_id) for code in codes[1:]]
             answers = [web.post(GATE, body, headers) for body in calls]
             os.killpg(web.process.pid, signal.SIGKILL)  # no goodbye: memory and timers gone
             web.process.wait(timeout=10)

@@ -7,12 +7,10 @@ once the database is back; Create Purchases answers 503 with Retry-After, stores
 Amazon's retry after the outage is priced once. Nothing lost, nothing twice.
 """
 
-import base64
 import copy
 import json
 import time
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,25 +24,12 @@ from entry.services.identity import UNDECIDED_BODIES, gate_events_spool_drain
 from entry.services.shoppers import scan_key_issue
 from orders.models import Purchase
 from tests.drills.proxy import fault_proxy
-from tests.drills.servers import database_url, drill_shop, gunicorn, production_env
+from tests.drills.servers import database_url, drill_shop, gate_call, gunicorn, production_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 GATE, PURCHASES = "/v1/identity/identity-keys", "/v1/order/purchases"
-
-
-def gate_call(code: str, store_id: str) -> dict[str, Any]:
-    return {
-        "requestId": str(uuid.uuid4()),
-        "identityKey": base64.b64encode(code.encode()).decode(),
-        "storeId": store_id,
-        "authEvent": {
-            "id": str(uuid.uuid4()),
-            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "location": "ENTRY",
-        },
-    }
 
 
 def trip(store_id: str, trip_id: str) -> dict[str, Any]:

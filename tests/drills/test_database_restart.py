@@ -6,63 +6,31 @@ hold: once the database accepts connections again, no gate call answers the stor
 thread finds its connection dead on use, reconnects and decides — and every answer is in time.
 """
 
-import base64
-import os
-import subprocess
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from catalog.models import Store
 from entry.models import GateEvent
 from entry.services.shoppers import scan_key_issue
-from tests.conftest import missing_service
-from tests.drills.servers import Answer, Server, database_url, drill_shop, gunicorn, production_env
+from tests.drills.servers import (
+    Answer,
+    Server,
+    database_url,
+    drill_shop,
+    gate_call,
+    gunicorn,
+    postgresql_restart,
+    production_env,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 
 GATE = "/v1/identity/identity-keys"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-SERVICES = Path(os.environ.get("JWO_SERVICES_DIR", "/tmp/jwo-services"))  # noqa: S108 - scripts/services.sh's
-
-
-def _restart_postgresql() -> float:
-    """The throwaway server `make test` started (scripts/services.sh); seconds it took."""
-    data = SERVICES / "pg"
-    if not (data / "postmaster.pid").exists() or settings.DATABASES["default"]["PORT"] not in (55432, "55432"):
-        missing_service("the throwaway PostgreSQL of scripts/services.sh (this drill restarts it)")
-    # -l: the new server writes to its log, never to this process's pipes (it outlives them).
-    command = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-m", "fast", "-w", "-t", "60"]
-    command.append("restart")
-    if os.getuid() == 0:
-        command = ["runuser", "-u", "postgres", "--", *command]
-    started = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - a fixed program and arguments
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        check=False, timeout=90,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return time.perf_counter() - started
-
-
-def _gate_call(code: str, store_id: str) -> dict[str, Any]:
-    return {
-        "requestId": str(uuid.uuid4()),
-        "identityKey": base64.b64encode(code.encode()).decode(),
-        "storeId": store_id,
-        "authEvent": {
-            "id": str(uuid.uuid4()),
-            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "location": "ENTRY",
-        },
-    }
 
 
 def _rush(web: Server, bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[Answer]:
@@ -78,11 +46,11 @@ def test_after_a_postgresql_restart_no_gate_call_answers_the_store_default(
     env = production_env(database=database_url(), redis=redis_url, JWO_IDENTITY_DB_THREADS="4")
 
     with gunicorn(env, tmp_path / "web.log", workers=2) as web:
-        warm = _rush(web, [_gate_call(code, store.store_id) for code in codes[:16]], headers)
-        restart_seconds = _restart_postgresql()
-        at_once = _rush(web, [_gate_call(code, store.store_id) for code in codes[16:32]], headers)
+        warm = _rush(web, [gate_call(code, store.store_id) for code in codes[:16]], headers)
+        restart_seconds = postgresql_restart()
+        at_once = _rush(web, [gate_call(code, store.store_id) for code in codes[16:32]], headers)
         time.sleep(10)  # past what a connection's own idle checks would have needed
-        later = _rush(web, [_gate_call(code, store.store_id) for code in codes[32:]], headers)
+        later = _rush(web, [gate_call(code, store.store_id) for code in codes[32:]], headers)
         log = (tmp_path / "web.log").read_text(errors="replace")
 
     connection.close()  # the test's own connection died with the server too

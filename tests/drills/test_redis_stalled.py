@@ -7,16 +7,12 @@ Redis is stopped (every Redis client gives up after its timeout, and the cache i
 for a few seconds), and calls are as before once it continues.
 """
 
-import base64
 import os
 import signal
 import subprocess
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -24,25 +20,12 @@ import redis
 from catalog.models import Store
 from entry.services.shoppers import scan_key_issue
 from tests.conftest import missing_service
-from tests.drills.servers import Answer, Server, database_url, drill_shop, gunicorn, production_env
+from tests.drills.servers import Answer, Server, database_url, drill_shop, gate_call, gunicorn, production_env
 from tests.e2e.processes import free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 
 GATE = "/v1/identity/identity-keys"
-
-
-def _gate_call(code: str, store_id: str) -> dict[str, Any]:
-    return {
-        "requestId": str(uuid.uuid4()),
-        "identityKey": base64.b64encode(code.encode()).decode(),
-        "storeId": store_id,
-        "authEvent": {
-            "id": str(uuid.uuid4()),
-            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "location": "ENTRY",
-        },
-    }
 
 
 def _calls_for(seconds: float, web: Server, codes: list[str], store_id: str, headers: dict[str, str]) -> list[Answer]:
@@ -53,7 +36,7 @@ def _calls_for(seconds: float, web: Server, codes: list[str], store_id: str, hea
     def caller(offset: int) -> None:
         index = offset
         while time.monotonic() < deadline and index < len(codes):
-            answers.append(web.post(GATE, _gate_call(codes[index], store_id), headers, timeout=10))
+            answers.append(web.post(GATE, gate_call(codes[index], store_id), headers, timeout=10))
             index += 4
 
     with ThreadPoolExecutor(max_workers=4) as callers:

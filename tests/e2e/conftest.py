@@ -25,7 +25,8 @@ STORE_ID = "E2E-STORE-001"
 REDIS_DB = 7
 
 
-def _admin(database_url: str) -> psycopg.Connection[Any]:
+def admin_connection(database_url: str) -> psycopg.Connection[Any]:
+    """The server's maintenance database, to create and drop a database of one's own."""
     parts = urlsplit(database_url)
     return psycopg.connect(
         host=parts.hostname, port=parts.port, user=parts.username, password=parts.password, dbname="postgres",
@@ -41,7 +42,7 @@ def stack(collected_static: str) -> Iterator[Stack]:
     if not redis_url:
         missing_service("Redis (set REDIS_URL; `make test` starts one)")
     name = f"jwo_e2e_{secrets.token_hex(4)}"
-    with _admin(database_url) as admin:
+    with admin_connection(database_url) as admin:
         admin.execute(f"CREATE DATABASE {name}")  # a fixed prefix and hex: no injection
     own_redis = urlunsplit(urlsplit(redis_url)._replace(path=f"/{REDIS_DB}"))
     redis.Redis.from_url(own_redis).flushdb()
@@ -95,7 +96,7 @@ def stack(collected_static: str) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-        with _admin(database_url) as admin:
+        with admin_connection(database_url) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
