@@ -28,6 +28,7 @@ from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfi
 from catalog.selectors import existing_catalog
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.files import local_copy
+from jwo_admin.core.tasks import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -100,11 +101,13 @@ def import_job_confirm(*, preview: ImportJob, user: Any = None) -> ImportJob:
     return job
 
 
-def import_job_enqueue(*, job: ImportJob) -> None:
-    """Run the job on a worker once the current transaction commits."""
-    from catalog.tasks import catalog_import_run_task
+IMPORT_TASK = "catalog.tasks.catalog_import_run_task"
 
-    transaction.on_commit(lambda: catalog_import_run_task.delay(job.pk))
+
+def import_job_enqueue(*, job: ImportJob) -> None:
+    """Run the job on a worker once the current transaction commits (a job the broker could not
+    take stays queued, and the import sweeper fails it after JWO_IMPORT_STALE_MINUTES)."""
+    task_enqueue_on_commit(IMPORT_TASK, job.pk, what=f"import {job.pk}")
 
 
 def _set(job: ImportJob, **fields: Any) -> None:

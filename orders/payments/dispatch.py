@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from entry.models import VisitorType
+from jwo_admin.core.tasks import task_enqueue
 from orders.models import PaymentStatus, PurchaseStatus
-from orders.payments.handoff import hand_off
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,11 @@ def payment_plan(*, status: str, scan_result_type: str, visitor_ref: str, record
     return PaymentPlan(PaymentStatus.PENDING)
 
 
-def _settle_enqueue(purchase_pk: int) -> None:
-    from orders.tasks import purchase_settle_task
+SETTLE_TASK = "orders.tasks.purchase_settle_task"
 
-    hand_off(purchase_settle_task, purchase_pk, what=f"the settlement of purchase {purchase_pk}")
+
+def _settle_enqueue(purchase_pk: int) -> None:
+    task_enqueue(SETTLE_TASK, purchase_pk, what=f"the settlement of purchase {purchase_pk}")
 
 
 def purchase_created(purchase_pk: int) -> None:

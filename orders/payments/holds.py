@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, VisitorType
+from jwo_admin.core.tasks import task_enqueue
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -24,17 +25,17 @@ from orders.models import (
     PaymentStatus,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
-from orders.payments.handoff import hand_off
 from orders.payments.issues import issue_open
 from orders.payments.operations import gateway_call, void_quietly
 
 logger = logging.getLogger(__name__)
 
 
-def _enqueue(auth_event_id: str) -> None:
-    from orders.tasks import hold_place_task
+HOLD_TASK = "orders.tasks.hold_place_task"
 
-    hand_off(hold_place_task, auth_event_id, what=f"the hold for gate event {auth_event_id}")
+
+def _enqueue(auth_event_id: str) -> None:
+    task_enqueue(HOLD_TASK, auth_event_id, what=f"the hold for gate event {auth_event_id}")
 
 
 def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
+from jwo_admin.core.tasks import task_enqueue
 from orders.models import (
     PaymentOperation,
     PaymentOperationKind,
@@ -28,16 +29,16 @@ from orders.models import (
     RefundLine,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
-from orders.payments.handoff import hand_off
 from orders.payments.operations import gateway_call
 
 REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
 
 
-def _enqueue(refund_pk: int) -> None:
-    from orders.tasks import refund_process_task
+REFUND_TASK = "orders.tasks.refund_process_task"
 
-    hand_off(refund_process_task, refund_pk, what=f"refund {refund_pk}")
+
+def _enqueue(refund_pk: int) -> None:
+    task_enqueue(REFUND_TASK, refund_pk, what=f"refund {refund_pk}")
 
 
 def _quantity_text(quantity: Decimal) -> str:
