@@ -15,8 +15,8 @@ from catalog.services.connectivity import connectivity_check
 from catalog.services.notifications import subscription_confirm
 from catalog.services.sync import SyncAlreadyRunning, sync_preview, sync_request, sync_retry_failed
 from catalog.services.sync_results import report_raw_read
-from catalog.views import StaffView
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.staff_views import StaffView, query_without_page
 
 
 class SyncOverviewView(StaffView, TemplateView):
@@ -65,8 +65,6 @@ class SyncDetailView(StaffView, TemplateView):
         page = Paginator(sync_selectors.sync_run_items(run=run, result=result, search=search), 100).get_page(
             self.request.GET.get("page")
         )
-        query = self.request.GET.copy()
-        query.pop("page", None)
         context.update(
             run=run,
             batches=sync_selectors.sync_run_batches(run=run),
@@ -74,7 +72,7 @@ class SyncDetailView(StaffView, TemplateView):
             calls=sync_selectors.sync_run_calls(run=run)[:200],
             page=page,
             items=page.object_list,
-            query=query.urlencode(),
+            query=query_without_page(self.request),
             result=result,
             search=search,
             results=ItemResult.choices,

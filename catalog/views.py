@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -20,12 +19,7 @@ from catalog.forms import ImportForm, MappingProfileForm, ProductFilterForm, Sto
 from catalog.models import ImportJob, MappingProfile, Product, Store
 from catalog.services import imports, stores
 from jwo_admin.core.exceptions import ApplicationError
-
-
-class StaffView(LoginRequiredMixin, PermissionRequiredMixin):
-    """Every staff screen: signed in, with the permission the screen names."""
-
-    raise_exception = False
+from jwo_admin.core.staff_views import StaffView, query_without_page
 
 
 class ProductListView(StaffView, TemplateView):
@@ -48,9 +42,7 @@ class ProductListView(StaffView, TemplateView):
             )
         paginator = Paginator(selectors.product_list(filters=filters).prefetch_related("barcodes"), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(form=form, page=page, products=page.object_list, query=query.urlencode())
+        context.update(form=form, page=page, products=page.object_list, query=query_without_page(self.request))
         return context
 
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
@@ -26,21 +25,10 @@ from entry.forms import (
 from entry.models import Shopper, ShopperStatus
 from entry.services.shoppers import scan_keys_revoke, shopper_set_status, shopper_set_type
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.staff_views import StaffView, query_without_page
 
 GATE_LOG_PAGE_SIZE = 50
 SHOPPER_PAGE_SIZE = 50
-
-
-class StaffView(LoginRequiredMixin, PermissionRequiredMixin):
-    """Every staff screen: signed in, with the permission the screen names (403 otherwise)."""
-
-    raise_exception = False
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 class EntryOverviewView(StaffView, TemplateView):
@@ -106,7 +94,7 @@ class GateLogView(StaffView, TemplateView):
             page=page,
             events=page.object_list,
             is_live=page.number == 1,
-            query=_query_without_page(self.request),
+            query=query_without_page(self.request),
         )
         return context
 
@@ -126,7 +114,7 @@ class GateLogRowsView(StaffView, TemplateView):
         context.update(
             events=selectors.gate_event_list(filters=form.filters())[:GATE_LOG_PAGE_SIZE],
             is_live=True,
-            query=_query_without_page(self.request),
+            query=query_without_page(self.request),
         )
         return context
 
@@ -148,7 +136,7 @@ class ShopperListView(StaffView, TemplateView):
         page: Page[Any] = Paginator(selectors.shopper_list(filters=form.filters()), SHOPPER_PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
-        context.update(form=form, page=page, shoppers=page.object_list, query=_query_without_page(self.request))
+        context.update(form=form, page=page, shoppers=page.object_list, query=query_without_page(self.request))
         return context
 
 

@@ -4,7 +4,6 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,10 +11,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.core.staff_views import StaffView
 from operations.readiness import readiness_items, readiness_mark
 
 
-class ReadinessView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+class ReadinessView(StaffView, TemplateView):
     permission_required = "operations.view_readinessmark"
     template_name = "operations/readiness.html"
 
@@ -28,7 +28,7 @@ class ReadinessView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         return context
 
 
-class ReadinessMarkView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class ReadinessMarkView(StaffView, View):
     permission_required = "operations.change_readinessmark"
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -45,7 +45,7 @@ class ReadinessMarkView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return HttpResponseRedirect(reverse("operations:readiness"))
 
 
-class ReadinessCsvView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class ReadinessCsvView(StaffView, View):
     permission_required = "operations.view_readinessmark"
 
     def get(self, request: HttpRequest) -> HttpResponse:

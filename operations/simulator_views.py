@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
+from jwo_admin.core.staff_views import StaffView
 from operations.models import SimulationRun
 from operations.simulation.config import SimulationConfig
 from operations.simulation.forms import SimulationForm
@@ -16,7 +16,7 @@ from operations.simulation.services import simulation_start
 from operations.tasks import simulation_run_task
 
 
-class SimulatorView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class SimulatorView(StaffView, FormView):
     permission_required = "operations.view_simulationrun"
     template_name = "operations/simulator.html"
     form_class = SimulationForm
@@ -56,7 +56,7 @@ class SimulatorView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return HttpResponseRedirect(reverse("operations:simulation_detail", args=[run.pk]))
 
 
-class SimulationDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
+class SimulationDetailView(StaffView, DetailView):
     permission_required = "operations.view_simulationrun"
     model = SimulationRun
     context_object_name = "run"

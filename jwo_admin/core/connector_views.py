@@ -1,7 +1,6 @@
 """The settings page's actions: connector keys (create, shown once; revoke at once) and sign-in locks (clear)."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,10 +9,11 @@ from django.views import View
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_revoke
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.sign_in import sign_in_lock_clear
+from jwo_admin.core.staff_views import StaffView
 from jwo_admin.core.views import SettingsView
 
 
-class ConnectorKeyCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class ConnectorKeyCreateView(StaffView, View):
     permission_required = "core.manage_connectorkey"
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -29,7 +29,7 @@ class ConnectorKeyCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return render(request, SettingsView.template_name, context, status=201)
 
 
-class ConnectorKeyRevokeView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class ConnectorKeyRevokeView(StaffView, View):
     permission_required = "core.manage_connectorkey"
 
     def post(self, request: HttpRequest, key_id: str) -> HttpResponse:
@@ -42,7 +42,7 @@ class ConnectorKeyRevokeView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return HttpResponseRedirect(reverse("core:settings") + "#connector-keys")
 
 
-class SignInLockClearView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class SignInLockClearView(StaffView, View):
     """An admin lets a locked account or address try again at once."""
 
     permission_required = "core.clear_signinlock"

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
@@ -14,6 +13,7 @@ from entry.scan_keys import qr_pattern
 from jwo_admin.core import selectors
 from jwo_admin.core.connector_keys import connector_key_list
 from jwo_admin.core.sign_in import sign_in_locks
+from jwo_admin.core.staff_views import StaffView
 
 
 @require_GET
@@ -29,7 +29,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-class SettingsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+class SettingsView(StaffView, TemplateView):
     permission_required = "catalog.view_store"
     template_name = "core/settings.html"
 
