@@ -17,14 +17,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import redis
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from redis.exceptions import RedisError
 
-from jwo_admin.core.ratelimit import RateLimiter
+from jwo_admin.core.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 
 UPLOAD_PATH = "/v1/catalog/upload"
 STATUS_PATH = "/v1/catalog/getCatalogUploadStatus"
@@ -321,13 +323,7 @@ _client_lock = threading.Lock()
 
 def limiter_from_settings() -> RateLimiter:
     """Redis-backed when REDIS_URL is set (shared by every worker), else in-process."""
-    from django.conf import settings
-
-    from jwo_admin.core.ratelimit import LocalRateLimiter, RedisRateLimiter
-
     if settings.REDIS_URL:
-        import redis
-
         return RedisRateLimiter(
             # Bounded waits: a Redis that hangs must fail a worker's send (retried), not hold it.
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1.0, socket_timeout=2.0),
@@ -341,8 +337,6 @@ def limiter_from_settings() -> RateLimiter:
 def client_from_settings() -> AmazonCatalogClient:
     """The process's client (its STS credentials and HTTP connections are reused across calls)."""
     global _client
-    from django.conf import settings
-
     with _client_lock:
         if _client is None:
             _client = AmazonCatalogClient(
