@@ -7,6 +7,7 @@ that owns the work finds it from those rows. So a lost hand-off is logged and le
 when the broker is unreachable (the cause is known), a traceback for anything else.
 """
 
+import importlib
 import logging
 import time
 from typing import Any
@@ -19,9 +20,12 @@ logger = logging.getLogger(__name__)
 
 
 def _task(name: str) -> Any:
+    """The task by its dotted name. Its module is imported here when nothing has imported it yet
+    (a web process imports no tasks module of its own): Python's import lock makes a second thread
+    wait for the first, where Celery's lazy autodiscovery let it find the registry half-filled."""
     tasks = current_app.tasks
-    if name not in tasks:  # Celery registers tasks when it imports the apps' tasks modules, lazily
-        current_app.loader.import_default_modules()
+    if name not in tasks:
+        importlib.import_module(name.rsplit(".", 1)[0])
     return tasks[name]
 
 

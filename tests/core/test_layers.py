@@ -5,6 +5,9 @@ at module level or inside a function. More layers join this test as the house is
 """
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,3 +44,33 @@ def test_services_never_import_tasks() -> None:
 
     assert len(modules) > 20  # the rule reads the real tree
     assert offenders == []
+
+
+ENQUEUE_FROM_THREADS = """
+import threading
+import django
+django.setup()
+from jwo_admin.core.tasks import _task
+names = ["orders.tasks.purchase_settle_task", "orders.tasks.hold_place_task", "orders.tasks.refund_process_task",
+         "catalog.tasks.catalog_import_run_task", "orders.tasks.receipt_send_task", "catalog.tasks.sync_plan_task"]
+found, barrier = [], threading.Barrier(len(names))
+def look(name):
+    barrier.wait()
+    found.append(_task(name).name)
+threads = [threading.Thread(target=look, args=(name,)) for name in names]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+print(sorted(found) == sorted(names))
+"""
+
+
+def test_a_task_is_found_by_name_from_several_threads_at_once_in_a_fresh_process() -> None:
+    """What a web process does at its first admission and purchase: no tasks module imported yet,
+    a request thread and a background thread enqueueing at the same moment."""
+    for _ in range(5):
+        done = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+            [sys.executable, "-c", ENQUEUE_FROM_THREADS],
+            cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "jwo_admin.settings.test"},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr[-2000:]

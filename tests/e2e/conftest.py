@@ -6,6 +6,7 @@ creates ``jwo_e2e_<random>`` on that server, migrates it with production setting
 the processes and the test read and write the same database, the test with plain SQL.
 """
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -34,18 +35,34 @@ def admin_connection(database_url: str) -> psycopg.Connection[Any]:
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def stack(collected_static: str) -> Iterator[Stack]:
+@contextlib.contextmanager
+def own_database_and_redis(prefix: str, redis_db: int) -> Iterator[tuple[str, str]]:
+    """A database ``<prefix>_<random>`` on `make test`'s PostgreSQL (dropped afterwards) and an
+    emptied Redis database: the URLs of both, for processes that must not share the test's own."""
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres"):
         missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
     if not redis_url:
         missing_service("Redis (set REDIS_URL; `make test` starts one)")
-    name = f"jwo_e2e_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with admin_connection(database_url) as admin:
         admin.execute(f"CREATE DATABASE {name}")  # a fixed prefix and hex: no injection
-    own_redis = urlunsplit(urlsplit(redis_url)._replace(path=f"/{REDIS_DB}"))
+    own_redis = urlunsplit(urlsplit(redis_url)._replace(path=f"/{redis_db}"))
     redis.Redis.from_url(own_redis).flushdb()
+    try:
+        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")), own_redis
+    finally:
+        with admin_connection(database_url) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def stack(collected_static: str) -> Iterator[Stack]:
+    with own_database_and_redis("jwo_e2e", REDIS_DB) as (own_database, own_redis):
+        yield from _stack(collected_static, own_database, own_redis)
+
+
+def _stack(collected_static: str, own_database: str, own_redis: str) -> Iterator[Stack]:
     workdir = Path(tempfile.mkdtemp(prefix="jwo-e2e-"))
     web_port = free_port()
     env = {
@@ -58,7 +75,7 @@ def stack(collected_static: str) -> Iterator[Stack]:
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
         "DJANGO_STATIC_ROOT": collected_static,  # collectstatic's output, as the release step leaves it
         **PRODUCTION_OUTSIDE,  # the fake Amazon's endpoints replace these below
-        "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")),
+        "DATABASE_URL": own_database,
         "REDIS_URL": own_redis,
         "CELERY_BROKER_URL": own_redis,
         "JWO_SCAN_KEY_SECRETS": secrets.token_urlsafe(32),
@@ -96,8 +113,6 @@ def stack(collected_static: str) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-        with admin_connection(database_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="module")

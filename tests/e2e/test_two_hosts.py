@@ -23,17 +23,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import psycopg
 import pytest
-import redis
 import requests
 
-from tests.conftest import PASSWORD, PRODUCTION_OUTSIDE, missing_service
+from tests.conftest import PASSWORD, PRODUCTION_OUTSIDE
 from tests.drills.servers import postgresql_restart
-from tests.e2e.conftest import admin_connection
+from tests.e2e.conftest import own_database_and_redis
 from tests.e2e.processes import HOST, ROOT, Stack, free_port, wait_for_file, wait_for_http, wait_until
 
 pytestmark = [pytest.mark.browser]
@@ -79,17 +77,11 @@ def _kill_host_b(b: Stack) -> None:
 @pytest.fixture(scope="module")
 def hosts() -> Iterator[tuple[Stack, Stack, Stack, str]]:
     """(the fake Amazon, host A, host B, the database's URL)."""
-    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database_url.startswith("postgres"):
-        missing_service("PostgreSQL (set DATABASE_URL; `make test` starts one)")
-    if not redis_url:
-        missing_service("Redis (set REDIS_URL; `make test` starts one)")
-    name = f"jwo_2h_{secrets.token_hex(4)}"
-    with admin_connection(database_url) as admin:
-        admin.execute(f"CREATE DATABASE {name}")  # a fixed prefix and hex: no injection
-    own_database = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    own_redis = urlunsplit(urlsplit(redis_url)._replace(path=f"/{REDIS_DB}"))
-    redis.Redis.from_url(own_redis).flushdb()
+    with own_database_and_redis("jwo_2h", REDIS_DB) as (own_database, own_redis):
+        yield from _hosts(own_database, own_redis)
+
+
+def _hosts(own_database: str, own_redis: str) -> Iterator[tuple[Stack, Stack, Stack, str]]:
     root = Path(tempfile.mkdtemp(prefix="jwo-two-hosts-"))
     web_port = free_port()
     env = {
@@ -148,8 +140,6 @@ def hosts() -> Iterator[tuple[Stack, Stack, Stack, str]]:
         for stack in (b, a, amazon):
             if stack is not None:
                 stack.stop()
-        with admin_connection(database_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _one(sql: psycopg.Connection[Any], query: str, *params: Any) -> Any:
