@@ -101,7 +101,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="").strip()
 # Every Redis client (cache, limiter, broker) gives up after these: a Redis that hangs (stopped,
 # a full network buffer) must cost a gate call a fraction of its 2 s, not all of it. The cache is
 # a cache: on a failure, each process reads without it for JWO_CACHE_RETRY_SECONDS.
@@ -227,7 +227,8 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ----------------------------------------------------------------------------------
 # REDIS_URL → Redis broker. Without it the embedded default uses kombu's filesystem broker,
 # which needs no server: `make run` starts one worker beside the web process.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# (Blank counts as unset: "CELERY_BROKER_URL=" as .env.example has it means REDIS_URL.)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="").strip() or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

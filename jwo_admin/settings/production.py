@@ -22,19 +22,8 @@ DATABASES = {"default": env.db_url_config(required("DATABASE_URL"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Required here; base builds the cache and the broker from it (with their timeouts).
 REDIS_URL = required("REDIS_URL")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": REDIS_CLIENT_OPTIONS,  # noqa: F405 - base's: connect and read timeouts
-    }
-}
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):  # bounded waits, as base sets them
-    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS  # noqa: F405
-    CELERY_TASK_PUBLISH_RETRY_POLICY = REDIS_PUBLISH_RETRY_POLICY  # noqa: F405
-    CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_TASK_ALWAYS_EAGER = False
 # Codes signed with a secret derived from nothing but SECRET_KEY would be forgeable by anyone who
 # learns it; production names its own.

@@ -208,7 +208,8 @@ from django.conf import settings
 print(json.dumps({"rate": settings.JWO_AMAZON_RATE_LIMIT, "window": settings.JWO_AMAZON_RATE_WINDOW,
   "fields": settings.JWO_SYNC_FIELDS, "media": settings.MEDIA_ROOT, "static": settings.STATIC_ROOT,
   "hosts": settings.ALLOWED_HOSTS, "gateway": settings.JWO_PAYMENT_GATEWAY, "email": settings.EMAIL_HOST,
-  "metrics": os.environ.get("PROMETHEUS_MULTIPROC_DIR"), "units": settings.JWO_QUANTITY_UNIT_ALIASES}))
+  "metrics": os.environ.get("PROMETHEUS_MULTIPROC_DIR"), "units": settings.JWO_QUANTITY_UNIT_ALIASES,
+  "broker": settings.CELERY_BROKER_URL, "cache": settings.CACHES["default"]["LOCATION"]}))
 """
 
 
@@ -237,6 +238,8 @@ def test_env_example_copied_as_the_units_environment_file_starts_production(tmp_
         "email": "smtp.example.com",
         "metrics": str(tmp_path / "run" / "metrics"),  # the unit's, not overridden by the file
         "units": {},
+        "broker": "redis://redis.example.com:6379/0",  # the blank CELERY_BROKER_URL= means REDIS_URL
+        "cache": "redis://redis.example.com:6379/0",
     }
     assert (tmp_path / "run" / "metrics").is_dir()  # created by the settings, not left to fail calls
 
