@@ -15,13 +15,15 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 
+from jwo_admin.core.cooldown import Cooldown
+
 logger = logging.getLogger(__name__)
 
 
 _local: dict[str, tuple[float, Any]] = {}
-# After the shared cache fails, this process reads without it until then (a monotonic time): a
-# Redis that hangs costs one call its socket timeout, not every call (JWO_CACHE_RETRY_SECONDS).
-_down_until = 0.0
+# After the shared cache fails, this process reads without it for JWO_CACHE_RETRY_SECONDS: a Redis
+# that hangs costs one call its socket timeout, not every call.
+_cooldown = Cooldown(lambda: settings.JWO_CACHE_RETRY_SECONDS)
 
 
 class _CacheDown(redis.RedisError):
@@ -29,13 +31,12 @@ class _CacheDown(redis.RedisError):
 
 
 def _shared(operation: str, *args: Any) -> Any:
-    global _down_until
-    if time.monotonic() < _down_until:
+    if _cooldown.cooling:
         raise _CacheDown("the shared cache failed moments ago")
     try:
         return getattr(cache, operation)(*args)
     except redis.RedisError:
-        _down_until = time.monotonic() + settings.JWO_CACHE_RETRY_SECONDS
+        _cooldown.failed()
         raise
 
 
@@ -79,9 +80,8 @@ def cache_set(key: str, value: Any, seconds: float, *, local: bool = True) -> No
 def cache_local_clear() -> None:
     """Forget this process's copies and that the shared cache failed (tests; the shared cache is
     cleared separately)."""
-    global _down_until
     _local.clear()
-    _down_until = 0.0
+    _cooldown.reset()
 
 
 def cache_delete(key: str) -> None:

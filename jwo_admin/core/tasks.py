@@ -9,12 +9,13 @@ when the broker is unreachable (the cause is known), a traceback for anything el
 
 import importlib
 import logging
-import time
 from typing import Any
 
 from celery import current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError
+
+from jwo_admin.core.cooldown import Cooldown
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +33,19 @@ def _task(name: str) -> Any:
 # After the broker fails, this process does not try it again for this long (a monotonic time):
 # a Redis that hangs costs one publication its timeouts, not every admission and purchase.
 BROKER_RETRY_SECONDS = 5.0
-_broker_down_until = 0.0
+_broker_cooldown = Cooldown(lambda: BROKER_RETRY_SECONDS)
 
 
 def task_publish(task: Any, *args: Any, what: str) -> None:
     """``task.delay(*args)``, or a logged line when the broker cannot take it (the sweeper that owns
     the work finds it later from committed rows)."""
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
+    if _broker_cooldown.cooling:
         logger.warning("not queueing %s: the broker failed moments ago; the sweeper will pick it up", what)
         return
     try:
         task.delay(*args)
     except OperationalError as error:
-        _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
+        _broker_cooldown.failed()
         logger.error("could not queue %s (the broker is unreachable: %s); the sweeper will pick it up", what, error)
     except Exception:
         logger.exception("could not queue %s; the sweeper will pick it up", what)
@@ -53,8 +53,7 @@ def task_publish(task: Any, *args: Any, what: str) -> None:
 
 def task_publish_reset() -> None:
     """Forget that the broker failed (tests)."""
-    global _broker_down_until
-    _broker_down_until = 0.0
+    _broker_cooldown.reset()
 
 
 def task_enqueue(name: str, *args: Any, what: str) -> None:
