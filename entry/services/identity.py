@@ -393,12 +393,11 @@ def _keep_until_stored(*, fields: dict[str, Any], decisive: bool, error: str) ->
     """The record of an answer Amazon already has, while the database cannot take it: in Redis, so
     it outlives this process (drained by gate_events_spool_drain), else in this process's memory."""
     fields = {**fields, "created_at": timezone.now()}  # when it was answered, not when it is stored
-    if spool_push(SPOOL, {"fields": fields, "decisive": decisive, "error": error}):
+    payload = {"fields": fields, "decisive": decisive, "error": error}
+    if spool_push(SPOOL, payload):
         _drain_soon()  # this process stores it as soon as the database is back; beat, if the process dies
-    elif error:
-        run_later_until_stored(_record_undecided, fields=fields, error=error)
     else:
-        run_later_until_stored(gate_event_record, fields=fields, decisive=decisive, patient=True)
+        run_later_until_stored(_store_spooled, payload)  # the same store, from this process's memory
 
 
 _drain_pending = threading.Event()
@@ -426,6 +425,7 @@ def _drain_now() -> int:
 
 
 def _store_spooled(payload: dict[str, Any]) -> None:
+    """One kept record into the gate log (times arrive as text from the spool, as datetimes from memory)."""
     fields = dict(payload["fields"])
     for name in ("created_at", "auth_event_at"):
         if isinstance(fields.get(name), str):
