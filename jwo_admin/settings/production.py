@@ -64,7 +64,7 @@ if JWO_MEDIA_STORAGE == "s3":
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": required("JWO_MEDIA_BUCKET"),
-            "region_name": required("AWS_REGION"),
+            "region_name": AWS_REGION,  # required above
             "endpoint_url": env.str("AWS_ENDPOINT_URL", default="") or None,  # moto in tests
             "file_overwrite": False,
             "default_acl": None,  # the bucket's own policy (private)
