@@ -375,13 +375,13 @@ def breakdown(calls: list[Call]) -> dict[str, float]:
     from orders.pricing import types
     from orders.pricing.engine import cart_price
     from orders.purchase_request import purchase_request_parse
-    from orders.selectors import (
+    from orders.selectors.pricing import (
         purchase_context,
         store_pricing_cached,
         store_promotion_index_cached,
         store_promotions,
     )
-    from orders.services import purchase_create
+    from orders.services.purchases import purchase_create
 
     connections.close_all()
     store = Store.objects.get(store_id=STORE_ID)

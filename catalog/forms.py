@@ -8,7 +8,7 @@ from django.conf import settings
 
 from catalog.importing.mapping import FIELDS, REQUIRED_FIELDS
 from catalog.models import MappingProfile, ProductStatus, Store
-from catalog.selectors import SYNC_STATES, mapping_profile_list, store_list
+from catalog.selectors.catalog import SYNC_STATES, mapping_profile_list, store_list
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 

@@ -1,10 +1,9 @@
 from django.urls import path
 
-from catalog import sync_views, views
+from catalog.views import catalog as views
+from catalog.views import sync as sync_views
 
-app_name = "catalog"
-
-urlpatterns = [
+staff_urlpatterns = [
     path("", views.ProductListView.as_view(), name="product_list"),
     path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product_detail"),
     path("imports/", views.ImportListView.as_view(), name="import_list"),

@@ -17,7 +17,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Store
-from catalog.selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
+from catalog.selectors.catalog import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.identity_request import InvalidField, identity_request_parse

@@ -6,7 +6,7 @@ from django import forms
 
 from catalog.models import GateDecision, Store
 from entry.models import GateDecisionKind, GateReason, ShopperStatus, VisitorType
-from entry.selectors import GateEventFilters, ShopperFilters
+from entry.selectors.gate import GateEventFilters, ShopperFilters
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 

@@ -1,30 +1,34 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration: each app's lists mounted under their prefix and namespace.
+
+Each app's ``urls.py`` says which list is which (connector, staff, shopper); namespaces and paths are
+part of the contract (SPEC paths, links in emails, templates' ``{% url %}``) and do not move.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from jwo_admin.core import views as core_views
+from catalog import urls as catalog_urls
+from entry import urls as entry_urls
 from jwo_admin.core.sign_in_forms import StaffAuthenticationForm
-from operations import dashboard_views
-from orders import receipt_views
+from jwo_admin.core.views import site as core_views
+from operations import urls as operations_urls
+from orders import urls as orders_urls
 
 urlpatterns = [
-    path("", dashboard_views.DashboardView.as_view(), name="home"),
+    path("", include(operations_urls.site_urlpatterns)),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("catalog/", include("catalog.urls")),
-    path("", include("entry.urls")),
-    path("", include("orders.urls")),
-    path("entry/", include("entry.staff_urls")),
-    path("orders/", include("orders.staff_urls")),
-    path("shop/", include("entry.shopper_urls")),
-    path("shop/receipts/", receipt_views.ShopperReceiptListView.as_view(), name="receipt_list"),
-    path("receipts/<str:token>/", receipt_views.receipt_view, name="receipt"),
+    path("catalog/", include((catalog_urls.staff_urlpatterns, "catalog"))),
+    path("", include((entry_urls.connector_urlpatterns, "entry_api"))),
+    path("", include((orders_urls.connector_urlpatterns, "orders_api"))),
+    path("entry/", include((entry_urls.staff_urlpatterns, "entry"))),
+    path("orders/", include((orders_urls.staff_urlpatterns, "orders"))),
+    path("shop/", include((entry_urls.shopper_urlpatterns, "shop"))),
+    path("", include(orders_urls.shopper_urlpatterns)),
     path("", include("jwo_admin.core.urls")),
-    path("", include("operations.probe_urls")),
-    path("operations/", include("operations.urls")),
+    path("operations/", include((operations_urls.staff_urlpatterns, "operations"))),
     path("admin/", admin.site.urls),
 ]

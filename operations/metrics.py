@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from operations.health import oldest_unapplied_result_seconds, queue_depths, redis_check
+from operations.selectors.health import oldest_unapplied_result_seconds, queue_depths, redis_check
 from orders.models import PaymentIssue, Purchase, PurchaseStatus, ReceiptStatus
 
 

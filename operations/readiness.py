@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
-from catalog.selectors import store_summaries
+from catalog.selectors.catalog import store_summaries
 from entry.scan_keys import qr_pattern
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey

@@ -14,7 +14,7 @@ from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
 from jwo_admin.core.request_id import amazon_request_id_note
 from orders.api_schema import create_purchases_schema
 from orders.purchase_request import purchase_request_parse
-from orders.services import UnknownStore, purchase_create
+from orders.services.purchases import UnknownStore, purchase_create
 
 logger = logging.getLogger(__name__)
 

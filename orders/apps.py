@@ -6,7 +6,7 @@ from django.apps import AppConfig
 def _hold_on_admission(sender: Any, *, auth_event_id: str, visitor_type: str, **_: Any) -> None:
     """A SHOPPER let in at the gate gets a hold on their card (associates and cash shoppers do not)."""
     from entry.models import VisitorType
-    from orders.payments.holds import hold_request
+    from orders.services.payments.holds import hold_request
 
     if visitor_type == VisitorType.SHOPPER:
         hold_request(auth_event_id=auth_event_id)

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from catalog.models import Product, Store
 from orders.models import Promotion, Purchase, TaxRate
-from orders.payments.settlement import purchase_settle
 from orders.purchase_request import purchase_request_parse
-from orders.services import purchase_create
+from orders.services.payments.settlement import purchase_settle
+from orders.services.purchases import purchase_create
 
 # (tax code, US store rate, EU store rate, exempt in the US): New York-like and German-like rates.
 DEMO_TAX = (

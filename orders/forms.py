@@ -1,5 +1,5 @@
 """Staff forms for orders: filters, promotions, tax rates and "try a cart". They validate input;
-report selectors read and ``orders.promotion_services`` writes."""
+report selectors read and ``orders.services.promotions`` writes."""
 
 import re
 from dataclasses import dataclass
@@ -14,9 +14,9 @@ from django.utils import timezone
 from catalog.models import Store
 from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, TaxRate
 from orders.pricing.types import PromotionKind
-from orders.promotion_services import promotion_engine_check
 from orders.purchase_request import MAX_QUANTITY_LENGTH, QUANTITY_PATTERN
-from orders.report_selectors import PurchaseFilters
+from orders.selectors.reports import PurchaseFilters
+from orders.services.promotions import promotion_engine_check
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 ONE_HUNDRED: Final = Decimal(100)

@@ -26,7 +26,7 @@ from jwo_admin.core.deadline import pool_shutdown
 from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, STORE_MANAGER, VIEWER
 from jwo_admin.core.services import staff_user_create
 from jwo_admin.core.tasks import task_publish_reset
-from orders.selectors import promotion_indexes_forget
+from orders.selectors.pricing import promotion_indexes_forget
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from catalog.importing.mapping import AMAZON_COLUMNS, AMAZON_PROFILE_NAME
 from catalog.models import MappingProfile, Store
-from catalog.selectors import store_cache_key
+from catalog.selectors.catalog import store_cache_key
 from catalog.services.products import products_fingerprint_refresh
 from jwo_admin.core.cache import cache_delete
 

@@ -2,7 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from jwo_admin.core import connector_views, views
+from jwo_admin.core.views import connector_keys as connector_views
+from jwo_admin.core.views import site as views
 
 app_name = "core"
 

@@ -16,7 +16,7 @@ never 1.5 × 6.79.
   a guess.
 * [INFERRED] Amazon has not published its list of unit strings. :data:`DEFAULT_ALIASES` maps the
   strings we expect (case-insensitive, spaces collapsed) to our units; a deployment adds its own
-  with ``JWO_QUANTITY_UNIT_ALIASES`` (read by ``orders.selectors.quantity_unit_aliases``).
+  with ``JWO_QUANTITY_UNIT_ALIASES`` (read by ``orders.selectors.pricing.quantity_unit_aliases``).
 
 Pure Python, like the rest of ``orders.pricing``: no database, no settings.
 """

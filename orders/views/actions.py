@@ -16,13 +16,13 @@ from django.views import View
 from catalog.models import Product, Store
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
-from orders import bad_carts
 from orders.models import PaymentIssue, Purchase
-from orders.payments.issues import issue_dismiss
-from orders.payments.refunds import refund_create
 from orders.purchase_request import CartItem
-from orders.receipts import receipt_resend
-from orders.selectors import cart_products
+from orders.selectors.pricing import cart_products
+from orders.services import bad_carts
+from orders.services.payments.issues import issue_dismiss
+from orders.services.payments.refunds import refund_create
+from orders.services.receipts import receipt_resend
 from orders.views.common import StaffView
 
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from jwo_admin.core.staff_views import StaffView, query_without_page
+from jwo_admin.core.views.staff import StaffView, query_without_page
 from orders.pricing.units import quantity_text
 
 PAGE_SIZE = 50

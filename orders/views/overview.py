@@ -4,8 +4,8 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
-from orders import report_selectors
 from orders.forms import ChartFilterForm
+from orders.selectors import reports
 from orders.views.common import StaffView
 
 
@@ -19,9 +19,9 @@ class OrdersOverviewView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ChartFilterForm(self.request.GET or None)
-        charts = report_selectors.order_charts(store=form.chosen_store())
+        charts = reports.order_charts(store=form.chosen_store())
         context.update(
-            summaries=report_selectors.store_order_summaries(),
+            summaries=reports.store_order_summaries(),
             form=form,
             sales_chart=charts.sales,
             purchases_chart=charts.purchases,

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from orders import report_selectors
 from orders.forms import KIND_RULES, WEEKDAYS, PromotionFilterForm, PromotionForm
 from orders.models import Promotion
 from orders.pricing.types import PromotionKind
-from orders.promotion_services import promotion_deactivate, promotion_save
+from orders.selectors import reports
+from orders.services.promotions import promotion_deactivate, promotion_save
 from orders.views.common import StaffView, quantity_text
 
 CENT = Decimal("0.01")
@@ -102,7 +102,7 @@ class PromotionListView(StaffView, TemplateView):
         form = PromotionFilterForm(self.request.GET or None)
         context.update(
             form=form,
-            rows=[promotion_row(p) for p in report_selectors.promotion_list(is_active=form.is_active())],
+            rows=[promotion_row(p) for p in reports.promotion_list(is_active=form.is_active())],
             time_zone=timezone.get_current_timezone_name(),
         )
         return context

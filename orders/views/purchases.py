@@ -10,10 +10,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from orders import report_selectors
 from orders.forms import PurchaseFilterForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
-from orders.receipts import RECEIPT_PAYMENT_STATUSES
+from orders.selectors import reports
+from orders.services.receipts import RECEIPT_PAYMENT_STATUSES
 from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
 
 
@@ -27,7 +27,7 @@ class PurchaseListView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = PurchaseFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(report_selectors.purchase_list(filters=form.filters()), PAGE_SIZE).get_page(
+        page: Page[Any] = Paginator(reports.purchase_list(filters=form.filters()), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         context.update(
@@ -48,7 +48,7 @@ class PurchaseDetailView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         try:
-            detail = report_selectors.purchase_detail(pk=kwargs["pk"])
+            detail = reports.purchase_detail(pk=kwargs["pk"])
         except Purchase.DoesNotExist as error:
             raise Http404("No such purchase.") from error
         purchase = detail.purchase

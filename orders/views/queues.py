@@ -4,7 +4,7 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
-from orders import report_selectors
+from orders.selectors import reports
 from orders.views.common import StaffView
 
 
@@ -15,7 +15,7 @@ class BadCartQueueView(StaffView, TemplateView):
     template_name = "orders/bad_cart_queue.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "purchases": report_selectors.bad_cart_queue()}
+        return {**super().get_context_data(**kwargs), "purchases": reports.bad_cart_queue()}
 
 
 class PaymentIssueQueueView(StaffView, TemplateView):
@@ -25,4 +25,4 @@ class PaymentIssueQueueView(StaffView, TemplateView):
     template_name = "orders/issue_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "issues": report_selectors.payment_issue_queue()}
+        return {**super().get_context_data(**kwargs), "issues": reports.payment_issue_queue()}

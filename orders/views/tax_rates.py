@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from orders import report_selectors
 from orders.forms import TaxRateFilterForm, TaxRateForm
 from orders.models import TaxRate
-from orders.promotion_services import tax_rate_delete, tax_rate_save
+from orders.selectors import reports
+from orders.services.promotions import tax_rate_delete, tax_rate_save
 from orders.views.common import StaffView, percent_text
 
 
@@ -23,7 +23,7 @@ class TaxRateListView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = TaxRateFilterForm(self.request.GET or None)
-        rates = report_selectors.tax_rate_list(store=form.chosen_store())
+        rates = reports.tax_rate_list(store=form.chosen_store())
         context.update(form=form, rates=[(rate, percent_text(rate.rate)) for rate in rates])
         return context
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from orders import report_selectors
 from orders.forms import TryCartForm
+from orders.selectors import reports
 from orders.views.common import StaffView, quantity_text
 
 
@@ -33,11 +33,9 @@ class TryCartView(StaffView, TemplateView):
         context["form"] = form
         if form.is_valid():
             data = form.cleaned_data
-            tried = report_selectors.cart_try(
-                store=data["store"], lines=data["lines"], at=data["moment"] or timezone.now()
-            )
+            tried = reports.cart_try(store=data["store"], lines=data["lines"], at=data["moment"] or timezone.now())
             # A fresh trip on every preview: sending this one twice still gives one purchase.
-            body = report_selectors.cart_try_request(tried=tried, shopper_ref=data["shopper"])
+            body = reports.cart_try_request(tried=tried, shopper_ref=data["shopper"])
             context.update(
                 tried=tried,
                 lines=[(line, quantity_text(line.quantity)) for line in tried.lines],

@@ -28,7 +28,7 @@ from catalog.services.sync import (
     sync_run_fill,
 )
 from catalog.services.sync_results import ReportNotReady
-from operations.alerts import alerts_now
+from operations.selectors.alerts import alerts_now
 from tests.catalog.sync_helpers import drive
 
 REJECTION = "external_product_id failed validation: check digit or format not accepted"

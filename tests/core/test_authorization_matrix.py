@@ -29,10 +29,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
-from catalog import sync_views
 from catalog.models import InboundMessage, MappingProfile, Product, SyncRun, UploadBatch
 from catalog.services.connectivity import Connectivity
 from catalog.services.imports import import_job_create
+from catalog.views import sync as sync_views
 from entry.models import Shopper
 from entry.services.shoppers import payment_method_add, shopper_create, shopper_token_create
 from jwo_admin.core.connector_keys import connector_key_create

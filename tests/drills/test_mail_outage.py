@@ -14,7 +14,7 @@ import pytest
 from catalog.models import Store
 from jwo_admin.core.connector_keys import connector_key_create
 from orders.models import Purchase, ReceiptStatus
-from orders.receipts import receipt_resend
+from orders.services.receipts import receipt_resend
 from tests.drills.smtp import smtp_server
 from tests.e2e.processes import free_port
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body

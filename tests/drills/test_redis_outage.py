@@ -24,7 +24,7 @@ from catalog.services.sync import sync_batch_send, sync_plan
 from entry.services.shoppers import scan_key_issue
 from jwo_admin.integrations.amazon_catalog import client_reset
 from orders.models import PaymentAuthorisation, PaymentStatus, Purchase, SandboxCharge
-from orders.payments import holds, settlement
+from orders.services.payments import holds, settlement
 from orders.tasks import purchase_settle_task
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive

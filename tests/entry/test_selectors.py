@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-import entry.selectors
+import entry.selectors.gate
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent, GateReason, ScanKey, Shopper, ShopperStatus, VisitorType
-from entry.selectors import (
+from entry.selectors.gate import (
     GateEventFilters,
     ShopperFilters,
     gate_charts,
@@ -44,7 +44,7 @@ def test_percentile_follows_percentile_cont() -> None:
 
 
 def test_selector_doctests_pass() -> None:
-    result = doctest.testmod(entry.selectors)
+    result = doctest.testmod(entry.selectors.gate)
 
     assert (result.failed, result.attempted) == (0, 3)
 
@@ -126,7 +126,7 @@ def test_database_default_matches_the_connection(store: Store) -> None:
 
     assert automatic == in_python
     assert automatic.latency["p50"][-1] == 4.5
-    assert entry.selectors._uses_database_percentiles() is (connection.vendor == "postgresql")
+    assert entry.selectors.gate._uses_database_percentiles() is (connection.vendor == "postgresql")
 
 
 def test_store_day_starts_at_midnight_in_the_store_time_zone(store: Store, other_store: Store) -> None:

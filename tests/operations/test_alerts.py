@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog.models import BatchStatus, InboundMessage, SyncRun, UploadBatch
 from entry.models import GateDecisionKind, GateEvent, GateReason
-from operations.alerts import alerts_now
+from operations.selectors.alerts import alerts_now
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 
 NOW = timezone.now()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from operations.dashboard_selectors import open_work_per_hour
+from operations.selectors.dashboard import open_work_per_hour
 from tests.conftest import client_for
 from tests.operations.test_alerts import NOW, purchase
 

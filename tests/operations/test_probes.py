@@ -19,7 +19,7 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from catalog.models import BatchStatus, Product, SyncRun, UploadBatch
-from operations.health import watched
+from operations.selectors.health import watched
 from tests.conftest import client_for
 from tests.entry.conftest import gate_body, identity_key_for, make_shopper
 from tests.orders.payment_helpers import card_shopper, payments_store, purchase_body

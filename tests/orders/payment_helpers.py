@@ -18,7 +18,7 @@ from entry.models import GateDecisionKind, GateEvent, GateReason, Shopper, Visit
 from entry.services.shoppers import payment_method_add, shopper_create
 from jwo_admin.core.deadline import pool_shutdown
 from orders.models import PaymentAuthorisation, Purchase, TaxRate
-from orders.payments.holds import hold_request
+from orders.services.payments.holds import hold_request
 from tests.entry.conftest import gate_body, identity_key_for
 
 PURCHASES_URL = "/v1/order/purchases"

@@ -1,4 +1,4 @@
-"""The bad-cart queue (orders.bad_carts): a cart with an item we do not know waits on its hold;
+"""The bad-cart queue (orders.services.bad_carts): a cart with an item we do not know waits on its hold;
 staff map the item (optionally remembering it), reprice, then charge or write it off. Every step
 is audited; a refused step changes nothing."""
 
@@ -12,15 +12,6 @@ from django.forms.models import model_to_dict
 from catalog.models import Product, Store
 from entry.models import Shopper, ShopperStatus
 from jwo_admin.core.exceptions import ApplicationError
-from orders.bad_carts import (
-    bad_cart_line_map,
-    bad_cart_line_quantity_set,
-    bad_cart_reprice,
-    bad_carts_open_count,
-    purchase_charge,
-    purchase_paid_at_counter,
-    purchase_write_off,
-)
 from orders.models import (
     AuthorisationStatus,
     ItemAlias,
@@ -33,6 +24,15 @@ from orders.models import (
     PurchaseLine,
     PurchaseLineDiscount,
     SandboxCharge,
+)
+from orders.services.bad_carts import (
+    bad_cart_line_map,
+    bad_cart_line_quantity_set,
+    bad_cart_reprice,
+    bad_carts_open_count,
+    purchase_charge,
+    purchase_paid_at_counter,
+    purchase_write_off,
 )
 from tests.orders.payment_helpers import (
     admitted,

@@ -24,7 +24,7 @@ from orders.models import (
     TaxRate,
 )
 from orders.purchase_request import purchase_request_parse
-from orders.services import purchase_create
+from orders.services.purchases import purchase_create
 
 URL = "/v1/order/purchases"
 SPEC_EXAMPLE = json.loads((Path(__file__).parent.parent / "fixtures" / "create_purchases.json").read_text())

@@ -5,7 +5,7 @@ from decimal import Decimal
 from catalog.models import Store
 from orders.demo import DEMO_PROMOTIONS, demo_pricing_ensure
 from orders.models import Promotion, TaxRate
-from orders.selectors import store_pricing, store_promotions
+from orders.selectors.pricing import store_pricing, store_promotions
 
 
 def test_demo_pricing_is_complete_and_safe_to_rerun(store: Store, other_store: Store) -> None:

@@ -1,4 +1,4 @@
-"""The payment-issues queue (orders.payments.issues): one open issue per purchase and kind or per
+"""The payment-issues queue (orders.services.payments.issues): one open issue per purchase and kind or per
 hold; a shopper we flagged for it is reinstated when their last issue closes, and nobody else's
 flag or block is touched; the gate refuses a flagged shopper and admits them again after."""
 
@@ -12,7 +12,7 @@ from entry.services.shoppers import payment_method_add, shopper_set_status
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import AuthorisationStatus, PaymentAuthorisation, PaymentIssue, Purchase, PurchaseAudit
-from orders.payments.issues import issue_dismiss, issue_open, issues_resolve
+from orders.services.payments.issues import issue_dismiss, issue_open, issues_resolve
 from tests.entry.conftest import identity_key_for
 from tests.orders.payment_helpers import admitted, bought, card_shopper, enter, hold_of, payments_store, purchase_body
 

@@ -23,9 +23,9 @@ from orders.models import (
     SandboxCharge,
 )
 from orders.payments.gateway import DECLINED, GatewayResult, GatewayUnavailable
-from orders.payments.holds import hold_give_up, hold_place, hold_request
-from orders.payments.refunds import refund_create
 from orders.payments.sandbox import SandboxGateway
+from orders.services.payments.holds import hold_give_up, hold_place, hold_request
+from orders.services.payments.refunds import refund_create
 from orders.tasks import payments_sweep_task
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
 

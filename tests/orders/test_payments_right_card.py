@@ -18,8 +18,8 @@ from catalog.models import Store
 from entry.models import Shopper, ShopperStatus, VisitorType
 from jwo_admin.core.connector_keys import connector_key_create
 from operations.metrics import DatabaseCollector
-from orders.bad_carts import purchase_charge, purchase_shopper_assign
 from orders.models import AuthorisationStatus, PaymentIssue, PaymentStatus, Purchase, PurchaseAudit, SandboxCharge
+from orders.services.bad_carts import purchase_charge, purchase_shopper_assign
 from orders.tasks import payments_sweep_task
 from tests.orders.payment_helpers import (
     admitted,

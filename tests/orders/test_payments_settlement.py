@@ -1,4 +1,4 @@
-"""Settling a purchase's money (orders.payments.settlement, run by orders.tasks): who is charged
+"""Settling a purchase's money (orders.services.payments.settlement, run by orders.tasks): who is charged
 and how, what a refusal or an unreachable gateway leaves behind, and what the sweeper picks up.
 
 Purchases come in through the real Create Purchases connector; the gate's admission is recorded
@@ -19,7 +19,6 @@ from django.utils import timezone
 from catalog.models import Product, Store
 from entry.models import GateDecisionKind, GateEvent, GateReason, Shopper, ShopperStatus, VisitorType
 from entry.services.shoppers import payment_method_add, shopper_create
-from orders.bad_carts import purchase_charge
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -30,9 +29,10 @@ from orders.models import (
     Purchase,
     SandboxCharge,
 )
-from orders.payments.dispatch import payment_plan
-from orders.payments.holds import hold_request
-from orders.payments.settlement import purchase_settle
+from orders.services.bad_carts import purchase_charge
+from orders.services.payments.dispatch import payment_plan
+from orders.services.payments.holds import hold_request
+from orders.services.payments.settlement import purchase_settle
 from orders.tasks import payments_sweep_task, purchase_settle_task
 from tests.orders.payment_helpers import (
     admitted,

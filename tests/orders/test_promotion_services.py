@@ -10,14 +10,14 @@ from django.core.exceptions import ValidationError
 
 from catalog.models import Store
 from orders.models import Promotion, TaxRate
-from orders.promotion_services import (
+from orders.selectors.pricing import store_pricing, store_promotion_index
+from orders.services.promotions import (
     promotion_deactivate,
     promotion_engine_check,
     promotion_save,
     tax_rate_delete,
     tax_rate_save,
 )
-from orders.selectors import store_pricing, store_promotion_index
 
 pytestmark = pytest.mark.django_db
 

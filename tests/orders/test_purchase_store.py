@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Store
 from orders.models import Promotion, Purchase, PurchaseLine, PurchaseLineDiscount
-from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count
+from orders.services.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count
 
 STARTED = datetime(2025, 6, 3, 14, 22, 5, tzinfo=UTC)
 ENDED = datetime(2025, 6, 3, 14, 31, 47, tzinfo=UTC)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.models import Store
 from operations.metrics import DatabaseCollector
 from orders.models import Purchase, PurchaseAudit, ReceiptStatus
-from orders.report_selectors import store_order_summaries
+from orders.selectors.reports import store_order_summaries
 from orders.tasks import payments_sweep_task, receipt_backoff
 from tests.conftest import client_for
 from tests.orders.mail_backends import FlakyBackend

@@ -12,7 +12,7 @@ from django.test import Client
 
 from catalog.models import Product, Store
 from orders.models import Promotion, Purchase, Refund, TaxRate
-from orders.payments.refunds import refund_create
+from orders.services.payments.refunds import refund_create
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
 
 pytestmark = pytest.mark.django_db

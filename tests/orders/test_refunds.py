@@ -1,4 +1,4 @@
-"""Refunds (orders.payments.refunds): all or part of a charge, per line with the rounding written
+"""Refunds (orders.services.payments.refunds): all or part of a charge, per line with the rounding written
 down, within JWO_REFUND_DAYS, in cash for a purchase paid at the counter; the reservation that
 keeps two refunds from giving back more than was charged, and what a refusal leaves behind."""
 
@@ -17,7 +17,6 @@ from entry.models import VisitorType
 from entry.services.shoppers import shopper_create
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.exceptions import ApplicationError
-from orders.bad_carts import purchase_paid_at_counter
 from orders.models import (
     PaymentOperation,
     PaymentStatus,
@@ -28,7 +27,8 @@ from orders.models import (
     RefundLine,
     SandboxCharge,
 )
-from orders.payments.refunds import refund_create
+from orders.services.bad_carts import purchase_paid_at_counter
+from orders.services.payments.refunds import refund_create
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from entry.models import Shopper
 from orders.models import ItemAlias, PaymentAuthorisation, Promotion, TaxRate
 from orders.pricing import types
 from orders.purchase_request import CartItem
-from orders.selectors import (
+from orders.selectors.pricing import (
     StoreTerms,
     cart_priced_products,
     cart_products,

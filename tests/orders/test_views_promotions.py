@@ -17,7 +17,7 @@ from catalog.models import Store
 from orders.forms import VALUE_FIELDS, PromotionForm
 from orders.models import Promotion, TaxRate
 from orders.pricing import types
-from orders.selectors import store_promotion_index
+from orders.selectors.pricing import store_promotion_index
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.views import View
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_revoke
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.sign_in import sign_in_lock_clear
-from jwo_admin.core.staff_views import StaffView
-from jwo_admin.core.views import SettingsView
+from jwo_admin.core.views.site import SettingsView
+from jwo_admin.core.views.staff import StaffView
 
 
 class ConnectorKeyCreateView(StaffView, View):

@@ -16,8 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from jwo_admin.core.roles import ADMIN
-from operations.health import readiness
 from operations.metrics import DatabaseCollector
+from operations.selectors.health import readiness
 
 
 def _bearer_ok(request: HttpRequest) -> bool:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
-from jwo_admin.core.staff_views import StaffView
+from jwo_admin.core.views.staff import StaffView
 from operations.models import SimulationRun
 from operations.simulation.config import SimulationConfig
 from operations.simulation.forms import SimulationForm

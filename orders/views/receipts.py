@@ -4,8 +4,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from entry.shopper_views import ShopperRequiredMixin
-from orders.receipts import receipt_get, shopper_receipts
+from entry.views.shopper import ShopperRequiredMixin
+from orders.services.receipts import receipt_get, shopper_receipts
 
 
 @require_GET

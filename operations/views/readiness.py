@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.staff_views import StaffView
+from jwo_admin.core.views.staff import StaffView
 from operations.readiness import readiness_items, readiness_mark
 
 

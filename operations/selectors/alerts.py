@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog.models import BatchStatus, InboundMessage, ItemResult, SyncItem, UploadBatch
 from entry.models import GateDecisionKind, GateEvent
-from operations.health import watched
+from operations.selectors.health import watched
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 
 # A quiet week's refusal share is not zero in practice; below this floor, "twice the usual" would

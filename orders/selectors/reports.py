@@ -34,7 +34,7 @@ from orders.pricing import types
 from orders.pricing.cart import SentLine, cart_price_sent
 from orders.pricing.units import UNITS, quantity_text, unit_find
 from orders.purchase_request import CartItem
-from orders.selectors import cart_priced_products, quantity_unit_aliases, store_pricing, store_promotion_index
+from orders.selectors.pricing import cart_priced_products, quantity_unit_aliases, store_pricing, store_promotion_index
 
 ZERO = Decimal(0)
 SALES_DAYS = 14
@@ -343,7 +343,7 @@ def _sent_unit(unit: str, product: types.PricedProduct | None) -> str:
 
 def cart_try(*, store: Store, lines: list[tuple[str, str, str]], at: datetime) -> TriedCart:
     """Price ``lines`` — (SKU or barcode as typed, quantity as a decimal string, unit or blank) — in
-    ``store`` at ``at`` with the same reads and pricing as Create Purchases (``orders.services``):
+    ``store`` at ``at`` with the same reads and pricing as Create Purchases (``orders.services.purchases``):
     each line resolves as a ``SKU`` line (by SKU, item alias, then the typed text as a barcode:
     ``cart_priced_products``) and its quantity is converted into the product's sale unit
     (``cart_price_sent``); the lines that can be priced are priced together.

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
-from catalog import selectors
 from catalog.forms import ImportForm, MappingProfileForm, ProductFilterForm, StoreForm
 from catalog.models import ImportJob, MappingProfile, Product, Store
+from catalog.selectors import catalog as selectors
 from catalog.services import imports, stores
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.staff_views import StaffView, query_without_page
+from jwo_admin.core.views.staff import StaffView, query_without_page
 
 
 class ProductListView(StaffView, TemplateView):

@@ -24,13 +24,13 @@ from orders.models import (
     PurchaseLineDiscount,
     PurchaseStatus,
 )
-from orders.payments.dispatch import payment_plan, purchase_created
-from orders.payments.issues import issues_resolve, open_issues_for
 from orders.pricing import types
 from orders.pricing.cart import SentLine, cart_price_sent
 from orders.pricing.units import QUANTITY_PLACES, quantity_text
 from orders.purchase_request import stored_auth_events, visitor_event
-from orders.selectors import quantity_unit_aliases, store_pricing, store_promotion_index
+from orders.selectors.pricing import quantity_unit_aliases, store_pricing, store_promotion_index
+from orders.services.payments.dispatch import payment_plan, purchase_created
+from orders.services.payments.issues import issues_resolve, open_issues_for
 
 QUANTITY_QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)
 
@@ -281,7 +281,7 @@ def purchase_shopper_assign(*, purchase_pk: int, shopper_text: str, user_pk: int
 def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) -> Purchase:
     """Give up on collecting: a bad cart is written off; a failed charge is not charged. The
     hold is released and the shopper's payment issues for it are closed."""
-    from orders.payments.settlement import release_hold
+    from orders.services.payments.settlement import release_hold
 
     reason = reason.strip()
     if not reason:
@@ -308,7 +308,7 @@ def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) ->
 
 def purchase_paid_at_counter(*, purchase_pk: int, user_pk: int | None, note: str = "") -> Purchase:
     """The shopper paid in person (a cash shopper, or a settled payment issue)."""
-    from orders.payments.settlement import release_hold
+    from orders.services.payments.settlement import release_hold
 
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update(of=("self",)).select_related("authorisation").get(pk=purchase_pk)

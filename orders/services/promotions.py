@@ -3,7 +3,7 @@
 Each write is validated before it is saved — the model's own rules and constraints, and for a
 promotion what the pricing engine itself requires — so a row the connector could not price with
 never reaches the database. Saving or deactivating a promotion bumps its ``updated_at``, which
-is how every process sees that its cached promotion index (``orders.selectors.store_promotion_index``)
+is how every process sees that its cached promotion index (``orders.selectors.pricing.store_promotion_index``)
 is stale.
 """
 
@@ -18,7 +18,7 @@ from orders.pricing import types
 
 
 def promotion_engine_check(*, promotion: Promotion, stores: Iterable[Store]) -> types.Promotion:
-    """The promotion as the engine receives it (``orders.selectors`` builds it the same way).
+    """The promotion as the engine receives it (``orders.selectors.pricing`` builds it the same way).
 
     Raises ValidationError with the engine's reason when the engine would refuse it.
     """

@@ -8,12 +8,12 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from catalog import selectors as catalog_selectors
+from catalog.selectors import catalog as catalog_selectors
 from entry.scan_keys import qr_pattern
 from jwo_admin.core import selectors
 from jwo_admin.core.connector_keys import connector_key_list
 from jwo_admin.core.sign_in import sign_in_locks
-from jwo_admin.core.staff_views import StaffView
+from jwo_admin.core.views.staff import StaffView
 
 
 @require_GET

@@ -6,8 +6,8 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
-from operations.alerts import alerts_now
-from operations.dashboard_selectors import dashboard
+from operations.selectors.alerts import alerts_now
+from operations.selectors.dashboard import dashboard
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

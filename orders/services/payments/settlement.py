@@ -32,11 +32,11 @@ from orders.models import (
     PurchaseStatus,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
-from orders.payments.holds import holds_stale
-from orders.payments.issues import issue_open, issues_resolve, open_issues_for
-from orders.payments.operations import gateway_call, void_quietly
 from orders.purchase_request import stored_auth_events
-from orders.receipts import RECEIPT_PAYMENT_STATUSES, receipt_request
+from orders.services.payments.holds import holds_stale
+from orders.services.payments.issues import issue_open, issues_resolve, open_issues_for
+from orders.services.payments.operations import gateway_call, void_quietly
+from orders.services.receipts import RECEIPT_PAYMENT_STATUSES, receipt_request
 
 logger = logging.getLogger(__name__)
 

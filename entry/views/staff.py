@@ -13,7 +13,6 @@ from django.views.generic import TemplateView
 
 from catalog.models import Store
 from catalog.services.stores import store_save
-from entry import selectors
 from entry.forms import (
     ChartFilterForm,
     GateDefaultForm,
@@ -23,9 +22,10 @@ from entry.forms import (
     ShopperTypeForm,
 )
 from entry.models import Shopper, ShopperStatus
+from entry.selectors import gate as selectors
 from entry.services.shoppers import scan_keys_revoke, shopper_set_status, shopper_set_type
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.staff_views import StaffView, query_without_page
+from jwo_admin.core.views.staff import StaffView, query_without_page
 
 GATE_LOG_PAGE_SIZE = 50
 SHOPPER_PAGE_SIZE = 50

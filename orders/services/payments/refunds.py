@@ -29,7 +29,7 @@ from orders.models import (
     RefundLine,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
-from orders.payments.operations import gateway_call
+from orders.services.payments.operations import gateway_call
 
 REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
 

@@ -25,8 +25,8 @@ from orders.models import (
     PaymentStatus,
 )
 from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
-from orders.payments.issues import issue_open
-from orders.payments.operations import gateway_call, void_quietly
+from orders.services.payments.issues import issue_open
+from orders.services.payments.operations import gateway_call, void_quietly
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from catalog.selectors import StoreSummary, store_summaries
-from catalog.sync_selectors import sync_results_by_day
-from entry.selectors import GateCharts, StoreGateSummary, gate_charts, store_gate_summaries
+from catalog.selectors.catalog import StoreSummary, store_summaries
+from catalog.selectors.sync import sync_results_by_day
+from entry.selectors.gate import GateCharts, StoreGateSummary, gate_charts, store_gate_summaries
 from orders.models import PaymentIssue, Purchase, PurchaseStatus
-from orders.report_selectors import OrderCharts, StoreOrderSummary, order_charts, store_order_summaries
+from orders.selectors.reports import OrderCharts, StoreOrderSummary, order_charts, store_order_summaries
 
 HOURS = 24
 

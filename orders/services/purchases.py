@@ -28,11 +28,9 @@ from django.utils import timezone
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import PurchaseStatus
-from orders.payments.dispatch import payment_plan, purchase_created
 from orders.pricing.cart import SentCartPrice, SentLine, cart_price_sent
 from orders.purchase_request import AuthEvent, PurchaseRequest, purchase_request_fingerprint, visitor_event
-from orders.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count, purchase_stored
-from orders.selectors import (
+from orders.selectors.pricing import (
     CartProduct,
     PurchaseContext,
     purchase_context,
@@ -40,6 +38,8 @@ from orders.selectors import (
     store_pricing_cached,
     store_promotion_index_cached,
 )
+from orders.services.payments.dispatch import payment_plan, purchase_created
+from orders.services.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count, purchase_stored
 
 ZERO = Decimal(0)
 
