@@ -10,6 +10,9 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from catalog import rules
+from catalog.barcodes import BarcodeType
+
 ALWAYS_SYNCED = (
     "item_sku",
     "store_id",
@@ -143,8 +146,6 @@ def row_hash(values: Iterable[Any]) -> str:
 def upload_json_schema() -> dict[str, dict[str, Any]]:
     """JSON Schemas of what we send to Upload Catalog (SPEC §B, §4), from the same constants the
     import's checks use; published as components of our OpenAPI document."""
-    from catalog import rules
-    from catalog.barcodes import BarcodeType
 
     def text(limit: int, *, required_text: bool = False) -> dict[str, Any]:
         return {"type": "string", "maxLength": limit, **({"minLength": 1} if required_text else {})}

@@ -1,10 +1,12 @@
 """The AWS side of the fake: moto's S3, SNS, SQS and STS, reached with real boto3."""
 
 import json
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from moto.sts.models import sts_backends
 
 from fake_amazon.app import Ingestion, ReportSink
 
@@ -84,8 +86,6 @@ class BotoSink(ReportSink):
 
 def moto_credentials(access_key_id: str) -> tuple[str, str | None] | None:
     """The secret behind credentials moto's STS issued in this process (the fake runs beside moto)."""
-    from moto.sts.models import sts_backends
-
     for account in list(sts_backends.keys()):
         for partition_backend in sts_backends[account].values():
             role = partition_backend.get_assumed_role_from_access_key(access_key_id)
@@ -107,8 +107,6 @@ class MotoApiCredentials:
 
     def __call__(self, access_key_id: str) -> tuple[str, str | None] | None:
         if access_key_id not in self._known:
-            import urllib.request
-
             url = f"{self.endpoint_url}/moto-api/data.json"
             with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - our own local moto
                 roles = json.load(answer).get("sts", {}).get("AssumedRole", [])

@@ -2,6 +2,7 @@
 process (``python -m fake_amazon``: moto's work then does not slow the fake's request threads)."""
 
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -78,8 +79,6 @@ def start(
 
 
 def free_port(host: str) -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])

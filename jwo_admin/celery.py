@@ -34,6 +34,8 @@ def _observe_lag(task: Any = None, **_: Any) -> None:
     published = getattr(getattr(task, "request", None), PUBLISHED_HEADER, None)
     if task is None or not isinstance(published, int | float):
         return  # run eagerly, or published by a client that does not stamp
+    # Metrics are created when their module is imported, and must be created after settings have
+    # prepared PROMETHEUS_MULTIPROC_DIR; celery.py is imported (by jwo_admin/__init__) before settings.
     from jwo_admin.core.metrics import celery_queue_lag
 
     celery_queue_lag.labels(task=task.name).observe(max(time.time() - published, 0.0))

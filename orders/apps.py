@@ -5,6 +5,7 @@ from django.apps import AppConfig
 
 def _hold_on_admission(sender: Any, *, auth_event_id: str, visitor_type: str, **_: Any) -> None:
     """A SHOPPER let in at the gate gets a hold on their card (associates and cash shoppers do not)."""
+    # Models and the services that use them can be imported only once the app registry is ready.
     from entry.models import VisitorType
     from orders.services.payments.holds import hold_request
 
@@ -17,6 +18,7 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
+        # Connected once the app registry is ready (entry's signals module imports its models).
         from entry.signals import shopper_admitted
 
         shopper_admitted.connect(_hold_on_admission, dispatch_uid="orders.hold_on_admission")

@@ -7,9 +7,13 @@ as a fraction, so imports can show progress without counting rows first.
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from catalog.barcodes import SpreadsheetNumber
 
@@ -165,11 +169,6 @@ class XlsxReader:
     encoding = "xlsx"
 
     def __init__(self, path: Path) -> None:
-        import zipfile
-
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
         self._handle = path.open("rb")  # a handle, so a renamed workbook (.csv) still opens
         try:
             self._workbook = load_workbook(self._handle, read_only=True, data_only=True, keep_vba=False)

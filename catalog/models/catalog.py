@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from catalog.amazon_items import currency_places, price_text
 from jwo_admin.core.models import TimeStampedModel
 
 
@@ -121,8 +122,6 @@ class Product(TimeStampedModel):
     @property
     def price_display(self) -> str:
         """The price with the store currency's decimal places, as Amazon receives it."""
-        from catalog.amazon_items import currency_places, price_text
-
         return price_text(self.price, currency_places(self.store.currency)) or "—"
 
     @property

@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate
 
 
 def _ensure_roles(**kwargs: Any) -> None:
+    # roles imports auth's models: only once the app registry is ready.
     from jwo_admin.core.roles import roles_ensure
 
     roles_ensure()

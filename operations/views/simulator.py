@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
+from catalog.models import Store
 from jwo_admin.core.views.staff import StaffView
 from operations.models import SimulationRun
 from operations.simulation.config import SimulationConfig
@@ -22,8 +23,6 @@ class SimulatorView(StaffView, FormView):
     form_class = SimulationForm
 
     def get_initial(self) -> dict[str, Any]:
-        from catalog.models import Store
-
         first = Store.objects.order_by("store_id").first()
         return {"store": first.store_id if first else None}
 
