@@ -13,12 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-
-import psycopg
-from django.db import connection
 
 from catalog.importing.checker import SpooledRow
+from catalog.models import Barcode, Product
+from jwo_admin.core import db
 
 # Product fields an import writes, in the order of the checker's ProductValues.
 PRODUCT_FIELDS = (
@@ -57,30 +55,15 @@ YIELD_ROWS = 100
 ID_BLOCK = 10_000
 
 
-def open_write_connection() -> psycopg.Connection[Any]:
-    """A second connection to the same database (Django's settings), outside Django's transactions.
-
-    Its transaction checks foreign keys row by row as COPY sends them (Django declares them
-    deferred): PostgreSQL does that work on its own core while this process checks the next rows,
-    instead of hundreds of thousands of queued checks at commit, with the Python side waiting.
-    """
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    conn = psycopg.connect(**params, autocommit=False)
-    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    return conn
-
-
 # After this many new rows the tables' statistics are stale enough for PostgreSQL to pick plans that
 # scan every barcode per product (seen: a 13-minute count after a 100,000-row import, before
 # autovacuum's analyze ran); the import refreshes them itself.
 ANALYZE_AFTER_ROWS = 10_000
 
 
-def tables_analyze(conn: psycopg.Connection[Any]) -> None:
+def tables_analyze(conn: db.WriteConnection) -> None:
     """Refresh the planner's statistics of the catalog tables an import has just filled (committed)."""
-    conn.execute("ANALYZE catalog_product, catalog_barcode")
+    db.statistics_refresh(Product, Barcode, on=conn)
     conn.commit()
 
 
@@ -92,19 +75,14 @@ class IdAllocator:
 
     def next(self) -> int:
         if not self._ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence('catalog_product', 'id')) FROM generate_series(1, %s)",
-                    [ID_BLOCK],
-                )
-                self._ids = [row[0] for row in cursor.fetchall()][::-1]
+            self._ids = db.next_ids(Product, ID_BLOCK)[::-1]
         return self._ids.pop()
 
 
 class ProductStream:
     """Formats new rows as COPY text and hands them, a chunk at a time, to a writer thread."""
 
-    def __init__(self, write_connection: psycopg.Connection[Any], *, store_id: int, job_id: int, now: datetime) -> None:
+    def __init__(self, write_connection: db.WriteConnection, *, store_id: int, job_id: int, now: datetime) -> None:
         self.conn = write_connection
         self.store_id = str(store_id)
         self.job_id = str(job_id)
@@ -178,18 +156,13 @@ class ProductStream:
         self.products, self.barcodes, self.pending_rows = [], [], 0
 
     def _write_loop(self) -> None:
-        cursor = self.conn.cursor()
-        product_sql = f"COPY catalog_product ({', '.join(PRODUCT_COLUMNS)}) FROM STDIN"
-        barcode_sql = f"COPY catalog_barcode ({', '.join(BARCODE_COLUMNS)}) FROM STDIN"
         while (chunk := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain: the import has already failed
             started = time.monotonic()
             try:
-                with cursor.copy(product_sql) as copy:
-                    copy.write(chunk[0])
-                with cursor.copy(barcode_sql) as copy:
-                    copy.write(chunk[1])
+                db.copy_text(Product._meta.db_table, PRODUCT_COLUMNS, chunk[0], on=self.conn)
+                db.copy_text(Barcode._meta.db_table, BARCODE_COLUMNS, chunk[1], on=self.conn)
             except BaseException as error:  # reported to the checking thread on its next flush
                 self._error = error
             self.copy_seconds += time.monotonic() - started

@@ -17,7 +17,7 @@ from django.utils import timezone
 from catalog.importing.checker import CheckResult, SpooledRow
 from catalog.importing.pgstream import BARCODE_COLUMNS, PRODUCT_COLUMNS, PRODUCT_FIELDS
 from catalog.models import Barcode, ImportJob, Product, ProductChange
-from jwo_admin.core.bulk import copy_rows
+from jwo_admin.core import db
 
 BATCH = 5_000
 HISTORY_FIELDS = ("name", "brand", "price", "tax_code", "category", "subcategory", "unit", "status")
@@ -173,10 +173,10 @@ class _OrmWriter(_Writer):
 
 
 class PostgresWriter(_Writer):
-    """The same passes with raw SQL and COPY on the import's write connection (one transaction)."""
+    """The same passes with statements and COPY on the import's write connection (one transaction)."""
 
     def __init__(
-        self, job: ImportJob, result: CheckResult, on_progress: Callable[[int], None] | None, conn: Any
+        self, job: ImportJob, result: CheckResult, on_progress: Callable[[int], None] | None, conn: db.WriteConnection
     ) -> None:
         super().__init__(job, result, on_progress)
         self.conn = conn
@@ -189,84 +189,70 @@ class PostgresWriter(_Writer):
         return values
 
     def insert_products(self, rows: list[SpooledRow]) -> None:
-        with self.conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('catalog_product', 'id')) FROM generate_series(1, %s)",
-                [len(rows)],
-            )
-            ids = [record[0] for record in cursor.fetchall()]
-            store_id, job_id, now = self.job.store_id, self.job.pk, self.now
-            copy_rows(
-                cursor,
-                "catalog_product",
-                PRODUCT_COLUMNS,
-                (
-                    (product_id, store_id, *self._values(row), row[4], "", False, "", row[5], job_id, now, now)
-                    for product_id, row in zip(ids, rows, strict=True)
-                ),
-            )
+        ids = db.next_ids(Product, len(rows), on=self.conn)
+        store_id, job_id, now = self.job.store_id, self.job.pk, self.now
+        db.copy_rows(
+            Product._meta.db_table,
+            PRODUCT_COLUMNS,
+            (
+                (product_id, store_id, *self._values(row), row[4], "", False, "", row[5], job_id, now, now)
+                for product_id, row in zip(ids, rows, strict=True)
+            ),
+            on=self.conn,
+        )
         self.new_ids.update((row[0], product_id) for row, product_id in zip(rows, ids, strict=True))
 
     def update_products(self, rows: list[SpooledRow]) -> None:
         ids = [_changed_id(row) for row in rows]
-        with self.conn.cursor() as cursor:
-            cursor.execute(
+        old = {
+            record[0]: dict(zip(HISTORY_FIELDS, record[1:], strict=True))
+            for record in db.fetch_all(
                 f"SELECT id, {', '.join(HISTORY_FIELDS)} FROM catalog_product WHERE id = ANY(%s)",  # noqa: S608
                 [ids],
+                on=self.conn,
             )
-            old = {record[0]: dict(zip(HISTORY_FIELDS, record[1:], strict=True)) for record in cursor.fetchall()}
-            cursor.execute(
-                "SELECT product_id, value, type FROM catalog_barcode WHERE product_id = ANY(%s) "
-                "ORDER BY product_id, position",
-                [ids],
-            )
-            old_barcodes: dict[int, list[str]] = {}
-            for product_id, value, kind in cursor.fetchall():
-                old_barcodes.setdefault(product_id, []).append(f"{value} ({kind})")
-            history = []
-            for row, product_id in zip(rows, ids, strict=True):
-                diff = _diff(old[product_id], old_barcodes.get(product_id, []), row)
-                if diff:
-                    history.append(
-                        (product_id, "import", self.job.pk, self.job.created_by_id, json.dumps(diff), self.now)
-                    )
-            copy_rows(
-                cursor,
-                "catalog_productchange",
-                ("product_id", "source", "import_job_id", "changed_by_id", "changes", "created_at"),
-                history,
-            )
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS jwo_product_update ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {', '.join(UPDATE_COLUMNS)} FROM catalog_product WITH NO DATA"
-            )
-            cursor.execute("TRUNCATE jwo_product_update")
-            job_id, now = self.job.pk, self.now
-            copy_rows(
-                cursor,
-                "jwo_product_update",
-                UPDATE_COLUMNS,
-                ((row[1], *self._values(row), row[4], row[5], job_id, now) for row in rows),
-            )
-            assignments = ", ".join(f"{column} = u.{column}" for column in UPDATE_COLUMNS[1:])
-            cursor.execute(
-                f"UPDATE catalog_product p SET {assignments} FROM jwo_product_update u WHERE p.id = u.id"  # noqa: S608
-            )
-            cursor.execute("DELETE FROM catalog_barcode WHERE product_id = ANY(%s)", [ids])
+        }
+        old_barcodes: dict[int, list[str]] = {}
+        for product_id, value, kind in db.fetch_all(
+            "SELECT product_id, value, type FROM catalog_barcode WHERE product_id = ANY(%s) "
+            "ORDER BY product_id, position",
+            [ids],
+            on=self.conn,
+        ):
+            old_barcodes.setdefault(product_id, []).append(f"{value} ({kind})")
+        history = []
+        for row, product_id in zip(rows, ids, strict=True):
+            diff = _diff(old[product_id], old_barcodes.get(product_id, []), row)
+            if diff:
+                history.append((product_id, "import", self.job.pk, self.job.created_by_id, json.dumps(diff), self.now))
+        db.copy_rows(
+            ProductChange._meta.db_table,
+            ("product_id", "source", "import_job_id", "changed_by_id", "changes", "created_at"),
+            history,
+            on=self.conn,
+        )
+        job_id, now = self.job.pk, self.now
+        db.update_from_rows(
+            table=Product._meta.db_table,
+            columns=UPDATE_COLUMNS,
+            rows=((row[1], *self._values(row), row[4], row[5], job_id, now) for row in rows),
+            staging="jwo_product_update",
+            on=self.conn,
+        )
+        db.execute("DELETE FROM catalog_barcode WHERE product_id = ANY(%s)", [ids], on=self.conn)
 
     def insert_barcodes(self, rows: list[SpooledRow]) -> None:
         store_id, product_id = self.job.store_id, self.product_id
-        with self.conn.cursor() as cursor:
-            copy_rows(
-                cursor,
-                "catalog_barcode",
-                BARCODE_COLUMNS,
-                (
-                    (store_id, product_id(row), value, kind, key, position == 0, position)
-                    for row in rows
-                    for position, (value, kind, key) in enumerate(row[3])
-                ),
-            )
+        db.copy_rows(
+            Barcode._meta.db_table,
+            BARCODE_COLUMNS,
+            (
+                (store_id, product_id(row), value, kind, key, position == 0, position)
+                for row in rows
+                for position, (value, kind, key) in enumerate(row[3])
+            ),
+            on=self.conn,
+        )
 
 
 def write_import(

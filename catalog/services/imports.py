@@ -21,11 +21,12 @@ from django.utils import timezone
 from catalog.amazon_items import currency_places
 from catalog.importing.checker import Checker, CheckResult, StoreContext
 from catalog.importing.mapping import ColumnMap, ProfileSpec
-from catalog.importing.pgstream import ANALYZE_AFTER_ROWS, ProductStream, open_write_connection, tables_analyze
+from catalog.importing.pgstream import ANALYZE_AFTER_ROWS, ProductStream, tables_analyze
 from catalog.importing.readers import FileRefused, TableReader, open_table
 from catalog.importing.writer import write_import
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
 from catalog.selectors.catalog import existing_catalog
+from jwo_admin.core import db
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.files import local_copy
 from jwo_admin.core.tasks import task_enqueue_on_commit
@@ -216,12 +217,11 @@ class _WriteTarget:
 
     @classmethod
     def for_job(cls, job: ImportJob) -> "_WriteTarget":
-        if job.is_dry_run or connection.vendor != "postgresql":
+        if job.is_dry_run or not db.supports_copy():
             return cls()
         if connection.in_atomic_block:
-            connection.ensure_connection()
-            return cls(conn=connection.connection)
-        conn = open_write_connection()
+            return cls(conn=db.connection_shared())
+        conn = db.write_connection_open()
         return cls(
             conn=conn, stream=ProductStream(conn, store_id=job.store_id, job_id=job.pk, now=timezone.now()), owns=True
         )

@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from catalog.models import (
     SyncStatus,
     UploadBatch,
 )
-from jwo_admin.core.bulk import bulk_insert, statistics_refresh
+from jwo_admin.core.db import bulk_insert, statistics_refresh
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.metrics import sync_items
 from jwo_admin.core.tasks import task_enqueue, task_enqueue_on_commit
@@ -319,8 +319,7 @@ def _create_batch(
     batch = UploadBatch.objects.create(
         sync_run=run, kind=kind, sequence=sequence, body=UploadBatch.encode_body(payload), item_count=len(rows)
     )
-    details: Any = "{}" if connection.vendor == "postgresql" else {}  # COPY takes JSON as text
-    records = []
+    records: list[tuple[Any, ...]] = []
     for row in rows:
         reason = "archived" if archive else ("retry" if retry else _reason(row, is_full))
         reasons[reason] = reasons.get(reason, 0) + 1
@@ -335,7 +334,7 @@ def _create_batch(
                 ItemResult.PENDING.value,
                 "",
                 "",
-                details,
+                {},
             )
         )
     bulk_insert(SyncItem, _ITEM_COLUMNS, records)

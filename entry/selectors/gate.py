@@ -9,13 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, ScanKey, Shopper
+from jwo_admin.core import db
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
 
@@ -55,10 +55,6 @@ class PercentileCont(Aggregate):
     def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
         # A number of ours, never user input; float() keeps anything else out of the SQL.
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
-def _uses_database_percentiles() -> bool:
-    return connection.vendor == "postgresql"
 
 
 # --- Overview --------------------------------------------------------------------------------
@@ -137,7 +133,7 @@ def gate_charts(
         events = events.filter(store=store)
     with_hour = events.annotate(hour=TruncHour("created_at", tzinfo=zone))
     if use_database_percentiles is None:
-        use_database_percentiles = _uses_database_percentiles()
+        use_database_percentiles = db.supports_percentile_aggregates()
     aggregates: dict[str, Any] = {
         "admitted": Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
         "refused": Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper
+from jwo_admin.core import db
 
 _EVENT_COLUMNS = (
     "created_at",
@@ -39,6 +39,7 @@ _EVENT_COLUMNS = (
     "latency_ms",
     "replays",
 )
+_JSON_COLUMNS = frozenset({"response_body"})
 _ANSWER_COLUMNS = ("status_code", "response_body", "decision", "reason", "detail", "shopper_id", "visitor_type")
 
 
@@ -66,31 +67,18 @@ def _recognition_sql() -> str:
 
 
 def recognition_read(token: str) -> Recognition | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_recognition_sql(), [True, token])
-        row = cursor.fetchone()
+    row = db.fetch_one(_recognition_sql(), [True, token])
     if row is None:
         return None
     card = (int(row[7]), int(row[8])) if row[7] is not None else None
     return Recognition(row[0] is not None, row[1], row[2], row[3], row[4], row[5], row[6], card)
 
 
-def _upsert_sql() -> str:
-    table = GateEvent._meta.db_table
-    body = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    values = ", ".join(body if column == "response_body" else "%s" for column in _EVENT_COLUMNS)
-    returning = ", ".join(_ANSWER_COLUMNS)
-    return (
-        f"INSERT INTO {table} ({', '.join(_EVENT_COLUMNS)}) VALUES ({values}) "  # noqa: S608 - our own names
-        f"ON CONFLICT (auth_event_id) DO UPDATE SET replays = {table}.replays + 1 RETURNING {returning}, replays"
-    )
-
-
 def _param(column: str, value: Any) -> Any:
     if column == "response_body":
         return json.dumps(value)
     if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        return db.datetime_parameter(value)
     return value
 
 
@@ -101,11 +89,13 @@ def gate_event_upsert(fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     ``auth_event_id`` (calls that are not decisions) nothing can conflict: always a new row.
     """
     row_fields = {"created_at": timezone.now(), "replays": 0, **fields}
-    params = [_param(column, row_fields.get(column)) for column in _EVENT_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(), params)
-        row = cursor.fetchone()
-    answer = dict(zip(_ANSWER_COLUMNS, row[:-1], strict=True))
-    if isinstance(answer["response_body"], str):
-        answer["response_body"] = json.loads(answer["response_body"])
-    return answer, row[-1] > 0
+    row = db.upsert_keep_first(
+        table=GateEvent._meta.db_table,
+        columns=_EVENT_COLUMNS,
+        values=[_param(column, row_fields.get(column)) for column in _EVENT_COLUMNS],
+        conflict_column="auth_event_id",
+        counter_column="replays",
+        returning=_ANSWER_COLUMNS,
+        json_columns=_JSON_COLUMNS,
+    )
+    return dict(zip(_ANSWER_COLUMNS, row[:-1], strict=True)), row[-1] > 0

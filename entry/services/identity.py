@@ -29,13 +29,13 @@ from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus,
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.services.gate_events import gate_event_upsert, recognition_read
 from entry.signals import shopper_admitted_announce
+from jwo_admin.core import db
 from jwo_admin.core.deadline import (
     UNREACHABLE,
     DeadlineExceeded,
     run_later,
     run_later_until_stored,
     run_within,
-    statement_budget,
     submit,
 )
 from jwo_admin.core.spool import spool_drain, spool_push
@@ -186,7 +186,7 @@ def gate_event_record(*, fields: dict[str, Any], decisive: bool, patient: bool =
         fields = {**fields, "auth_event_id": None}
     if patient:
         with transaction.atomic():
-            statement_budget(RECORD_PATIENCE_MS)
+            db.statement_budget(RECORD_PATIENCE_MS)
             stored, is_earlier = gate_event_upsert(fields)
     else:
         stored, is_earlier = gate_event_upsert(fields)

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
+from jwo_admin.core import db
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -64,13 +66,7 @@ def _prepare_connection() -> None:
     connection.ensure_connection()
     raw = connection.connection
     if getattr(_thread_state, "configured", None) is not raw:
-        if connection.vendor == "postgresql":
-            budget = f"{settings.JWO_IDENTITY_BUDGET_MS}ms"
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
-                    [budget, budget],
-                )
+        db.connection_budget(settings.JWO_IDENTITY_BUDGET_MS)
         _thread_state.configured = raw
 
 
@@ -178,16 +174,6 @@ def retries_pending() -> int:
     """Records waiting for the database to come back (tests and the readiness probe)."""
     with _retry_lock:
         return sum(1 for pending in _retrying if pending.is_alive())
-
-
-def statement_budget(milliseconds: int) -> None:
-    """Inside a transaction, a tighter budget than the pool's connections already have."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)",
-                [f"{milliseconds}ms", f"{milliseconds}ms"],
-            )
 
 
 def pool_shutdown() -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from catalog.models import BatchStatus, UploadBatch
+from jwo_admin.core import db
 
 QUEUES = ("celery", "payments")  # CELERY_TASK_QUEUES: holds and charges have a queue of their own
 
@@ -33,11 +33,7 @@ class Check:
 
 def _database() -> Check:
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL statement_timeout = 2000")
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    db.round_trip(timeout_ms=2000)
     return Check("database", True, figures={"ms": round((time.perf_counter() - started) * 1000, 1)})
 
 

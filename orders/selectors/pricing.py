@@ -15,12 +15,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.db.models import Q
 
 from catalog.barcodes import match_keys
 from catalog.models import Barcode, Product, Store
 from entry.models import Shopper
+from jwo_admin.core import db
 from orders.models import ItemAlias, PaymentAuthorisation, Promotion, Purchase, TaxRate
 from orders.pricing import types
 from orders.pricing.promotions import PromotionIndex
@@ -69,9 +69,8 @@ _VERSION_COLUMNS = "pv.version, tv.version"
 
 def _versions_read(store_pk: int) -> tuple[Version, Version]:
     """(promotions version, the store's tax rates version), in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_VERSION_COLUMNS} FROM {_versions_from('ts.id = %s')}", [store_pk])  # noqa: S608
-        row = cursor.fetchone()
+    row = db.fetch_one(f"SELECT {_VERSION_COLUMNS} FROM {_versions_from('ts.id = %s')}", [store_pk])  # noqa: S608
+    assert row is not None  # noqa: S101 - aggregates without GROUP BY always return one row
     return row[0], row[1]
 
 
@@ -325,9 +324,7 @@ def cart_priced_products(*, store_pk: int, items: tuple[CartItem, ...]) -> list[
     if not items:
         return []
     lookup = _CartLookup(items)
-    with connection.cursor() as cursor:
-        cursor.execute(lookup.sql("%s"), lookup.params(store_pk))
-        return lookup.resolve(cursor.fetchall())
+    return lookup.resolve(db.fetch_all(lookup.sql("%s"), lookup.params(store_pk)))
 
 
 def cart_products(*, store: Store, items: tuple[CartItem, ...]) -> list[Product | None]:
@@ -406,9 +403,7 @@ def purchase_context(
     params = [trip_id, shopper_ref or None, shopper_ref or None, *hold_params, *hold_params, store_id, store_id]
     if lookup is not None:
         params += lookup.params(store_id)
-    with connection.cursor() as cursor:
-        cursor.execute(_context_sql(len(auth_event_ids), lookup, of_shopper=of_shopper), params)
-        rows = cursor.fetchall()
+    rows = db.fetch_all(_context_sql(len(auth_event_ids), lookup, of_shopper=of_shopper), params)
     if not rows:
         return None
     row = rows[0]

@@ -22,8 +22,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
+from jwo_admin.core import db
 from orders.models import Purchase, PurchaseLine, PurchaseLineDiscount
 
 LINE_POSITION = "line_position"  # a discount row's key naming its line
@@ -49,13 +50,12 @@ def _columns(model: type[models.Model], vendor: str) -> tuple[_Column, ...]:
     for field in model._meta.concrete_fields:
         if field.primary_key or field.name == _PARENT.get(model):
             continue
-        pg_type = (field.db_type(connection) or "").split("(")[0].strip()
         columns.append(
             _Column(
                 field=field,
                 attname=field.attname,
-                quoted=connection.ops.quote_name(field.column or field.attname),
-                pg_type="text" if pg_type == "varchar" else pg_type,
+                quoted=db.quote_name(field.column or field.attname),
+                pg_type=db.column_type(field),
                 is_json=isinstance(field, models.JSONField),
                 is_datetime=isinstance(field, models.DateTimeField),
                 is_decimal=isinstance(field, models.DecimalField),
@@ -78,7 +78,7 @@ def _parameter(column: _Column, value: Any) -> Any:
     if column.is_json:
         return json.dumps(value, cls=column.field.encoder)  # type: ignore[attr-defined]
     if column.is_datetime:
-        return connection.ops.adapt_datetimefield_value(value)
+        return db.datetime_parameter(value)
     return value
 
 
@@ -100,25 +100,7 @@ def _json_rows(model: type[models.Model], rows: list[dict[str, Any]], now: datet
     )
 
 
-# --- The statements ------------------------------------------------------------------------------
-_DIALECTS = {
-    "postgresql": {
-        "next_id": "nextval(pg_get_serial_sequence('{table}', 'id'))",
-        "padded_id": "lpad(i.id::text, greatest(8, length(i.id::text)), '0')",
-        "json_object": "jsonb_build_object",
-        "flag": "%s::boolean",
-        "text": "%s::text",
-    },
-    "sqlite": {
-        # AUTOINCREMENT's rule: above every id ever used (sqlite_sequence) and every id present.
-        "next_id": "MAX(COALESCE((SELECT MAX(seq) FROM sqlite_sequence WHERE name = '{table}'), 0), "
-        "COALESCE((SELECT MAX(id) FROM {table}), 0)) + 1",
-        "padded_id": "printf('%%08d', i.id)",
-        "json_object": "json_object",
-        "flag": "%s",
-        "text": "%s",
-    },
-}
+# --- The statements (the dialect's parts come from jwo_admin.core.db) -----------------------------
 COMPUTED = ("purchase_id", "response_body")  # computed by the insert from the pk it takes
 
 
@@ -129,7 +111,6 @@ def _purchase_insert_sql(vendor: str) -> str:
     conflict target lets PostgreSQL settle either race without an error or a deadlock). Parameters:
     the value of every column but the computed ones, then whether the purchase is numbered (else
     its purchase id is blank: an empty cart) and the date part of its purchase id."""
-    dialect = _DIALECTS["postgresql" if vendor == "postgresql" else "sqlite"]
     table = Purchase._meta.db_table
     columns = _columns(Purchase, vendor)
     values = []
@@ -137,15 +118,14 @@ def _purchase_insert_sql(vendor: str) -> str:
         if column.attname == "purchase_id":
             values.append("n.purchase_id")
         elif column.attname == "response_body":
-            values.append(f"{dialect['json_object']}('purchaseId', n.purchase_id)")
+            values.append(f"{db.json_object_function()}('purchaseId', n.purchase_id)")
         else:
-            values.append(f"%s::{column.pg_type}" if vendor == "postgresql" else "%s")
-    next_id = dialect["next_id"].format(table=table)
+            values.append(db.typed_parameter(column.pg_type))
     return (
         f"INSERT INTO {table} (id, {', '.join(column.quoted for column in columns)}) "  # noqa: S608 - our own names
-        f"SELECT n.id, {', '.join(values)} FROM (SELECT i.id, CASE WHEN {dialect['flag']} "
-        f"THEN 'PO-' || {dialect['text']} || '-' || {dialect['padded_id']} ELSE '' END AS purchase_id "
-        f"FROM (SELECT {next_id} AS id) i) n WHERE true "
+        f"SELECT n.id, {', '.join(values)} FROM (SELECT i.id, CASE WHEN {db.typed_parameter('boolean')} "
+        f"THEN 'PO-' || {db.typed_parameter('text')} || '-' || {db.zero_padded_sql('i.id', 8)} ELSE '' END "
+        f"AS purchase_id FROM (SELECT {db.next_id_sql(table)} AS id) i) n WHERE true "
         "ON CONFLICT DO NOTHING RETURNING id, purchase_id"
     )
 
@@ -154,8 +134,7 @@ def _cells(columns: tuple[_Column, ...], first: int) -> str:
     """The cells of a JSON array row ``r.v`` from index ``first`` on, typed as the columns (a JSON
     null is SQL NULL, as the ORM stores None)."""
     return ", ".join(
-        f"NULLIF(r.v -> {index}, 'null')" if column.is_json else f"(r.v ->> {index})::{column.pg_type}"
-        for index, column in enumerate(columns, first)
+        db.json_row_cell(index, column.pg_type, is_json=column.is_json) for index, column in enumerate(columns, first)
     )
 
 
@@ -168,10 +147,10 @@ def _postgresql_sql() -> str:
     return (
         f"WITH p AS ({_purchase_insert_sql('postgresql')}), "  # noqa: S608 - our own names
         f"l AS (INSERT INTO {line} (purchase_id, {', '.join(c.quoted for c in lines)}) "
-        f"SELECT p.id, {_cells(lines, 0)} FROM p CROSS JOIN jsonb_array_elements(%s::jsonb) AS r(v) "
+        f"SELECT p.id, {_cells(lines, 0)} FROM p CROSS JOIN {db.json_rows_source()} "
         'RETURNING id, "position"), '
         f"d AS (INSERT INTO {discount} (line_id, {', '.join(c.quoted for c in discounts)}) "
-        f"SELECT l.id, {_cells(discounts, 1)} FROM jsonb_array_elements(%s::jsonb) AS r(v) "
+        f"SELECT l.id, {_cells(discounts, 1)} FROM {db.json_rows_source()} "
         f'JOIN l ON l."position" = (r.v ->> 0)::integer) '
         "SELECT id, purchase_id FROM p"
     )
@@ -206,7 +185,7 @@ def purchase_insert(
     the date of ``created_at``, the pk on eight digits — or blank unless ``is_numbered``. Lines
     carry their ``position``; a discount names its line's position under ``line_position``.
     """
-    vendor = connection.vendor
+    vendor = db.dialect()
     now = purchase["created_at"]
     head = [
         _parameter(column, _value(column, purchase, now))
@@ -214,12 +193,10 @@ def purchase_insert(
         if column.attname not in COMPUTED
     ]
     head += [is_numbered, f"{now:%Y%m%d}"]
-    if vendor == "postgresql":
+    if db.supports_data_modifying_ctes():
         line_rows = _json_rows(PurchaseLine, lines, now)
         discount_rows = _json_rows(PurchaseLineDiscount, discounts, now, LINE_POSITION)
-        with connection.cursor() as cursor:
-            cursor.execute(_postgresql_sql(), [*head, line_rows, discount_rows])
-            row = cursor.fetchone()
+        row = db.fetch_one(_postgresql_sql(), [*head, line_rows, discount_rows])
         return (row[0], row[1]) if row else None
     return _plain_insert(vendor, head, lines, discounts, now)
 
@@ -229,18 +206,17 @@ def _plain_insert(
 ) -> tuple[int, str] | None:
     line_sql, discount_sql = _plain_inserts_sql(vendor)
     line_columns, discount_columns = _columns(PurchaseLine, vendor), _columns(PurchaseLineDiscount, vendor)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_purchase_insert_sql(vendor), head)
-        row = cursor.fetchone()
+    with transaction.atomic():
+        row = db.fetch_one(_purchase_insert_sql(vendor), head)
         if row is None:
             return None
         pk = row[0]
         if lines:
-            cursor.executemany(
+            db.execute_many(
                 line_sql, [[pk, *(_parameter(c, _value(c, line, now)) for c in line_columns)] for line in lines]
             )
         if discounts:
-            cursor.executemany(
+            db.execute_many(
                 discount_sql,
                 [
                     [pk, discount[LINE_POSITION], *(_parameter(c, _value(c, discount, now)) for c in discount_columns)]
@@ -254,18 +230,15 @@ def purchase_replay_count(*, trip_id: str, fingerprint: str) -> tuple[int, dict[
     """Count a delivery of a stored trip — a conflict too when its cart differs from the first —
     and return the stored (pk, answer); None when the trip is not stored. One statement."""
     table = Purchase._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET replays = replays + 1, "  # noqa: S608 - our own names
-            "conflicts = conflicts + CASE WHEN request_fingerprint = %s THEN 0 ELSE 1 END "
-            "WHERE trip_id = %s RETURNING id, response_body",
-            [fingerprint, trip_id],
-        )
-        row = cursor.fetchone()
+    row = db.fetch_one(
+        f"UPDATE {table} SET replays = replays + 1, "  # noqa: S608 - our own names
+        "conflicts = conflicts + CASE WHEN request_fingerprint = %s THEN 0 ELSE 1 END "
+        "WHERE trip_id = %s RETURNING id, response_body",
+        [fingerprint, trip_id],
+    )
     if row is None:
         return None
-    body = json.loads(row[1]) if isinstance(row[1], str) else row[1]
-    return row[0], body
+    return row[0], db.json_result(row[1])
 
 
 def purchase_stored(*, trip_id: str) -> bool:

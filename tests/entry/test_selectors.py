@@ -25,6 +25,7 @@ from entry.selectors.gate import (
     store_gate_summaries,
 )
 from entry.services.shoppers import payment_method_add
+from jwo_admin.core import db
 from tests.entry.conftest import make_shopper
 from tests.entry.helpers import NOW, UTC_LABELS, gate_event, series
 
@@ -126,7 +127,7 @@ def test_database_default_matches_the_connection(store: Store) -> None:
 
     assert automatic == in_python
     assert automatic.latency["p50"][-1] == 4.5
-    assert entry.selectors.gate._uses_database_percentiles() is (connection.vendor == "postgresql")
+    assert db.supports_percentile_aggregates() is (connection.vendor == "postgresql")
 
 
 def test_store_day_starts_at_midnight_in_the_store_time_zone(store: Store, other_store: Store) -> None:
