@@ -10,9 +10,9 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from jwo_admin.core.metrics import payments_settled
+from jwo_admin.integrations.payments.gateway import GatewayUnavailable
 from orders import receipts
 from orders.payments import holds, refunds, settlement
-from orders.payments.gateway import GatewayUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.integrations.payments.gateway import DECLINED, GatewayResult, GatewayUnavailable
+from jwo_admin.integrations.payments.sandbox import SandboxGateway
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -22,10 +24,8 @@ from orders.models import (
     Refund,
     SandboxCharge,
 )
-from orders.payments.gateway import DECLINED, GatewayResult, GatewayUnavailable
 from orders.payments.holds import hold_give_up, hold_place, hold_request
 from orders.payments.refunds import refund_create
-from orders.payments.sandbox import SandboxGateway
 from orders.tasks import payments_sweep_task
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
 
