@@ -24,7 +24,7 @@ DEMO_SHOPPERS = (
     ("cust-demo-nocard", "No Card Yet", "nocard@example.com", VisitorType.SHOPPER, None, ShopperStatus.ACTIVE, ""),
     ("cust-demo-declined", "Dee Clined", "dee@example.com", VisitorType.SHOPPER, (3, 2031), ShopperStatus.ACTIVE, ""),
 )
-# The sandbox gateway decides by the end of the card reference (orders/payments/sandbox.py):
+# The sandbox gateway decides by the end of the card reference (jwo_admin/integrations/payments/sandbox.py):
 # 4242 approves; Dee's card is declined, to show the payment-issues queue.
 DEMO_CARD_ENDINGS = {"cust-demo-declined": "0002"}
 

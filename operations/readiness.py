@@ -15,8 +15,8 @@ from entry.scan_keys import qr_pattern
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
 from jwo_admin.integrations.amazon_catalog import Outcome
+from jwo_admin.integrations.payments.gateway import payment_gateway_is_sandbox
 from operations.models import ReadinessMark, SimulationRun, SimulationStatus
-from orders.payments.gateway import SANDBOX_GATEWAY
 
 RECENT = timedelta(days=7)
 
@@ -148,7 +148,7 @@ def _automatic() -> list[Item]:
             "Orders",
             "A real payment gateway configured (the sandbox charges nobody)",
             True,
-            gateway != SANDBOX_GATEWAY,
+            not payment_gateway_is_sandbox(),
             gateway,
         )
     )

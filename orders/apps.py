@@ -2,6 +2,8 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from jwo_admin.integrations.payments.sandbox import sandbox_books_register
+
 
 def _hold_on_admission(sender: Any, *, auth_event_id: str, visitor_type: str, **_: Any) -> None:
     """A SHOPPER let in at the gate gets a hold on their card (associates and cash shoppers do not)."""
@@ -21,4 +23,8 @@ class OrdersConfig(AppConfig):
         # Connected once the app registry is ready (entry's signals module imports its models).
         from entry.signals import shopper_admitted
 
+        # Inside ready(): the books are models, which can be imported only once the apps are loaded.
+        from orders.services.payments.sandbox_books import SandboxChargeBooks
+
         shopper_admitted.connect(_hold_on_admission, dispatch_uid="orders.hold_on_admission")
+        sandbox_books_register(SandboxChargeBooks())

@@ -3,11 +3,10 @@ day of test charges for sales (production uses it only when JWO_PAYMENT_GATEWAY 
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
-from orders.payments.gateway import SANDBOX_GATEWAY
+from jwo_admin.integrations.payments.gateway import payment_gateway_is_sandbox
 
 
 def payments(request: HttpRequest) -> dict[str, Any]:
-    return {"payments_sandbox": settings.JWO_PAYMENT_GATEWAY == SANDBOX_GATEWAY}
+    return {"payments_sandbox": payment_gateway_is_sandbox()}

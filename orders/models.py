@@ -81,7 +81,7 @@ class ReceiptStatus(models.TextChoices):
 
 
 class PaymentStatus(models.TextChoices):
-    """Where the money of a purchase stands; ``orders.payments`` moves it along."""
+    """Where the money of a purchase stands; ``orders.services.payments`` moves it along."""
 
     PENDING = "pending", "To be charged"
     ON_HOLD = "on_hold", "On hold (bad cart)"

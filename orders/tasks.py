@@ -10,7 +10,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from jwo_admin.core.metrics import payments_settled
-from orders.payments.gateway import GatewayUnavailable
+from jwo_admin.integrations.payments.gateway import GatewayUnavailable
 from orders.services import receipts
 from orders.services.payments import holds, refunds, settlement
 

@@ -39,7 +39,7 @@ PRODUCTION_OUTSIDE = {
     "JWO_AMAZON_ENDPOINT": "http://127.0.0.1:9/nowhere",
     "AWS_REGION": "us-east-1",
     "JWO_AMAZON_ROLE_ARN": "arn:aws:iam::123456789012:role/jwo-catalog-api",
-    "JWO_PAYMENT_GATEWAY": "orders.payments.sandbox.SandboxGateway",
+    "JWO_PAYMENT_GATEWAY": "jwo_admin.integrations.payments.sandbox.SandboxGateway",
     "EMAIL_URL": "memorymail://",
     "JWO_MEDIA_STORAGE": "local",  # one machine: its own disk (the two-host test uses S3)
 }

@@ -4,13 +4,12 @@
 import uuid
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.utils import timezone
 
 from catalog.services.sync import amazon_call_record
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
-from jwo_admin.integrations.sqs import SqsConsumer
+from jwo_admin.integrations.sqs import QueueUnreadable, queue_messages_waiting
 
 
 @dataclass(frozen=True)
@@ -41,15 +40,12 @@ def connectivity_check() -> Connectivity:
     queue_ok, queue_detail = False, "JWO_SQS_QUEUE_URL is not set: results arrive by polling only"
     if settings.JWO_SQS_QUEUE_URL:
         try:
-            consumer = SqsConsumer(
+            waiting = queue_messages_waiting(
                 settings.JWO_SQS_QUEUE_URL, region=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL
             )
-            attributes = consumer.client.get_queue_attributes(
-                QueueUrl=settings.JWO_SQS_QUEUE_URL, AttributeNames=["ApproximateNumberOfMessages"]
-            )["Attributes"]
             queue_ok = True
-            queue_detail = f"Success: {attributes.get('ApproximateNumberOfMessages', '0')} messages waiting"
-        except (BotoCoreError, ClientError) as error:
+            queue_detail = f"Success: {waiting} messages waiting"
+        except QueueUnreadable as error:
             queue_detail = f"Cannot read the queue: {error}"
     return Connectivity(
         checked_at=timezone.now().isoformat(timespec="seconds"),

@@ -4,11 +4,6 @@ raw copy, and give every item of the batch its final result exactly once."""
 import logging
 from dataclasses import dataclass
 
-import boto3
-import requests
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,9 +17,14 @@ from catalog.services.sync import (
 from catalog.sync_reports import Report, ReportUnreadable, report_read
 from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings, report_link_expiry
+from jwo_admin.integrations.report_store import (
+    report_download,
+    stored_report_delete,
+    stored_report_read,
+    stored_report_save,
+)
 
 logger = logging.getLogger(__name__)
-REPORT_TIMEOUT = (3.05, 60)
 
 
 class ReportNotReady(Exception):
@@ -40,17 +40,16 @@ class Notification:
     body: str
 
 
-def _download(link: str) -> bytes | None:
-    """The report's bytes, or None when the link has expired or is refused (S3 answers 403)."""
-    try:
-        response = requests.get(link, timeout=REPORT_TIMEOUT)
-    except requests.RequestException as error:
-        raise ReportNotReady(f"Could not download the report: {error}") from None
-    if response.status_code in (400, 403):
+def _download(batch: UploadBatch, link: str) -> bytes | None:
+    """The report's bytes, or None when the link has expired or is refused (S3 answers 403).
+    Every download is recorded as a call to Amazon, whatever came back."""
+    download = report_download(link=link)
+    amazon_call_record(download.call, batch)
+    if download.content is not None:
+        return download.content
+    if download.is_link_refused:
         return None
-    if response.status_code != 200:
-        raise ReportNotReady(f"The report link answered HTTP {response.status_code}")
-    return response.content
+    raise ReportNotReady(download.call.message)
 
 
 def _fresh_link(batch: UploadBatch) -> str:
@@ -73,34 +72,17 @@ def _link_remember(batch: UploadBatch, link: str) -> None:
 
 def _store_raw(batch: UploadBatch, raw: bytes) -> str:
     """Keep Amazon's report as received: our S3 bucket in production, local media otherwise."""
-    name = f"reports/{timezone.now():%Y/%m}/{batch.ingestion_id}.json"
-    if settings.JWO_REPORTS_BUCKET:
-        s3 = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None)
-        s3.put_object(Bucket=settings.JWO_REPORTS_BUCKET, Key=name, Body=raw, ContentType="application/json")
-        return f"s3://{settings.JWO_REPORTS_BUCKET}/{name}"
-    return default_storage.save(name, ContentFile(raw))
+    return stored_report_save(name=f"reports/{timezone.now():%Y/%m}/{batch.ingestion_id}.json", raw=raw)
 
 
 def report_raw_read(*, batch: UploadBatch) -> bytes:
     """The report kept for ``batch``, as it was received."""
-    name = str(batch.report_file)
-    if name.startswith("s3://"):
-        bucket, _, key = name.removeprefix("s3://").partition("/")
-        s3 = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None)
-        return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    with default_storage.open(name, "rb") as stored:
-        return bytes(stored.read())
+    return stored_report_read(stored=str(batch.report_file))
 
 
 def report_raw_delete(*, batch: UploadBatch) -> None:
     """Delete the report kept for ``batch`` (retention: catalog.services.files)."""
-    name = str(batch.report_file)
-    if name.startswith("s3://"):
-        bucket, _, key = name.removeprefix("s3://").partition("/")
-        s3 = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None)
-        s3.delete_object(Bucket=bucket, Key=key)
-    elif name:
-        default_storage.delete(name)
+    stored_report_delete(stored=str(batch.report_file))
 
 
 def batch_results_apply(*, batch_id: int, link: str, notification: Notification | None = None) -> bool:
@@ -116,9 +98,9 @@ def batch_results_apply(*, batch_id: int, link: str, notification: Notification 
         return False
     if link:
         _link_remember(batch, link)
-    raw = _download(link) if link else None
+    raw = _download(batch, link) if link else None
     if raw is None:
-        raw = _download(_fresh_link(batch))
+        raw = _download(batch, _fresh_link(batch))
         if raw is None:
             raise ReportNotReady("The report link was refused even when fresh")
     try:

@@ -49,6 +49,7 @@ class Outcome(StrEnum):
     FATAL_ERROR = "fatal_error"  # 500 "Exception encountered while processing the request" exactly
     SERVER_ERROR = "server_error"  # any other 5xx (API Gateway's "Internal server error"): a few retries
     FORBIDDEN = "forbidden"  # 403: IAM or onboarding
+    LINK_REFUSED = "link_refused"  # a report link S3 refused (400/403): expired or altered (report_store)
     NETWORK_ERROR = "network_error"  # timeout, refused, reset
     UNEXPECTED = "unexpected"  # an answer the contract does not describe
 

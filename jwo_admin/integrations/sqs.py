@@ -60,6 +60,10 @@ def unwrap(sqs_message_id: str, raw: str) -> tuple[str, str]:
     return sqs_message_id, raw
 
 
+class QueueUnreadable(Exception):
+    """The queue could not be read (no such queue, no permission, no network)."""
+
+
 @dataclass
 class ConsumeStats:
     received: int = 0
@@ -135,3 +139,16 @@ class SqsConsumer:
                     logger.warning("could not delete %s; its redelivery will be a no-op", message.message_id)
                 stats.handled += 1
         return stats
+
+
+def queue_messages_waiting(queue_url: str, *, region: str, endpoint_url: str = "") -> str:
+    """SQS's approximate count of the messages waiting in the queue (a reachability check).
+    Raises QueueUnreadable."""
+    try:
+        consumer = SqsConsumer(queue_url, region=region, endpoint_url=endpoint_url)
+        attributes = consumer.client.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+    except (BotoCoreError, ClientError) as error:
+        raise QueueUnreadable(str(error)) from error
+    return str(attributes.get("ApproximateNumberOfMessages", "0"))

@@ -372,7 +372,7 @@ JWO_QUANTITY_UNIT_ALIASES = env.json("JWO_QUANTITY_UNIT_ALIASES", default={})
 
 # --- Payments (the retailer's own; see orders/payments) ----------------------------------------
 # A dotted class path: the sandbox's test cards, or a real provider's class (README, "Payments").
-JWO_PAYMENT_GATEWAY = env.str("JWO_PAYMENT_GATEWAY", default="orders.payments.sandbox.SandboxGateway")
+JWO_PAYMENT_GATEWAY = env.str("JWO_PAYMENT_GATEWAY", default="jwo_admin.integrations.payments.sandbox.SandboxGateway")
 # A gateway that does not answer is asked again this many times, backing off from 5 s to 5 min.
 JWO_PAYMENT_RETRIES = env.int("JWO_PAYMENT_RETRIES", default=6)
 JWO_REFUND_DAYS = env.int("JWO_REFUND_DAYS", default=30)

@@ -37,7 +37,7 @@ AWS_REGION = required("AWS_REGION")
 JWO_AMAZON_ROLE_ARN = required("JWO_AMAZON_ROLE_ARN")
 if not JWO_AMAZON_ROLE_ARN.startswith("arn:"):
     raise ImproperlyConfigured(f"JWO_AMAZON_ROLE_ARN is not an ARN: {JWO_AMAZON_ROLE_ARN!r}")
-# The sandbox only when named here (orders.payments.sandbox.SandboxGateway); staff pages then say so.
+# The sandbox only when named here (jwo_admin.integrations.payments.sandbox.SandboxGateway); staff pages then say so.
 JWO_PAYMENT_GATEWAY = required("JWO_PAYMENT_GATEWAY")
 
 # --- Static files: whitenoise ---------------------------------------------------------------

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import requests
-
+from jwo_admin.integrations.connector_client import ConnectorClient
 from operations.simulation.cast import Cast, Participant
 from operations.simulation.config import SimulationConfig
 
@@ -75,27 +74,14 @@ class Driver:
         self.key_header = key_header
         self.ttl_seconds = ttl_seconds
         self.recorder = Recorder()
-        self._local = threading.local()
+        self.client = ConnectorClient(self.base_url)
 
     # --- HTTP -----------------------------------------------------------------------------------
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
     def _post(self, endpoint: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
-        started = time.perf_counter()
-        try:
-            response = self._session().post(self.base_url + path, json=body, headers=headers, timeout=10)
-        except requests.RequestException as error:
-            self.recorder.note(endpoint, (time.perf_counter() - started) * 1000, failed=True)
-            return 0, {"error": f"{type(error).__name__}: {error}"[:200]}
-        self.recorder.note(endpoint, (time.perf_counter() - started) * 1000, failed=response.status_code >= 500)
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, {}
+        answer = self.client.post(path, body, headers)
+        failed = answer.status_code == 0 or answer.status_code >= 500
+        self.recorder.note(endpoint, answer.duration_ms, failed=failed)
+        return answer.status_code, answer.body
 
     def _connector(self) -> dict[str, str]:
         return {self.key_header: self.cast.connector_key}

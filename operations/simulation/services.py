@@ -7,13 +7,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import GateEvent
+from jwo_admin.integrations.connector_client import ConnectorUnreachable, connector_status
 from operations.models import SimulationRun, SimulationStatus
 from operations.simulation.cast import cast_create, cast_dismiss, shelf_read
 from operations.simulation.checks import invariants_check
@@ -103,11 +103,11 @@ def _summary(trips: list[Trip], driver: Driver, seconds: float) -> dict[str, Any
 def app_reachable(base_url: str) -> None:
     """Before anyone is created: the app must answer its liveness probe."""
     try:
-        response = requests.get(base_url.rstrip("/") + "/healthz", timeout=5)
-    except requests.RequestException as error:
-        raise RuntimeError(f"{base_url} does not answer: {type(error).__name__}") from error
-    if response.status_code != 200:
-        raise RuntimeError(f"{base_url}/healthz answered {response.status_code}")
+        status = connector_status(base_url=base_url, path="/healthz")
+    except ConnectorUnreachable as error:
+        raise RuntimeError(f"{base_url} does not answer: {error}") from error
+    if status != 200:
+        raise RuntimeError(f"{base_url}/healthz answered {status}")
 
 
 def simulation_run(*, run_pk: int, progress: Callable[[int, int], None] = lambda done, total: None) -> SimulationRun:

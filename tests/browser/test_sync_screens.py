@@ -94,6 +94,7 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
     assert set(AmazonCall.objects.values_list("operation", "outcome")) == {
         ("connectivity", "invalid_body"),
         ("upload", "accepted"),
+        ("report", "ok"),
     }
 
 

@@ -38,9 +38,13 @@ def test_sync_uploads_changes_and_applies_results_from_notifications(sync_catalo
     assert batch.status == "done"
     assert str(batch.report_file.name).endswith(f"{batch.ingestion_id}.json")
     assert InboundMessage.objects.filter(ingestion_id=batch.ingestion_id, status="applied").count() == 1
-    assert list(AmazonCall.objects.filter(batch=batch).values_list("operation", "status_code", "outcome")) == [
-        ("upload", 201, "accepted")
+    calls = AmazonCall.objects.filter(batch=batch).order_by("id")
+    assert list(calls.values_list("operation", "status_code", "outcome", "message", "request_bytes")) == [
+        ("upload", 201, "accepted", "", len(batch.request_body)),
+        ("report", 200, "ok", "", 0),  # the report's download, recorded like every call to Amazon
     ]
+    download = calls.get(operation="report")
+    assert download.response_excerpt == batch.report_file.read()[:500].decode()
 
 
 def test_nothing_pending_means_an_empty_finished_run(sync_catalog: Store, fake_amazon: Any) -> None:
@@ -180,8 +184,12 @@ def test_expired_report_link_is_refreshed_through_the_status_api(sync_catalog: S
     batch = run.batches.get()
     assert list(AmazonCall.objects.filter(batch=batch).order_by("id").values_list("operation", "outcome")) == [
         ("upload", "accepted"),
+        ("report", "link_refused"),
         ("status", "ok"),
+        ("report", "ok"),
     ]
+    refused = AmazonCall.objects.get(batch=batch, outcome="link_refused")
+    assert (refused.status_code, refused.message) == (403, "The report link answered HTTP 403")
     assert InboundMessage.objects.get(ingestion_id=batch.ingestion_id).status == "applied"
 
 

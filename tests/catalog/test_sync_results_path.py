@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import BatchStatus, InboundMessage, Product, Store, SyncRun, UploadBatch
+from catalog.models import AmazonCall, BatchStatus, InboundMessage, Product, Store, SyncRun, UploadBatch
 from catalog.services.notifications import notifications_consume
 from catalog.services.sync import (
     sync_batch_poll,
@@ -27,7 +27,7 @@ from catalog.services.sync import (
     sync_retry_failed,
     sync_run_fill,
 )
-from catalog.services.sync_results import ReportNotReady
+from catalog.services.sync_results import ReportNotReady, batch_results_apply
 from operations.selectors.alerts import alerts_now
 from tests.catalog.sync_helpers import drive
 
@@ -115,6 +115,64 @@ def test_each_report_link_is_kept_with_the_expiry_it_states(sync_catalog: Store,
     assert (
         timedelta(minutes=59, seconds=59) <= batch.report_link_expires_at - before <= timedelta(minutes=60, seconds=1)
     )
+
+
+def test_a_report_download_that_fails_is_recorded_as_a_call_to_amazon(sync_catalog: Store, amazon: Any) -> None:
+    amazon.amazon.knobs.report_error_status = 503
+    batch = sent_and_processed(sync_catalog, amazon)
+
+    batch = poll_now(batch)
+
+    assert batch.status == "accepted"
+    download = AmazonCall.objects.get(batch=batch, operation="report")
+    assert (
+        download.outcome,
+        download.status_code,
+        download.message,
+        download.request_bytes,
+        download.response_excerpt,
+    ) == (
+        "server_error",
+        503,
+        "The report link answered HTTP 503",
+        0,
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+        "<Message>Please reduce your request rate.</Message></Error>",
+    )
+    assert AmazonCall.objects.filter(batch=batch).count() == 3  # upload, status, report
+
+
+def test_a_report_download_without_an_answer_is_recorded_and_retried_later(sync_catalog: Store, amazon: Any) -> None:
+    batch = sent_and_processed(sync_catalog, amazon)
+    unreachable = "http://127.0.0.1:9/reports/missing.json"  # the discard port: nothing listens
+
+    with pytest.raises(ReportNotReady, match="^Could not download the report: "):
+        batch_results_apply(batch_id=batch.pk, link=unreachable)
+
+    download = AmazonCall.objects.get(batch=batch, operation="report")
+    assert (download.outcome, download.status_code, download.request_bytes, download.response_excerpt) == (
+        "network_error",
+        None,
+        0,
+        "",
+    )
+    assert download.message.startswith("Could not download the report: ")
+    batch.refresh_from_db()
+    assert (batch.status, batch.report_link, batch.report_file.name) == ("accepted", unreachable, "")
+
+
+def test_a_report_download_that_works_is_recorded_with_the_start_of_the_report(
+    sync_catalog: Store, amazon: Any
+) -> None:
+    batch = sent_and_processed(sync_catalog, amazon)
+
+    assert batch_results_apply(
+        batch_id=batch.pk, link=amazon.amazon.presign(amazon.amazon.ingestions[batch.ingestion_id])
+    )
+
+    download = AmazonCall.objects.get(batch=batch, operation="report")
+    assert (download.outcome, download.status_code, download.message, download.request_bytes) == ("ok", 200, "", 0)
+    assert download.response_excerpt == fake_report(amazon, batch)[:500].decode()
 
 
 def test_a_link_expiring_unread_raises_the_alert(sync_catalog: Store, amazon: Any, settings: Any) -> None:

@@ -19,7 +19,7 @@ def states() -> dict[str, bool]:
 
 
 def test_a_fresh_install_has_everything_open_but_its_stores(store: Any, settings: Any) -> None:
-    settings.JWO_PAYMENT_GATEWAY = "orders.payments.sandbox.SandboxGateway"
+    settings.JWO_PAYMENT_GATEWAY = "jwo_admin.integrations.payments.sandbox.SandboxGateway"
     settings.JWO_SCAN_KEY_SECRETS = [f"scan-key:{settings.SECRET_KEY}"]  # the local default
     assert states() == {
         "store_ids": True,

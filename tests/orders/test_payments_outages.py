@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
+from jwo_admin.integrations.payments.gateway import DECLINED, GatewayResult, GatewayUnavailable
+from jwo_admin.integrations.payments.sandbox import SandboxGateway
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -22,8 +24,6 @@ from orders.models import (
     Refund,
     SandboxCharge,
 )
-from orders.payments.gateway import DECLINED, GatewayResult, GatewayUnavailable
-from orders.payments.sandbox import SandboxGateway
 from orders.services.payments.holds import hold_give_up, hold_place, hold_request
 from orders.services.payments.refunds import refund_create
 from orders.tasks import payments_sweep_task

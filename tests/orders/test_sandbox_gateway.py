@@ -3,12 +3,20 @@ idempotency key) and the rules a provider enforces (a capture within its hold, o
 within their charge)."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from jwo_admin.integrations.payments.gateway import (
+    SANDBOX_GATEWAY,
+    GatewayResult,
+    GatewayUnavailable,
+    payment_gateway,
+    payment_gateway_is_sandbox,
+    payment_gateway_path,
+)
+from jwo_admin.integrations.payments.sandbox import SandboxGateway
 from orders.models import SandboxCharge
-from orders.payments.gateway import GatewayResult, GatewayUnavailable, payment_gateway
-from orders.payments.sandbox import SandboxGateway
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +69,19 @@ def seeded_hold(card: str) -> str:
 
 def test_the_configured_gateway_is_the_sandbox() -> None:
     assert isinstance(payment_gateway(), SandboxGateway)
+
+
+def test_the_sandbox_named_by_its_former_path_is_still_the_sandbox(settings: Any) -> None:
+    settings.JWO_PAYMENT_GATEWAY = "orders.payments.sandbox.SandboxGateway"  # an environment set up before the move
+
+    assert (payment_gateway_path(), payment_gateway_is_sandbox()) == (SANDBOX_GATEWAY, True)
+    assert isinstance(payment_gateway(), SandboxGateway)
+
+
+def test_a_provider_gateway_is_not_the_sandbox(settings: Any) -> None:
+    settings.JWO_PAYMENT_GATEWAY = "payments_acme.gateway.AcmeGateway"
+
+    assert (payment_gateway_path(), payment_gateway_is_sandbox()) == ("payments_acme.gateway.AcmeGateway", False)
 
 
 # --- authorise ------------------------------------------------------------------------------------------

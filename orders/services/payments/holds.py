@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, VisitorType
 from jwo_admin.core.tasks import task_enqueue
+from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -24,7 +25,6 @@ from orders.models import (
     PaymentOperationKind,
     PaymentStatus,
 )
-from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.services.payments.issues import issue_open
 from orders.services.payments.operations import gateway_call, void_quietly
 

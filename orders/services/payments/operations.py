@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from jwo_admin.integrations.payments.gateway import UNAVAILABLE, GatewayResult, GatewayUnavailable, payment_gateway
 from orders.models import PaymentAuthorisation, PaymentOperation, PaymentOperationKind, Purchase, Refund
-from orders.payments.gateway import UNAVAILABLE, GatewayResult, GatewayUnavailable, payment_gateway
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
 from jwo_admin.core.tasks import task_enqueue
+from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.models import (
     PaymentOperation,
     PaymentOperationKind,
@@ -28,7 +29,6 @@ from orders.models import (
     Refund,
     RefundLine,
 )
-from orders.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.services.payments.operations import gateway_call
 
 REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod
 from jwo_admin.core.money import quantize_money
+from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -31,7 +32,6 @@ from orders.models import (
     PurchaseAudit,
     PurchaseStatus,
 )
-from orders.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.purchase_request import stored_auth_events
 from orders.services.payments.holds import holds_stale
 from orders.services.payments.issues import issue_open, issues_resolve, open_issues_for

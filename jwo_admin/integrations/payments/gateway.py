@@ -56,7 +56,10 @@ class PaymentGateway(Protocol):
 
 # The sandbox's path: production runs it only when JWO_PAYMENT_GATEWAY names it, and every staff
 # page then says so (orders.context_processors).
-SANDBOX_GATEWAY = "orders.payments.sandbox.SandboxGateway"
+SANDBOX_GATEWAY = "jwo_admin.integrations.payments.sandbox.SandboxGateway"
+# Where the sandbox was before it joined integrations: an environment that still names it keeps
+# the sandbox, and its banner.
+FORMER_SANDBOX_GATEWAYS = frozenset({"orders.payments.sandbox.SandboxGateway"})
 
 
 @cache
@@ -64,6 +67,17 @@ def _gateway_class(path: str) -> type:
     return import_string(path)
 
 
+def payment_gateway_path() -> str:
+    """The configured gateway's dotted class path (``JWO_PAYMENT_GATEWAY``), former paths resolved."""
+    path = str(settings.JWO_PAYMENT_GATEWAY)
+    return SANDBOX_GATEWAY if path in FORMER_SANDBOX_GATEWAYS else path
+
+
+def payment_gateway_is_sandbox() -> bool:
+    """Whether the sandbox is the gateway: no money moves, and staff must be told."""
+    return payment_gateway_path() == SANDBOX_GATEWAY
+
+
 def payment_gateway() -> PaymentGateway:
     """The configured gateway (``JWO_PAYMENT_GATEWAY``, a dotted class path)."""
-    return _gateway_class(settings.JWO_PAYMENT_GATEWAY)()
+    return _gateway_class(payment_gateway_path())()
