@@ -1,10 +1,12 @@
-"""Staff pages of operations, under /operations/ (the dashboard itself is the site's home)."""
+"""Staff pages of operations, mounted at the site root: the pages under /operations/ and the settings
+page under /settings/ (the dashboard itself is the site's home, ``home_urls``)."""
 
 from django.urls import include, path
 
 app_name = "operations"
 
 urlpatterns = [
-    path("", include("operations.dashboard_urls")),
-    path("simulator/", include("operations.simulator_urls")),
+    path("operations/", include("operations.dashboard_urls")),
+    path("operations/simulator/", include("operations.simulator_urls")),
+    path("settings/", include("operations.settings_urls")),
 ]

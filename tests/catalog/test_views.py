@@ -34,7 +34,7 @@ def catalog(store: Store, tmp_path: Path) -> Store:
         "catalog:import_create",
         "catalog:mapping_list",
         "catalog:sync_overview",
-        "core:settings",
+        "operations:settings",
         "entry:overview",
         "orders:overview",
     ],
