@@ -17,7 +17,6 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Store
-from catalog.selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.identity_request import InvalidField, identity_request_parse
@@ -38,6 +37,7 @@ from entry.services.shoppers import (
     shopper_authenticate,
     shopper_token_create,
 )
+from entry.store_gate_selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import STATUS_MESSAGES, ConnectorApi, body_refusal
 from jwo_admin.core.client_address import client_address

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from catalog import selectors as catalog_selectors
 from entry.scan_keys import qr_pattern
+from entry.store_gate_selectors import store_list_with_gate_default
 from jwo_admin.core import selectors
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
 from jwo_admin.core.exceptions import ApplicationError
@@ -29,7 +29,7 @@ class SettingsView(StaffView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["stores"] = catalog_selectors.store_list()
+        context["stores"] = store_list_with_gate_default()
         context["staff"] = selectors.staff_list()
         context["connector_keys"] = connector_key_list()
         context["connector_header"] = settings.JWO_CONNECTOR_KEY_HEADER

@@ -24,11 +24,11 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from catalog.selectors import StoreGateProfile, store_gate_profile
 from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.services.gate_events import gate_event_upsert, recognition_read
 from entry.signals import shopper_admitted_announce
+from entry.store_gate_selectors import StoreGateProfile, store_gate_profile
 from jwo_admin.core.deadline import (
     UNREACHABLE,
     DeadlineExceeded,
