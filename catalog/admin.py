@@ -122,7 +122,7 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(ExportMixin, admin.ModelAdmin):
-    list_display = ("store_id", "name", "currency", "time_zone", "prices_include_tax", "default_gate_decision")
+    list_display = ("store_id", "name", "currency", "time_zone", "prices_include_tax")
 
     def save_model(self, request: HttpRequest, obj: Store, form: Any, change: bool) -> None:
         store_save(store=obj)

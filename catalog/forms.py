@@ -120,7 +120,6 @@ class StoreForm(forms.ModelForm):
             "currency",
             "time_zone",
             "prices_include_tax",
-            "default_gate_decision",
             "send_clean_names",
         ]
 

@@ -17,11 +17,11 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Store
-from catalog.selectors.catalog import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.identity_request import InvalidField, identity_request_parse
 from entry.models import GateDecisionKind, GateReason
+from entry.selectors.stores import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.services.identity import (
     GateAnswer,
     IdentityCall,

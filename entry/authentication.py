@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -38,3 +39,19 @@ class IsShopper(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.user, Shopper)
+
+
+class ShopperTokenScheme(OpenApiAuthenticationExtension):
+    """How the published contract names the shopper app's token (registered when this module loads,
+    which the app API's views do)."""
+
+    target_class = "entry.authentication.ShopperTokenAuthentication"
+    name = "shopperToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>`, from POST /api/app/v1/token.",
+        }

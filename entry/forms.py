@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 
-from catalog.models import GateDecision, Store
-from entry.models import GateDecisionKind, GateReason, ShopperStatus, VisitorType
+from catalog.models import Store
+from entry.models import GateDecision, GateDecisionKind, GateReason, ShopperStatus, VisitorType
 from entry.selectors.gate import GateEventFilters, ShopperFilters
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

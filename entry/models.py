@@ -168,3 +168,24 @@ class GateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} ({self.reason}) at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class GateDecision(models.TextChoices):
+    OPEN = "OPEN", "Open (let the shopper in)"
+    CLOSED = "CLOSED", "Closed (keep the gate shut)"
+
+
+class StoreGate(models.Model):
+    """Entry's settings of a store. A store without a row has the defaults (its gate stays closed):
+    catalog creates stores and knows nothing of gates."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="gate")
+    default_decision = models.CharField(
+        max_length=6,
+        choices=GateDecision.choices,
+        default=GateDecision.CLOSED,
+        help_text="What the gate does when our identity connector answers 500 (it could not decide in time).",
+    )
+
+    def __str__(self) -> str:
+        return f"gate of {self.store_id}: {self.default_decision}"

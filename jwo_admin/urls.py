@@ -29,6 +29,6 @@ urlpatterns = [
     path("shop/", include((entry_urls.shopper_urlpatterns, "shop"))),
     path("", include(orders_urls.shopper_urlpatterns)),
     path("", include("jwo_admin.core.urls")),
-    path("operations/", include((operations_urls.staff_urlpatterns, "operations"))),
+    path("", include((operations_urls.staff_urlpatterns, "operations"))),
     path("admin/", admin.site.urls),
 ]

@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
+from catalog.models import AmazonCall, InboundMessage, SyncRun
 from catalog.selectors.catalog import store_summaries
 from entry.scan_keys import qr_pattern
+from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
 from jwo_admin.integrations.amazon_catalog import Outcome
@@ -54,7 +55,7 @@ class Item:
 
 def _automatic() -> list[Item]:
     now = timezone.now()
-    stores = list(Store.objects.order_by("store_id"))
+    stores = list(store_list_with_gate_default().order_by("store_id"))
     items = [
         Item(
             "store_ids",
@@ -125,7 +126,8 @@ def _automatic() -> list[Item]:
             "Each store's default gate decision (used when our connector answers 500)",
             True,
             bool(stores),
-            ", ".join(f"{store.store_id}: {store.get_default_gate_decision_display()}" for store in stores) or "-",
+            ", ".join(f"{store.store_id}: {store.default_gate_label}" for store in stores)  # type: ignore[attr-defined]
+            or "-",
         )
     )
     prefix = settings.JWO_SCAN_KEY_PREFIX

@@ -1,14 +1,15 @@
-"""Operations' URLs, in two lists the site mounts.
+"""Operations' URLs, in two lists the site mounts at its root.
 
-- ``site_urlpatterns``: the dashboard (the site's home) and the probes and metrics for machines
-  (readiness, Prometheus), at the site root without a namespace (``/healthz`` is the kernel's).
-- ``staff_urlpatterns``: the launch readiness checklist and the store simulator, under
-  ``/operations/``, namespace ``operations``.
+- ``site_urlpatterns``, without a namespace: the dashboard (``home``: where sign-in lands and every
+  page's brand links) and the probes and metrics for machines (``/readyz``, ``/metrics``;
+  ``/healthz`` is the kernel's).
+- ``staff_urlpatterns``, namespace ``operations``: the launch readiness checklist and the store
+  simulator under ``/operations/``, the settings page under ``/settings/``.
 """
 
 from django.urls import path
 
-from operations.views import dashboard, probes, readiness, simulator
+from operations.views import dashboard, probes, readiness, settings, simulator
 
 site_urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="home"),
@@ -17,9 +18,21 @@ site_urlpatterns = [
 ]
 
 staff_urlpatterns = [
-    path("readiness/", readiness.ReadinessView.as_view(), name="readiness"),
-    path("readiness/mark/", readiness.ReadinessMarkView.as_view(), name="readiness_mark"),
-    path("readiness.csv", readiness.ReadinessCsvView.as_view(), name="readiness_csv"),
-    path("simulator/", simulator.SimulatorView.as_view(), name="simulator"),
-    path("simulator/<int:pk>/", simulator.SimulationDetailView.as_view(), name="simulation_detail"),
+    path("operations/readiness/", readiness.ReadinessView.as_view(), name="readiness"),
+    path("operations/readiness/mark/", readiness.ReadinessMarkView.as_view(), name="readiness_mark"),
+    path("operations/readiness.csv", readiness.ReadinessCsvView.as_view(), name="readiness_csv"),
+    path("operations/simulator/", simulator.SimulatorView.as_view(), name="simulator"),
+    path("operations/simulator/<int:pk>/", simulator.SimulationDetailView.as_view(), name="simulation_detail"),
+    path("settings/", settings.SettingsView.as_view(), name="settings"),
+    path("settings/connector-keys/", settings.ConnectorKeyCreateView.as_view(), name="connector_key_create"),
+    path(
+        "settings/connector-keys/<str:key_id>/revoke/",
+        settings.ConnectorKeyRevokeView.as_view(),
+        name="connector_key_revoke",
+    ),
+    path(
+        "settings/sign-in-locks/<int:lock_id>/clear/",
+        settings.SignInLockClearView.as_view(),
+        name="sign_in_lock_clear",
+    ),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from orders.models import Promotion, Purchase, PurchaseLine, TaxRate
+from orders.models import Promotion, Purchase, PurchaseLine, StorePayment, TaxRate
 
 
 @admin.register(TaxRate)
@@ -43,3 +43,10 @@ class PurchaseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(StorePayment)
+class StorePaymentAdmin(admin.ModelAdmin):
+    """Each store's pre-authorisation amount (a store without a row holds the default)."""
+
+    list_display = ("store", "preauthorisation_amount")

@@ -3,7 +3,6 @@
 from catalog.models.catalog import (
     Barcode,
     BarcodeType,
-    GateDecision,
     Product,
     ProductChange,
     ProductStatus,
@@ -39,7 +38,6 @@ __all__ = [
     "UploadBatch",
     "Barcode",
     "BarcodeType",
-    "GateDecision",
     "ImportJob",
     "ImportRowError",
     "ImportStatus",

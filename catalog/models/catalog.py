@@ -1,7 +1,5 @@
 """The catalog of record: stores, their products and barcodes, imports and mapping profiles."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,13 +8,9 @@ from catalog.amazon_items import currency_places, price_text
 from jwo_admin.core.models import TimeStampedModel
 
 
-class GateDecision(models.TextChoices):
-    OPEN = "OPEN", "Open (let the shopper in)"
-    CLOSED = "CLOSED", "Closed (keep the gate shut)"
-
-
 class Store(TimeStampedModel):
-    """A Just Walk Out store, known to Amazon by ``store_id``."""
+    """A Just Walk Out store, known to Amazon by ``store_id``. What the gate and the payments do for it
+    are their apps' own settings (``entry.StoreGate``, ``orders.StorePayment``)."""
 
     store_id = models.CharField(
         max_length=255, unique=True, help_text="Amazon's store id, given at onboarding (letters, digits, - and _)."
@@ -27,22 +21,10 @@ class Store(TimeStampedModel):
     prices_include_tax = models.BooleanField(
         default=False, help_text="Shelf prices already include tax (common in Europe); otherwise tax is added."
     )
-    default_gate_decision = models.CharField(
-        max_length=6,
-        choices=GateDecision.choices,
-        default=GateDecision.CLOSED,
-        help_text="What the gate does when our identity connector answers 500 (it could not decide in time).",
-    )
     send_clean_names = models.BooleanField(
         default=True,
         help_text="Send Amazon the suggested printable-ASCII name of a product whose name has characters Amazon "
         "rejects (é, ™, “…”); the product keeps its own name for receipts.",
-    )
-    preauthorisation_amount = models.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        default=Decimal("50.00"),
-        help_text="The hold put on a shopper's card at the gate (Amazon's Authorized Amount).",
     )
 
     class Meta:

@@ -1,7 +1,5 @@
 """Reads of the catalog for views, commands, exports and the import check."""
 
-import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,59 +10,10 @@ from catalog.amazon_items import catalog_item, currency_places
 from catalog.barcodes import match_keys
 from catalog.importing.checker import ExistingCatalog, ExistingProduct
 from catalog.models import Barcode, ImportJob, ImportRowError, MappingProfile, Product, ProductStatus, Store
-from jwo_admin.core.cache import cache_get, cache_set
-from jwo_admin.core.deadline import run_within
 
 
 def store_list() -> QuerySet[Store]:
     return Store.objects.order_by("name")
-
-
-STORE_CACHE_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class StoreGateProfile:
-    """What a gate call needs to know about its store, cached so most calls read no database."""
-
-    pk: int
-    store_id: str
-    default_gate_decision: str
-
-
-_PLAIN_STORE_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
-
-
-def store_cache_key(store_id: str) -> str:
-    """The id as sent is the key when it is plain; anything else (Amazon sends what it is given:
-    spaces, control characters, 255 characters) by its hash, so every cache backend takes it."""
-    if _PLAIN_STORE_ID.fullmatch(store_id):
-        return f"jwo:store:{store_id}"
-    return f"jwo:store:sha256:{hashlib.sha256(store_id.encode('utf-8', 'surrogatepass')).hexdigest()}"
-
-
-def _store_row(store_id: str) -> tuple[int, str, str] | None:
-    return Store.objects.filter(store_id=store_id).values_list("pk", "store_id", "default_gate_decision").first()
-
-
-def store_gate_profile_cached(store_id: str) -> StoreGateProfile | None:
-    """The store only if it is in the cache: for answers given while the database is failing."""
-    cached = cache_get(store_cache_key(store_id))
-    return StoreGateProfile(*cached) if cached else None
-
-
-def store_gate_profile(store_id: str, *, timeout: float | None = None) -> StoreGateProfile | None:
-    """The store Amazon names by ``store_id``, or None; ``store_save`` clears the cache entry.
-
-    With ``timeout``, a database read (on a cache miss) runs under that deadline and raises
-    DeadlineExceeded or DatabaseError past it.
-    """
-    cached = cache_get(store_cache_key(store_id))
-    if cached is not None:
-        return StoreGateProfile(*cached) if cached else None
-    row = run_within(timeout, _store_row, store_id) if timeout is not None else _store_row(store_id)
-    cache_set(store_cache_key(store_id), list(row) if row else [], STORE_CACHE_SECONDS)
-    return StoreGateProfile(*row) if row else None
 
 
 @dataclass(frozen=True)

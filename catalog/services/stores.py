@@ -6,9 +6,8 @@ from django.db import transaction
 
 from catalog.importing.mapping import AMAZON_COLUMNS, AMAZON_PROFILE_NAME
 from catalog.models import MappingProfile, Store
-from catalog.selectors.catalog import store_cache_key
 from catalog.services.products import products_fingerprint_refresh
-from jwo_admin.core.cache import cache_delete
+from catalog.signals import store_saved_announce
 
 
 @transaction.atomic
@@ -21,9 +20,9 @@ def store_save(*, store: Store) -> Store:
     store.save()
     if before is not None and before[1] != store.send_clean_names:
         products_fingerprint_refresh(store=store)
-    for store_id in {store.store_id, previous or store.store_id}:
-        cache_delete(store_cache_key(store_id))  # now, and after commit (a call in between may re-cache it)
-        transaction.on_commit(lambda store_id=store_id: cache_delete(store_cache_key(store_id)))  # type: ignore[misc]
+    store_ids = {store.store_id, previous or store.store_id}
+    store_saved_announce(store_ids=store_ids)  # now, and after commit (a call in between may re-cache it)
+    transaction.on_commit(lambda: store_saved_announce(store_ids=store_ids))
     return store
 
 

@@ -211,7 +211,7 @@ class StoreCreateView(StaffView, FormView):
     def form_valid(self, form: StoreForm) -> HttpResponse:
         store = stores.store_save(store=form.save(commit=False))
         messages.success(self.request, f"Store {store} created.")
-        return redirect("core:settings")
+        return redirect("operations:settings")
 
 
 class StoreUpdateView(StaffView, UpdateView):
@@ -223,7 +223,7 @@ class StoreUpdateView(StaffView, UpdateView):
     def form_valid(self, form: Any) -> HttpResponse:
         store = stores.store_save(store=form.save(commit=False))
         messages.success(self.request, f"Store {store} saved.")
-        return HttpResponseRedirect(reverse("core:settings"))
+        return HttpResponseRedirect(reverse("operations:settings"))
 
 
 class AmazonCatalogExportView(StaffView, View):

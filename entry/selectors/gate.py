@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, ScanKey, Shopper
+from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core import db
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
@@ -70,6 +71,8 @@ class StoreGateSummary:
     """A store's gate default and what its gates did today (the store's own calendar day)."""
 
     store: Store
+    default_decision: str
+    default_label: str
     day_start: datetime
     admitted: int
     refused: int
@@ -83,14 +86,22 @@ def store_gate_summaries(*, now: datetime | None = None) -> list[StoreGateSummar
     """
     now = now or timezone.now()
     summaries = []
-    for store in Store.objects.order_by("name"):
+    for store in store_list_with_gate_default():
         day_start = now.astimezone(_store_zone(store)).replace(hour=0, minute=0, second=0, microsecond=0)
         counts = GateEvent.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
             admitted=Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
             refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),
             store_default=Count("pk", filter=Q(decision=GateDecisionKind.STORE_DEFAULT)),
         )
-        summaries.append(StoreGateSummary(store=store, day_start=day_start, **counts))
+        summaries.append(
+            StoreGateSummary(
+                store=store,
+                default_decision=store.default_gate_decision,  # type: ignore[attr-defined]
+                default_label=store.default_gate_label,  # type: ignore[attr-defined]
+                day_start=day_start,
+                **counts,
+            )
+        )
     return summaries
 
 

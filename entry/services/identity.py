@@ -24,9 +24,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from catalog.selectors.catalog import StoreGateProfile, store_gate_profile
 from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
+from entry.selectors.stores import StoreGateProfile, store_gate_profile
 from entry.services.gate_events import gate_event_upsert, recognition_read
 from entry.signals import shopper_admitted_announce
 from jwo_admin.core import db

@@ -12,7 +12,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.models import Store
-from catalog.services.stores import store_save
 from entry.forms import (
     ChartFilterForm,
     GateDefaultForm,
@@ -24,6 +23,7 @@ from entry.forms import (
 from entry.models import Shopper, ShopperStatus
 from entry.selectors import gate as selectors
 from entry.services.shoppers import scan_keys_revoke, shopper_set_status, shopper_set_type
+from entry.services.store_gates import store_gate_default_set
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.views.staff import StaffView, query_without_page
 
@@ -44,7 +44,7 @@ class EntryOverviewView(StaffView, TemplateView):
         charts = selectors.gate_charts(store=form.chosen_store())
         context.update(
             summaries=[
-                (summary, GateDefaultForm(initial={"default_gate_decision": summary.store.default_gate_decision}))
+                (summary, GateDefaultForm(initial={"default_gate_decision": summary.default_decision}))
                 for summary in selectors.store_gate_summaries()
             ],
             form=form,
@@ -65,15 +65,12 @@ class GateDefaultUpdateView(StaffView, View):
         if not form.is_valid():
             messages.error(request, f"Choose Open or Closed for {store}.")
             return redirect("entry:overview")
-        store.default_gate_decision = form.cleaned_data["default_gate_decision"]
         try:
-            store_save(store=store)
+            gate = store_gate_default_set(store=store, decision=form.cleaned_data["default_gate_decision"])
         except ValidationError as error:
             messages.error(request, f"{store} was not saved: {' '.join(error.messages)}")
             return redirect("entry:overview")
-        messages.success(
-            request, f"{store}: when the connector answers 500, {store.get_default_gate_decision_display()}."
-        )
+        messages.success(request, f"{store}: when the connector answers 500, {gate.get_default_decision_display()}.")
         return redirect("entry:overview")
 
 

@@ -11,7 +11,7 @@ NAVIGATION = (
     ("orders", "Orders", "orders:overview"),
     ("operations", "Simulator", "operations:simulator"),
     ("readiness", "Launch", "operations:readiness"),
-    ("settings", "Settings", "core:settings"),
+    ("settings", "Settings", "operations:settings"),
 )
 
 

@@ -215,7 +215,7 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["jwo_admin.core.api.schema.published_paths_only"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "jwo_admin.core.api.schema.add_catalog_upload",
+        "catalog.api_schema.add_catalog_upload",
     ],
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {"ScanKeyProblemCodeEnum": "entry.api_schema.SCAN_KEY_PROBLEM_CODES"},

@@ -34,7 +34,7 @@ def catalog(store: Store, tmp_path: Path) -> Store:
         "catalog:import_create",
         "catalog:mapping_list",
         "catalog:sync_overview",
-        "core:settings",
+        "operations:settings",
         "entry:overview",
         "orders:overview",
     ],
@@ -76,21 +76,15 @@ def test_store_manager_may_change_store_but_catalog_manager_may_not(
     store: Store, store_manager: User, catalog_manager: User
 ) -> None:
     url = reverse("catalog:store_update", args=[store.pk])
-    data = {
-        "store_id": store.store_id,
-        "name": store.name,
-        "currency": "USD",
-        "time_zone": "UTC",
-        "default_gate_decision": "OPEN",
-    }
+    data = {"store_id": store.store_id, "name": "Renamed Store", "currency": "USD", "time_zone": "UTC"}
 
     refused = client_for(catalog_manager).post(url, data)
     assert refused.status_code == 403
-    assert Store.objects.get(pk=store.pk).default_gate_decision == "CLOSED"
+    assert Store.objects.get(pk=store.pk).name == store.name
 
     accepted = client_for(store_manager).post(url, data)
     assert accepted.status_code == 302
-    assert Store.objects.get(pk=store.pk).default_gate_decision == "OPEN"
+    assert Store.objects.get(pk=store.pk).name == "Renamed Store"
 
 
 def test_store_form_names_bad_fields(admin_user: User) -> None:
@@ -101,7 +95,6 @@ def test_store_form_names_bad_fields(admin_user: User) -> None:
             "name": "X",
             "currency": "dollars",
             "time_zone": "Mars/Base",
-            "default_gate_decision": "OPEN",
         },
     )
 

@@ -208,12 +208,12 @@ SHOPPER = "/entry/shoppers/{shopper}/"
 TABLE: tuple[Case, ...] = (
     # --- Staff home, settings, the API's documentation -------------------------------------------
     staff("home", "/", may=EVERY_ROLE),
-    staff("core:settings", "/settings/", may=EVERY_ROLE),
-    post("core:connector_key_create", "/settings/connector-keys/", may=ADMINS, allowed=CREATED,
+    staff("operations:settings", "/settings/", may=EVERY_ROLE),
+    post("operations:connector_key_create", "/settings/connector-keys/", may=ADMINS, allowed=CREATED,
          form={"name": "matrix gateway"}),
-    post("core:connector_key_revoke", "/settings/connector-keys/{connector_key_id}/revoke/", may=ADMINS,
+    post("operations:connector_key_revoke", "/settings/connector-keys/{connector_key_id}/revoke/", may=ADMINS,
          allowed=to("/settings/#connector-keys")),
-    post("core:sign_in_lock_clear", "/settings/sign-in-locks/{sign_in_lock}/clear/", may=ADMINS,
+    post("operations:sign_in_lock_clear", "/settings/sign-in-locks/{sign_in_lock}/clear/", may=ADMINS,
          allowed=to("/settings/#sign-in-locks")),
     staff("core:api_docs", "/api/docs/", may=EVERY_ROLE),
     everyone("core:api_schema", "/api/schema/", SCHEMA_REFUSED, but=dict.fromkeys(ROLES, OK)),

@@ -74,3 +74,28 @@ def test_a_task_is_found_by_name_from_several_threads_at_once_in_a_fresh_process
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr[-2000:]
+
+
+# Each layer may import those before it only: kernel ← catalog ← entry ← orders ← operations (STYLE §1).
+LAYERS = ("jwo_admin", "catalog", "entry", "orders", "operations")
+
+
+def _layer_modules(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*.py") if "migrations" not in path.parts)
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    """At module level or inside a function: the kernel imports no app, catalog no app that reads
+    it, and no app imports operations."""
+    offenders = []
+    for index, layer in enumerate(LAYERS):
+        above = LAYERS[index + 1 :]
+        for path in _layer_modules(ROOT / layer):
+            offenders += [
+                f"{path.relative_to(ROOT)}:{line} imports {name}"
+                for line, name in _imported(path)
+                if name.split(".")[0] in above
+            ]
+
+    assert len(_layer_modules(ROOT / "jwo_admin" / "core")) > 20  # the rule reads the real tree
+    assert offenders == []

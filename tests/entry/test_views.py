@@ -15,8 +15,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import GateDecision, Store
-from entry.models import GateDecisionKind, GateEvent, GateReason, ScanKey, Shopper, ShopperStatus, VisitorType
+from catalog.models import Store
+from entry.models import (
+    GateDecision,
+    GateDecisionKind,
+    GateEvent,
+    GateReason,
+    ScanKey,
+    Shopper,
+    ShopperStatus,
+    StoreGate,
+    VisitorType,
+)
 from entry.services.shoppers import payment_method_add, scan_key_issue
 from tests.conftest import client_for
 from tests.entry.conftest import make_shopper
@@ -104,7 +114,7 @@ def test_overview_shows_each_store_default_and_today_counts_read_only_to_a_viewe
     frozen_clock: datetime, viewer_client: Client, store: Store, other_store: Store
 ) -> None:
     # given: the other store (New York) opens by default; three calls today at the test store, one yesterday
-    other_store.default_gate_decision = GateDecision.OPEN
+    StoreGate.objects.create(store=other_store, default_decision=GateDecision.OPEN)
     other_store.time_zone = "America/New_York"
     other_store.save()
     gate_event(at=NOW - timedelta(hours=1), store=store)
@@ -134,8 +144,7 @@ def test_overview_shows_each_store_default_and_today_counts_read_only_to_a_viewe
 def test_store_manager_sees_a_form_per_store_with_the_current_default(
     manager_client: Client, store: Store, other_store: Store
 ) -> None:
-    other_store.default_gate_decision = GateDecision.OPEN
-    other_store.save()
+    StoreGate.objects.create(store=other_store, default_decision=GateDecision.OPEN)
 
     html = manager_client.get(reverse("entry:overview")).content.decode()
 
@@ -155,16 +164,14 @@ def test_store_manager_changes_a_store_default(manager_client: Client, store: St
     assert flash(response) == [
         "Test Store (TEST_STORE_001): when the connector answers 500, Open (let the shopper in)."
     ]
-    store.refresh_from_db()
-    assert store.default_gate_decision == GateDecision.OPEN
+    assert StoreGate.objects.get(store=store).default_decision == GateDecision.OPEN
 
 
 def test_an_unknown_default_is_refused(manager_client: Client, store: Store) -> None:
     response = manager_client.post(reverse("entry:gate_default", args=[store.pk]), {"default_gate_decision": "AJAR"})
 
     assert flash(response) == ["Choose Open or Closed for Test Store (TEST_STORE_001)."]
-    store.refresh_from_db()
-    assert store.default_gate_decision == GateDecision.CLOSED
+    assert not StoreGate.objects.filter(store=store).exists()  # still the default: closed
 
 
 @pytest.mark.parametrize("role_fixture", ["viewer", "catalog_manager"])
@@ -176,8 +183,7 @@ def test_only_store_managers_change_a_default(request: pytest.FixtureRequest, ro
     )
 
     assert response.status_code == 403
-    store.refresh_from_db()
-    assert store.default_gate_decision == GateDecision.CLOSED
+    assert not StoreGate.objects.filter(store=store).exists()  # still the default: closed
 
 
 def _chart_events(store: Store, other_store: Store) -> None:

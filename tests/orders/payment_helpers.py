@@ -17,7 +17,7 @@ from catalog.models import Product, Store
 from entry.models import GateDecisionKind, GateEvent, GateReason, Shopper, VisitorType
 from entry.services.shoppers import payment_method_add, shopper_create
 from jwo_admin.core.deadline import pool_shutdown
-from orders.models import PaymentAuthorisation, Purchase, TaxRate
+from orders.models import PaymentAuthorisation, Purchase, StorePayment, TaxRate
 from orders.services.payments.holds import hold_request
 from tests.entry.conftest import gate_body, identity_key_for
 
@@ -27,9 +27,8 @@ IDENTITY_URL = "/v1/identity/identity-keys"
 
 def payments_store() -> Store:
     """USD, tax added at 10 % (GENERAL); a 50.00 hold; cola 2.00, cheese 30.00."""
-    store = Store.objects.create(
-        store_id="PAY_STORE", name="Pay Store", currency="USD", preauthorisation_amount=Decimal("50.00")
-    )
+    store = Store.objects.create(store_id="PAY_STORE", name="Pay Store", currency="USD")
+    StorePayment.objects.create(store=store, preauthorisation_amount=Decimal("50.00"))
     TaxRate.objects.create(store=store, tax_code="GENERAL", rate=Decimal("0.10"), is_default=True)
     Product.objects.create(store=store, sku="COLA", name="Cola", price=Decimal("2.00"), tax_code="GENERAL")
     Product.objects.create(store=store, sku="CHEESE", name="Cheese", price=Decimal("30.00"), tax_code="GENERAL")

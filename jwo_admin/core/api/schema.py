@@ -19,15 +19,6 @@ from jwo_admin.core.api.plain_validation import UUID_PATTERN
 PUBLISHED_PREFIXES = ("/v1/identity/", "/v1/order/", "/api/app/")
 
 
-def add_catalog_upload(result: dict[str, Any], **_: Any) -> dict[str, Any]:
-    """Postprocessing hook: what we send to Amazon's Upload Catalog, published beside what we
-    answer (no endpoint of ours takes it; staff export it and the sync sends it)."""
-    from catalog.amazon_items import upload_json_schema
-
-    result.setdefault("components", {}).setdefault("schemas", {}).update(upload_json_schema())
-    return result
-
-
 def published_paths_only(endpoints: list[tuple[str, str, str, Any]], **_: Any) -> list[tuple[str, str, str, Any]]:
     """Preprocessing hook: leave out anything that is not part of the published contract."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(PUBLISHED_PREFIXES)]
@@ -43,19 +34,6 @@ class ConnectorKeyScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": settings.JWO_CONNECTOR_KEY_HEADER,
             "description": "A connector key created in Settings; the API gateway in front of the connectors adds it.",
-        }
-
-
-class ShopperTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "entry.authentication.ShopperTokenAuthentication"
-    name = "shopperToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <token>`, from POST /api/app/v1/token.",
         }
 
 

@@ -1,4 +1,4 @@
-"""Connector keys on the settings page: admins create (shown once) and revoke; others only see."""
+"""The settings page's connector keys: admins create (shown once) and revoke; others only see."""
 
 import re
 
