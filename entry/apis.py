@@ -20,7 +20,7 @@ from catalog.models import Store
 from catalog.selectors import StoreGateProfile, store_gate_profile, store_gate_profile_cached
 from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
-from entry.identity_request import InvalidField, identity_request_parse
+from entry.identity_request import identity_request_parse
 from entry.models import GateDecisionKind, GateReason
 from entry.services.identity import (
     GateAnswer,
@@ -40,6 +40,7 @@ from entry.services.shoppers import (
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import STATUS_MESSAGES, ConnectorApi, body_refusal
+from jwo_admin.core.api.fields import InvalidField
 from jwo_admin.core.client_address import client_address
 from jwo_admin.core.deadline import DeadlineExceeded
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions

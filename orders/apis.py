@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import ConnectorApi, body_refusal
-from jwo_admin.core.api.plain_validation import InvalidField
+from jwo_admin.core.api.fields import InvalidField
 from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
 from jwo_admin.core.request_id import amazon_request_id_note
 from orders.api_schema import create_purchases_schema
