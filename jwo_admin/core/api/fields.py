@@ -11,7 +11,8 @@ objects and lists). From that table come:
 * ``table_serializer``: DRF serializer classes carrying the same names and limits, which
   drf-spectacular publishes in the OpenAPI schema. They document; they never validate a call.
 
-Paths are only built when a field is at fault, so a valid body costs no string work.
+Paths are only built when a field is at fault, and each field is read in one call, so a valid
+body costs about what the hand-written checks it replaces did.
 """
 
 import re
@@ -47,7 +48,9 @@ class InvalidField(Exception):
         self.message = message
 
 
-# A check run once a field is read: its value, the fields read before it in the same object, and
+_MISSING = object()
+
+# A check run once a field is read: its value, the fields of the same object read so far, and
 # its path; it raises InvalidField ("endTime not before startTime", "lineItemId repeated").
 Check = Callable[[Any, dict[str, Any], str], None]
 
@@ -70,22 +73,16 @@ class Field:
 
     absent: Any = None  # what an optional field reads as when it is not there
 
-    def read(self, data: dict[str, Any], prefix: str, read: dict[str, Any]) -> Any:
-        """This field of ``data``; ``read``: the fields of the same object read before it."""
-        if self.name not in data:
+    def read(self, data: dict[str, Any], prefix: str) -> Any:
+        """This field of ``data`` as read, or InvalidField; ``prefix + name`` is its path."""
+        raise NotImplementedError
+
+    def missing(self, value: Any, prefix: str) -> Any:
+        """What an absent (``_MISSING``) or null value reads as, or why it is refused."""
+        if value is _MISSING:
             if self.required:
                 raise InvalidField(prefix + self.name, REQUIRED)
             return self.absent
-        value = self.value(data[self.name], prefix)
-        if self.check is not None:
-            self.check(value, read, prefix + self.name)
-        return value
-
-    def value(self, value: Any, prefix: str) -> Any:
-        """The value as read, or InvalidField; ``prefix + name`` is the path."""
-        raise NotImplementedError
-
-    def null(self, prefix: str) -> Any:
         if self.nullable:
             return self.absent
         raise InvalidField(prefix + self.name, NULL)
@@ -123,12 +120,15 @@ class Text(Field):
     convert: Callable[[str], Any] | None = None
     absent: Any = ""
 
-    def value(self, value: Any, prefix: str) -> Any:
+    def read(self, data: dict[str, Any], prefix: str) -> Any:
+        value = data.get(self.name, _MISSING)
         if not isinstance(value, str):  # the contract says string: a number is refused, not converted
+            if value is _MISSING:
+                return self.missing(value, prefix)
             if self.wrong_type:
                 raise InvalidField(prefix + self.name, self.wrong_type)
             if value is None:
-                return self.null(prefix)
+                return self.missing(value, prefix)
             raise InvalidField(prefix + self.name, NOT_STRING)
         text = value.strip() if self.trim else value
         if text == "":
@@ -159,9 +159,10 @@ def uuid_text(name: str, help_text: str) -> Text:
 class Timestamp(Field):
     """RFC 3339 with a zone, read as a UTC datetime."""
 
-    def value(self, value: Any, prefix: str) -> Any:
-        if value is None:
-            return self.null(prefix)
+    def read(self, data: dict[str, Any], prefix: str) -> Any:
+        value = data.get(self.name, _MISSING)
+        if value is None or value is _MISSING:
+            return self.missing(value, prefix)
         if not isinstance(value, str) or not DATE_TIME_PATTERN.match(value):
             raise InvalidField(prefix + self.name, BAD_TIME)
         try:
@@ -182,9 +183,10 @@ class Choice(Field):
     choices: tuple[str, ...]
     absent: Any = ""
 
-    def value(self, value: Any, prefix: str) -> Any:
-        if value is None:
-            return self.null(prefix)
+    def read(self, data: dict[str, Any], prefix: str) -> Any:
+        value = data.get(self.name, _MISSING)
+        if value is None or value is _MISSING:
+            return self.missing(value, prefix)
         text = str(value)
         if text not in self.choices:
             raise InvalidField(prefix + self.name, f'"{value}" is not a valid choice.')
@@ -206,9 +208,10 @@ class Object(Field):
     build: Callable[[dict[str, Any]], Any] | None = None
     name: str = ""
 
-    def value(self, value: Any, prefix: str) -> Any:
-        if value is None:
-            return self.null(prefix)
+    def read(self, data: dict[str, Any], prefix: str) -> Any:
+        value = data.get(self.name, _MISSING)
+        if value is None or value is _MISSING:
+            return self.missing(value, prefix)
         return self.members(value, prefix + self.name)
 
     def members(self, value: Any, path: str) -> Any:
@@ -231,15 +234,17 @@ class ListOf(Field):
     min_items: int = 0
     absent: Any = ()
 
-    def value(self, value: Any, prefix: str) -> Any:
+    def read(self, data: dict[str, Any], prefix: str) -> Any:
+        value = data.get(self.name, _MISSING)
+        if value is None or value is _MISSING:
+            return self.missing(value, prefix)
         path = prefix + self.name
-        if value is None:
-            return self.null(prefix)
         if not isinstance(value, list):
             raise InvalidField(path, f'Expected a list of items but got type "{type(value).__name__}".')
         if len(value) < self.min_items:
             raise InvalidField(path, f"Ensure this field has at least {self.min_items} elements.")
-        return tuple(self.item.members(element, f"{path}[{index}]") for index, element in enumerate(value))
+        members = self.item.members
+        return tuple([members(element, f"{path}[{index}]") for index, element in enumerate(value)])
 
     def schema_field(self) -> serializers.Field:
         if self.min_items:
@@ -261,7 +266,9 @@ def table_parse(table: Object, data: Any) -> Any:
 def _members(table: Object, data: dict[str, Any], prefix: str) -> Any:
     read: dict[str, Any] = {}
     for field in table.fields:
-        read[field.name] = field.read(data, prefix, read)
+        value = read[field.name] = field.read(data, prefix)
+        if field.check is not None:  # given the fields read so far
+            field.check(value, read, prefix + field.name)
     return table.build(read) if table.build is not None else read
 
 
