@@ -1,47 +1,22 @@
 """The published shapes of the Identity Connector (SPEC §8) and the shopper app's API (SPEC §9.1).
 
-Documentation serializers only: the connector validates with ``entry.identity_request`` on its
-hot path. The limits come from the same constants, so the schema cannot drift from the code.
+Documentation only. The connector's request is made from the field table it parses with
+(``entry.identity_request``), so the schema cannot drift from the code; the answers and the app's
+shapes are documentation serializers.
 """
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 
+from entry.identity_request import IDENTITY_KEYS_REQUEST
 from entry.models import VisitorType
-from entry.scan_keys import MAX_IDENTITY_KEY
-from jwo_admin.core.api.schema import (
-    FIELD_ERRORS_SCHEMA,
-    ConnectorErrorSerializer,
-    DetailSerializer,
-    date_time_field,
-    text,
-    uuid_field,
-)
+from jwo_admin.core.api.fields import table_serializer
+from jwo_admin.core.api.schema import FIELD_ERRORS_SCHEMA, ConnectorErrorSerializer, DetailSerializer
 
-BASE64_PATTERN = (
-    r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^[A-Za-z0-9+/]{2}==$|^[A-Za-z0-9+/]{3}=$"
-)
-AUTH_LOCATIONS = ("ENTRY",)
 SCAN_KEY_PROBLEM_CODES = ("blocked", "flagged", "no_payment_method", "payment_expired")
-KEY_CHANNELS = ("OPTICAL",)
 
-
-class AuthEventSerializer(serializers.Serializer):
-    id = uuid_field("The gate authentication event; a repeated id is a retry and gets the same answer.")
-    timestamp = date_time_field("When the gate read the code (RFC 3339 with a zone).")
-    location = serializers.ChoiceField(choices=AUTH_LOCATIONS)
-
-
-class IdentityKeysRequestSerializer(serializers.Serializer):
-    requestId = uuid_field("Amazon's id for this call; a new one on every retry.")  # noqa: N815 - Amazon's names
-    identityKey = serializers.RegexField(  # noqa: N815
-        BASE64_PATTERN,
-        max_length=MAX_IDENTITY_KEY,
-        help_text="The scanned Scan Key Code, Base64-encoded.",
-    )
-    storeId = text(255, "Amazon's store id; an unknown one is refused (400).")  # noqa: N815
-    authEvent = AuthEventSerializer()  # noqa: N815
-    keyChannel = serializers.ChoiceField(choices=KEY_CHANNELS, required=False)  # noqa: N815
+# The request's shape comes from the table the connector parses with.
+IdentityKeysRequestSerializer = table_serializer(IDENTITY_KEYS_REQUEST)
 
 
 class VisitorDetailsSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -19,18 +19,9 @@ from rest_framework.views import APIView
 from catalog.models import Store
 from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
-from entry.identity_request import InvalidField, identity_request_parse
 from entry.models import GateDecisionKind, GateReason
-from entry.selectors.stores import StoreGateProfile, store_gate_profile, store_gate_profile_cached
-from entry.services.identity import (
-    GateAnswer,
-    IdentityCall,
-    answer_bad_request,
-    answer_record,
-    answer_undecided_recorded,
-    call_fields_for,
-    identity_verify,
-)
+from entry.services.gate_answers import GateDecision, gate_answer_wire
+from entry.services.identity_calls import identity_call_decide
 from entry.services.shoppers import (
     IssuedScanKey,
     ScanKeyNotIssued,
@@ -39,110 +30,53 @@ from entry.services.shoppers import (
     shopper_token_create,
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
-from jwo_admin.core.api.connector import STATUS_MESSAGES, ConnectorApi, body_refusal
+from jwo_admin.core.api.connector import ConnectorApi, body_refusal
 from jwo_admin.core.client_address import client_address
-from jwo_admin.core.deadline import DeadlineExceeded
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
-from jwo_admin.core.request_id import amazon_request_id_note
 
 logger = logging.getLogger(__name__)
 
 
-def body_refusal_answer(exc: Exception) -> GateAnswer | None:
-    """A body the connector could not read (not JSON, too large, nested too deep, not JSON's media
-    type), as a gate answer: a call Amazon made with a valid key, so it is recorded too."""
-    refusal = body_refusal(exc)
-    if refusal is not None:
-        return answer_bad_request(f"Invalid body: {refusal}", "body")
-    if isinstance(exc, exceptions.UnsupportedMediaType):
-        answer = answer_bad_request(STATUS_MESSAGES[415], "body")
-        return GateAnswer(**{**answer.__dict__, "status": 415, "body": {"message": STATUS_MESSAGES[415]}})
-    return None
-
-
-def _answered(answer: GateAnswer) -> Response:
-    """Every gate answer leaves through here, so each is counted once by decision and reason."""
-    gate_decisions.labels(decision=answer.decision, reason=answer.reason).inc()
-    return Response(answer.body, status=answer.status)
+def gate_response(decision: GateDecision) -> Response:
+    """A decision as Amazon's gate receives it (``gate_answer_wire``); every gate answer leaves
+    through here, so each is counted once by decision and reason."""
+    gate_decisions.labels(decision=decision.kind, reason=decision.reason).inc()
+    status, body = gate_answer_wire(decision)
+    return Response(body, status=status)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class IdentityKeysApi(ConnectorApi):
-    """POST /v1/identity/identity-keys — decide whether the gate opens, well inside Amazon's 2 s."""
+    """POST /v1/identity/identity-keys — decide whether the gate opens, well inside Amazon's 2 s.
+
+    Thin: what arrived goes to the connector's one entry point (``identity_call_decide``), errors
+    included. Only calls without a valid connector key (401, 429) or not POST (405) are answered
+    here alone: they are not Amazon's calls, so they are counted, never kept in the gate log."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         request.started = time.perf_counter()  # type: ignore[attr-defined]
+        # the connector key's check runs under the same deadline (ConnectorKeyAuthentication)
         request.deadline = request.started + settings.JWO_IDENTITY_BUDGET_MS / 1000  # type: ignore[attr-defined]
         super().initial(request, *args, **kwargs)
 
-    def _store(self, store_id: str) -> StoreGateProfile | None:
-        """Cached; on a miss the read runs under what is left of the deadline."""
-        return store_gate_profile(store_id, timeout=max(self.request.deadline - time.perf_counter(), 0.001))  # type: ignore[attr-defined]
-
     @identity_keys_schema
     def post(self, request: Request) -> Response:
-        raw = request.data if isinstance(request.data, dict) else {}
-        try:
-            parsed = identity_request_parse(request.data)
-        except InvalidField as invalid:
-            answer = answer_bad_request(f"Invalid {invalid.field}: {invalid.message}", invalid.field)
-            return self._record(answer, raw, decisive=False)
-        amazon_request_id_note(parsed.request_id)
-        try:
-            store = self._store(parsed.store_id)
-        except (DeadlineExceeded, DatabaseError) as error:
-            return self._undecided(error, raw)
-        if store is None:
-            return self._record(answer_bad_request("Invalid storeId", "storeId"), raw, decisive=False)
-        call = IdentityCall(
-            request_id=parsed.request_id,
-            identity_key=parsed.identity_key,
-            scanned_text=parsed.scanned_text,
-            store_id=store.store_id,
-            auth_event_id=parsed.auth_event_id,
-            auth_event_at=parsed.auth_event_at,
-        )
-        answer = identity_verify(call=call, store=store, raw=raw, started=request.started)  # type: ignore[attr-defined]
-        return _answered(answer)
-
-    def _record(self, answer: GateAnswer, raw: dict[str, Any], *, decisive: bool) -> Response:
-        started = getattr(self.request, "started", time.perf_counter())
-        store = None
-        if isinstance(raw.get("storeId"), str) and len(raw["storeId"]) <= 255:
-            try:
-                store = self._store(raw["storeId"])
-            except (DeadlineExceeded, DatabaseError):
-                store = None  # the record keeps the id as sent
-        answer = answer_record(
-            answer=answer, call_fields=call_fields_for(None, raw, store), started=started, decisive=decisive
-        )
-        return _answered(answer)
-
-    def _undecided(self, error: Exception, raw: dict[str, Any]) -> Response:
-        """Past the deadline before a decision: the deliberate 500 (the gate follows the store's default)."""
-        store = store_gate_profile_cached(raw["storeId"]) if isinstance(raw.get("storeId"), str) else None
-        answer = answer_undecided_recorded(
-            error=error,
-            store=store,
-            call_fields=call_fields_for(None, raw, store),
-            started=self.request.started,  # type: ignore[attr-defined]
-        )
-        return _answered(answer)
+        return gate_response(identity_call_decide(body=request.data, started=request.started))  # type: ignore[attr-defined]
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ConnectorKeyUnverifiable):
-            return self._undecided(exc, self._raw())
-        answer = body_refusal_answer(exc)
-        if answer is not None:
-            return self._record(answer, self._raw(), decisive=False)
-        refused = self.connector_error_response(exc)
+        started = getattr(self.request, "started", time.perf_counter())
+        if isinstance(exc, exceptions.UnsupportedMediaType):
+            return gate_response(identity_call_decide(body=self._raw(), started=started, is_json=False))
+        refusal = body_refusal(exc)
+        if refusal is not None:
+            return gate_response(identity_call_decide(body=self._raw(), started=started, unreadable=refusal))
+        refused = None if isinstance(exc, ConnectorKeyUnverifiable) else self.connector_error_response(exc)
         if refused is not None:  # no valid key, or not a call (GET): counted, never recorded
             if refused.status_code in (401, 429):
                 connector_key_refusals.labels(connector="identity").inc()
             gate_decisions.labels(decision=GateDecisionKind.REFUSED, reason=GateReason.CONNECTOR_KEY).inc()
             return refused
-        logger.exception("identity connector failed", exc_info=exc)
-        return self._undecided(exc, self._raw())
+        return gate_response(identity_call_decide(body=self._raw(), started=started, failure=exc))
 
     def _raw(self) -> dict[str, Any]:
         data = self.request.data if self._body_parsed() else {}

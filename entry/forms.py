@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from catalog.models import Store
-from entry.models import GateDecision, GateDecisionKind, GateReason, ShopperStatus, VisitorType
+from entry.models import GateDecisionKind, GateDefault, GateReason, ShopperStatus, VisitorType
 from entry.selectors.gate import GateEventFilters, ShopperFilters
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -109,6 +109,6 @@ class ShopperTypeForm(forms.Form):
 class GateDefaultForm(forms.Form):
     default_gate_decision = forms.ChoiceField(
         label="When the connector answers 500",
-        choices=GateDecision.choices,
+        choices=GateDefault.choices,
         help_text="What the gate does when our identity connector could not decide in time.",
     )

@@ -1,26 +1,23 @@
-"""Validation of a Verify Identity Keys body (SPEC §8.1), in plain Python.
+"""A Verify Identity Keys body (SPEC §8.1): its field table, and the call read from it.
 
-The connector's hot path: DRF's serializers cost about a millisecond a call (they deep-copy their
-fields on every instance), a sixth of what a whole gate call costs. These checks
-(``jwo_admin.core.api.plain_validation``) give the same answers in the same words and field order
-as the serializers they replace, so a 400 still names the first field at fault
-("authEvent.timestamp"). Unknown attributes are ignored (SPEC §1.4).
+The table is the one description of the body: the connector parses with it on its hot path
+(``table_parse``) and the published schema's ``IdentityKeysRequest`` is made from it
+(``entry.api_schema``), so a 400 names the same fields, in the same order, as the schema lists.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from entry.scan_keys import MAX_IDENTITY_KEY, identity_key_decode
-from jwo_admin.core.api.plain_validation import (
-    NULL,
-    REQUIRED,
-    InvalidField,
-    choice_field,
-    text_field,
-    timestamp_field,
-    uuid_field,
+from jwo_admin.core.api.fields import Choice, Object, Text, Timestamp, table_parse, uuid_text
+
+BASE64_PATTERN = re.compile(
+    r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^[A-Za-z0-9+/]{2}==$|^[A-Za-z0-9+/]{3}=$"
 )
+AUTH_LOCATIONS = ("ENTRY",)
+KEY_CHANNELS = ("OPTICAL",)
 
 
 @dataclass(frozen=True)
@@ -33,28 +30,42 @@ class IdentityRequest:
     auth_event_at: datetime
 
 
+IDENTITY_KEYS_REQUEST = Object(
+    schema_name="IdentityKeysRequest",
+    fields=(
+        uuid_text("requestId", "Amazon's id for this call; a new one on every retry."),
+        Text(
+            name="identityKey",
+            help_text="The scanned Scan Key Code, Base64-encoded.",
+            max_length=MAX_IDENTITY_KEY,
+            trim=False,
+            pattern=BASE64_PATTERN,
+            pattern_checked=False,  # the decoder checks it, in its own words
+            convert=identity_key_decode,  # kept: the text the QR code held
+        ),
+        Text(name="storeId", help_text="Amazon's store id; an unknown one is refused (400).", max_length=255),
+        Object(
+            name="authEvent",
+            schema_name="AuthEvent",
+            fields=(
+                uuid_text("id", "The gate authentication event; a repeated id is a retry and gets the same answer."),
+                Timestamp(name="timestamp", help_text="When the gate read the code (RFC 3339 with a zone)."),
+                Choice(name="location", choices=AUTH_LOCATIONS),
+            ),
+        ),
+        Choice(name="keyChannel", choices=KEY_CHANNELS, required=False),
+    ),
+)
+
+
 def identity_request_parse(data: Any) -> IdentityRequest:
     """The validated call, or InvalidField naming the first field at fault (in SPEC order)."""
-    if data is None:
-        raise InvalidField("body", "No data provided")
-    if not isinstance(data, dict):
-        raise InvalidField("body", f"Invalid data. Expected a dictionary, but got {type(data).__name__}.")
-    request_id = uuid_field(data, "requestId", "requestId")
-    identity_key = text_field(data, "identityKey", "identityKey", max_length=MAX_IDENTITY_KEY, trim=False)
-    try:
-        scanned_text = identity_key_decode(identity_key)
-    except ValueError as error:
-        raise InvalidField("identityKey", str(error)) from error
-    store_id = text_field(data, "storeId", "storeId", max_length=255)
-    if "authEvent" not in data:
-        raise InvalidField("authEvent", REQUIRED)
-    auth_event = data["authEvent"]
-    if auth_event is None:
-        raise InvalidField("authEvent", NULL)
-    if not isinstance(auth_event, dict):
-        raise InvalidField("authEvent", f'Expected a dictionary of items but got type "{type(auth_event).__name__}".')
-    auth_event_id = uuid_field(auth_event, "id", "authEvent.id")
-    auth_event_at = timestamp_field(auth_event, "timestamp", "authEvent.timestamp")
-    choice_field(auth_event, "location", "authEvent.location", ("ENTRY",))
-    choice_field(data, "keyChannel", "keyChannel", ("OPTICAL",), required=False)
-    return IdentityRequest(request_id, identity_key, scanned_text, store_id, auth_event_id.lower(), auth_event_at)
+    read = table_parse(IDENTITY_KEYS_REQUEST, data)
+    return IdentityRequest(
+        request_id=read["requestId"],
+        identity_key=data["identityKey"],  # as sent (never trimmed)
+        scanned_text=read["identityKey"],
+        store_id=read["storeId"],
+        auth_event_id=read["authEvent"]["id"].lower(),
+        auth_event_at=read["authEvent"]["timestamp"],
+    )

@@ -170,7 +170,7 @@ class GateEvent(models.Model):
         return f"{self.decision} ({self.reason}) at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
-class GateDecision(models.TextChoices):
+class GateDefault(models.TextChoices):
     OPEN = "OPEN", "Open (let the shopper in)"
     CLOSED = "CLOSED", "Closed (keep the gate shut)"
 
@@ -182,8 +182,8 @@ class StoreGate(models.Model):
     store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="gate")
     default_decision = models.CharField(
         max_length=6,
-        choices=GateDecision.choices,
-        default=GateDecision.CLOSED,
+        choices=GateDefault.choices,
+        default=GateDefault.CLOSED,
         help_text="What the gate does when our identity connector answers 500 (it could not decide in time).",
     )
 

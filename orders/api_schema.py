@@ -1,83 +1,18 @@
-"""The published shape of Create Purchases (SPEC §10), from the parser's own constants.
+"""The published shape of Create Purchases (SPEC §10).
 
-Documentation serializers only: the connector validates with ``orders.purchase_request``.
+Documentation only. The request is made from the field table the connector parses with
+(``orders.purchase_request``); the answer is a documentation serializer.
 """
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from jwo_admin.core.api.schema import ConnectorErrorSerializer, date_time_field, text, uuid_field
-from orders.purchase_request import (
-    AUTH_LOCATIONS,
-    IDENTIFIER_TYPES,
-    ITEM_TYPES,
-    MAX_QUANTITY_LENGTH,
-    PAYLOAD_TYPES,
-    QUANTITY_PATTERN,
-    SCAN_RESULT_TYPES,
-)
+from jwo_admin.core.api.fields import table_serializer
+from jwo_admin.core.api.schema import ConnectorErrorSerializer
+from orders.purchase_request import CREATE_PURCHASES_REQUEST
 
-
-class ScanResultSerializer(serializers.Serializer):
-    id = text(255, "Our id for the visitor (the Identity Connector's visitorDetails.id).")
-    type = serializers.ChoiceField(choices=SCAN_RESULT_TYPES)
-
-
-class TripAuthEventSerializer(serializers.Serializer):
-    id = uuid_field("The gate event that admitted this visitor.")
-    timestamp = date_time_field("When it happened (RFC 3339 with a zone).", required=False)
-    location = serializers.ChoiceField(choices=AUTH_LOCATIONS, required=False)
-    payloadType = serializers.ChoiceField(choices=PAYLOAD_TYPES)  # noqa: N815 - Amazon's names
-    scanResult = ScanResultSerializer(required=False)  # noqa: N815
-
-
-class ShoppingTripSerializer(serializers.Serializer):
-    startTime = date_time_field("RFC 3339 with a zone.")  # noqa: N815
-    endTime = date_time_field("RFC 3339 with a zone; not earlier than startTime.")  # noqa: N815
-    authEvents = serializers.ListField(child=TripAuthEventSerializer(), min_length=1)  # noqa: N815
-
-
-class QuantitySerializer(serializers.Serializer):
-    value = serializers.RegexField(
-        QUANTITY_PATTERN.pattern,
-        max_length=MAX_QUANTITY_LENGTH,
-        help_text='A decimal number greater than zero, written as a string: "2.0", "0.455".',
-    )
-    unit = text(32, 'What the value counts: "unit", "kg", "lb"…')
-
-
-class ExternalIdentifierSerializer(serializers.Serializer):
-    id = text(255, "A barcode; padded and unpadded forms match.")
-    type = serializers.ChoiceField(choices=IDENTIFIER_TYPES)
-
-
-class CartItemSerializer(serializers.Serializer):
-    id = text(255, "The catalog's item_sku for type SKU.")
-    type = serializers.ChoiceField(choices=ITEM_TYPES)
-    quantity = QuantitySerializer()
-    externalIdentifiers = ExternalIdentifierSerializer(many=True, required=False)  # noqa: N815
-    lineItemId = text(255, "Unique within the request.", required=False, allow_null=True)  # noqa: N815
-
-
-class ShopperIdentitySerializer(serializers.Serializer):
-    id = text(255, "Amazon's reference to the shopper.", required=False, allow_null=True)
-
-
-class PaymentSourceSerializer(serializers.Serializer):
-    id = text(255, "Amazon's reference to the payment source.", required=False, allow_null=True)
-
-
-class CreatePurchasesRequestSerializer(serializers.Serializer):
-    requestId = uuid_field("Amazon's id for this call; a new one on every retry.")  # noqa: N815
-    idempotentShoppingTripId = uuid_field(  # noqa: N815
-        "The trip: every delivery of it gets the first answer, and it is priced and charged once."
-    )
-    storeId = text(255, "Amazon's store id; an unknown one is refused (400).")  # noqa: N815
-    shoppingTrip = ShoppingTripSerializer()  # noqa: N815
-    cartItems = CartItemSerializer(many=True, help_text="May be empty: the visitor took nothing.")  # noqa: N815
-    shopperIdentity = ShopperIdentitySerializer(required=False)  # noqa: N815
-    shopperDeviceId = text(255, "Amazon's reference to the device.", required=False, allow_null=True)  # noqa: N815
-    paymentSource = PaymentSourceSerializer(required=False)  # noqa: N815
+# The request's shape comes from the table the connector parses with.
+CreatePurchasesRequestSerializer = table_serializer(CREATE_PURCHASES_REQUEST)
 
 
 class CreatePurchasesResponseSerializer(serializers.Serializer):

@@ -1,6 +1,9 @@
-"""Amazon's Ordering Connector endpoint: ``POST /v1/order/purchases`` (SPEC §10)."""
+"""Amazon's Ordering Connector endpoint: ``POST /v1/order/purchases`` (SPEC §10).
 
-import logging
+Thin: what arrived goes to the connector's one entry point (``orders.services.purchase_calls``), and its
+decision is rendered here as HTTP. Only refusals made before a call is taken (no valid connector
+key, throttled, not POST, not JSON's media type) are answered by the connector base alone.
+"""
 
 from django.db import DatabaseError, transaction
 from django.utils.decorators import method_decorator
@@ -9,34 +12,23 @@ from rest_framework.response import Response
 
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import ConnectorApi, body_refusal
-from jwo_admin.core.api.plain_validation import InvalidField
 from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
-from jwo_admin.core.request_id import amazon_request_id_note
 from orders.api_schema import create_purchases_schema
-from orders.purchase_request import purchase_request_parse
-from orders.services.purchases import UnknownStore, purchase_create
+from orders.services.purchase_calls import PurchaseDecision, PurchaseOutcome, purchase_call_decide
 
-logger = logging.getLogger(__name__)
-
-
-def _bad_request(field: str, message: str) -> Response:
-    purchase_calls.labels(result="refused").inc()
-    return Response({"message": f"Invalid {field}: {message}", "field": field}, status=400)
+UNAVAILABLE_MESSAGE = "The purchase could not be stored just now; nothing was kept. Retry."
 
 
-def _unavailable(error: Exception) -> Response:
-    """The database failed before anything was stored: a 503 Amazon retries (the retry is priced
-    then, once), never a 500 page."""
-    logger.error("Create Purchases answered 503: %s", error)
-    purchase_calls.labels(result="unavailable").inc()
-    response = Response({"message": "The purchase could not be stored just now; nothing was kept. Retry."}, status=503)
-    response["Retry-After"] = "1"
-    return response
-
-
-def _bad_request_store() -> Response:
-    purchase_calls.labels(result="refused").inc()
-    return Response({"message": "Invalid storeId", "field": "storeId"}, status=400)
+def purchase_response(decision: PurchaseDecision) -> Response:
+    """A decision as Amazon receives it (SPEC §10.3), counted once by outcome. A purchase stored,
+    now or before, is 201; a body at fault 400; a database that failed before anything was stored
+    503, which Amazon retries (the retry is priced then, once), never a 500 page."""
+    purchase_calls.labels(result=decision.outcome).inc()
+    if decision.outcome == PurchaseOutcome.REFUSED:
+        return Response({"message": decision.message, "field": decision.field}, status=400)
+    if decision.outcome == PurchaseOutcome.UNAVAILABLE:
+        return Response({"message": UNAVAILABLE_MESSAGE}, status=503, headers={"Retry-After": "1"})
+    return Response({"purchaseId": decision.purchase_id}, status=201)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
@@ -45,30 +37,15 @@ class CreatePurchasesApi(ConnectorApi):
 
     @create_purchases_schema
     def post(self, request: Request) -> Response:
-        try:
-            parsed = purchase_request_parse(request.data)
-        except InvalidField as invalid:
-            return _bad_request(invalid.field, invalid.message)
-        amazon_request_id_note(parsed.request_id)
-        raw = request.data if isinstance(request.data, dict) else {}  # always a dict once parsed
-        try:
-            answer = purchase_create(request=parsed, raw=raw)
-        except UnknownStore:
-            return _bad_request_store()
-        except DatabaseError as error:
-            return _unavailable(error)
-        result = "replay" if answer.is_replay else "new" if answer.body.get("purchaseId") else "empty"
-        purchase_calls.labels(result=result).inc()
-        return Response(answer.body, status=answer.status)
+        return purchase_response(purchase_call_decide(body=request.data))
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ConnectorKeyUnverifiable):  # the key could not be read: the database is down
-            return _unavailable(exc)
+        # The key could not be read (the database is down), or a statement failed: nothing stored.
+        if isinstance(exc, ConnectorKeyUnverifiable | DatabaseError):
+            return purchase_response(purchase_call_decide(body=None, failure=exc))
         refusal = body_refusal(exc)
         if refusal is not None:
-            return _bad_request("body", refusal)
-        if isinstance(exc, DatabaseError):
-            return _unavailable(exc)
+            return purchase_response(purchase_call_decide(body=None, unreadable=refusal))
         response = super().handle_exception(exc)
         if response.status_code in (401, 429):
             connector_key_refusals.labels(connector="purchases").inc()

@@ -1,5 +1,7 @@
-"""Validation of a Create Purchases body (SPEC §10.1–10.2), in plain Python.
+"""A Create Purchases body (SPEC §10.1–10.2): its field table, and the request read from it.
 
+The table is the one description of the body: the connector parses with it (``table_parse``)
+and the published schema's ``CreatePurchasesRequest`` is made from it (``orders.api_schema``).
 Each problem is a 400 naming the first field at fault, with its path: ``cartItems[2].quantity.value``,
 ``shoppingTrip.authEvents[0].payloadType``. Unknown attributes are ignored (SPEC §1.4).
 Quantities stay ``Decimal`` built from the string Amazon sent (never a float). The rules read
@@ -17,15 +19,15 @@ from typing import Any
 
 from django.conf import settings
 
-from jwo_admin.core.api.plain_validation import (
+from jwo_admin.core.api.fields import (
+    Choice,
     InvalidField,
-    choice_field,
-    item_object,
-    list_field,
-    object_field,
-    text_field,
-    timestamp_field,
-    uuid_field,
+    ListOf,
+    Object,
+    Text,
+    Timestamp,
+    table_parse,
+    uuid_text,
 )
 
 AUTH_LOCATIONS = ("ENTRY", "MANUAL_IN_STORE")
@@ -77,106 +79,176 @@ class PurchaseRequest:
         return not self.items
 
 
-def _optional_text(data: dict[str, Any], name: str, path: str, *, max_length: int = 255) -> str:
-    return text_field(data, name, path, max_length=max_length) if data.get(name) is not None else ""
-
-
-def _auth_event(value: Any, path: str) -> AuthEvent:
-    event = item_object(value, path)
-    event_id = uuid_field(event, "id", f"{path}.id")
-    timestamp = timestamp_field(event, "timestamp", f"{path}.timestamp") if "timestamp" in event else None
-    choice_field(event, "location", f"{path}.location", AUTH_LOCATIONS, required=False)
-    choice_field(event, "payloadType", f"{path}.payloadType", PAYLOAD_TYPES)
-    scan = object_field(event, "scanResult", f"{path}.scanResult", required=False)
-    scan_id = scan_type = ""
-    if scan is not None:
-        scan_id = text_field(scan, "id", f"{path}.scanResult.id", max_length=255)
-        choice_field(scan, "type", f"{path}.scanResult.type", SCAN_RESULT_TYPES)
-        scan_type = str(scan["type"])
-    return AuthEvent(
-        event_id, timestamp, str(event.get("location") or ""), str(event["payloadType"]), scan_id, scan_type
-    )
-
-
-def _quantity(item: dict[str, Any], path: str) -> tuple[Decimal, str]:
-    quantity = object_field(item, "quantity", f"{path}.quantity")
-    assert quantity is not None  # noqa: S101 - required above
-    value_path = f"{path}.quantity.value"
-    if "value" in quantity and not isinstance(quantity["value"], str):
-        raise InvalidField(value_path, NOT_A_QUANTITY)
-    text = text_field(quantity, "value", value_path, max_length=MAX_QUANTITY_LENGTH, trim=False)
-    if not QUANTITY_PATTERN.fullmatch(text):
-        raise InvalidField(value_path, NOT_A_QUANTITY)
+def _quantity_amount(text: str) -> Decimal:
+    """The quantity as sent (it matched QUANTITY_PATTERN): more than zero, within the line limit."""
     amount = Decimal(text)
     if amount <= 0:
-        raise InvalidField(value_path, "Must be greater than zero.")
+        raise ValueError("Must be greater than zero.")
     if amount > settings.JWO_MAX_LINE_QUANTITY:
-        raise InvalidField(value_path, f"Must be at most {settings.JWO_MAX_LINE_QUANTITY}.")
+        raise ValueError(f"Must be at most {settings.JWO_MAX_LINE_QUANTITY}.")
     if len(text.partition(".")[2]) > MAX_QUANTITY_PLACES:
-        raise InvalidField(value_path, f"Must have at most {MAX_QUANTITY_PLACES} decimal places.")
-    unit = text_field(quantity, "unit", f"{path}.quantity.unit", max_length=32)
-    return amount, unit
+        raise ValueError(f"Must have at most {MAX_QUANTITY_PLACES} decimal places.")
+    return amount
 
 
-def _cart_item(value: Any, path: str) -> CartItem:
-    item = item_object(value, path)
-    item_id = text_field(item, "id", f"{path}.id", max_length=255)
-    choice_field(item, "type", f"{path}.type", ITEM_TYPES)
-    quantity, unit = _quantity(item, path)
-    identifiers = []
-    for index, raw in enumerate(list_field(item, "externalIdentifiers", f"{path}.externalIdentifiers", required=False)):
-        identifier_path = f"{path}.externalIdentifiers[{index}]"
-        identifier = item_object(raw, identifier_path)
-        identifier_id = text_field(identifier, "id", f"{identifier_path}.id", max_length=255)
-        choice_field(identifier, "type", f"{identifier_path}.type", IDENTIFIER_TYPES)
-        identifiers.append((identifier_id, str(identifier["type"])))
-    line_item_id = _optional_text(item, "lineItemId", f"{path}.lineItemId")
-    return CartItem(item_id, str(item["type"]), quantity, unit, tuple(identifiers), line_item_id)
+def _not_before_start(end_time: datetime, read: dict[str, Any], path: str) -> None:
+    if end_time < read["startTime"]:
+        raise InvalidField(path, "Must not be earlier than shoppingTrip.startTime.")
 
 
-def purchase_request_parse(data: Any) -> PurchaseRequest:
-    """The validated request, or InvalidField naming the first field at fault (in SPEC order)."""
-    if data is None:
-        raise InvalidField("body", "No data provided")
-    if not isinstance(data, dict):
-        raise InvalidField("body", f"Invalid data. Expected a dictionary, but got {type(data).__name__}.")
-    request_id = uuid_field(data, "requestId", "requestId")
-    trip_id = uuid_field(data, "idempotentShoppingTripId", "idempotentShoppingTripId").lower()
-    store_id = text_field(data, "storeId", "storeId", max_length=255)
-    trip = object_field(data, "shoppingTrip", "shoppingTrip")
-    assert trip is not None  # noqa: S101 - required above
-    start_time = timestamp_field(trip, "startTime", "shoppingTrip.startTime")
-    end_time = timestamp_field(trip, "endTime", "shoppingTrip.endTime")
-    if end_time < start_time:
-        raise InvalidField("shoppingTrip.endTime", "Must not be earlier than shoppingTrip.startTime.")
-    auth_events = tuple(
-        _auth_event(value, f"shoppingTrip.authEvents[{index}]")
-        for index, value in enumerate(list_field(trip, "authEvents", "shoppingTrip.authEvents", min_length=1))
-    )
-    raw_items = list_field(data, "cartItems", "cartItems")  # may be empty: an empty cart is a success
-    items = tuple(_cart_item(value, f"cartItems[{index}]") for index, value in enumerate(raw_items))
+def _line_item_ids_unique(items: tuple["CartItem", ...], read: dict[str, Any], path: str) -> None:
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         if item.line_item_id and item.line_item_id in seen:
             raise InvalidField(
-                f"cartItems[{index}].lineItemId",
-                f"Duplicates cartItems[{seen[item.line_item_id]}].lineItemId ({item.line_item_id!r}).",
+                f"{path}[{index}].lineItemId",
+                f"Duplicates {path}[{seen[item.line_item_id]}].lineItemId ({item.line_item_id!r}).",
             )
         seen.setdefault(item.line_item_id, index)
-    identity = object_field(data, "shopperIdentity", "shopperIdentity", required=False) or {}
-    payment = object_field(data, "paymentSource", "paymentSource", required=False) or {}
+
+
+def _auth_event(read: dict[str, Any]) -> AuthEvent:
+    scan = read["scanResult"] or {"id": "", "type": ""}
+    return AuthEvent(read["id"], read["timestamp"], read["location"], read["payloadType"], scan["id"], scan["type"])
+
+
+def _cart_item(read: dict[str, Any]) -> CartItem:
+    quantity = read["quantity"]
+    identifiers = tuple((identifier["id"], identifier["type"]) for identifier in read["externalIdentifiers"])
+    return CartItem(read["id"], read["type"], quantity["value"], quantity["unit"], identifiers, read["lineItemId"])
+
+
+def _purchase_request(read: dict[str, Any]) -> PurchaseRequest:
+    trip = read["shoppingTrip"]
     return PurchaseRequest(
-        request_id=request_id,
-        trip_id=trip_id,
-        store_id=store_id,
-        start_time=start_time,
-        end_time=end_time,
-        auth_events=auth_events,
-        items=items,
-        shopper_identity_id=_optional_text(identity, "id", "shopperIdentity.id"),
-        shopper_device_id=_optional_text(data, "shopperDeviceId", "shopperDeviceId"),
-        payment_source_id=_optional_text(payment, "id", "paymentSource.id"),
+        request_id=read["requestId"],
+        trip_id=read["idempotentShoppingTripId"].lower(),
+        store_id=read["storeId"],
+        start_time=trip["startTime"],
+        end_time=trip["endTime"],
+        auth_events=trip["authEvents"],
+        items=read["cartItems"],
+        shopper_identity_id=(read["shopperIdentity"] or {}).get("id", ""),
+        shopper_device_id=read["shopperDeviceId"],
+        payment_source_id=(read["paymentSource"] or {}).get("id", ""),
     )
+
+
+def _reference(name: str, help_text: str) -> Text:
+    """One of Amazon's optional references: null or absent reads as ""."""
+    return Text(name=name, help_text=help_text, max_length=255, required=False, nullable=True)
+
+
+TRIP_AUTH_EVENT = Object(
+    schema_name="TripAuthEvent",
+    build=_auth_event,
+    fields=(
+        uuid_text("id", "The gate event that admitted this visitor."),
+        Timestamp(name="timestamp", help_text="When it happened (RFC 3339 with a zone).", required=False),
+        Choice(name="location", choices=AUTH_LOCATIONS, required=False),
+        Choice(name="payloadType", choices=PAYLOAD_TYPES),
+        Object(
+            name="scanResult",
+            schema_name="ScanResult",
+            required=False,
+            fields=(
+                Text(
+                    name="id",
+                    help_text="Our id for the visitor (the Identity Connector's visitorDetails.id).",
+                    max_length=255,
+                ),
+                Choice(name="type", choices=SCAN_RESULT_TYPES),
+            ),
+        ),
+    ),
+)
+
+EXTERNAL_IDENTIFIER = Object(
+    schema_name="ExternalIdentifier",
+    fields=(
+        Text(name="id", help_text="A barcode; padded and unpadded forms match.", max_length=255),
+        Choice(name="type", choices=IDENTIFIER_TYPES),
+    ),
+)
+
+CART_ITEM = Object(
+    schema_name="CartItem",
+    build=_cart_item,
+    fields=(
+        Text(name="id", help_text="The catalog's item_sku for type SKU.", max_length=255),
+        Choice(name="type", choices=ITEM_TYPES),
+        Object(
+            name="quantity",
+            schema_name="Quantity",
+            fields=(
+                Text(
+                    name="value",
+                    help_text='A decimal number greater than zero, written as a string: "2.0", "0.455".',
+                    max_length=MAX_QUANTITY_LENGTH,
+                    trim=False,
+                    pattern=QUANTITY_PATTERN,
+                    mismatch=NOT_A_QUANTITY,
+                    wrong_type=NOT_A_QUANTITY,
+                    convert=_quantity_amount,
+                ),
+                Text(name="unit", help_text='What the value counts: "unit", "kg", "lb"…', max_length=32),
+            ),
+        ),
+        ListOf(name="externalIdentifiers", item=EXTERNAL_IDENTIFIER, required=False),
+        _reference("lineItemId", "Unique within the request."),
+    ),
+)
+
+CREATE_PURCHASES_REQUEST = Object(
+    schema_name="CreatePurchasesRequest",
+    build=_purchase_request,
+    fields=(
+        uuid_text("requestId", "Amazon's id for this call; a new one on every retry."),
+        uuid_text(
+            "idempotentShoppingTripId",
+            "The trip: every delivery of it gets the first answer, and it is priced and charged once.",
+        ),
+        Text(name="storeId", help_text="Amazon's store id; an unknown one is refused (400).", max_length=255),
+        Object(
+            name="shoppingTrip",
+            schema_name="ShoppingTrip",
+            fields=(
+                Timestamp(name="startTime", help_text="RFC 3339 with a zone."),
+                Timestamp(
+                    name="endTime",
+                    help_text="RFC 3339 with a zone; not earlier than startTime.",
+                    check=_not_before_start,
+                ),
+                ListOf(name="authEvents", item=TRIP_AUTH_EVENT, min_items=1),
+            ),
+        ),
+        ListOf(
+            name="cartItems",
+            item=CART_ITEM,
+            help_text="May be empty: the visitor took nothing.",  # an empty cart is a success (SPEC §10.3)
+            check=_line_item_ids_unique,
+        ),
+        Object(
+            name="shopperIdentity",
+            schema_name="ShopperIdentity",
+            required=False,
+            fields=(_reference("id", "Amazon's reference to the shopper."),),
+        ),
+        _reference("shopperDeviceId", "Amazon's reference to the device."),
+        Object(
+            name="paymentSource",
+            schema_name="PaymentSource",
+            required=False,
+            fields=(_reference("id", "Amazon's reference to the payment source."),),
+        ),
+    ),
+)
+
+
+def purchase_request_parse(data: Any) -> PurchaseRequest:
+    """The validated request, or InvalidField naming the first field at fault (in SPEC order)."""
+    parsed: PurchaseRequest = table_parse(CREATE_PURCHASES_REQUEST, data)
+    return parsed
 
 
 def purchase_request_fingerprint(data: dict[str, Any]) -> str:

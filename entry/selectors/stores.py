@@ -13,7 +13,7 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from catalog.models import Store
-from entry.models import GateDecision
+from entry.models import GateDefault
 from jwo_admin.core.cache import cache_delete, cache_get, cache_set
 from jwo_admin.core.deadline import run_within
 
@@ -41,7 +41,7 @@ def store_cache_key(store_id: str) -> str:
 
 
 def _gate_default() -> Coalesce:
-    return Coalesce(F("gate__default_decision"), Value(GateDecision.CLOSED))
+    return Coalesce(F("gate__default_decision"), Value(GateDefault.CLOSED))
 
 
 def _store_row(store_id: str) -> tuple[int, str, str] | None:
@@ -83,7 +83,7 @@ def store_gate_cache_forget(*, store_ids: set[str]) -> None:
 def store_list_with_gate_default() -> QuerySet[Store]:
     """Stores by name, each with ``default_gate_decision`` (CLOSED where never set) and its label
     ``default_gate_label``, as staff read it."""
-    labels = [When(default_gate_decision=value, then=Value(label)) for value, label in GateDecision.choices]
+    labels = [When(default_gate_decision=value, then=Value(label)) for value, label in GateDefault.choices]
     return (
         Store.objects.order_by("name")
         .annotate(default_gate_decision=_gate_default())

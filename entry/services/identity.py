@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +24,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from entry.models import GateDecisionKind, GateEvent, GateReason, ShopperStatus, VisitorType
+from entry.models import GateEvent, GateReason, ShopperStatus, VisitorType
 from entry.scan_keys import ScanKeyCode, ScanKeyRefused, key_fingerprint, scan_key_verify
 from entry.selectors.stores import StoreGateProfile, store_gate_profile
+from entry.services.gate_answers import GateDecision, GateOutcome, gate_answer_wire, gate_decision_recorded
 from entry.services.gate_events import gate_event_upsert, recognition_read
 from entry.signals import shopper_admitted_announce
 from jwo_admin.core import db
@@ -42,14 +43,6 @@ from jwo_admin.core.spool import spool_drain, spool_push
 
 logger = logging.getLogger(__name__)
 
-UNAUTHORIZED_BODY = {"message": "Unauthorized - Invalid or Unknown Key"}
-# The deliberate 500 says which kind of failure it was, without internals (the gate follows the
-# store's default either way; the gate log keeps the cause).
-UNDECIDED_BODIES: dict[str, dict[str, str]] = {
-    GateReason.TIMEOUT: {"message": "The shopper could not be verified in time; follow the store's default."},
-    GateReason.ERROR: {"message": "The store's records could not be read; follow the store's default."},
-}
-
 
 @dataclass(frozen=True)
 class IdentityCall:
@@ -63,29 +56,19 @@ class IdentityCall:
     auth_event_at: datetime
 
 
-@dataclass(frozen=True)
-class GateAnswer:
-    status: int
-    body: dict[str, Any]
-    decision: str
-    reason: str
-    detail: str = ""
-    shopper_id: int | None = None
-    visitor_type: str = ""
-    replayed: bool = field(default=False, compare=False)
+def _refused(reason: str, detail: str = "") -> GateDecision:
+    return GateDecision(GateOutcome.REFUSED, reason, detail)
 
 
-def _refused(reason: str, detail: str = "") -> GateAnswer:
-    return GateAnswer(401, UNAUTHORIZED_BODY, GateDecisionKind.REFUSED, reason, detail)
-
-
-def answer_bad_request(message: str, field_name: str) -> GateAnswer:
-    body = {"message": message, "field": field_name}
-    return GateAnswer(400, body, GateDecisionKind.REFUSED, GateReason.INVALID_REQUEST, message[:255])
+def answer_invalid(field_name: str, message: str) -> GateDecision:
+    """A body at fault: ``field_name`` is the path of the first field at fault."""
+    return GateDecision(
+        GateOutcome.INVALID, GateReason.INVALID_REQUEST, message[:255], field=field_name, message=message
+    )
 
 
 # --- The decision ------------------------------------------------------------------------------
-def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) -> GateAnswer:
+def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) -> GateDecision:
     """SPEC §9.1 rules 4–6 against our records (one read)."""
     record = recognition_read(code.token)
     if record is None:
@@ -113,25 +96,26 @@ def _judge(*, call: IdentityCall, code: ScanKeyCode, store: StoreGateProfile) ->
             GateReason.OTHER_STORE: "The code was issued for another store.",
         }
         answer = _refused(refusal, details.get(refusal, ""))
-        return GateAnswer(**{**answer.__dict__, "shopper_id": record.shopper_id, "visitor_type": record.visitor_type})
-    return GateAnswer(
-        200,
-        {"visitorDetails": {"id": record.external_id, "type": record.visitor_type}},
-        GateDecisionKind.ADMITTED,
+        return replace(answer, shopper_id=record.shopper_id, visitor_type=record.visitor_type)
+    return GateDecision(
+        GateOutcome.ADMITTED,
         GateReason.ADMITTED,
         shopper_id=record.shopper_id,
         visitor_type=record.visitor_type,
+        visitor_id=record.external_id,
     )
 
 
-def _event_fields(call_fields: dict[str, Any], answer: GateAnswer, latency_ms: float) -> dict[str, Any]:
+def _event_fields(call_fields: dict[str, Any], answer: GateDecision, latency_ms: float) -> dict[str, Any]:
+    """The gate log's row: the call, the decision, and what Amazon received for it."""
+    status, body = gate_answer_wire(answer)
     return {
         **call_fields,
-        "decision": answer.decision,
+        "decision": answer.kind,
         "reason": answer.reason,
         "detail": answer.detail[:255],
-        "status_code": answer.status,
-        "response_body": answer.body,
+        "status_code": status,
+        "response_body": body,
         "shopper_id": answer.shopper_id,
         "visitor_type": answer.visitor_type,
         "latency_ms": round(latency_ms, 3),
@@ -174,7 +158,7 @@ class _Handoff:
 RECORD_PATIENCE_MS = 10_000
 
 
-def gate_event_record(*, fields: dict[str, Any], decisive: bool, patient: bool = False) -> GateAnswer | None:
+def gate_event_record(*, fields: dict[str, Any], decisive: bool, patient: bool = False) -> GateDecision | None:
     """Store the event. For a decision, an earlier answer for the same gate event wins: it is
     returned instead (and counted as a replay). Calls that are not decisions keep no
     ``auth_event_id``, so a retry of them is decided afresh.
@@ -192,16 +176,7 @@ def gate_event_record(*, fields: dict[str, Any], decisive: bool, patient: bool =
         stored, is_earlier = gate_event_upsert(fields)
     if not is_earlier:
         return None
-    return GateAnswer(
-        stored["status_code"],
-        stored["response_body"],
-        stored["decision"],
-        stored["reason"],
-        stored["detail"],
-        stored["shopper_id"],
-        stored["visitor_type"],
-        replayed=True,
-    )
+    return gate_decision_recorded(stored)
 
 
 def _decide_in_database(
@@ -212,7 +187,7 @@ def _decide_in_database(
     call_fields: dict[str, Any],
     started: float,
     handoff: _Handoff,
-) -> GateAnswer:
+) -> GateDecision:
     """Two statements in autocommit: the read that decides, and the upsert that stores the answer
     or hands back the first one (a replay). If the caller gave up meanwhile, the record says what
     Amazon received: the 500."""
@@ -228,7 +203,7 @@ def _decide_in_database(
             _record_undecided_now(call_fields=call_fields, store=store, started=started)
         raise
     abandoned = handoff.check(finish=True)
-    if stored is None and not abandoned and answer.decision == GateDecisionKind.ADMITTED:
+    if stored is None and not abandoned and answer.outcome == GateOutcome.ADMITTED:
         run_later(
             shopper_admitted_announce,
             auth_event_id=call.auth_event_id,
@@ -238,12 +213,13 @@ def _decide_in_database(
         )
     if abandoned and stored is None:  # our decision is on record, Amazon got a 500
         undecided = _undecided_answer(GateReason.TIMEOUT, store, _deadline_text())
+        status, body = gate_answer_wire(undecided)
         GateEvent.objects.filter(auth_event_id=call.auth_event_id).update(
-            decision=undecided.decision,
+            decision=undecided.kind,
             reason=undecided.reason,
             detail=undecided.detail,
-            status_code=undecided.status,
-            response_body=undecided.body,
+            status_code=status,
+            response_body=body,
             shopper=None,
             visitor_type="",
         )
@@ -279,7 +255,7 @@ def call_fields_for(call: IdentityCall | None, raw: dict[str, Any], store: Store
     }
 
 
-def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: float, decisive: bool) -> GateAnswer:
+def answer_record(*, answer: GateDecision, call_fields: dict[str, Any], started: float, decisive: bool) -> GateDecision:
     """Record an answer given without the database (refusals, throttling); the answer stands even
     if the database cannot take the record in time."""
     fields = _event_fields(call_fields, answer, (time.perf_counter() - started) * 1000)
@@ -299,7 +275,9 @@ def answer_record(*, answer: GateAnswer, call_fields: dict[str, Any], started: f
     return stored or answer
 
 
-def identity_verify(*, call: IdentityCall, store: StoreGateProfile, raw: dict[str, Any], started: float) -> GateAnswer:
+def identity_verify(
+    *, call: IdentityCall, store: StoreGateProfile, raw: dict[str, Any], started: float
+) -> GateDecision:
     """Decide a validated call for a known store. Never raises; never takes past the budget."""
     call_fields = call_fields_for(call, raw, store)
     try:
@@ -347,7 +325,7 @@ def _cause(error: Exception) -> BaseException:
     return (error.__cause__ or error) if wrapped else error
 
 
-def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAnswer:
+def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateDecision:
     """The deliberate 500: we could not decide in time (or the database failed), so the gate
     follows the store's default decision, configured in Amazon's portal and mirrored on the store."""
     cause = _cause(error)
@@ -356,9 +334,8 @@ def answer_undecided(error: Exception, store: StoreGateProfile | None) -> GateAn
     return _undecided_answer(reason, store, cause)
 
 
-def _undecided_answer(reason: str, store: StoreGateProfile | None, error: BaseException | str) -> GateAnswer:
-    body = UNDECIDED_BODIES.get(reason, UNDECIDED_BODIES[GateReason.ERROR])
-    return GateAnswer(500, body, GateDecisionKind.STORE_DEFAULT, reason, _default_detail(store, error))
+def _undecided_answer(reason: str, store: StoreGateProfile | None, error: BaseException | str) -> GateDecision:
+    return GateDecision(GateOutcome.UNDECIDED, reason, _default_detail(store, error))
 
 
 def _default_detail(store: StoreGateProfile | None, error: BaseException | str) -> str:
@@ -366,7 +343,7 @@ def _default_detail(store: StoreGateProfile | None, error: BaseException | str) 
     return f"Gate followed the store default ({default}): {error}"[:255]
 
 
-def _record_undecided(*, fields: dict[str, Any], error: str) -> GateAnswer | None:
+def _record_undecided(*, fields: dict[str, Any], error: str) -> GateDecision | None:
     """Runs once the database answers again; the store (unknown while it was failing) is looked up now."""
     if fields.get("store_id") is None and fields.get("store_ref"):
         store = store_gate_profile(fields["store_ref"])
@@ -377,7 +354,7 @@ def _record_undecided(*, fields: dict[str, Any], error: str) -> GateAnswer | Non
 
 def answer_undecided_recorded(
     *, error: Exception, store: StoreGateProfile | None, call_fields: dict[str, Any], started: float
-) -> GateAnswer:
+) -> GateDecision:
     """The deliberate 500, recorded once the database takes writes again. If the gate event was
     decided before (this was a replay), that decision stays and counts a replay."""
     answer = answer_undecided(error, store)

@@ -50,8 +50,7 @@ class UnknownStore(ApplicationError):
 
 @dataclass(frozen=True)
 class PurchaseAnswer:
-    status: int
-    body: dict[str, Any]
+    purchase_id: str  # "" for an empty cart
     purchase_pk: int
     is_replay: bool
 
@@ -61,11 +60,11 @@ def _replay(*, trip_id: str, fingerprint: str) -> PurchaseAnswer | None:
     stored = purchase_replay_count(trip_id=trip_id, fingerprint=fingerprint)
     if stored is None:
         return None
-    return PurchaseAnswer(201, stored[1], stored[0], True)
+    return PurchaseAnswer(stored[1]["purchaseId"], stored[0], True)
 
 
 def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Store | None = None) -> PurchaseAnswer:
-    """Price and keep the trip's purchase, or answer a replay with the first answer. 201 either way.
+    """Price and keep the trip's purchase, or answer a replay with the first answer.
 
     The store is the one the request names (``storeId``), or ``store`` when given; UnknownStore
     when there is none (nothing is stored). A new purchase has its money settled once it is
@@ -95,7 +94,7 @@ def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
         return replay
     pk, purchase_id = stored
     purchase_created(pk)
-    return PurchaseAnswer(201, {"purchaseId": purchase_id}, pk, False)
+    return PurchaseAnswer(purchase_id, pk, False)
 
 
 def _sent_lines(request: PurchaseRequest, products: list[CartProduct | None]) -> list[SentLine]:

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, seed
 from hypothesis import settings as hypothesis_settings
 
 from catalog.models import Barcode, Product, Store
-from entry.services.identity import UNDECIDED_BODIES
+from entry.services.gate_answers import UNDECIDED_BODIES
 from entry.services.shoppers import payment_method_add, scan_key_issue, shopper_create, shopper_token_create
 from jwo_admin.core.connector_keys import connector_key_create
 

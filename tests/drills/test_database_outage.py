@@ -20,7 +20,8 @@ from django.conf import settings
 
 from catalog.models import Store
 from entry.models import GateEvent, GateReason
-from entry.services.identity import UNDECIDED_BODIES, gate_events_spool_drain
+from entry.services.gate_answers import UNDECIDED_BODIES
+from entry.services.identity import gate_events_spool_drain
 from entry.services.shoppers import scan_key_issue
 from orders.models import Purchase
 from tests.drills.proxy import fault_proxy

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from catalog.models import Store
 from catalog.services.stores import store_create, store_save
-from entry.models import GateDecision, StoreGate
+from entry.models import GateDefault, StoreGate
 from entry.selectors.stores import StoreGateProfile, store_gate_profile, store_list_with_gate_default
 from entry.services.store_gates import store_gate_default_set
 
@@ -28,7 +28,7 @@ def test_a_store_never_set_keeps_its_gate_closed_in_one_query(django_assert_num_
 
 def test_the_gate_reads_the_store_default_with_the_store_in_one_query(django_assert_num_queries: Any) -> None:
     store = Store.objects.create(store_id="GATE_2", name="Gate Two")
-    StoreGate.objects.create(store=store, default_decision=GateDecision.OPEN)
+    StoreGate.objects.create(store=store, default_decision=GateDefault.OPEN)
 
     with django_assert_num_queries(1):
         profile = store_gate_profile("GATE_2")
@@ -40,11 +40,11 @@ def test_a_changed_default_reaches_the_gate_at_its_next_call() -> None:
     store = Store.objects.create(store_id="GATE_3", name="Gate Three")
     assert store_gate_profile("GATE_3") == StoreGateProfile(store.pk, "GATE_3", "CLOSED")  # now cached
 
-    gate = store_gate_default_set(store=store, decision=GateDecision.OPEN)
+    gate = store_gate_default_set(store=store, decision=GateDefault.OPEN)
 
     assert (gate.store_id, gate.default_decision) == (store.pk, "OPEN")
     assert store_gate_profile("GATE_3") == StoreGateProfile(store.pk, "GATE_3", "OPEN")
-    store_gate_default_set(store=store, decision=GateDecision.CLOSED)
+    store_gate_default_set(store=store, decision=GateDefault.CLOSED)
     assert list(StoreGate.objects.values_list("store_id", "default_decision")) == [(store.pk, "CLOSED")]
     assert store_gate_profile("GATE_3") == StoreGateProfile(store.pk, "GATE_3", "CLOSED")
 
@@ -73,7 +73,7 @@ def test_a_store_created_or_renamed_in_catalog_reaches_the_gate_at_its_next_call
 def test_stores_for_staff_carry_their_gate_default_and_its_label() -> None:
     closed = Store.objects.create(store_id="B_CLOSED", name="B")
     opened = Store.objects.create(store_id="A_OPEN", name="A")
-    StoreGate.objects.create(store=opened, default_decision=GateDecision.OPEN)
+    StoreGate.objects.create(store=opened, default_decision=GateDefault.OPEN)
 
     rows = [
         (store.pk, store.default_gate_decision, store.default_gate_label)  # type: ignore[attr-defined]

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import (
-    GateDecision,
     GateDecisionKind,
+    GateDefault,
     GateEvent,
     GateReason,
     ScanKey,
@@ -114,7 +114,7 @@ def test_overview_shows_each_store_default_and_today_counts_read_only_to_a_viewe
     frozen_clock: datetime, viewer_client: Client, store: Store, other_store: Store
 ) -> None:
     # given: the other store (New York) opens by default; three calls today at the test store, one yesterday
-    StoreGate.objects.create(store=other_store, default_decision=GateDecision.OPEN)
+    StoreGate.objects.create(store=other_store, default_decision=GateDefault.OPEN)
     other_store.time_zone = "America/New_York"
     other_store.save()
     gate_event(at=NOW - timedelta(hours=1), store=store)
@@ -144,7 +144,7 @@ def test_overview_shows_each_store_default_and_today_counts_read_only_to_a_viewe
 def test_store_manager_sees_a_form_per_store_with_the_current_default(
     manager_client: Client, store: Store, other_store: Store
 ) -> None:
-    StoreGate.objects.create(store=other_store, default_decision=GateDecision.OPEN)
+    StoreGate.objects.create(store=other_store, default_decision=GateDefault.OPEN)
 
     html = manager_client.get(reverse("entry:overview")).content.decode()
 
@@ -157,14 +157,14 @@ def test_store_manager_sees_a_form_per_store_with_the_current_default(
 
 def test_store_manager_changes_a_store_default(manager_client: Client, store: Store) -> None:
     response = manager_client.post(
-        reverse("entry:gate_default", args=[store.pk]), {"default_gate_decision": GateDecision.OPEN}
+        reverse("entry:gate_default", args=[store.pk]), {"default_gate_decision": GateDefault.OPEN}
     )
 
     assert (response.status_code, response["Location"]) == (302, reverse("entry:overview"))
     assert flash(response) == [
         "Test Store (TEST_STORE_001): when the connector answers 500, Open (let the shopper in)."
     ]
-    assert StoreGate.objects.get(store=store).default_decision == GateDecision.OPEN
+    assert StoreGate.objects.get(store=store).default_decision == GateDefault.OPEN
 
 
 def test_an_unknown_default_is_refused(manager_client: Client, store: Store) -> None:
@@ -179,7 +179,7 @@ def test_only_store_managers_change_a_default(request: pytest.FixtureRequest, ro
     user: User = request.getfixturevalue(role_fixture)
 
     response = client_for(user).post(
-        reverse("entry:gate_default", args=[store.pk]), {"default_gate_decision": GateDecision.OPEN}
+        reverse("entry:gate_default", args=[store.pk]), {"default_gate_decision": GateDefault.OPEN}
     )
 
     assert response.status_code == 403

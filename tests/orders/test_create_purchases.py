@@ -358,9 +358,9 @@ def test_a_new_purchase_is_two_statements_and_a_replay_two(
     with django_assert_num_queries(2):
         replay = purchase_create(request=purchase_request_parse(second), raw=second)
 
-    assert (new.is_replay, replay.is_replay, replay.body, replay.purchase_pk) == (
+    assert (new.is_replay, replay.is_replay, replay.purchase_id, replay.purchase_pk) == (
         False,
         True,
-        new.body,
+        new.purchase_id,
         new.purchase_pk,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jwo_admin.core.api.plain_validation import InvalidField
+from jwo_admin.core.api.fields import InvalidField
 from orders.purchase_request import (
     AuthEvent,
     CartItem,

@@ -1,8 +1,8 @@
 """The published contract: OpenAPI 3.1 for the connectors and the app API (drf-spectacular).
 
-The connectors validate by hand on their hot path (``plain_validation``), so their request and
-response shapes are described here by documentation serializers that carry the same limits.
-Tests hold the two together: the schema against the SPEC's tables and examples, and schemathesis
+The connectors' request shapes are made from the field tables they parse with
+(``jwo_admin.core.api.fields``); their answers and the app API are documentation serializers.
+Tests hold the schema to the code: the schema against the SPEC's tables and examples, and schemathesis
 sending what the schema allows and forbids to the real endpoints.
 """
 
@@ -10,10 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-
-from jwo_admin.core.api.plain_validation import UUID_PATTERN
 
 # The paths the schema publishes: Amazon's two connectors and the shopper app's API.
 PUBLISHED_PREFIXES = ("/v1/identity/", "/v1/order/", "/api/app/")
@@ -35,25 +32,6 @@ class ConnectorKeyScheme(OpenApiAuthenticationExtension):
             "name": settings.JWO_CONNECTOR_KEY_HEADER,
             "description": "A connector key created in Settings; the API gateway in front of the connectors adds it.",
         }
-
-
-def uuid_field(help_text: str) -> serializers.RegexField:
-    return serializers.RegexField(UUID_PATTERN.pattern, max_length=64, help_text=help_text)
-
-
-@extend_schema_field({"type": "string", "format": "date-time"})
-class DateTimeText(serializers.CharField):
-    """A time as the connectors accept it: RFC 3339 with a zone (``DATE_TIME_PATTERN``; Amazon
-    sends UTC, ``…Z``), which is what JSON Schema's ``date-time`` means."""
-
-
-def date_time_field(help_text: str, **kwargs: Any) -> DateTimeText:
-    return DateTimeText(help_text=help_text, **kwargs)
-
-
-def text(max_length: int, help_text: str, **kwargs: Any) -> serializers.CharField:
-    """A string that must not be blank (the connectors trim it first)."""
-    return serializers.CharField(max_length=max_length, min_length=1, help_text=help_text, **kwargs)
 
 
 class ConnectorErrorSerializer(serializers.Serializer):
