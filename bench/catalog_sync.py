@@ -307,7 +307,7 @@ def bench_plan_scale(sizes: list[int]) -> list[tuple[int, float]]:
     from django.conf import settings
 
     from catalog.models import Store
-    from catalog.services.sync import sync_plan
+    from catalog.services.sync_plan import sync_plan
 
     settings.JWO_SYNC_BATCH_SIZE = 10_000
     figures = []
@@ -327,7 +327,7 @@ def bench_find_changes(products: int) -> tuple[float, int]:
     from django.db import connection
 
     from catalog.models import Store
-    from catalog.services.sync import pending_uploads, sync_preview
+    from catalog.selectors.sync import pending_uploads, sync_preview
 
     store = Store.objects.create(store_id="BENCH-BIG", name="Big store")
     started = time.monotonic()
@@ -359,8 +359,9 @@ def bench_report(workdir: Path, fake_endpoint_env: dict[str, str] | None = None)
     from django.conf import settings
 
     from catalog.models import Store, UploadBatch
-    from catalog.services.sync import sync_batch_send, sync_plan
+    from catalog.services.sync_plan import sync_plan
     from catalog.services.sync_results import batch_results_apply
+    from catalog.services.sync_send import sync_batch_send
     from jwo_admin.integrations.amazon_catalog import client_from_settings, client_reset
 
     store = Store.objects.create(store_id="BENCH-REPORT", name="Report store")

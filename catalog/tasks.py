@@ -6,19 +6,14 @@ import contextlib
 from celery import shared_task
 from django.conf import settings
 
+from catalog.selectors.sync import sync_due_batches, sync_follow_ups_due, sync_runs_stuck_planning
 from catalog.services.files import catalog_files_sweep
 from catalog.services.imports import import_job_run, import_jobs_sweep
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import (
-    sync_batch_poll,
-    sync_batch_send,
-    sync_due_batches,
-    sync_follow_up_request,
-    sync_follow_ups_due,
-    sync_run_fill,
-    sync_runs_stuck_planning,
-)
+from catalog.services.sync_plan import sync_follow_up_request, sync_run_fill
+from catalog.services.sync_poll import sync_batch_poll
 from catalog.services.sync_results import ReportNotReady
+from catalog.services.sync_send import sync_batch_send
 
 
 @shared_task(acks_late=True, ignore_result=True)

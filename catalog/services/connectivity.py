@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.services.sync import amazon_call_record
+from catalog.services.sync_records import amazon_call_record
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
 from jwo_admin.integrations.sqs import QueueUnreadable, queue_messages_waiting
 

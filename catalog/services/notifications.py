@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import BatchStatus, InboundMessage, UploadBatch
-from catalog.services.sync import batch_fail
+from catalog.services.sync_records import batch_fail
 from catalog.services.sync_results import Notification, batch_results_apply
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.integrations.sns import SubscriptionConfirmError, subscribe_url_visit

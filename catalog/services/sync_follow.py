@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from catalog.models import BatchStatus, SyncRun
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import sync_batch_poll, sync_batch_send, sync_run_refresh
+from catalog.services.sync_poll import sync_batch_poll
+from catalog.services.sync_records import sync_run_refresh
 from catalog.services.sync_results import ReportNotReady
+from catalog.services.sync_send import sync_batch_send
 
 
 def sync_run_follow(

@@ -3,17 +3,14 @@ raw copy, and give every item of the batch its final result exactly once."""
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.models import BatchKind, BatchStatus, InboundMessage, ItemResult, Product, SyncItem, UploadBatch
-from catalog.services.sync import (
-    amazon_call_record,
-    products_synced_update,
-    run_counts_add,
-    sync_run_refresh,
-)
+from catalog.services.sync_records import amazon_call_record, run_counts_add, sync_run_refresh
 from catalog.sync_reports import Report, ReportUnreadable, report_read
 from jwo_admin.core.metrics import sync_items
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings, report_link_expiry
@@ -211,3 +208,16 @@ def _count_results(accepted: int, changed: list[SyncItem]) -> None:
     sync_items.labels(result=ItemResult.ACCEPTED).inc(accepted)
     for result in (ItemResult.REJECTED, ItemResult.UNKNOWN):
         sync_items.labels(result=result).inc(sum(1 for item in changed if item.result == result))
+
+
+def products_synced_update(*, batch: UploadBatch, now: Any) -> None:
+    """Accepted items: the product's Amazon copy is now the fingerprint that was sent."""
+    # .order_by(): without it the models' default ordering joins three tables into each subquery.
+    accepted = SyncItem.objects.filter(batch=batch, result=ItemResult.ACCEPTED).order_by()
+    sent = accepted.filter(product_id=OuterRef("pk")).values("fingerprint")[:1]
+    Product.objects.filter(pk__in=accepted.values("product_id")).update(
+        synced_fingerprint=Subquery(sent),
+        synced_at=now,
+        sync_error="",
+        is_archived_on_amazon=batch.kind == BatchKind.ARCHIVE,
+    )

@@ -12,9 +12,10 @@ from django.views.generic import TemplateView
 from catalog.models import InboundMessage, ItemResult, Store, SyncRun, UploadBatch
 from catalog.selectors import catalog as selectors
 from catalog.selectors import sync as sync_selectors
+from catalog.selectors.sync import sync_preview
 from catalog.services.connectivity import connectivity_check
 from catalog.services.notifications import subscription_confirm
-from catalog.services.sync import SyncAlreadyRunning, sync_preview, sync_request, sync_retry_failed
+from catalog.services.sync_plan import SyncAlreadyRunning, sync_request, sync_retry_failed
 from catalog.services.sync_results import report_raw_read
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.views.staff import StaffView, query_without_page

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import sync_follow_up_request, sync_plan, sync_run_fill
+from catalog.services.sync_plan import sync_follow_up_request, sync_plan, sync_run_fill
 from jwo_admin.core.roles import CATALOG_MANAGER
 from jwo_admin.core.services import staff_user_create
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv

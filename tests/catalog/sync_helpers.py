@@ -6,9 +6,12 @@ import time
 from django.utils import timezone
 
 from catalog.models import SyncRun
+from catalog.selectors.sync import sync_due_batches
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import sync_batch_poll, sync_batch_send, sync_due_batches, sync_run_refresh
+from catalog.services.sync_poll import sync_batch_poll
+from catalog.services.sync_records import sync_run_refresh
 from catalog.services.sync_results import ReportNotReady
+from catalog.services.sync_send import sync_batch_send
 
 
 def drive(run: SyncRun, *, use_notifications: bool = True, timeout: float = 30.0) -> SyncRun:

@@ -9,8 +9,9 @@ import pytest
 from django.db.models import F
 
 from catalog.models import Product, Store
+from catalog.selectors.sync import sync_preview
 from catalog.services.stores import store_save
-from catalog.services.sync import sync_plan, sync_preview
+from catalog.services.sync_plan import sync_plan
 from tests.catalog.helpers import COLA, run_import, write_csv
 from tests.conftest import client_for
 

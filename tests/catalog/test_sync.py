@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from catalog.models import AmazonCall, InboundMessage, ItemResult, Product, Store, SyncItem, SyncRun
-from catalog.services.sync import SyncAlreadyRunning, sync_plan, sync_preview
+from catalog.selectors.sync import sync_preview, sync_runs_stuck_planning
+from catalog.services.sync_plan import SyncAlreadyRunning, sync_plan, sync_request, sync_retry_failed, sync_run_fill
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 
@@ -214,8 +215,6 @@ def test_archived_products_go_through_archive_catalog_with_every_store(
 
 
 def test_retry_failed_items_sends_only_those(sync_catalog: Store, fake_amazon: Any) -> None:
-    from catalog.services.sync import sync_retry_failed
-
     fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
     first = drive(sync_plan(store=sync_catalog))
     fake_amazon.amazon.knobs.reject_skus = set()
@@ -229,8 +228,6 @@ def test_retry_failed_items_sends_only_those(sync_catalog: Store, fake_amazon: A
 def test_a_requested_sync_holds_the_store_and_a_dead_planner_is_replaced(
     sync_catalog: Store, fake_amazon: Any, settings: Any
 ) -> None:
-    from catalog.services.sync import sync_request, sync_run_fill, sync_runs_stuck_planning
-
     # As if the worker that was to plan it died: the run holds the store, planning, with no batch.
     run = SyncRun.objects.create(store=sync_catalog, status="planning")
     with pytest.raises(SyncAlreadyRunning):

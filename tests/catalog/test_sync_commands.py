@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import AmazonCall, InboundMessage, Store, SyncItem, SyncRun, UploadBatch
-from catalog.services.sync import sync_batch_send, sync_plan
+from catalog.services.sync_plan import sync_plan
+from catalog.services.sync_send import sync_batch_send
 from jwo_admin.integrations.amazon_catalog import client_reset
 from tests.catalog.sync_helpers import drive
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from catalog.models import AmazonCall, AmazonStoreList, Product, Store, SyncRun
 from catalog.services.stores import store_save
-from catalog.services.sync import stores_listed, sync_follow_up_request, sync_plan
+from catalog.services.sync_plan import sync_follow_up_request, sync_plan
+from catalog.services.sync_send import stores_listed
 from catalog.tasks import sync_dispatch_task
 from jwo_admin.integrations.amazon_catalog import client_reset, region_from_endpoint
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv

@@ -15,14 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Barcode, ItemResult, Product, Store, SyncItem, SyncRun, SyncStatus
-from catalog.services.sync import (
-    batch_fail,
-    pending_uploads,
-    sync_plan,
-    sync_run_fill,
-    sync_run_refresh,
-    sync_runs_stuck_planning,
-)
+from catalog.selectors.sync import pending_uploads, sync_runs_stuck_planning
+from catalog.services.sync_plan import sync_plan, sync_run_fill
+from catalog.services.sync_records import batch_fail, sync_run_refresh
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,7 +14,7 @@ from django.db import connection
 
 from catalog.demo import ERP_COLUMNS, erp_rows, write_erp_csv
 from catalog.models import AmazonCall, InboundMessage, ItemResult, MappingProfile, Product, Store, SyncItem
-from catalog.services.sync import sync_plan
+from catalog.services.sync_plan import sync_plan
 from jwo_admin.celery import app as celery_app
 from tests.catalog.helpers import run_import
 from tests.catalog.sync_helpers import drive

@@ -19,15 +19,10 @@ from django.utils import timezone
 
 from catalog.models import AmazonCall, BatchStatus, InboundMessage, Product, Store, SyncRun, UploadBatch
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import (
-    sync_batch_poll,
-    sync_batch_send,
-    sync_follow_up_request,
-    sync_plan,
-    sync_retry_failed,
-    sync_run_fill,
-)
+from catalog.services.sync_plan import sync_follow_up_request, sync_plan, sync_retry_failed, sync_run_fill
+from catalog.services.sync_poll import sync_batch_poll
 from catalog.services.sync_results import ReportNotReady, batch_results_apply
+from catalog.services.sync_send import sync_batch_send
 from operations.selectors.alerts import alerts_now
 from tests.catalog.sync_helpers import drive
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import AmazonCall, Product, Store, SyncItem, SyncRun, UploadBatch
-from catalog.services.sync import sync_plan
+from catalog.services.sync_plan import sync_plan
 from jwo_admin.integrations.amazon_catalog import client_reset
 from tests.catalog.helpers import COLA, run_import, write_csv
 from tests.catalog.sync_helpers import drive

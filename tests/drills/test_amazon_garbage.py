@@ -14,8 +14,10 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import AmazonCall, BatchStatus, ItemResult, Product, Store, SyncItem, UploadBatch
-from catalog.services.sync import sync_batch_poll, sync_batch_send, sync_plan
+from catalog.services.sync_plan import sync_plan
+from catalog.services.sync_poll import sync_batch_poll
 from catalog.services.sync_results import ReportNotReady
+from catalog.services.sync_send import sync_batch_send
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 

@@ -16,7 +16,8 @@ import pytest
 
 from catalog.models import BatchStatus, InboundMessage, ItemResult, Store, SyncItem, UploadBatch
 from catalog.services.notifications import notifications_consume
-from catalog.services.sync import sync_batch_send, sync_plan
+from catalog.services.sync_plan import sync_plan
+from catalog.services.sync_send import sync_batch_send
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.drills.proxy import fault_proxy
 

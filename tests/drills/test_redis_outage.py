@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from catalog.models import AmazonCall, BatchStatus, Store, UploadBatch
-from catalog.services.sync import sync_batch_send, sync_plan
+from catalog.services.sync_plan import sync_plan
+from catalog.services.sync_send import sync_batch_send
 from entry.services.shoppers import scan_key_issue
 from jwo_admin.integrations.amazon_catalog import client_reset
 from orders.models import PaymentAuthorisation, PaymentStatus, Purchase, SandboxCharge

@@ -18,7 +18,8 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
-from catalog.models import BatchStatus, Product, SyncRun, UploadBatch
+from catalog.models import BatchStatus, ItemResult, Product, SyncItem, SyncRun, UploadBatch
+from catalog.services.sync_records import batch_fail
 from operations.selectors.health import watched
 from tests.conftest import client_for
 from tests.entry.conftest import gate_body, identity_key_for, make_shopper
@@ -233,9 +234,6 @@ def test_with_a_multiprocess_directory_the_figures_of_every_process_are_summed(
 def test_sync_items_are_counted_by_result_when_their_batch_fails(
     store: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from catalog.models import ItemResult, SyncItem
-    from catalog.services.sync import batch_fail
-
     product = Product.objects.create(store=store, sku="M-1", name="Metered", price=Decimal("1.00"))
     batch = _accepted_batch(store, accepted_ago=timedelta(seconds=1))
     SyncItem.objects.create(sync_run=batch.sync_run, batch=batch, product=product, sku="M-1")

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.models import UploadBatch
-from catalog.services.sync import amazon_call_record
+from catalog.services.sync_records import amazon_call_record
 from jwo_admin.integrations.amazon_catalog import Outcome, client_from_settings
 
 

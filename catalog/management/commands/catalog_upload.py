@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from catalog.models import Store, SyncRun
-from catalog.services.sync import SyncAlreadyRunning, sync_plan, sync_preview
+from catalog.selectors.sync import sync_preview
 from catalog.services.sync_follow import sync_run_follow
+from catalog.services.sync_plan import SyncAlreadyRunning, sync_plan
 
 
 class Command(BaseCommand):
