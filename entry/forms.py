@@ -6,7 +6,8 @@ from django import forms
 
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateDefault, GateReason, ShopperStatus, VisitorType
-from entry.selectors.gate import GateEventFilters, ShopperFilters
+from entry.selectors.gate import GateEventFilters
+from entry.selectors.shoppers import ShopperFilters
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 

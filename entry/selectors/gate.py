@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from catalog.models import Store
-from entry.models import GateDecisionKind, GateEvent, PaymentMethod, ScanKey, Shopper
+from entry.models import GateDecisionKind, GateEvent
 from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core import db
 
@@ -212,57 +211,3 @@ def gate_event_list(*, filters: GateEventFilters) -> QuerySet[GateEvent]:
     if filters.until is not None:
         events = events.filter(created_at__lte=filters.until)
     return events.order_by("-created_at", "-id")
-
-
-# --- Shoppers --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ShopperFilters:
-    search: str = ""
-    status: str = ""
-    visitor_type: str = ""
-
-
-def shopper_list(*, filters: ShopperFilters) -> QuerySet[Shopper]:
-    """Shoppers by name; the search matches part of the name, email or external id, any case."""
-    shoppers = Shopper.objects.all()
-    term = filters.search.strip()
-    if term:
-        shoppers = shoppers.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(external_id__icontains=term))
-    if filters.status:
-        shoppers = shoppers.filter(status=filters.status)
-    if filters.visitor_type:
-        shoppers = shoppers.filter(visitor_type=filters.visitor_type)
-    return shoppers.order_by("name", "pk")
-
-
-@dataclass(frozen=True)
-class CardOnFile:
-    method: PaymentMethod
-    is_expired: bool
-
-
-def shopper_cards(*, shopper: Shopper, at: datetime | None = None) -> list[CardOnFile]:
-    """The shopper's cards, default first; a card is expired after the last day of its expiry
-    month (the same rule that refuses a code for it)."""
-    at = at or timezone.now()
-    return [
-        CardOnFile(method=method, is_expired=(method.expiry_year, method.expiry_month) < (at.year, at.month))
-        for method in PaymentMethod.objects.filter(shopper=shopper).order_by("-is_default", "-created_at", "-id")
-    ]
-
-
-def shopper_gate_events(*, shopper: Shopper, limit: int = 20) -> QuerySet[GateEvent]:
-    return (
-        GateEvent.objects.filter(shopper=shopper)
-        .select_related("store")
-        .defer("response_body")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def shopper_active_code_count(*, shopper: Shopper, now: datetime | None = None) -> int:
-    """Codes that could still open a gate: not revoked and not expired, allowing the gate's clock
-    skew — exactly the codes ``scan_keys_revoke`` would revoke."""
-    now = now or timezone.now()
-    horizon = now - timedelta(seconds=settings.JWO_SCAN_KEY_CLOCK_SKEW_SECONDS)
-    return ScanKey.objects.filter(shopper=shopper, revoked_at__isnull=True, expires_at__gte=horizon).count()

@@ -21,7 +21,7 @@ from entry.forms import (
     ShopperTypeForm,
 )
 from entry.models import Shopper, ShopperStatus
-from entry.selectors import gate as selectors
+from entry.selectors import gate, shoppers
 from entry.services.shoppers import scan_keys_revoke, shopper_set_status, shopper_set_type
 from entry.services.store_gates import store_gate_default_set
 from jwo_admin.core.exceptions import ApplicationError
@@ -41,11 +41,11 @@ class EntryOverviewView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ChartFilterForm(self.request.GET or None)
-        charts = selectors.gate_charts(store=form.chosen_store())
+        charts = gate.gate_charts(store=form.chosen_store())
         context.update(
             summaries=[
                 (summary, GateDefaultForm(initial={"default_gate_decision": summary.default_decision}))
-                for summary in selectors.store_gate_summaries()
+                for summary in gate.store_gate_summaries()
             ],
             form=form,
             traffic_chart=charts.traffic,
@@ -66,11 +66,13 @@ class GateDefaultUpdateView(StaffView, View):
             messages.error(request, f"Choose Open or Closed for {store}.")
             return redirect("entry:overview")
         try:
-            gate = store_gate_default_set(store=store, decision=form.cleaned_data["default_gate_decision"])
+            store_gate = store_gate_default_set(store=store, decision=form.cleaned_data["default_gate_decision"])
         except ValidationError as error:
             messages.error(request, f"{store} was not saved: {' '.join(error.messages)}")
             return redirect("entry:overview")
-        messages.success(request, f"{store}: when the connector answers 500, {gate.get_default_decision_display()}.")
+        messages.success(
+            request, f"{store}: when the connector answers 500, {store_gate.get_default_decision_display()}."
+        )
         return redirect("entry:overview")
 
 
@@ -83,7 +85,7 @@ class GateLogView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = GateLogFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(selectors.gate_event_list(filters=form.filters()), GATE_LOG_PAGE_SIZE).get_page(
+        page: Page[Any] = Paginator(gate.gate_event_list(filters=form.filters()), GATE_LOG_PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         context.update(
@@ -109,7 +111,7 @@ class GateLogRowsView(StaffView, TemplateView):
         context = super().get_context_data(**kwargs)
         form = GateLogFilterForm(self.request.GET or None)
         context.update(
-            events=selectors.gate_event_list(filters=form.filters())[:GATE_LOG_PAGE_SIZE],
+            events=gate.gate_event_list(filters=form.filters())[:GATE_LOG_PAGE_SIZE],
             is_live=True,
             query=query_without_page(self.request),
         )
@@ -130,7 +132,7 @@ class ShopperListView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ShopperFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(selectors.shopper_list(filters=form.filters()), SHOPPER_PAGE_SIZE).get_page(
+        page: Page[Any] = Paginator(shoppers.shopper_list(filters=form.filters()), SHOPPER_PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         context.update(form=form, page=page, shoppers=page.object_list, query=query_without_page(self.request))
@@ -146,9 +148,9 @@ class ShopperDetailView(StaffView, TemplateView):
         shopper = get_object_or_404(Shopper, pk=kwargs["pk"])
         context.update(
             shopper=shopper,
-            cards=selectors.shopper_cards(shopper=shopper),
-            events=selectors.shopper_gate_events(shopper=shopper, limit=20),
-            active_codes=selectors.shopper_active_code_count(shopper=shopper),
+            cards=shoppers.shopper_cards(shopper=shopper),
+            events=shoppers.shopper_gate_events(shopper=shopper, limit=20),
+            active_codes=shoppers.shopper_active_code_count(shopper=shopper),
             statuses=ShopperStatus,
             type_form=ShopperTypeForm(initial={"visitor_type": shopper.visitor_type}),
         )

@@ -12,7 +12,8 @@ from django.views.generic import TemplateView
 
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.views.staff import StaffView
-from operations.readiness import readiness_items, readiness_mark
+from operations.selectors.readiness import readiness_items
+from operations.services.readiness import readiness_mark
 
 
 class ReadinessView(StaffView, TemplateView):

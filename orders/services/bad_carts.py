@@ -31,6 +31,7 @@ from orders.purchase_request import stored_auth_events, visitor_event
 from orders.selectors.pricing import quantity_unit_aliases, store_pricing, store_promotion_index
 from orders.services.payments.dispatch import payment_plan, purchase_created
 from orders.services.payments.issues import issues_resolve, open_issues_for
+from orders.services.payments.settlement import release_hold
 
 QUANTITY_QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)
 
@@ -281,8 +282,6 @@ def purchase_shopper_assign(*, purchase_pk: int, shopper_text: str, user_pk: int
 def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) -> Purchase:
     """Give up on collecting: a bad cart is written off; a failed charge is not charged. The
     hold is released and the shopper's payment issues for it are closed."""
-    from orders.services.payments.settlement import release_hold
-
     reason = reason.strip()
     if not reason:
         raise ApplicationError("Say why the purchase is written off.")
@@ -308,8 +307,6 @@ def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) ->
 
 def purchase_paid_at_counter(*, purchase_pk: int, user_pk: int | None, note: str = "") -> Purchase:
     """The shopper paid in person (a cash shopper, or a settled payment issue)."""
-    from orders.services.payments.settlement import release_hold
-
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update(of=("self",)).select_related("authorisation").get(pk=purchase_pk)
         if purchase.status != PurchaseStatus.PRICED or purchase.payment_status not in (

@@ -6,99 +6,22 @@ may read that one receipt, as with any emailed receipt link; nothing else is rea
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from smtplib import SMTPException
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from entry.models import Shopper
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.tasks import task_enqueue_on_commit
-from orders.models import PaymentStatus, Purchase, PurchaseAudit, PurchaseLine, PurchaseStatus, ReceiptStatus, Refund
+from orders.models import Purchase, PurchaseAudit, PurchaseStatus, ReceiptStatus
+from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES, receipt_get
 
 logger = logging.getLogger(__name__)
-
-# VOIDED: a cart priced at zero released its hold; it has a purchase id and lines, so a receipt too.
-RECEIPT_PAYMENT_STATUSES = (
-    PaymentStatus.CAPTURED,
-    PaymentStatus.AT_COUNTER,
-    PaymentStatus.PAID_AT_COUNTER,
-    PaymentStatus.NOT_CHARGED,
-    PaymentStatus.VOIDED,
-)
-
-
-@dataclass(frozen=True)
-class Receipt:
-    purchase: Purchase
-    lines: list[PurchaseLine]
-    refunds: list[Refund]
-    url: str
-
-    @property
-    def paid_by(self) -> str:
-        labels = {
-            PaymentStatus.CAPTURED: "Charged to your card",
-            PaymentStatus.AT_COUNTER: "To be paid at the counter",
-            PaymentStatus.PAID_AT_COUNTER: "Paid at the counter",
-            PaymentStatus.NOT_CHARGED: "Not charged",
-            PaymentStatus.VOIDED: "Not charged",  # priced at zero: the hold was released
-        }
-        return labels.get(PaymentStatus(self.purchase.payment_status), self.purchase.get_payment_status_display())
-
-    @property
-    def rows(self) -> list[tuple[PurchaseLine, str]]:
-        """Each line with its quantity as a receipt writes it: ``10``, ``0.25`` (``normalize()``
-        alone would write ten as ``1E+1``)."""
-        return [(line, format(line.quantity.normalize(), "f")) for line in self.lines]
-
-    @property
-    def refunded(self) -> Decimal:
-        return sum((refund.amount for refund in self.refunds), Decimal(0))
-
-
-def receipt_url(purchase: Purchase) -> str:
-    return settings.JWO_PUBLIC_BASE_URL.rstrip("/") + reverse("receipt", args=[purchase.receipt_token])
-
-
-def receipt_get(*, token: str) -> Receipt | None:
-    """The receipt behind a link; None for an unknown token or a purchase that has none (an empty
-    cart, a bad cart still being resolved)."""
-    if len(token) < 16:
-        return None
-    purchase = (
-        Purchase.objects.select_related("store", "shopper")
-        .prefetch_related(
-            Prefetch("lines", queryset=PurchaseLine.objects.prefetch_related("discounts")),
-            Prefetch("refunds", queryset=Refund.objects.filter(status=Refund.Status.SUCCEEDED)),
-        )
-        .filter(receipt_token=token, status=PurchaseStatus.PRICED)
-        .first()
-    )
-    if purchase is None:
-        return None
-    return Receipt(purchase, list(purchase.lines.all()), list(purchase.refunds.all()), receipt_url(purchase))
-
-
-RECEIPT_LIST_SIZE = 20
-
-
-def shopper_receipts(*, shopper: Shopper) -> list[Purchase]:
-    """The shopper's latest priced purchases (those with a receipt), newest first."""
-    return list(
-        Purchase.objects.filter(shopper=shopper, status=PurchaseStatus.PRICED)
-        .select_related("store")
-        .order_by("-ended_at")[:RECEIPT_LIST_SIZE]
-    )
 
 
 RECEIPT_TASK = "orders.tasks.receipt_send_task"

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from orders.forms import PurchaseFilterForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 from orders.selectors import reports
-from orders.services.receipts import RECEIPT_PAYMENT_STATUSES
+from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
 from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
 
 

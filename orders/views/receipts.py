@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from entry.views.shopper import ShopperRequiredMixin
-from orders.services.receipts import receipt_get, shopper_receipts
+from orders.selectors.receipts import receipt_get, shopper_receipts
 
 
 @require_GET

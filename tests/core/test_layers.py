@@ -1,7 +1,11 @@
-"""The house's rules that the code itself can be asked about (STYLE §5, issue 17's layers).
+"""The house's rules that the code itself can be asked about (STYLE §1 and §5).
 
-So far: services never import tasks (they enqueue a task by name through the kernel, on commit),
-at module level or inside a function. More layers join this test as the house is reshaped.
+- Services never import tasks: they enqueue a task by name through the kernel, on commit.
+- Dependencies point one way: kernel (``jwo_admin/core``, ``jwo_admin/integrations``) ← catalog ←
+  entry ← orders ← operations. The kernel imports no app; no app imports operations.
+- ``requests``, ``boto3`` and ``botocore`` only in ``jwo_admin/integrations/``.
+- No import cycle between the project's modules (imports at module level, as Python runs them).
+- No import inside a function unless a comment on that line or the line above says why.
 """
 
 import ast
@@ -12,6 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("catalog", "entry", "orders", "operations")
+KERNEL = ("jwo_admin.core", "jwo_admin.integrations")
+LAYERS = (KERNEL, ("catalog",), ("entry",), ("orders",), ("operations",))  # each may import only those before it
+OUTSIDE_CLIENTS = ("requests", "boto3", "botocore")
+PROJECT = (*APPS, "jwo_admin", "fake_amazon")
 
 
 def _service_modules() -> list[Path]:
@@ -76,26 +84,154 @@ def test_a_task_is_found_by_name_from_several_threads_at_once_in_a_fresh_process
         assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr[-2000:]
 
 
-# Each layer may import those before it only: kernel ← catalog ← entry ← orders ← operations (STYLE §1).
-LAYERS = ("jwo_admin", "catalog", "entry", "orders", "operations")
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _layer_modules(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*.py") if "migrations" not in path.parts)
+def _code_modules(*packages: str) -> dict[str, Path]:
+    """The project's own modules (migrations aside: they are history, written by Django)."""
+    found: dict[str, Path] = {}
+    for package in packages:
+        for path in sorted((ROOT / package.replace(".", "/")).rglob("*.py")):
+            if "migrations" not in path.parts:
+                found[_module_name(path)] = path
+    return found
 
 
-def test_each_layer_imports_only_the_layers_below_it() -> None:
-    """At module level or inside a function: the kernel imports no app, catalog no app that reads
-    it, and no app imports operations."""
-    offenders = []
+def _layer(module: str) -> int | None:
     for index, layer in enumerate(LAYERS):
-        above = LAYERS[index + 1 :]
-        for path in _layer_modules(ROOT / layer):
-            offenders += [
-                f"{path.relative_to(ROOT)}:{line} imports {name}"
-                for line, name in _imported(path)
-                if name.split(".")[0] in above
-            ]
+        if any(module == name or module.startswith(f"{name}.") for name in layer):
+            return index
+    return None
 
-    assert len(_layer_modules(ROOT / "jwo_admin" / "core")) > 20  # the rule reads the real tree
+
+def test_each_layer_imports_only_the_layers_before_it() -> None:
+    modules = _code_modules(*KERNEL, *APPS)
+    offenders = [
+        f"{name}:{line} imports {imported}"
+        for name, path in modules.items()
+        for line, imported in _imported(path)
+        if (mine := _layer(name)) is not None and (theirs := _layer(imported)) is not None and theirs > mine
+    ]
+
+    assert len(modules) > 150  # the rule reads the real tree
+    assert offenders == []
+
+
+def test_requests_and_boto3_are_used_only_in_integrations() -> None:
+    modules = _code_modules(*APPS, "jwo_admin")
+    offenders = [
+        f"{name}:{line} imports {imported}"
+        for name, path in modules.items()
+        if not name.startswith("jwo_admin.integrations")
+        for line, imported in _imported(path)
+        if imported.split(".")[0] in OUTSIDE_CLIENTS
+    ]
+
+    assert offenders == []
+
+
+def _top_level_imports(path: Path) -> list[str]:
+    """What importing the module imports at once: module-level statements, ``if`` and ``try`` blocks
+    included, ``if TYPE_CHECKING:`` blocks not (they never run)."""
+    found: list[str] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.extend([node.module] + [f"{node.module}.{alias.name}" for alias in node.names])
+            elif isinstance(node, ast.Import):
+                found.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.If):
+                if "TYPE_CHECKING" not in ast.unparse(node.test):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+                for handler in node.handlers:
+                    visit(handler.body)
+                visit(node.orelse)
+                visit(node.finalbody)
+
+    visit(ast.parse(path.read_text(), str(path)).body)
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def test_cycles_are_found_by_the_check() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """A module importing its own package's ``__init__`` is how Python imports a submodule, so a
+    package is not counted as importing its submodules (``__init__`` files here are empty)."""
+    modules = _code_modules(*PROJECT)
+    graph = {
+        name: {imported for imported in _top_level_imports(path) if imported in modules and imported != name}
+        for name, path in modules.items()
+    }
+
+    assert len(graph) > 200
+    assert _cycles(graph) == []
+
+
+def _imports_in_functions(path: Path) -> list[tuple[int, str]]:
+    lines = path.read_text().splitlines()
+    found: list[tuple[int, str]] = []
+    for function in ast.walk(ast.parse("\n".join(lines), str(path))):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    line = above = node.lineno
+                    while lines[above - 2].strip().startswith(("from ", "import ")):  # a block of imports
+                        above -= 1
+                    said = "#" in lines[line - 1] or lines[above - 2].strip().startswith("#")
+                    if not said:
+                        found.append((line, lines[line - 1].strip()))
+    return found
+
+
+def test_no_import_inside_a_function_without_a_reason() -> None:
+    modules = _code_modules(*PROJECT)
+    offenders = [
+        f"{name}:{line} {text}" for name, path in modules.items() for line, text in _imports_in_functions(path)
+    ]
+
     assert offenders == []

@@ -13,17 +13,8 @@ from django.utils import timezone
 import entry.selectors.gate
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent, GateReason, ScanKey, Shopper, ShopperStatus, VisitorType
-from entry.selectors.gate import (
-    GateEventFilters,
-    ShopperFilters,
-    gate_charts,
-    gate_event_list,
-    percentile,
-    shopper_active_code_count,
-    shopper_cards,
-    shopper_list,
-    store_gate_summaries,
-)
+from entry.selectors.gate import GateEventFilters, gate_charts, gate_event_list, percentile, store_gate_summaries
+from entry.selectors.shoppers import ShopperFilters, shopper_active_code_count, shopper_cards, shopper_list
 from entry.services.shoppers import payment_method_add
 from jwo_admin.core import db
 from tests.entry.conftest import make_shopper

@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog.models import AmazonCall, InboundMessage
 from jwo_admin.core.connector_keys import connector_key_create
 from operations.models import ReadinessMark, SimulationRun, SimulationStatus
-from operations.readiness import MANUAL, readiness_items
+from operations.selectors.readiness import MANUAL, readiness_items
 from tests.conftest import client_for
 
 

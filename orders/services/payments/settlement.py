@@ -33,10 +33,11 @@ from orders.models import (
     PurchaseStatus,
 )
 from orders.purchase_request import stored_auth_events
+from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
 from orders.services.payments.holds import holds_stale
 from orders.services.payments.issues import issue_open, issues_resolve, open_issues_for
 from orders.services.payments.operations import gateway_call, void_quietly
-from orders.services.receipts import RECEIPT_PAYMENT_STATUSES, receipt_request
+from orders.services.receipts import receipt_request
 
 logger = logging.getLogger(__name__)
 

@@ -5,15 +5,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, SyncRun
 from catalog.selectors.catalog import store_summaries
 from entry.scan_keys import qr_pattern
 from entry.selectors.stores import store_list_with_gate_default
-from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.models import ConnectorKey
 from jwo_admin.integrations.amazon_catalog import Outcome
 from jwo_admin.integrations.payments.gateway import payment_gateway_is_sandbox
@@ -186,14 +183,3 @@ def readiness_items() -> list[Item]:
         for key, section, title in MANUAL
     ]
     return _automatic() + manual
-
-
-@transaction.atomic
-def readiness_mark(*, item: str, is_done: bool, note: str, user: User) -> ReadinessMark:
-    """Tick (or untick) a step only people can confirm; who and when are kept."""
-    if item not in MANUAL_KEYS:
-        raise ApplicationError(f"{item!r} is not a step staff tick; the app checks the others itself.")
-    mark, _ = ReadinessMark.objects.update_or_create(
-        item=item, store=None, defaults={"is_done": is_done, "note": note.strip()[:500], "marked_by": user}
-    )
-    return mark

@@ -1,0 +1,64 @@
+"""Reads about shoppers for staff: the list with its filters, a shopper's cards, gate events and live codes."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper
+
+
+# --- Shoppers --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShopperFilters:
+    search: str = ""
+    status: str = ""
+    visitor_type: str = ""
+
+
+def shopper_list(*, filters: ShopperFilters) -> QuerySet[Shopper]:
+    """Shoppers by name; the search matches part of the name, email or external id, any case."""
+    shoppers = Shopper.objects.all()
+    term = filters.search.strip()
+    if term:
+        shoppers = shoppers.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(external_id__icontains=term))
+    if filters.status:
+        shoppers = shoppers.filter(status=filters.status)
+    if filters.visitor_type:
+        shoppers = shoppers.filter(visitor_type=filters.visitor_type)
+    return shoppers.order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class CardOnFile:
+    method: PaymentMethod
+    is_expired: bool
+
+
+def shopper_cards(*, shopper: Shopper, at: datetime | None = None) -> list[CardOnFile]:
+    """The shopper's cards, default first; a card is expired after the last day of its expiry
+    month (the same rule that refuses a code for it)."""
+    at = at or timezone.now()
+    return [
+        CardOnFile(method=method, is_expired=(method.expiry_year, method.expiry_month) < (at.year, at.month))
+        for method in PaymentMethod.objects.filter(shopper=shopper).order_by("-is_default", "-created_at", "-id")
+    ]
+
+
+def shopper_gate_events(*, shopper: Shopper, limit: int = 20) -> QuerySet[GateEvent]:
+    return (
+        GateEvent.objects.filter(shopper=shopper)
+        .select_related("store")
+        .defer("response_body")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def shopper_active_code_count(*, shopper: Shopper, now: datetime | None = None) -> int:
+    """Codes that could still open a gate: not revoked and not expired, allowing the gate's clock
+    skew — exactly the codes ``scan_keys_revoke`` would revoke."""
+    now = now or timezone.now()
+    horizon = now - timedelta(seconds=settings.JWO_SCAN_KEY_CLOCK_SKEW_SECONDS)
+    return ScanKey.objects.filter(shopper=shopper, revoked_at__isnull=True, expires_at__gte=horizon).count()
