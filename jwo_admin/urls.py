@@ -21,7 +21,8 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("catalog/", include((catalog_urls.staff_urlpatterns, "catalog"))),
+    # The store screens span catalog, entry and orders, so operations holds them; their paths and names stay catalog's.
+    path("catalog/", include((catalog_urls.staff_urlpatterns + operations_urls.store_urlpatterns, "catalog"))),
     path("", include((entry_urls.connector_urlpatterns, "entry_api"))),
     path("", include((orders_urls.connector_urlpatterns, "orders_api"))),
     path("entry/", include((entry_urls.staff_urlpatterns, "entry"))),

@@ -1,15 +1,18 @@
-"""Operations' URLs, in two lists the site mounts at its root.
+"""Operations' URLs, in three lists: two the site mounts at its root, one with catalog's.
 
 - ``site_urlpatterns``, without a namespace: the dashboard (``home``: where sign-in lands and every
   page's brand links) and the probes and metrics for machines (``/readyz``, ``/metrics``;
   ``/healthz`` is the kernel's).
 - ``staff_urlpatterns``, namespace ``operations``: the launch readiness checklist and the store
   simulator under ``/operations/``, the settings page under ``/settings/``.
+- ``store_urlpatterns``, mounted with catalog's staff list (namespace ``catalog``, under
+  ``/catalog/``): the store screens, whose form spans catalog, entry and orders; their paths and
+  names are catalog's as they always were.
 """
 
 from django.urls import path
 
-from operations.views import dashboard, probes, readiness, settings, simulator
+from operations.views import dashboard, probes, readiness, settings, simulator, stores
 
 site_urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="home"),
@@ -35,4 +38,9 @@ staff_urlpatterns = [
         settings.SignInLockClearView.as_view(),
         name="sign_in_lock_clear",
     ),
+]
+
+store_urlpatterns = [
+    path("stores/new/", stores.StoreCreateView.as_view(), name="store_create"),
+    path("stores/<int:pk>/", stores.StoreUpdateView.as_view(), name="store_update"),
 ]

@@ -8,13 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
-from catalog.forms import ImportForm, MappingProfileForm, ProductFilterForm, StoreForm
+from catalog.forms import ImportForm, MappingProfileForm, ProductFilterForm
 from catalog.models import ImportJob, MappingProfile, Product, Store
 from catalog.selectors import catalog as selectors
 from catalog.services import imports, stores
@@ -201,29 +200,6 @@ class MappingProfileUpdateView(StaffView, UpdateView):
         profile = stores.mapping_profile_save(profile=form.save(commit=False))
         messages.success(self.request, f"Mapping profile “{profile.name}” saved.")
         return redirect("catalog:mapping_list")
-
-
-class StoreCreateView(StaffView, FormView):
-    permission_required = "catalog.add_store"
-    template_name = "catalog/store_form.html"
-    form_class = StoreForm
-
-    def form_valid(self, form: StoreForm) -> HttpResponse:
-        store = stores.store_save(store=form.save(commit=False))
-        messages.success(self.request, f"Store {store} created.")
-        return redirect("operations:settings")
-
-
-class StoreUpdateView(StaffView, UpdateView):
-    permission_required = "catalog.change_store"
-    template_name = "catalog/store_form.html"
-    form_class = StoreForm
-    model = Store
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        store = stores.store_save(store=form.save(commit=False))
-        messages.success(self.request, f"Store {store} saved.")
-        return HttpResponseRedirect(reverse("operations:settings"))
 
 
 class AmazonCatalogExportView(StaffView, View):

@@ -13,7 +13,7 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from catalog.models import Store
-from entry.models import GateDefault
+from entry.models import GateDefault, StoreGate
 from jwo_admin.core.cache import cache_delete, cache_get, cache_set
 from jwo_admin.core.deadline import run_within
 
@@ -89,3 +89,10 @@ def store_list_with_gate_default() -> QuerySet[Store]:
         .annotate(default_gate_decision=_gate_default())
         .annotate(default_gate_label=Case(*labels, default=F("default_gate_decision")))
     )
+
+
+def store_gate_default(*, store: Store) -> str:
+    """What ``store``'s gate does when the identity connector answers 500: its own setting, or
+    CLOSED when never set (one query; the staff form's initial value)."""
+    decision: str | None = StoreGate.objects.filter(store=store).values_list("default_decision", flat=True).first()
+    return decision or GateDefault.CLOSED

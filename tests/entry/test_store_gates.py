@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError
 from catalog.models import Store
 from catalog.services.stores import store_create, store_save
 from entry.models import GateDefault, StoreGate
-from entry.selectors.stores import StoreGateProfile, store_gate_profile, store_list_with_gate_default
+from entry.selectors.stores import (
+    StoreGateProfile,
+    store_gate_default,
+    store_gate_profile,
+    store_list_with_gate_default,
+)
 from entry.services.store_gates import store_gate_default_set
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +89,10 @@ def test_stores_for_staff_carry_their_gate_default_and_its_label() -> None:
         (opened.pk, "OPEN", "Open (let the shopper in)"),
         (closed.pk, "CLOSED", "Closed (keep the gate shut)"),
     ]
+
+
+def test_the_staff_form_reads_a_store_default_or_closed_when_never_set(store: Store, other_store: Store) -> None:
+    StoreGate.objects.create(store=other_store, default_decision=GateDefault.OPEN)
+
+    assert store_gate_default(store=store) == "CLOSED"
+    assert store_gate_default(store=other_store) == "OPEN"

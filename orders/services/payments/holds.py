@@ -9,26 +9,23 @@ shopper: the next gate answer refuses them until staff settle it.
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, VisitorType
 from jwo_admin.core.tasks import task_enqueue
 from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.models import (
-    DEFAULT_PREAUTHORISATION_AMOUNT,
     AuthorisationStatus,
     PaymentAuthorisation,
     PaymentOperation,
     PaymentOperationKind,
     PaymentStatus,
-    StorePayment,
 )
+from orders.selectors.store_payments import store_preauthorisation_amount
 from orders.services.payments.issues import issue_open
 from orders.services.payments.operations import gateway_call, void_quietly
 
@@ -40,15 +37,6 @@ HOLD_TASK = "orders.tasks.hold_place_task"
 
 def _enqueue(auth_event_id: str) -> None:
     task_enqueue(HOLD_TASK, auth_event_id, what=f"the hold for gate event {auth_event_id}")
-
-
-def _preauthorisation_amount(store: Store) -> Decimal:
-    """The store's own amount, or the default for a store whose payments were never set (read with
-    the gate event: no query of its own)."""
-    try:
-        return store.payment.preauthorisation_amount
-    except StorePayment.DoesNotExist:
-        return DEFAULT_PREAUTHORISATION_AMOUNT
 
 
 def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None:
@@ -73,7 +61,7 @@ def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None
                 shopper_id=event.shopper_id,
                 card_reference=card.provider_reference if card else "",
                 card_label=str(card) if card else "",
-                amount=_preauthorisation_amount(event.store),
+                amount=store_preauthorisation_amount(store=event.store),  # read with the event: no query
                 currency=event.store.currency,
             )
     except IntegrityError:
