@@ -47,7 +47,8 @@ still exit 0; a broken setup (servers that do not start, a missing tool) exits n
 
 Needs PostgreSQL and Redis (``make bench`` starts them; without ``DATABASE_URL``/``REDIS_URL``
 this script runs ``scripts/services.sh start`` itself) and ``wrk`` (``make bench`` installs it).
-The servers, the open-loop generator and wrk's script are ``bench/serving.py``'s.
+The database, the servers, the open-loop generator and its percentiles, and wrk's runs are
+``bench/serving.py``'s.
 """
 
 import argparse
@@ -64,7 +65,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import serving  # noqa: E402  (bench/ is on sys.path)
-from serving import Server, drain, log_errors, percentile, ratio, running, say, start_server, verdict  # noqa: E402
+from serving import Server, Throughput, drain, log_errors, percentile, ratio, say, verdict  # noqa: E402
 
 DB_NAME = "jwo_bench_gate"
 REDIS_DB = 3
@@ -242,10 +243,8 @@ def _judge(call: Call, exchange: serving.Exchange, *, bare: bool) -> Result:
 
 
 def _load(server: Server, calls: list[Call], rate: float | None, seed_: Seed, bare: bool) -> list[Result]:
-    raws = [
-        serving.request_bytes(call.body, server.port, seed_.key_header, seed_.connector_key, PATH) for call in calls
-    ]
-    done = serving.exchanges(server.port, raws, rate)
+    bodies = [call.body for call in calls]
+    done = serving.send(server, bodies, path=PATH, key_header=seed_.key_header, key=seed_.connector_key, rate=rate)
     return [_judge(call, exchange, bare=bare) for call, exchange in zip(calls, done, strict=True)]
 
 
@@ -288,28 +287,9 @@ def one_at_a_time(server: Server, calls: list[Call], seed_: Seed, *, bare: bool 
 # --- wrk, closed loop ----------------------------------------------------------------------------
 
 
-@dataclass
-class Throughput:
-    rate: float
-    requests: int
-    errors: int
-    detail: str
-    p50_ms: float
-    p99_ms: float
-    wrapped: int
-    statuses: dict[str, int] = field(default_factory=dict)
-
-
-def run_wrk(
-    server: Server, bodies: Path, script: Path, seed_: Seed, args: argparse.Namespace, *, bare: bool
-) -> Throughput:
-    run = serving.WrkRun(
-        bodies, script, args.wrk_threads, args.wrk_connections, args.throughput_seconds,
-        seed_.key_header, seed_.connector_key,
-    )  # fmt: skip
-    figures = serving.wrk_figures(server, PATH, run)
-    statuses: dict[str, int] = figures["statuses"]
-    transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+def run_wrk(server: Server, run: serving.WrkRun, *, bare: bool, connections: int) -> Throughput:
+    throughput = serving.wrk_throughput(server, PATH, run)
+    statuses, transport = throughput.statuses, throughput.transport
     if bare:
         unexpected = sum(count for status, count in statuses.items() if status != "200")
         detail = f"{transport} transport, {unexpected} not 200"
@@ -317,51 +297,32 @@ def run_wrk(
         # Statuses other than 200/401 are errors, and so is a 200/401 split off from the plan's by
         # more than the calls still in flight when wrk stopped (at most one per connection).
         unexpected = sum(count for status, count in statuses.items() if status not in {"200", "401"})
-        sent = figures["sent"]
+        sent = throughput.sent
         drift = abs(statuses.get("401", 0) - sent.get("401", 0)) + abs(statuses.get("200", 0) - sent.get("200", 0))
-        unexpected += max(0, drift - 2 * args.wrk_connections)
+        unexpected += max(0, drift - 2 * connections)
         detail = f"{transport} transport, {unexpected} unexpected status"
-    return Throughput(
-        rate=figures["requests"] / (figures["duration_us"] / 1e6),
-        requests=figures["requests"],
-        errors=transport + unexpected,
-        detail=detail,
-        p50_ms=figures["p50_us"] / 1000,
-        p99_ms=figures["p99_us"] / 1000,
-        wrapped=figures["wrapped"],
-        statuses=statuses,
-    )
+    return replace(throughput, errors=transport + unexpected, detail=detail)
 
 
 # --- Figures ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Latency:
-    count: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
+@dataclass(frozen=True)
+class Latency(serving.Timing):
     errors: int
-    lag_p99_ms: float
     in_time: int  # answered as expected within Amazon's 2 s
     error_kinds: Counter[str]
     by_kind: dict[str, tuple[int, float, float]]  # kind: count, p50 ms, p99 ms
 
 
 def summarize(results: list[Result]) -> Latency:
-    latencies = [result.latency * 1000 for result in results]
     by_kind = {}
     for kind in MIX:
         values = [result.latency * 1000 for result in results if result.kind == kind]
         by_kind[kind] = (len(values), percentile(values, 0.50), percentile(values, 0.99))
     return Latency(
-        count=len(results),
-        p50_ms=percentile(latencies, 0.50),
-        p99_ms=percentile(latencies, 0.99),
-        max_ms=max(latencies, default=float("nan")),
+        **asdict(serving.timing(results)),
         errors=sum(1 for result in results if not result.ok),
-        lag_p99_ms=percentile([result.lag * 1000 for result in results], 0.99),
         in_time=sum(1 for result in results if result.ok and result.latency * 1000 < MAX_MS),
         error_kinds=Counter(result.error for result in results if not result.ok),
         by_kind=by_kind,
@@ -421,82 +382,70 @@ def main(argv: list[str]) -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("gate bench: wrk is missing; `make bench` installs it (apt-get install wrk)")
     env = serving.production_env(serving.services(), DB_NAME, REDIS_DB)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
+    serving.django_setup(env)
+    from django.db import connections  # here: Django is set up above, with the bench's environment
 
     rng = random.Random(args.seed)
-    serving.database_create(env["DATABASE_URL"])
-    try:
-        with tempfile.TemporaryDirectory(prefix="jwo-bench-gate-") as temp:
-            workdir = Path(temp)
+    with serving.bench_database(env) as migrated, tempfile.TemporaryDirectory(prefix="jwo-bench-gate-") as temp:
+        workdir = Path(temp)
+        say(f"setup: {DB_NAME} migrated with production settings in {migrated:.1f} s")
+        seeded = seed(args.shoppers)
+        say(f"setup: store, {args.shoppers:,} shoppers with a card each, connector key in {seeded.seconds:.1f} s")
+
+        with serving.connector_and_bare(env, workdir, args.workers) as (connector, bare):
             started = time.perf_counter()
-            call_command("migrate", verbosity=0, interactive=False)
-            from django.core.cache import cache
-
-            cache.clear()  # our own Redis database: no connector key or store left from a past run
-            say(f"setup: {DB_NAME} migrated with production settings in {time.perf_counter() - started:.1f} s")
-            seeded = seed(args.shoppers)
-            say(f"setup: store, {args.shoppers:,} shoppers with a card each, connector key in {seeded.seconds:.1f} s")
-
-            connector = Server("connector", "jwo_admin.settings.production", args.workers, workdir / "connector.log")
-            bare = Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
-            servers = [start_server(connector, env), start_server(bare, env)]
-            with running(servers):
-                for server in servers:
-                    serving.wait_ready(server)
-
-                started = time.perf_counter()
-                count = round(args.rate * args.seconds)
-                warm = plan(args.warm_up, args.rate, seeded.shoppers, rng)
-                calls = plan(count, args.rate, seeded.shoppers, rng)
-                wrk_calls = plan(args.throughput_bodies, args.rate, seeded.shoppers, rng)
-                connections.close_all()
-                issued = sum(1 for batch in (warm, calls, wrk_calls) for call in batch if call.kind != "replay")
-                say(f"setup: {issued:,} Scan Key Codes issued, bodies planned in {time.perf_counter() - started:.1f} s")
-                bodies = workdir / "bodies.txt"
-                bodies.write_text("".join(f"{call.expected}\t{call.body.decode()}\n" for call in wrk_calls))
-                script = workdir / "gate.lua"
-                script.write_text(serving.WRK_SCRIPT)
-
-                # Warm-up, one call at a time: every worker imports its views and opens its
-                # connections; past the first calls, this is the service time of an idle server.
-                idle = {server.name: one_at_a_time(server, warm, seeded, bare=server is bare) for server in servers}
-
-                since, cpu = datetime.now(tz=UTC), time.process_time()
-                connector_results = open_loop(
-                    connector, calls, args.rate, seeded, stall=(args.stall_at, args.stall_seconds)
-                )
-                until, generator_cpu = datetime.now(tz=UTC), time.process_time() - cpu
-                backlog = drain(connector, env, args.drain_seconds)
-                reference_count = round(args.rate * args.reference_seconds)
-                bare_results = open_loop(bare, calls[:reference_count], args.rate, seeded, bare=True)
-                drain(bare, env, args.drain_seconds)
-
-                bare_throughput = run_wrk(bare, bodies, script, seeded, args, bare=True)
-                drain(bare, env, args.drain_seconds)
-                connector_throughput = run_wrk(connector, bodies, script, seeded, args, bare=False)
-                recorded = server_side(since, until)
-                logged = log_errors(connector)
-            report(
-                args,
-                calls,
-                summarize(connector_results),
-                summarize(bare_results),
-                connector_throughput,
-                bare_throughput,
-                recorded,
-                logged,
-                idle,
-                backlog,
-                connector.restarts,
-                generator_cpu,
+            count = round(args.rate * args.seconds)
+            warm = plan(args.warm_up, args.rate, seeded.shoppers, rng)
+            calls = plan(count, args.rate, seeded.shoppers, rng)
+            wrk_calls = plan(args.throughput_bodies, args.rate, seeded.shoppers, rng)
+            connections.close_all()
+            issued = sum(1 for batch in (warm, calls, wrk_calls) for call in batch if call.kind != "replay")
+            say(f"setup: {issued:,} Scan Key Codes issued, bodies planned in {time.perf_counter() - started:.1f} s")
+            run = serving.wrk_run(
+                workdir,
+                [(call.expected, call.body) for call in wrk_calls],
+                threads=args.wrk_threads,
+                connections=args.wrk_connections,
+                seconds=args.throughput_seconds,
+                key_header=seeded.key_header,
+                key=seeded.connector_key,
             )
-    finally:
-        serving.database_drop(env["DATABASE_URL"])
+
+            # Warm-up, one call at a time: every worker imports its views and opens its
+            # connections; past the first calls, this is the service time of an idle server.
+            idle = {
+                server.name: one_at_a_time(server, warm, seeded, bare=server is bare) for server in (connector, bare)
+            }
+
+            since, cpu = datetime.now(tz=UTC), time.process_time()
+            connector_results = open_loop(
+                connector, calls, args.rate, seeded, stall=(args.stall_at, args.stall_seconds)
+            )
+            until, generator_cpu = datetime.now(tz=UTC), time.process_time() - cpu
+            backlog = drain(connector, env, args.drain_seconds)
+            reference_count = round(args.rate * args.reference_seconds)
+            bare_results = open_loop(bare, calls[:reference_count], args.rate, seeded, bare=True)
+            drain(bare, env, args.drain_seconds)
+
+            bare_throughput = run_wrk(bare, run, bare=True, connections=args.wrk_connections)
+            drain(bare, env, args.drain_seconds)
+            connector_throughput = run_wrk(connector, run, bare=False, connections=args.wrk_connections)
+            recorded = server_side(since, until)
+            logged = log_errors(connector)
+        report(
+            args,
+            calls,
+            summarize(connector_results),
+            summarize(bare_results),
+            connector_throughput,
+            bare_throughput,
+            recorded,
+            logged,
+            idle,
+            backlog,
+            connector.restarts,
+            generator_cpu,
+        )
     return 0
 
 
@@ -526,19 +475,8 @@ def report(
         f"({kinds['new']:,} new authEvent.ids, {kinds['replay']:,} replays, {kinds['forged']:,} forged keys); "
         f"bare view: the first {reference.count:,} of them"
     )
-    say(
-        f"  p50 latency      {ours.p50_ms:8.1f} ms   bare view {reference.p50_ms:6.1f} ms   "
-        f"ratio {ratio(ours.p50_ms, reference.p50_ms)}"
-    )
-    say(
-        f"  p99 latency      {ours.p99_ms:8.1f} ms   bare view {reference.p99_ms:6.1f} ms   "
-        f"ratio {ratio(ours.p99_ms, reference.p99_ms)}   bar ≤ {P99_MAX_MS:.0f} ms   "
-        f"{verdict(ours.p99_ms <= P99_MAX_MS)}"
-    )
-    say(
-        f"  max latency      {ours.max_ms:8.1f} ms   bare view {reference.max_ms:6.1f} ms   "
-        f"ratio {ratio(ours.max_ms, reference.max_ms)}   bar < {MAX_MS:.0f} ms   {verdict(ours.max_ms < MAX_MS)}"
-    )
+    for line in serving.latency_lines(ours, reference, indent="  ", p99_bar_ms=P99_MAX_MS, max_bar_ms=MAX_MS):
+        say(line)
     detail = ", ".join(f"{count} {error}" for error, count in ours.error_kinds.most_common(4)) or "none"
     say(
         f"  errors           {ours.errors:8d}      bare view {reference.errors:6d}      bar 0   "

@@ -37,7 +37,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -71,7 +71,6 @@ KIND_COUNTS = {
 
 say = serving.say
 verdict = serving.verdict
-percentile = serving.percentile
 
 
 # --- Services and database ---------------------------------------------------------------------------
@@ -263,8 +262,8 @@ def _judge(call: Call, exchange: serving.Exchange, bare: bool) -> Result:
 def load(server: serving.Server, calls: list[Call], seeded: Seed, rate: float | None, *, bare: bool) -> list[Result]:
     """Open loop at ``rate``; one call at a time when ``rate`` is None (bench/serving.py's generator)."""
     path = BARE_PATH if bare else PATH
-    raws = [serving.request_bytes(call.body, server.port, seeded.key_header, seeded.key, path) for call in calls]
-    done = serving.exchanges(server.port, raws, rate)
+    bodies = [call.body for call in calls]
+    done = serving.send(server, bodies, path=path, key_header=seeded.key_header, key=seeded.key, rate=rate)
     return [_judge(call, exchange, bare) for call, exchange in zip(calls, done, strict=True)]
 
 
@@ -287,59 +286,25 @@ def check_replays(results: list[Result]) -> list[Result]:
     return checked
 
 
-@dataclass
-class Latency:
-    count: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
+@dataclass(frozen=True)
+class Latency(serving.Timing):
     errors: Counter[str]
-    lag_p99_ms: float
 
 
 def summarize(results: list[Result]) -> Latency:
-    latencies = [result.latency * 1000 for result in results]
     return Latency(
-        count=len(results),
-        p50_ms=percentile(latencies, 0.50),
-        p99_ms=percentile(latencies, 0.99),
-        max_ms=max(latencies, default=float("nan")),
-        errors=Counter(result.error for result in results if result.error),
-        lag_p99_ms=percentile([result.lag * 1000 for result in results], 0.99),
+        **asdict(serving.timing(results)), errors=Counter(result.error for result in results if result.error)
     )
 
 
 # --- Closed loop: wrk -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Throughput:
-    rate: float
-    requests: int
-    errors: int
-    statuses: dict[str, int]
-    p50_ms: float
-    p99_ms: float
-
-
-def run_wrk(
-    server: serving.Server, bodies: Path, script: Path, seeded: Seed, args: argparse.Namespace, *, bare: bool
-) -> Throughput:
-    run = serving.WrkRun(
-        bodies, script, args.wrk_threads, args.wrk_connections, args.throughput_seconds, seeded.key_header, seeded.key
-    )
-    figures = serving.wrk_figures(server, BARE_PATH if bare else PATH, run)
-    statuses: dict[str, int] = figures["statuses"]
-    transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+def run_wrk(server: serving.Server, run: serving.WrkRun, *, bare: bool) -> serving.Throughput:
+    throughput = serving.wrk_throughput(server, BARE_PATH if bare else PATH, run)
     expected = "200" if bare else "201"
-    return Throughput(
-        rate=figures["requests"] / (figures["duration_us"] / 1e6),
-        requests=figures["requests"],
-        errors=transport + sum(count for status, count in statuses.items() if status != expected),
-        statuses=statuses,
-        p50_ms=figures["p50_us"] / 1000,
-        p99_ms=figures["p99_us"] / 1000,
-    )
+    unexpected = sum(count for status, count in throughput.statuses.items() if status != expected)
+    return replace(throughput, errors=throughput.transport + unexpected)
 
 
 # --- Server side and diagnosis ---------------------------------------------------------------------------
@@ -456,70 +421,53 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(env, str):
         say(f"(b) connector under gunicorn       SKIPPED: {env}; `make bench` starts them")
         return 0
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.cache import cache
-    from django.core.management import call_command
-    from django.db import connections
+    serving.django_setup(env)
+    from django.db import connections  # here: Django is set up above, with the bench's environment
 
     rng = random.Random(args.seed)
-    serving.database_create(env["DATABASE_URL"])
-    try:
-        with tempfile.TemporaryDirectory(prefix="jwo-bench-purchases-") as temp:
-            workdir = Path(temp)
-            started = time.perf_counter()
-            call_command("migrate", verbosity=0, interactive=False)
-            cache.clear()
-            say(f"· (b) {DB_NAME} migrated with production settings in {time.perf_counter() - started:.1f} s")
-            seeded = seed(args.products, rng)
-            count = round(args.rate * args.seconds)
-            warm = plan(args.warm_up, args.rate, seeded, args.lines, rng, 0.0)
-            calls = plan(count, args.rate, seeded, args.lines, rng, REPLAY_SHARE)
-            wrk_calls = plan(3000, args.rate, seeded, args.lines, rng, 0.0)
-            diagnose = plan(20, args.rate, seeded, args.lines, rng, 0.0)
-            connections.close_all()
-            say(
-                f"· (b) {args.products:,} products, {sum(KIND_COUNTS.values())} promotions, tax rates, connector key "
-                f"seeded in {seeded.seconds:.1f} s; {len(warm) + len(calls) + len(wrk_calls):,} bodies planned"
-            )
-            bodies = workdir / "bodies.txt"
-            bodies.write_text("".join(f"201\t{call.body.decode()}\n" for call in wrk_calls))
-            script = workdir / "purchases.lua"
-            script.write_text(serving.WRK_SCRIPT)
+    with serving.bench_database(env) as migrated, tempfile.TemporaryDirectory(prefix="jwo-bench-purchases-") as temp:
+        workdir = Path(temp)
+        say(f"· (b) {DB_NAME} migrated with production settings in {migrated:.1f} s")
+        seeded = seed(args.products, rng)
+        count = round(args.rate * args.seconds)
+        warm = plan(args.warm_up, args.rate, seeded, args.lines, rng, 0.0)
+        calls = plan(count, args.rate, seeded, args.lines, rng, REPLAY_SHARE)
+        wrk_calls = plan(3000, args.rate, seeded, args.lines, rng, 0.0)
+        diagnose = plan(20, args.rate, seeded, args.lines, rng, 0.0)
+        connections.close_all()
+        say(
+            f"· (b) {args.products:,} products, {sum(KIND_COUNTS.values())} promotions, tax rates, connector key "
+            f"seeded in {seeded.seconds:.1f} s; {len(warm) + len(calls) + len(wrk_calls):,} bodies planned"
+        )
+        run = serving.wrk_run(
+            workdir,
+            [(201, call.body) for call in wrk_calls],
+            threads=args.wrk_threads,
+            connections=args.wrk_connections,
+            seconds=args.throughput_seconds,
+            key_header=seeded.key_header,
+            key=seeded.key,
+        )
 
-            connector = serving.Server(
-                "connector", "jwo_admin.settings.production", args.workers, workdir / "connector.log"
-            )
-            bare = serving.Server("bare", "bench.gate_bare_settings", args.workers, workdir / "bare.log")
-            servers = [serving.start_server(connector, env), serving.start_server(bare, env)]
-            with serving.running(servers):
-                for server in servers:
-                    serving.wait_ready(server)
-                idle = {
-                    "connector": load(connector, warm, seeded, None, bare=False),
-                    "bare": load(bare, warm, seeded, None, bare=True),
-                }
-                ours = check_replays(load(connector, calls, seeded, args.rate, bare=False))
-                backlog = serving.drain(connector, env, 10.0)
-                reference = load(bare, calls, seeded, args.rate, bare=True)
-                serving.drain(bare, env, 10.0)
-                bare_throughput = run_wrk(bare, bodies, script, seeded, args, bare=True)
-                serving.drain(bare, env, 10.0)
-                connector_throughput = run_wrk(connector, bodies, script, seeded, args, bare=False)
-                logged = serving.log_errors(connector)
-            recorded = server_side({call.trip for call in calls})
-            diagnosis = breakdown(diagnose)
-            report(args, calls, ours, reference, idle, connector_throughput, bare_throughput, recorded, diagnosis)
-            say(
-                f"    connector's log: {len(logged)} error lines"
-                + "".join(f"\n      {line[:200]}" for line in logged[:3])
-            )
-            if backlog > 1 or connector.restarts:
-                say(f"    after the open loop the connector took {backlog:.1f} s to work off its queue")
-    finally:
-        serving.database_drop(env["DATABASE_URL"])
+        with serving.connector_and_bare(env, workdir, args.workers) as (connector, bare):
+            idle = {
+                "connector": load(connector, warm, seeded, None, bare=False),
+                "bare": load(bare, warm, seeded, None, bare=True),
+            }
+            ours = check_replays(load(connector, calls, seeded, args.rate, bare=False))
+            backlog = serving.drain(connector, env, 10.0)
+            reference = load(bare, calls, seeded, args.rate, bare=True)
+            serving.drain(bare, env, 10.0)
+            bare_throughput = run_wrk(bare, run, bare=True)
+            serving.drain(bare, env, 10.0)
+            connector_throughput = run_wrk(connector, run, bare=False)
+            logged = serving.log_errors(connector)
+        recorded = server_side({call.trip for call in calls})
+        diagnosis = breakdown(diagnose)
+        report(args, calls, ours, reference, idle, connector_throughput, bare_throughput, recorded, diagnosis)
+        say(f"    connector's log: {len(logged)} error lines" + "".join(f"\n      {line[:200]}" for line in logged[:3]))
+        if backlog > 1 or connector.restarts:
+            say(f"    after the open loop the connector took {backlog:.1f} s to work off its queue")
     return 0
 
 
@@ -529,8 +477,8 @@ def report(
     results: list[Result],
     reference_results: list[Result],
     idle: dict[str, list[Result]],
-    throughput: Throughput,
-    bare_throughput: Throughput,
+    throughput: serving.Throughput,
+    bare_throughput: serving.Throughput,
     recorded: dict[str, Any],
     diagnosis: dict[str, float],
 ) -> None:
@@ -549,19 +497,8 @@ def report(
         f"{args.lines} lines ({kinds['new']:,} new trips, {kinds['replay']:,} replays); "
         "the bare view got the same bodies"
     )
-    say(
-        f"    p50 latency      {ours.p50_ms:8.1f} ms   bare view {reference.p50_ms:6.1f} ms   "
-        f"ratio {ratio(ours.p50_ms, reference.p50_ms)}"
-    )
-    say(
-        f"    p99 latency      {ours.p99_ms:8.1f} ms   bare view {reference.p99_ms:6.1f} ms   "
-        f"ratio {ratio(ours.p99_ms, reference.p99_ms)}   bar ≤ {P99_MAX_MS:.0f} ms   "
-        f"{verdict(ours.p99_ms <= P99_MAX_MS)}"
-    )
-    say(
-        f"    max latency      {ours.max_ms:8.1f} ms   bare view {reference.max_ms:6.1f} ms   "
-        f"ratio {ratio(ours.max_ms, reference.max_ms)}"
-    )
+    for line in serving.latency_lines(ours, reference, indent="    ", p99_bar_ms=P99_MAX_MS):
+        say(line)
     detail = ", ".join(f"{count} {error}" for error, count in ours.errors.most_common(4)) or "none"
     say(
         f"    errors           {errors:8d}      bare view {sum(reference.errors.values()):6d}      bar 0   "

@@ -5,14 +5,17 @@ itself). Each bench runs gunicorn with ``jwo_admin.settings.production`` on loop
 PostgreSQL database and a Redis database index of its own on the throwaway servers of
 ``scripts/services.sh``, so a bench never touches the data of tests running beside it.
 
-* ``services``, ``production_env``, ``database_create``/``database_drop`` — the environment and
-  the bench's database;
+* ``services``, ``production_env``, ``django_setup``, ``database_create``/``database_drop``,
+  ``bench_database`` — the environment and the bench's database (created, migrated, dropped);
 * ``Server``, ``start_server``, ``wait_ready``, ``drain``, ``running``, ``log_errors`` — gunicorn,
   each in a process group of its own (cleanup reaches its workers) with a fresh
-  ``PROMETHEUS_MULTIPROC_DIR``, as a multi-worker deployment needs;
-* ``exchanges`` — an open-loop generator: call *i* is due at t0 + i/rate, however the earlier ones
-  fare, and its latency runs from that due time (no coordinated omission);
-* ``WRK_SCRIPT`` and ``wrk_figures`` — Debian's wrk cycling through planned bodies, closed loop;
+  ``PROMETHEUS_MULTIPROC_DIR``, as a multi-worker deployment needs; ``connector_and_bare``: the
+  connector and the bare reference view the connector benches measure it against;
+* ``exchanges``, ``send`` — an open-loop generator: call *i* is due at t0 + i/rate, however the
+  earlier ones fare, and its latency runs from that due time (no coordinated omission);
+  ``timing`` and ``latency_lines``: its percentiles, and how the benches print them;
+* ``WRK_SCRIPT``, ``wrk_run``, ``wrk_figures`` and ``wrk_throughput`` — Debian's wrk cycling
+  through planned bodies, closed loop;
 * ``CpuSampler`` — the CPU each part of a run used (gunicorn, PostgreSQL, the load generator), from /proc.
 """
 
@@ -31,11 +34,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +142,32 @@ def database_drop(database_url: str) -> None:
 
     connections.close_all()
     maintenance(database_url, f"DROP DATABASE IF EXISTS {_db_name(database_url)} WITH (FORCE)")
+
+
+def django_setup(env: dict[str, str]) -> None:
+    """Django in this process, with the servers' environment (the bench seeds and reads through it)."""
+    os.environ.update(env)
+    import django  # here: Django is set up only once the bench's environment is known
+
+    django.setup()
+
+
+@contextmanager
+def bench_database(env: dict[str, str]) -> Iterator[float]:
+    """The bench's database, afresh and migrated, and its Redis database emptied (no connector key or
+    store left from a past run); dropped on the way out. Gives the seconds the migration took."""
+    # Django's modules are imported once django_setup has run, so not at the top of this module.
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    database_create(env["DATABASE_URL"])
+    try:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0, interactive=False)
+        cache.clear()
+        yield time.perf_counter() - started
+    finally:
+        database_drop(env["DATABASE_URL"])
 
 
 # --- The servers --------------------------------------------------------------------------------
@@ -255,6 +284,20 @@ def log_errors(server: Server) -> list[str]:
     return [line.strip() for line in text.splitlines() if any(marker in line for marker in markers)]
 
 
+@contextmanager
+def connector_and_bare(env: dict[str, str], workdir: Path, workers: int) -> Iterator[tuple[Server, Server]]:
+    """Two gunicorns of ``workers`` sync workers each, answering: the connector with production
+    settings, and the reference, a bare Django view that parses the same JSON body and answers 200
+    (``bench/gate_bare_settings.py``, same middleware); both stopped on the way out."""
+    connector = Server("connector", "jwo_admin.settings.production", workers, workdir / "connector.log")
+    bare = Server("bare", "bench.gate_bare_settings", workers, workdir / "bare.log")
+    servers = [start_server(connector, env), start_server(bare, env)]
+    with running(servers):
+        for server in servers:
+            wait_ready(server)
+        yield connector, bare
+
+
 # --- The open-loop generator ----------------------------------------------------------------------
 
 
@@ -319,6 +362,64 @@ def exchanges(port: int, raws: list[bytes], rate: float | None) -> list[Exchange
     """Open loop at ``rate`` (call *i* due at t0 + i/rate, however the earlier ones fare), or one
     call at a time (each sent when the previous one is answered) when ``rate`` is None."""
     return asyncio.run(_paced(port, raws, rate))
+
+
+def send(
+    server: Server, bodies: Iterable[bytes], *, path: str, key_header: str, key: str, rate: float | None
+) -> list[Exchange]:
+    """``bodies`` POSTed to ``path`` with a connector key, by :func:`exchanges` (open loop at ``rate``,
+    or one at a time when it is None)."""
+    raws = [request_bytes(body, server.port, key_header, key, path) for body in bodies]
+    return exchanges(server.port, raws, rate)
+
+
+class Timed(Protocol):
+    @property
+    def latency(self) -> float: ...  # seconds, from the due time to the last byte of the answer
+
+    @property
+    def lag(self) -> float: ...  # seconds, from the due time to the request written
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Latency of a run's calls, in milliseconds; ``lag_p99_ms``: the generator's own delay."""
+
+    count: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    lag_p99_ms: float
+
+
+def timing(results: Sequence[Timed]) -> Timing:
+    latencies = [result.latency * 1000 for result in results]
+    return Timing(
+        count=len(results),
+        p50_ms=percentile(latencies, 0.50),
+        p99_ms=percentile(latencies, 0.99),
+        max_ms=max(latencies, default=float("nan")),
+        lag_p99_ms=percentile([result.lag * 1000 for result in results], 0.99),
+    )
+
+
+def latency_lines(
+    ours: Timing, reference: Timing, *, indent: str, p99_bar_ms: float, max_bar_ms: float | None = None
+) -> list[str]:
+    """The p50, p99 and max rows of a connector against the bare view, with the bars' verdicts."""
+    rows = []
+    for name, figure, bare in (
+        ("p50", ours.p50_ms, reference.p50_ms),
+        ("p99", ours.p99_ms, reference.p99_ms),
+        ("max", ours.max_ms, reference.max_ms),
+    ):
+        row = f"{indent}{name} latency      {figure:8.1f} ms   bare view {bare:6.1f} ms   ratio {ratio(figure, bare)}"
+        if name == "p99":
+            row += f"   bar ≤ {p99_bar_ms:.0f} ms   {verdict(figure <= p99_bar_ms)}"
+        if name == "max" and max_bar_ms is not None:
+            row += f"   bar < {max_bar_ms:.0f} ms   {verdict(figure < max_bar_ms)}"
+        rows.append(row)
+    return rows
 
 
 # --- wrk, closed loop ----------------------------------------------------------------------------
@@ -421,6 +522,58 @@ def wrk_figures(server: Server, path: str, run: WrkRun) -> dict[str, Any]:
         raise SystemExit(f"bench: wrk printed no figures:\n{output}")
     figures: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
     return figures
+
+
+def wrk_run(
+    workdir: Path,
+    planned: Iterable[tuple[int, bytes]],
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    key_header: str,
+    key: str,
+) -> WrkRun:
+    """A wrk run over ``planned`` (status expected, body), its body list and script written in ``workdir``."""
+    bodies = workdir / "bodies.txt"
+    bodies.write_text("".join(f"{status}\t{body.decode()}\n" for status, body in planned))
+    script = workdir / "bodies.lua"
+    script.write_text(WRK_SCRIPT)
+    return WrkRun(bodies, script, threads, connections, seconds, key_header, key)
+
+
+@dataclass
+class Throughput:
+    """A closed-loop wrk run's figures: ``transport`` errors (connect, read, write, timeout), the
+    statuses got and the ones the plan expected for the bodies sent, wrk's own p50 and p99.
+    ``errors`` and ``detail``: the transport errors until the bench judges the statuses too."""
+
+    rate: float
+    requests: int
+    transport: int
+    p50_ms: float
+    p99_ms: float
+    wrapped: int
+    statuses: dict[str, int] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    detail: str = ""
+
+
+def wrk_throughput(server: Server, path: str, run: WrkRun) -> Throughput:
+    figures = wrk_figures(server, path, run)
+    transport = sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+    return Throughput(
+        rate=figures["requests"] / (figures["duration_us"] / 1e6),
+        requests=figures["requests"],
+        transport=transport,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        wrapped=figures["wrapped"],
+        statuses=figures["statuses"],
+        sent=figures["sent"],
+        errors=transport,
+    )
 
 
 # --- CPU of each part, from /proc ------------------------------------------------------------------

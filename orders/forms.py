@@ -2,7 +2,6 @@
 report selectors read and ``orders.services.promotions`` writes."""
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +12,13 @@ from django.utils import timezone
 
 from catalog.models import Store
 from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, TaxRate
-from orders.pricing.types import PromotionKind
+from orders.pricing.types import (
+    PROMOTION_KIND_FIELDS,
+    VALUE_FIELDS,
+    PromotionKind,
+    ValueProblem,
+    promotion_value_problems,
+)
 from orders.purchase_request import MAX_QUANTITY_LENGTH, QUANTITY_PATTERN
 from orders.selectors.reports import PurchaseFilters
 from orders.services.promotions import promotion_engine_check
@@ -107,28 +112,17 @@ class TaxRateFilterForm(ChartFilterForm):
 
 
 # --- Promotions ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class KindRule:
-    """What a kind of promotion takes, as ``orders.pricing.types.Promotion`` requires it."""
-
-    label: str
-    required: frozenset[str]
-    optional: frozenset[str] = frozenset()
-
-
-KIND_RULES: Final[dict[str, KindRule]] = {
-    PromotionKind.PERCENT_OFF: KindRule("Percent off each unit", frozenset({"percent"})),
-    PromotionKind.AMOUNT_OFF: KindRule("Amount off each unit", frozenset({"amount"})),
-    PromotionKind.FIXED_PRICE: KindRule("Fixed price per unit", frozenset({"amount"})),
-    PromotionKind.MULTI_BUY: KindRule("Multi-buy (N for a price)", frozenset({"buy_quantity", "amount"})),
-    PromotionKind.BUY_X_GET_Y: KindRule(
-        "Buy X get Y (free or percent off)", frozenset({"buy_quantity", "get_quantity"}), frozenset({"percent"})
-    ),
-    PromotionKind.SPEND_AND_SAVE: KindRule(
-        "Spend and save (basket)", frozenset({"minimum_spend"}), frozenset({"amount", "percent"})
-    ),
+# What staff read for each problem the engine finds in a promotion's values ("{label}": the kind's).
+VALUE_MESSAGES: Final[dict[ValueProblem, str]] = {
+    ValueProblem.MISSING: "A “{label}” promotion needs this.",
+    ValueProblem.UNUSED: "A “{label}” promotion has no use for this; leave it empty.",
+    ValueProblem.PERCENT_OUT_OF_RANGE: "Must be above 0 and at most 100.",
+    ValueProblem.NEGATIVE: "Must not be negative.",
+    ValueProblem.AMOUNT_OFF_ZERO: "An amount off of 0 takes nothing off.",
+    ValueProblem.AMOUNT_AND_PERCENT: "Give an amount or a percent off, not both.",
+    ValueProblem.NEITHER_AMOUNT_NOR_PERCENT: "Give an amount or a percent off.",
+    ValueProblem.NOT_WHOLE: "Must be a whole number, at least 1.",
 }
-VALUE_FIELDS: Final = ("percent", "amount", "buy_quantity", "get_quantity", "minimum_spend")
 WEEKDAYS: Final = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 TARGET_SEPARATORS: Final = re.compile(r"[,\n]")
 ENGINE_FIELDS: Final = (
@@ -162,10 +156,11 @@ def _targets_field(label: str, help_text: str) -> forms.CharField:
 
 
 class PromotionForm(forms.ModelForm):
-    """Every field of a promotion. Value fields are checked per kind, exactly as the pricing engine
-    checks them, and the engine itself has the last word (``promotion_engine_check``)."""
+    """Every field of a promotion. Value fields are checked per kind by the pricing engine's own table
+    and checks (``orders.pricing.types``), and the engine itself has the last word
+    (``promotion_engine_check``)."""
 
-    kind = forms.ChoiceField(choices=[(kind, rule.label) for kind, rule in KIND_RULES.items()])
+    kind = forms.ChoiceField(choices=[(kind, fields.label) for kind, fields in PROMOTION_KIND_FIELDS.items()])
     skus = _targets_field("SKUs", "Comma- or newline-separated, exactly as in the catalog.")
     categories = _targets_field("Categories", "Comma- or newline-separated.")
     brands = _targets_field(
@@ -257,9 +252,8 @@ class PromotionForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        rule = KIND_RULES.get(cleaned.get("kind", ""))
-        if rule is not None:
-            self._clean_values(cleaned, cleaned["kind"], rule)
+        if cleaned.get("kind") in PROMOTION_KIND_FIELDS:
+            self._clean_values(cleaned, PromotionKind(cleaned["kind"]))
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", "Must be after the start.")
@@ -274,28 +268,17 @@ class PromotionForm(forms.ModelForm):
             self._engine_check(cleaned)
         return cleaned
 
-    def _clean_values(self, cleaned: dict[str, Any], kind: str, rule: KindRule) -> None:
-        present = {name for name in VALUE_FIELDS if cleaned.get(name) is not None}
-        for name in sorted(rule.required - present):
-            if name not in self.errors:
-                self.add_error(name, f"A “{rule.label}” promotion needs this.")
-        for name in sorted(present - rule.required - rule.optional):
-            self.add_error(name, f"A “{rule.label}” promotion has no use for this; leave it empty.")
-        percent, amount, minimum_spend = cleaned.get("percent"), cleaned.get("amount"), cleaned.get("minimum_spend")
-        if percent is not None and not 0 < percent <= ONE_HUNDRED and "percent" not in self.errors:
-            self.add_error("percent", "Must be above 0 and at most 100.")
-        if amount is not None and "amount" not in self.errors:
-            if amount < 0:
-                self.add_error("amount", "Must not be negative.")
-            elif kind == PromotionKind.AMOUNT_OFF and amount == 0:
-                self.add_error("amount", "An amount off of 0 takes nothing off.")
-        if minimum_spend is not None and minimum_spend < 0 and "minimum_spend" not in self.errors:
-            self.add_error("minimum_spend", "Must not be negative.")
-        if kind == PromotionKind.SPEND_AND_SAVE:
-            if amount is not None and percent is not None:
-                self.add_error("percent", "Give an amount or a percent off, not both.")
-            elif amount is None and percent is None and "amount" not in self.errors and "percent" not in self.errors:
-                self.add_error("amount", "Give an amount or a percent off.")
+    def _clean_values(self, cleaned: dict[str, Any], kind: PromotionKind) -> None:
+        """The engine's own value checks (``promotion_value_problems``), told to staff on each field."""
+        label = PROMOTION_KIND_FIELDS[kind].label
+        values = {name: cleaned.get(name) for name in VALUE_FIELDS}
+        for name, problem in promotion_value_problems(kind=kind, values=values):
+            # A field left empty because what staff typed there could not be read already says so.
+            if problem is ValueProblem.MISSING and name in self.errors:
+                continue
+            if problem is ValueProblem.NEITHER_AMOUNT_NOR_PERCENT and {"amount", "percent"} & self.errors.keys():
+                continue
+            self.add_error(name, VALUE_MESSAGES[problem].format(label=label))
 
     def _engine_check(self, cleaned: dict[str, Any]) -> None:
         """The pricing engine has the last word: what it would refuse is never saved."""

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final, NoReturn, TypeVar
+from types import MappingProxyType
+from typing import Any, Final, NoReturn, TypeGuard, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jwo_admin.core.exceptions import ApplicationError
@@ -90,19 +91,83 @@ class PromotionKind(StrEnum):
     SPEND_AND_SAVE = "spend_and_save"  # targeted basket ≥ ``minimum_spend``: ``amount`` or ``percent`` off it
 
 
-# For each kind: the value fields it requires, and the ones it may have; any other value field must be None.
-_KIND_FIELDS: Final[dict[PromotionKind, tuple[frozenset[str], frozenset[str]]]] = {
-    PromotionKind.PERCENT_OFF: (frozenset({"percent"}), frozenset()),
-    PromotionKind.AMOUNT_OFF: (frozenset({"amount"}), frozenset()),
-    PromotionKind.FIXED_PRICE: (frozenset({"amount"}), frozenset()),
-    PromotionKind.MULTI_BUY: (frozenset({"buy_quantity", "amount"}), frozenset()),
-    PromotionKind.BUY_X_GET_Y: (frozenset({"buy_quantity", "get_quantity"}), frozenset({"percent"})),
-    PromotionKind.SPEND_AND_SAVE: (frozenset({"minimum_spend"}), frozenset({"amount", "percent"})),
-}
-_VALUE_FIELDS: Final = ("percent", "amount", "buy_quantity", "get_quantity", "minimum_spend")
+@dataclass(frozen=True, slots=True)
+class KindFields:
+    """What a kind of promotion takes: its name for staff, the value fields it needs and those it may have.
+
+    Any other value field must be empty. The staff form (``orders.forms.PromotionForm``) reads this
+    table and :func:`promotion_value_problems` rather than a copy of them, so a promotion staff may
+    save is exactly one the engine accepts.
+    """
+
+    label: str
+    required: frozenset[str]
+    optional: frozenset[str] = frozenset()
 
 
-def _is_decimal(value: object) -> bool:
+PROMOTION_KIND_FIELDS: Final[Mapping[PromotionKind, KindFields]] = MappingProxyType(
+    {
+        PromotionKind.PERCENT_OFF: KindFields("Percent off each unit", frozenset({"percent"})),
+        PromotionKind.AMOUNT_OFF: KindFields("Amount off each unit", frozenset({"amount"})),
+        PromotionKind.FIXED_PRICE: KindFields("Fixed price per unit", frozenset({"amount"})),
+        PromotionKind.MULTI_BUY: KindFields("Multi-buy (N for a price)", frozenset({"buy_quantity", "amount"})),
+        PromotionKind.BUY_X_GET_Y: KindFields(
+            "Buy X get Y (free or percent off)", frozenset({"buy_quantity", "get_quantity"}), frozenset({"percent"})
+        ),
+        PromotionKind.SPEND_AND_SAVE: KindFields(
+            "Spend and save (basket)", frozenset({"minimum_spend"}), frozenset({"amount", "percent"})
+        ),
+    }
+)
+VALUE_FIELDS: Final = ("percent", "amount", "buy_quantity", "get_quantity", "minimum_spend")
+
+
+class ValueProblem(StrEnum):
+    """What is wrong with one value field of a promotion (:func:`promotion_value_problems`)."""
+
+    MISSING = "missing"  # the kind needs it and it is empty
+    UNUSED = "unused"  # the kind has no use for it and it is filled
+    PERCENT_OUT_OF_RANGE = "percent_out_of_range"  # not a Decimal above 0 and at most 100
+    NEGATIVE = "negative"  # an amount or minimum spend that is not a Decimal ≥ 0
+    AMOUNT_OFF_ZERO = "amount_off_zero"  # an amount off of 0 takes nothing off
+    AMOUNT_AND_PERCENT = "amount_and_percent"  # a spend and save with both (reported on ``percent``)
+    NEITHER_AMOUNT_NOR_PERCENT = "neither_amount_nor_percent"  # a spend and save with neither (on ``amount``)
+    NOT_WHOLE = "not_whole"  # a quantity that is not a whole number ≥ 1
+
+
+def promotion_value_problems(*, kind: PromotionKind, values: Mapping[str, object]) -> list[tuple[str, ValueProblem]]:
+    """Every problem of a ``kind`` promotion's value fields (``values``: :data:`VALUE_FIELDS`, ``None``
+    when empty), as (field, problem) in the order they are checked: fields needed but empty (in
+    name order), fields filled but of no use (in name order), then the values themselves. A field
+    of no use is not checked further: staff are told to empty it, not to correct it.
+    """
+    rule = PROMOTION_KIND_FIELDS[kind]
+    present = {name for name in VALUE_FIELDS if values.get(name) is not None}
+    unused = present - rule.required - rule.optional
+    problems = [(name, ValueProblem.MISSING) for name in sorted(rule.required - present)]
+    problems += [(name, ValueProblem.UNUSED) for name in sorted(unused)]
+    used = {name: None if name in unused else values.get(name) for name in VALUE_FIELDS}
+    percent, amount, minimum_spend = used["percent"], used["amount"], used["minimum_spend"]
+    if percent is not None and not (_is_decimal(percent) and 0 < percent <= ONE_HUNDRED):
+        problems.append(("percent", ValueProblem.PERCENT_OUT_OF_RANGE))
+    if amount is not None and not (_is_decimal(amount) and amount >= 0):
+        problems.append(("amount", ValueProblem.NEGATIVE))
+    elif kind == PromotionKind.AMOUNT_OFF and amount == 0:
+        problems.append(("amount", ValueProblem.AMOUNT_OFF_ZERO))
+    if minimum_spend is not None and not (_is_decimal(minimum_spend) and minimum_spend >= 0):
+        problems.append(("minimum_spend", ValueProblem.NEGATIVE))
+    if kind == PromotionKind.SPEND_AND_SAVE and amount is not None and percent is not None:
+        problems.append(("percent", ValueProblem.AMOUNT_AND_PERCENT))
+    elif kind == PromotionKind.SPEND_AND_SAVE and amount is None and percent is None:
+        problems.append(("amount", ValueProblem.NEITHER_AMOUNT_NOR_PERCENT))
+    for name in ("buy_quantity", "get_quantity"):
+        quantity = used[name]
+        if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1):
+            problems.append((name, ValueProblem.NOT_WHOLE))
+    return problems
+
+
+def _is_decimal(value: object) -> TypeGuard[Decimal]:
     return isinstance(value, Decimal) and value.is_finite()
 
 
@@ -235,34 +300,32 @@ class Promotion:
         return bool(self.skus or self.categories or self.brands)
 
     def __post_init__(self) -> None:
-        if self.kind not in _KIND_FIELDS:
+        if self.kind not in PROMOTION_KIND_FIELDS:
             self._refuse(f"kind {self.kind!r} is not one of {', '.join(PromotionKind)}")
         object.__setattr__(self, "kind", PromotionKind(self.kind))
-        required, optional = _KIND_FIELDS[self.kind]
-        present = {name for name in _VALUE_FIELDS if getattr(self, name) is not None}
-        if required - present:
-            self._refuse(f"a {self.kind} promotion needs {', '.join(sorted(required - present))}")
-        if present - required - optional:
-            self._refuse(f"a {self.kind} promotion has no use for {', '.join(sorted(present - required - optional))}")
-        self._check_values()
+        problems = promotion_value_problems(kind=self.kind, values={name: getattr(self, name) for name in VALUE_FIELDS})
+        if problems:
+            self._refuse(self._value_reason(problems))
         self._check_targets_and_window()
 
-    def _check_values(self) -> None:
-        percent, amount, minimum_spend = self.percent, self.amount, self.minimum_spend
-        if percent is not None and not (_is_decimal(percent) and 0 < percent <= ONE_HUNDRED):
-            self._refuse(f"percent {percent!r} is not a Decimal above 0 and at most 100")
-        if amount is not None and not (_is_decimal(amount) and amount >= 0):
-            self._refuse(f"amount {amount!r} is not a Decimal ≥ 0")
-        if self.kind == PromotionKind.AMOUNT_OFF and amount == 0:
-            self._refuse("an amount off of 0 takes nothing off")
-        if minimum_spend is not None and not (_is_decimal(minimum_spend) and minimum_spend >= 0):
-            self._refuse(f"minimum spend {minimum_spend!r} is not a Decimal ≥ 0")
-        if self.kind == PromotionKind.SPEND_AND_SAVE and (amount is None) == (percent is None):
-            self._refuse("a spend_and_save promotion takes either an amount or a percent off, not both or neither")
-        for name in ("buy_quantity", "get_quantity"):
-            quantity = getattr(self, name)
-            if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1):
-                self._refuse(f"{name} {quantity!r} is not a whole number ≥ 1")
+    def _value_reason(self, problems: list[tuple[str, ValueProblem]]) -> str:
+        """The first problem, said for the log and the connector: every needed field at once, else
+        every unused one, else the first bad value."""
+        for grouped, reason in ((ValueProblem.MISSING, "needs"), (ValueProblem.UNUSED, "has no use for")):
+            names = [name for name, problem in problems if problem is grouped]
+            if names:
+                return f"a {self.kind} promotion {reason} {', '.join(names)}"
+        name, problem = problems[0]
+        value = getattr(self, name)
+        if problem is ValueProblem.PERCENT_OUT_OF_RANGE:
+            return f"percent {value!r} is not a Decimal above 0 and at most 100"
+        if problem is ValueProblem.NEGATIVE:
+            return f"{name.replace('_', ' ')} {value!r} is not a Decimal ≥ 0"
+        if problem is ValueProblem.AMOUNT_OFF_ZERO:
+            return "an amount off of 0 takes nothing off"
+        if problem is ValueProblem.NOT_WHOLE:
+            return f"{name} {value!r} is not a whole number ≥ 1"
+        return "a spend_and_save promotion takes either an amount or a percent off, not both or neither"
 
     def _check_targets_and_window(self) -> None:
         if "" in self.skus or "" in self.categories or "" in self.brands:

@@ -9,6 +9,7 @@ line's product (by SKU, then item alias, then barcode: :func:`cart_priced_produc
 changes, so a call normally loads neither.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal
 from typing import Any
@@ -202,7 +203,9 @@ class CartProduct:
 
 
 BY_SKU, BY_ALIAS, BY_BARCODE = 0, 1, 2
-_PRODUCT_COLUMNS = "p.id, p.sku, p.price, p.unit, p.tax_code, p.category, p.subcategory, p.brand, p.name"
+# The product fields the engine prices with, in the order product_priced takes them.
+PRICED_PRODUCT_FIELDS = ("sku", "price", "unit", "tax_code", "category", "subcategory", "brand", "name")
+_PRODUCT_COLUMNS = ", ".join(f"p.{name}" for name in ("id", *PRICED_PRODUCT_FIELDS))
 SCAN_CODE_TYPE = "SCANCODE"  # cartItems[].type whose id is the code scanned off the package (SPEC §10.2)
 _SCAN_CODE_ORDER = ("barcode", "sku", "alias", "identifier")
 _SKU_ORDER = ("sku", "alias", "identifier", "barcode")
@@ -296,21 +299,25 @@ def _price(value: Any) -> Decimal | None:
     return _FLOAT_DECIMAL(value).quantize(_PRICE_PLACES, context=_PRICE_FIELD.context)
 
 
-def _cart_product(row: tuple[Any, ...]) -> CartProduct:
-    pk, sku, price, unit, tax_code, category, subcategory, brand, name = row
-    return CartProduct(
-        pk,
-        types.PricedProduct(
-            sku=sku,
-            price=_price(price),  # type: ignore[arg-type]  # a missing price is refused by CartLine
-            unit=types.SaleUnit(unit),
-            tax_code=tax_code,
-            category=category,
-            subcategory=subcategory,
-            brand=brand,
-            name=name,
-        ),
+def product_priced(*, values: Sequence[Any]) -> types.PricedProduct:
+    """A product as the engine prices it, from the values of its :data:`PRICED_PRODUCT_FIELDS`: a row
+    of the purchase read, or a product row's (the bad-cart repricing). A missing price stays None:
+    ``CartLine`` refuses it."""
+    sku, price, unit, tax_code, category, subcategory, brand, name = values
+    return types.PricedProduct(
+        sku=sku,
+        price=_price(price),  # type: ignore[arg-type]  # a missing price is refused by CartLine
+        unit=types.SaleUnit(unit),
+        tax_code=tax_code,
+        category=category,
+        subcategory=subcategory,
+        brand=brand,
+        name=name,
     )
+
+
+def _cart_product(row: tuple[Any, ...]) -> CartProduct:
+    return CartProduct(row[0], product_priced(values=row[1:]))
 
 
 def cart_priced_products(*, store_pk: int, items: tuple[CartItem, ...]) -> list[CartProduct | None]:

@@ -28,10 +28,18 @@ from orders.pricing import types
 from orders.pricing.cart import SentLine, cart_price_sent
 from orders.pricing.units import QUANTITY_PLACES, quantity_text
 from orders.purchase_request import stored_auth_events, visitor_event
-from orders.selectors.pricing import quantity_unit_aliases, store_pricing, store_promotion_index
+from orders.selectors.pricing import (
+    PRICED_PRODUCT_FIELDS,
+    product_priced,
+    quantity_unit_aliases,
+    store_pricing,
+    store_promotion_index,
+)
 from orders.services.payments.dispatch import payment_plan, purchase_created
 from orders.services.payments.issues import issues_resolve, open_issues_for
 from orders.services.payments.settlement import release_hold
+from orders.services.purchase_lines import PRICED_LINE_FIELDS, purchase_lines_priced
+from orders.services.purchase_store import LINE_POSITION
 
 QUANTITY_QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)
 
@@ -96,18 +104,11 @@ def bad_cart_line_map(
 
 
 def _priced_product(product: Product) -> types.PricedProduct:
+    """The product as Create Purchases prices it (``product_priced``); one without a price is for
+    staff to fix in the catalog before the cart is repriced."""
     if product.price is None:
         raise ApplicationError(f"{product.sku} has no price in this store: give it one in the catalog first.")
-    return types.PricedProduct(
-        sku=product.sku,
-        price=product.price,
-        unit=types.SaleUnit(product.unit),
-        tax_code=product.tax_code,
-        category=product.category,
-        subcategory=product.subcategory,
-        brand=product.brand,
-        name=product.name,
-    )
+    return product_priced(values=[getattr(product, name) for name in PRICED_PRODUCT_FIELDS])
 
 
 def bad_cart_line_quantity_set(
@@ -153,19 +154,20 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             raise ApplicationError(
                 "Map every unknown item first: line(s) " + ", ".join(str(line.position + 1) for line in unresolved)
             )
+        sent = [
+            SentLine(
+                line.position,
+                line.item_id,
+                line.quantity,
+                line.unit,
+                _priced_product(line.product),
+                line.priced_quantity if line.priced_unit == line.product.unit else None,
+            )
+            for line in lines
+            if line.product is not None
+        ]
         outcome = cart_price_sent(
-            lines=[
-                SentLine(
-                    line.position,
-                    line.item_id,
-                    line.quantity,
-                    line.unit,
-                    _priced_product(line.product),
-                    line.priced_quantity if line.priced_unit == line.product.unit else None,
-                )
-                for line in lines
-                if line.product is not None
-            ],
+            lines=sent,
             store=store_pricing(store=purchase.store),
             promotions=store_promotion_index(store=purchase.store),
             at=purchase.ended_at,
@@ -173,48 +175,16 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
         )
         if outcome.problems or outcome.cart is None:
             raise ApplicationError(f"Still cannot price this cart: {'; '.join(outcome.problems)}")
-        by_position = {int(priced_line.line_id): priced_line for priced_line in outcome.cart.lines}
+        # What each line keeps of its pricing, as Create Purchases keeps it (every line is priced here).
+        priced, discounts = purchase_lines_priced(lines=sent, outcome=outcome)
         PurchaseLineDiscount.objects.filter(line__purchase=purchase).delete()
-        for line in lines:
-            result = by_position[line.position]
-            line.priced_quantity = outcome.quantities[line.position]
-            line.priced_unit = result.unit.value
-            line.problem = ""
-            line.unit_price = result.unit_price
-            line.gross = result.gross
-            line.discount_total = result.discount_total
-            line.net = result.net
-            line.tax_code = result.tax_code
-            line.tax_rate = result.tax_rate
-            line.tax = result.tax
-            line.total = result.total
-        PurchaseLine.objects.bulk_update(
-            lines,
-            [
-                "priced_quantity",
-                "priced_unit",
-                "problem",
-                "unit_price",
-                "gross",
-                "discount_total",
-                "net",
-                "tax_code",
-                "tax_rate",
-                "tax",
-                "total",
-            ],
-        )
+        for line, values in zip(lines, priced, strict=True):
+            for name, value in values.items():
+                setattr(line, name, value)
+        PurchaseLine.objects.bulk_update(lines, PRICED_LINE_FIELDS)
+        by_position = {line.position: line for line in lines}
         PurchaseLineDiscount.objects.bulk_create(
-            PurchaseLineDiscount(
-                line=line,
-                promotion_id=discount.promotion_id,
-                promotion_name=discount.promotion_name,
-                kind=discount.kind,
-                quantity=discount.quantity,
-                amount=discount.amount,
-            )
-            for line in lines
-            for discount in by_position[line.position].discounts
+            PurchaseLineDiscount(line=by_position[row.pop(LINE_POSITION)], **row) for row in discounts
         )
         previous = purchase.total
         cart = outcome.cart

@@ -19,7 +19,6 @@ the shopper, the hold, the pricing inputs' versions and the cart's products
 
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError
@@ -39,9 +38,8 @@ from orders.selectors.pricing import (
     store_promotion_index_cached,
 )
 from orders.services.payments.dispatch import payment_plan, purchase_created
-from orders.services.purchase_store import LINE_POSITION, purchase_insert, purchase_replay_count, purchase_stored
-
-ZERO = Decimal(0)
+from orders.services.purchase_lines import purchase_lines_priced
+from orders.services.purchase_store import purchase_insert, purchase_replay_count, purchase_stored
 
 
 class UnknownStore(ApplicationError):
@@ -120,14 +118,15 @@ def _purchase_store(
     lines: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     if not request.is_empty_cart:
+        sent = _sent_lines(request, context.products)
         outcome = cart_price_sent(
-            lines=_sent_lines(request, context.products),
+            lines=sent,
             store=store_pricing_cached(terms=context.store, tax_version=context.tax_version),
             promotions=store_promotion_index_cached(store_pk=context.store.pk, version=context.promotion_version),
             at=request.end_time,
             aliases=quantity_unit_aliases(),
         )
-        lines, discounts = _line_rows(request, context.products, outcome)
+        lines, discounts = _line_rows(request, context.products, sent, outcome)
         status = PurchaseStatus.BAD_CART if outcome.problems else PurchaseStatus.PRICED
     visitor_ref = shopper_event.scan_result_id if shopper_event else ""
     plan = payment_plan(
@@ -172,17 +171,14 @@ def _purchase_store(
 
 
 def _line_rows(
-    request: PurchaseRequest, products: list[CartProduct | None], outcome: SentCartPrice
+    request: PurchaseRequest, products: list[CartProduct | None], sent: list[SentLine], outcome: SentCartPrice
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every line as sent, with its product, how it was found, its quantity in the product's sale
-    unit and priced amounts (zero when not priced) or why it was not, and every discount of the
-    priced lines (naming its line by position)."""
-    by_position = {int(line.line_id): line for line in outcome.cart.lines} if outcome.cart else {}
+    """Every line as sent, with its product, how it was found and what it keeps of its pricing
+    (``purchase_lines_priced``, as a repriced bad cart keeps it), and every discount of the priced
+    lines (naming its line by position)."""
+    priced, discounts = purchase_lines_priced(lines=sent, outcome=outcome)
     lines: list[dict[str, Any]] = []
-    discounts: list[dict[str, Any]] = []
     for position, (item, product) in enumerate(zip(request.items, products, strict=True)):
-        line = by_position.get(position)
-        priced_quantity = outcome.quantities.get(position)
         lines.append(
             {
                 "position": position,
@@ -198,30 +194,8 @@ def _line_rows(
                 "matched_by": product.matched_by if product else "",
                 "quantity": item.quantity,
                 "unit": item.unit,
-                "priced_quantity": priced_quantity,
-                "priced_unit": product.priced.unit.value if product and priced_quantity is not None else "",
-                "problem": outcome.line_problems.get(position, "")[:255],
                 "is_resolved": product is not None,
-                "unit_price": line.unit_price if line else None,
-                "gross": line.gross if line else ZERO,
-                "discount_total": line.discount_total if line else ZERO,
-                "net": line.net if line else ZERO,
-                "tax_code": line.tax_code if line else "",
-                "tax_rate": line.tax_rate if line else ZERO,
-                "tax": line.tax if line else ZERO,
-                "total": line.total if line else ZERO,
+                **priced[position],
             }
         )
-        if line is not None:
-            discounts.extend(
-                {
-                    LINE_POSITION: position,
-                    "promotion_id": discount.promotion_id,
-                    "promotion_name": discount.promotion_name,
-                    "kind": str(discount.kind),
-                    "quantity": discount.quantity,
-                    "amount": discount.amount,
-                }
-                for discount in line.discounts
-            )
     return lines, discounts

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from orders.forms import KIND_RULES, WEEKDAYS, PromotionFilterForm, PromotionForm
+from orders.forms import WEEKDAYS, PromotionFilterForm, PromotionForm
 from orders.models import Promotion
-from orders.pricing.types import PromotionKind
+from orders.pricing.types import PROMOTION_KIND_FIELDS, PromotionKind
 from orders.selectors import reports
 from orders.services.promotions import promotion_deactivate, promotion_save
 from orders.views.common import StaffView, quantity_text
@@ -81,11 +81,14 @@ class PromotionRow:
 
 
 def promotion_row(promotion: Promotion) -> PromotionRow:
-    rule = KIND_RULES.get(promotion.kind)
     store_ids = [store.store_id for store in promotion.stores.all()]
     return PromotionRow(
         promotion=promotion,
-        kind=rule.label if rule else promotion.kind,
+        kind=(
+            PROMOTION_KIND_FIELDS[PromotionKind(promotion.kind)].label
+            if promotion.kind in PROMOTION_KIND_FIELDS
+            else promotion.kind
+        ),
         benefit=benefit_text(promotion),
         targets=targets_text(promotion),
         stores=", ".join(store_ids) or "every store",

@@ -34,6 +34,7 @@ from orders.services.bad_carts import (
     purchase_paid_at_counter,
     purchase_write_off,
 )
+from orders.services.purchase_lines import PRICED_LINE_FIELDS
 from tests.orders.payment_helpers import (
     admitted,
     bought,
@@ -205,6 +206,40 @@ def test_a_mapping_not_remembered_makes_no_alias(shop: Store, key: str) -> None:
 
     assert ItemAlias.objects.count() == 0
     assert audits(purchase) == [("line_mapped", None, "line 2 (MYSTERY-1) → PEAR Pear")]
+
+
+def test_a_repriced_cart_keeps_what_create_purchases_keeps_for_the_same_cart(shop: Store, key: str) -> None:
+    purchase, _ = bad_cart(shop, key)
+    bad_cart_line_map(
+        purchase_pk=purchase.pk,
+        line_pk=unknown_line(purchase).pk,
+        product_pk=Product.objects.get(sku="PEAR").pk,
+        remember=False,
+        user_pk=None,
+    )
+
+    bad_cart_reprice(purchase_pk=purchase.pk, user_pk=None)
+    shopper = card_shopper("cust-direct", "pm_direct_4242")
+    direct = bought(key, purchase_body(shop, shopper, admitted(shop, shopper), [("COLA", "3"), ("PEAR", "1")]))
+
+    def stored(of: Purchase) -> tuple[list[dict[str, object]], list[tuple[object, ...]]]:
+        lines = [
+            {name: value for name, value in model_to_dict(line).items() if name in PRICED_LINE_FIELDS}
+            for line in PurchaseLine.objects.filter(purchase=of).order_by("position")
+        ]
+        discounts = PurchaseLineDiscount.objects.filter(line__purchase=of).order_by("pk")
+        return lines, list(discounts.values_list("line__position", "promotion_name", "kind", "quantity", "amount"))
+
+    assert stored(purchase) == stored(direct)
+    # cola 3 × 2.00 = 6.00, 10 % off 0.60 → 5.40, tax 0.54 → 5.94; pear 1.50, tax 0.15 → 1.65
+    lines, discounts = stored(direct)
+    assert [
+        (line["priced_quantity"], line["priced_unit"], line["net"], line["tax"], line["total"]) for line in lines
+    ] == [
+        (Decimal(3), "each", Decimal("5.40"), Decimal("0.54"), Decimal("5.94")),
+        (Decimal(1), "each", Decimal("1.50"), Decimal("0.15"), Decimal("1.65")),
+    ]
+    assert discounts == [(0, "Cola 10% off", "percent_off", Decimal(3), Decimal("0.600"))]
 
 
 def test_writing_off_a_bad_cart_releases_the_hold(shop: Store, key: str, store_manager: User) -> None:

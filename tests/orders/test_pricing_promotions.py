@@ -23,6 +23,8 @@ from orders.pricing.types import (
     PromotionKind,
     SaleUnit,
     StorePricing,
+    ValueProblem,
+    promotion_value_problems,
 )
 
 AT = datetime(2025, 6, 3, 14, 31, 47, tzinfo=UTC)
@@ -544,6 +546,26 @@ def test_an_inconsistent_promotion_is_refused_when_built(
 ) -> None:
     with pytest.raises(PromotionError, match=message):
         promo(1, kind, **fields)
+
+
+def test_value_problems_name_every_field_in_the_order_they_are_checked() -> None:
+    # the staff form shows each on its field; the engine refuses with the first
+    problems = promotion_value_problems(
+        kind=PromotionKind.SPEND_AND_SAVE,
+        values={"percent": Decimal(120), "amount": Decimal(-1), "buy_quantity": 2, "get_quantity": 0},
+    )
+
+    assert problems == [
+        ("minimum_spend", ValueProblem.MISSING),
+        ("buy_quantity", ValueProblem.UNUSED),
+        ("get_quantity", ValueProblem.UNUSED),  # an unused field is not checked further
+        ("percent", ValueProblem.PERCENT_OUT_OF_RANGE),
+        ("amount", ValueProblem.NEGATIVE),
+        ("percent", ValueProblem.AMOUNT_AND_PERCENT),
+    ]
+    assert (
+        promotion_value_problems(kind=PromotionKind.MULTI_BUY, values={"buy_quantity": 3, "amount": Decimal(5)}) == []
+    )
 
 
 def test_a_float_value_is_refused() -> None:

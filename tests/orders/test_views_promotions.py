@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Store
-from orders.forms import VALUE_FIELDS, PromotionForm
+from orders.forms import PromotionForm
 from orders.models import Promotion, TaxRate
 from orders.pricing import types
 from orders.selectors.pricing import store_promotion_index
@@ -253,7 +253,7 @@ NEEDS = "A “{}” promotion needs this."
 NO_USE = "A “{}” promotion has no use for this; leave it empty."
 PERCENT, AMOUNT, FIXED = "Percent off each unit", "Amount off each unit", "Fixed price per unit"
 MULTI, BXGY, SPEND = "Multi-buy (N for a price)", "Buy X get Y (free or percent off)", "Spend and save (basket)"
-EMPTY_VALUES = dict.fromkeys(VALUE_FIELDS, "")
+EMPTY_VALUES = dict.fromkeys(types.VALUE_FIELDS, "")
 
 
 @pytest.mark.parametrize(
@@ -355,8 +355,8 @@ def test_the_form_accepts_exactly_what_the_engine_accepts(db: None) -> None:
     # Every kind with every combination of its value fields filled or left empty (6 × 32 cases).
     checked = accepted = 0
     for kind in types.PromotionKind:
-        for size in range(len(VALUE_FIELDS) + 1):
-            for chosen in itertools.combinations(VALUE_FIELDS, size):
+        for size in range(len(types.VALUE_FIELDS) + 1):
+            for chosen in itertools.combinations(types.VALUE_FIELDS, size):
                 values = {name: SAMPLES[name] for name in chosen}
                 form = PromotionForm(data=promotion_data(kind=kind.value, **{**EMPTY_VALUES, **values}))
                 assert form.is_valid() is _engine_accepts(kind, values), (kind, chosen, form.errors)
