@@ -8,7 +8,9 @@ from django.conf import settings
 
 from catalog.importing.mapping import FIELDS, REQUIRED_FIELDS
 from catalog.models import MappingProfile, ProductStatus, Store
-from catalog.selectors.catalog import SYNC_STATES, mapping_profile_list, store_list
+from catalog.selectors.imports import mapping_profile_list
+from catalog.selectors.products import SYNC_STATES
+from catalog.selectors.stores import store_list
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 

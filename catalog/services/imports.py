@@ -25,7 +25,7 @@ from catalog.importing.pgstream import ANALYZE_AFTER_ROWS, ProductStream, tables
 from catalog.importing.readers import FileRefused, TableReader, open_table
 from catalog.importing.writer import write_import
 from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfile, Store
-from catalog.selectors.catalog import existing_catalog
+from catalog.selectors.products import existing_catalog
 from jwo_admin.core import db
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.files import local_copy

@@ -10,9 +10,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.models import InboundMessage, ItemResult, Store, SyncRun, UploadBatch
-from catalog.selectors import catalog as selectors
+from catalog.selectors import stores
 from catalog.selectors import sync as sync_selectors
-from catalog.selectors.sync import sync_preview
 from catalog.services.connectivity import connectivity_check
 from catalog.services.notifications import subscription_confirm
 from catalog.services.sync_plan import SyncAlreadyRunning, sync_request, sync_retry_failed
@@ -29,7 +28,7 @@ class SyncOverviewView(StaffView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["previews"] = [sync_preview(store=store, sample_size=5) for store in selectors.store_list()]
+        context["previews"] = [sync_selectors.sync_preview(store=store, sample_size=5) for store in stores.store_list()]
         context["runs"] = sync_selectors.sync_run_list(limit=20)
         context["chart"] = sync_selectors.sync_results_by_day()
         context["connectivity_call"] = sync_selectors.last_connectivity_call()

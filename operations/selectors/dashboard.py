@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from catalog.selectors.catalog import StoreSummary, store_summaries
+from catalog.selectors.stores import StoreSummary, store_summaries
 from catalog.selectors.sync import sync_results_by_day
 from entry.selectors.gate import GateCharts, StoreGateSummary, gate_charts, store_gate_summaries
 from orders.models import PaymentIssue, Purchase, PurchaseStatus

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, SyncRun
-from catalog.selectors.catalog import store_summaries
+from catalog.selectors.stores import store_summaries
 from entry.scan_keys import qr_pattern
 from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core.models import ConnectorKey

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from catalog.amazon_items import catalog_item, currency_places, fingerprint, item_fingerprint, price_text, row_hash
 from catalog.models import Product, ProductStatus, Store
-from catalog.selectors.catalog import amazon_catalog_items
+from catalog.selectors.products import amazon_catalog_items
 from tests.catalog.helpers import AMAZON_HEADER, run_import, write_csv
 
 ALL_SYNC_FIELDS = frozenset({"standard_price", "brand_name", "product_tax_code", "product_category"})

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from catalog.models import Barcode, Product, Store
-from catalog.selectors.catalog import amazon_catalog_items
+from catalog.selectors.products import amazon_catalog_items
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "jwo-api" / "SPEC.md"

@@ -4,48 +4,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from catalog.amazon_items import catalog_item, currency_places
 from catalog.barcodes import match_keys
 from catalog.importing.checker import ExistingCatalog, ExistingProduct
-from catalog.models import Barcode, ImportJob, ImportRowError, MappingProfile, Product, ProductStatus, Store
-
-
-def store_list() -> QuerySet[Store]:
-    return Store.objects.order_by("name")
-
-
-@dataclass(frozen=True)
-class StoreSummary:
-    store: Store
-    products: int
-    active: int
-    archived: int
-    pending_sync: int
-    never_synced: int
-
-
-def store_summaries() -> list[StoreSummary]:
-    """Per store: product counts and how many products Amazon has not yet received as they are."""
-    stores = Store.objects.order_by("name").annotate(
-        products_count=Count("products"),
-        active_count=Count("products", filter=Q(products__status=ProductStatus.ACTIVE)),
-        archived_count=Count("products", filter=Q(products__status=ProductStatus.ARCHIVED)),
-        pending_count=Count("products", filter=~Q(products__amazon_fingerprint=F("products__synced_fingerprint"))),
-        never_count=Count("products", filter=Q(products__synced_fingerprint="")),
-    )
-    return [
-        StoreSummary(
-            store=store,
-            products=store.products_count,
-            active=store.active_count,
-            archived=store.archived_count,
-            pending_sync=store.pending_count,
-            never_synced=store.never_count,
-        )
-        for store in stores
-    ]
+from catalog.models import Barcode, Product, ProductStatus, Store
 
 
 def existing_catalog(*, store: Store) -> ExistingCatalog:
@@ -114,24 +78,6 @@ def product_detail(*, product_id: int) -> Product:
         .prefetch_related("barcodes", "changes__changed_by", "changes__import_job")
         .get(pk=product_id)
     )
-
-
-def import_list(*, store: Store | None = None, limit: int | None = None) -> QuerySet[ImportJob]:
-    jobs = ImportJob.objects.select_related("store", "profile", "created_by").order_by("-created_at", "-id")
-    if store is not None:
-        jobs = jobs.filter(store=store)
-    return jobs[:limit] if limit else jobs
-
-
-def import_problems(*, job: ImportJob, warnings: bool | None = None) -> QuerySet[ImportRowError]:
-    problems = job.row_errors.all()
-    if warnings is not None:
-        problems = problems.filter(is_warning=warnings)
-    return problems.order_by("row_number", "id")
-
-
-def mapping_profile_list() -> QuerySet[MappingProfile]:
-    return MappingProfile.objects.order_by("-is_builtin", "name")
 
 
 def amazon_catalog_items(*, store: Store, status: str = ProductStatus.ACTIVE) -> Iterator[dict[str, Any]]:

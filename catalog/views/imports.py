@@ -1,62 +1,24 @@
-"""Staff screens for the catalog: thin views over selectors, forms and services."""
+"""Staff screens for imports: upload a file, follow its progress, confirm it, download its problems;
+and the saved column mappings."""
 
 import csv
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
+from django.views.generic import DetailView, FormView, ListView, UpdateView
 
-from catalog.forms import ImportForm, MappingProfileForm, ProductFilterForm
-from catalog.models import ImportJob, MappingProfile, Product, Store
-from catalog.selectors import catalog as selectors
+from catalog.forms import ImportForm, MappingProfileForm
+from catalog.models import ImportJob, MappingProfile
+from catalog.selectors import imports as import_selectors
+from catalog.selectors import stores as store_selectors
 from catalog.services import imports, stores
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView, query_without_page
-
-
-class ProductListView(StaffView, TemplateView):
-    permission_required = "catalog.view_product"
-    template_name = "catalog/product_list.html"
-    paginate_by = 50
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        form = ProductFilterForm(self.request.GET or None, categories=selectors.category_list())
-        filters = selectors.ProductFilters()
-        if form.is_valid():
-            data = form.cleaned_data
-            filters = selectors.ProductFilters(
-                store=data["store"],
-                search=data["q"],
-                category=data["category"],
-                status=data["status"],
-                sync_state=data["sync"],
-            )
-        paginator = Paginator(selectors.product_list(filters=filters).prefetch_related("barcodes"), self.paginate_by)
-        page = paginator.get_page(self.request.GET.get("page"))
-        context.update(form=form, page=page, products=page.object_list, query=query_without_page(self.request))
-        return context
-
-
-class ProductDetailView(StaffView, TemplateView):
-    permission_required = "catalog.view_product"
-    template_name = "catalog/product_detail.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        try:
-            product = selectors.product_detail(product_id=kwargs["pk"])
-        except Product.DoesNotExist:
-            raise Http404("No such product") from None
-        context["product"] = product
-        return context
+from jwo_admin.core.views.staff import StaffView
 
 
 class ImportListView(StaffView, ListView):
@@ -66,7 +28,7 @@ class ImportListView(StaffView, ListView):
     paginate_by = 25
 
     def get_queryset(self) -> QuerySet[ImportJob]:
-        return selectors.import_list()
+        return import_selectors.import_list()
 
 
 class ImportCreateView(StaffView, FormView):
@@ -75,8 +37,8 @@ class ImportCreateView(StaffView, FormView):
     form_class = ImportForm
 
     def get_initial(self) -> dict[str, Any]:
-        first_store = selectors.store_list().first()
-        first_profile = selectors.mapping_profile_list().first()
+        first_store = store_selectors.store_list().first()
+        first_profile = import_selectors.mapping_profile_list().first()
         return {"store": first_store, "profile": first_profile}
 
     def form_valid(self, form: ImportForm) -> HttpResponse:
@@ -98,13 +60,13 @@ class ImportDetailView(StaffView, DetailView):
     context_object_name = "job"
 
     def get_queryset(self) -> QuerySet[ImportJob]:
-        return selectors.import_list()
+        return import_selectors.import_list()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         job = self.object
-        context["rejections"] = selectors.import_problems(job=job, warnings=False)[:200]
-        context["warnings"] = selectors.import_problems(job=job, warnings=True)[:200]
+        context["rejections"] = import_selectors.import_problems(job=job, warnings=False)[:200]
+        context["warnings"] = import_selectors.import_problems(job=job, warnings=True)[:200]
         context["applied_as"] = ImportJob.objects.filter(preview_of=job).order_by("-id").first()
         return context
 
@@ -154,7 +116,7 @@ class ImportProblemsCsvView(StaffView, View):
 
         def rows() -> Iterator[str]:
             yield writer.writerow(["row", "sku", "field", "kind", "message"])
-            for problem in selectors.import_problems(job=job).iterator(chunk_size=5000):
+            for problem in import_selectors.import_problems(job=job).iterator(chunk_size=5000):
                 kind = "warning" if problem.is_warning else "rejected"
                 yield writer.writerow(
                     [problem.row_number, _safe_cell(problem.sku), problem.field, kind, _safe_cell(problem.message)]
@@ -176,7 +138,7 @@ class MappingProfileListView(StaffView, ListView):
     context_object_name = "profiles"
 
     def get_queryset(self) -> QuerySet[MappingProfile]:
-        return selectors.mapping_profile_list()
+        return import_selectors.mapping_profile_list()
 
 
 class MappingProfileCreateView(StaffView, FormView):
@@ -200,22 +162,3 @@ class MappingProfileUpdateView(StaffView, UpdateView):
         profile = stores.mapping_profile_save(profile=form.save(commit=False))
         messages.success(self.request, f"Mapping profile “{profile.name}” saved.")
         return redirect("catalog:mapping_list")
-
-
-class AmazonCatalogExportView(StaffView, View):
-    """The store's active catalog exactly as Upload Catalog would receive it ({"catalogItems": [...]})."""
-
-    permission_required = "catalog.view_product"
-
-    def get(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
-        store = get_object_or_404(Store, pk=pk)
-
-        def body() -> Iterator[str]:
-            yield '{"catalogItems": ['
-            for index, item in enumerate(selectors.amazon_catalog_items(store=store)):
-                yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
-            yield "\n]}\n"
-
-        response = StreamingHttpResponse(body(), content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="amazon-catalog-{store.store_id}.json"'
-        return response

@@ -1,0 +1,43 @@
+"""Stores as staff and the sync see them: the list, and each store's catalog figures."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+
+from catalog.models import ProductStatus, Store
+
+
+def store_list() -> QuerySet[Store]:
+    return Store.objects.order_by("name")
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    store: Store
+    products: int
+    active: int
+    archived: int
+    pending_sync: int
+    never_synced: int
+
+
+def store_summaries() -> list[StoreSummary]:
+    """Per store: product counts and how many products Amazon has not yet received as they are."""
+    stores = Store.objects.order_by("name").annotate(
+        products_count=Count("products"),
+        active_count=Count("products", filter=Q(products__status=ProductStatus.ACTIVE)),
+        archived_count=Count("products", filter=Q(products__status=ProductStatus.ARCHIVED)),
+        pending_count=Count("products", filter=~Q(products__amazon_fingerprint=F("products__synced_fingerprint"))),
+        never_count=Count("products", filter=Q(products__synced_fingerprint="")),
+    )
+    return [
+        StoreSummary(
+            store=store,
+            products=store.products_count,
+            active=store.active_count,
+            archived=store.archived_count,
+            pending_sync=store.pending_count,
+            never_synced=store.never_count,
+        )
+        for store in stores
+    ]

@@ -1,0 +1,6 @@
+"""Operations models, one module per responsibility; import them from here."""
+
+from operations.models.readiness import ReadinessMark
+from operations.models.simulation import SimulationRun, SimulationStatus
+
+__all__ = ["ReadinessMark", "SimulationRun", "SimulationStatus"]

@@ -1,0 +1,48 @@
+"""Orders models, one module per responsibility; import them from here."""
+
+from orders.models.payments import (
+    AuthorisationStatus,
+    PaymentAuthorisation,
+    PaymentIssue,
+    PaymentOperation,
+    PaymentOperationKind,
+    Refund,
+    RefundLine,
+    SandboxCharge,
+)
+from orders.models.pricing import ItemAlias, Promotion, TaxRate
+from orders.models.purchases import (
+    ONE_PURCHASE_PER_HOLD,
+    PaymentStatus,
+    Purchase,
+    PurchaseAudit,
+    PurchaseLine,
+    PurchaseLineDiscount,
+    PurchaseStatus,
+    ReceiptStatus,
+)
+from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, StorePayment
+
+__all__ = [
+    "AuthorisationStatus",
+    "DEFAULT_PREAUTHORISATION_AMOUNT",
+    "ItemAlias",
+    "ONE_PURCHASE_PER_HOLD",
+    "PaymentAuthorisation",
+    "PaymentIssue",
+    "PaymentOperation",
+    "PaymentOperationKind",
+    "PaymentStatus",
+    "Promotion",
+    "Purchase",
+    "PurchaseAudit",
+    "PurchaseLine",
+    "PurchaseLineDiscount",
+    "PurchaseStatus",
+    "ReceiptStatus",
+    "Refund",
+    "RefundLine",
+    "SandboxCharge",
+    "StorePayment",
+    "TaxRate",
+]
