@@ -73,8 +73,7 @@ def test_no_room_is_left_in_an_old_shape() -> None:
         str(path.relative_to(ROOT))
         for app in APPS
         for path in sorted((ROOT / app).glob("*.py"))
-        if path.stem in ROOMS
-        or re.fullmatch(r"[a-z_]+_(views|urls|selectors|services)", path.stem)
+        if path.stem in ROOMS or re.fullmatch(r"[a-z_]+_(views|urls|selectors|services)", path.stem)
     ]
 
     assert old == []
