@@ -19,6 +19,9 @@ Usage: DJANGO_SETTINGS_MODULE=jwo_admin.settings.test python bench/catalog_sync.
        [--batch-size 1000] [--products 1000000] [--scale 100000,300000,1000000]
 """
 
+# Imports inside functions: Django and the project's modules load after django.setup(), which runs
+# with the settings of the step at hand (the bench's own database, Redis and fake Amazon).
+
 import argparse
 import json
 import os

@@ -51,6 +51,9 @@ The database, the servers, the open-loop generator and its percentiles, and wrk'
 ``bench/serving.py``'s.
 """
 
+# Imports inside functions: Django and the project's modules load after serving.django_setup(), which
+# points Django at the bench's own database and Redis first.
+
 import argparse
 import base64
 import json

@@ -35,6 +35,9 @@ what one more machine of workers would give. A bar that fails still exits 0.
     .venv/bin/python bench/load.py [--seconds 60] [--warm-up 10] [--reference-seconds 20] [--workers 4]
 """
 
+# Imports inside functions: Django and the project's modules load after django.setup(), once the load
+# test's own database and Redis are known.
+
 import argparse
 import json
 import os

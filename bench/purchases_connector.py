@@ -26,6 +26,9 @@ not add capacity: 6 workers measured no better than 4 at 100 requests/s on 2 CPU
 CPU per call the same), and threads or async workers would not cut the CPU a call costs.
 """
 
+# Imports inside functions: Django and the project's modules load after serving.django_setup(), which
+# points Django at the bench's own database and Redis first.
+
 import argparse
 import json
 import os

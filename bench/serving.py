@@ -19,6 +19,9 @@ PostgreSQL database and a Redis database index of its own on the throwaway serve
 * ``CpuSampler`` — the CPU each part of a run used (gunicorn, PostgreSQL, the load generator), from /proc.
 """
 
+# Imports inside functions: Django loads after django_setup() is given the bench's environment, and
+# psycopg only where a bench manages its database.
+
 import asyncio
 import itertools
 import json

@@ -2,10 +2,13 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from orders.models import Promotion, Purchase, PurchaseLine, StorePayment, TaxRate
+from orders.services.store_payments import store_payment_set
 
 
 @admin.register(TaxRate)
@@ -45,8 +48,27 @@ class PurchaseAdmin(admin.ModelAdmin):
         return False
 
 
+class StorePaymentForm(forms.ModelForm):
+    class Meta:
+        model = StorePayment
+        fields = ("store", "preauthorisation_amount")
+
+    def clean(self) -> dict[str, Any]:
+        """The service's rules, as form errors (the admin would answer 500 to an error raised on save)."""
+        cleaned = super().clean() or {}
+        amount = cleaned.get("preauthorisation_amount")
+        if amount is not None and amount <= 0:
+            raise ValidationError({"preauthorisation_amount": "The pre-authorisation amount must be more than 0."})
+        return cleaned
+
+
 @admin.register(StorePayment)
 class StorePaymentAdmin(admin.ModelAdmin):
-    """Each store's pre-authorisation amount (a store without a row holds the default)."""
+    """Each store's pre-authorisation amount (a store without a row holds the default); saved
+    through the service the store form uses."""
 
+    form = StorePaymentForm
     list_display = ("store", "preauthorisation_amount")
+
+    def save_model(self, request: HttpRequest, obj: StorePayment, form: Any, change: bool) -> None:
+        store_payment_set(store=obj.store, preauthorisation_amount=obj.preauthorisation_amount)

@@ -212,9 +212,14 @@ def test_no_import_cycle_between_modules() -> None:
     assert _cycles(graph) == []
 
 
+MODULE_REASON = "# Imports inside functions:"  # a module whose imports wait for one reason says it once
+
+
 def _imports_in_functions(path: Path) -> list[tuple[int, str]]:
     lines = path.read_text().splitlines()
     found: list[tuple[int, str]] = []
+    if any(line.startswith(MODULE_REASON) for line in lines):
+        return found
     for function in ast.walk(ast.parse("\n".join(lines), str(path))):
         if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             for node in ast.walk(function):
@@ -229,7 +234,7 @@ def _imports_in_functions(path: Path) -> list[tuple[int, str]]:
 
 
 def test_no_import_inside_a_function_without_a_reason() -> None:
-    modules = _code_modules(*PROJECT)
+    modules = _code_modules(*PROJECT, "bench", "scripts")
     offenders = [
         f"{name}:{line} {text}" for name, path in modules.items() for line, text in _imports_in_functions(path)
     ]

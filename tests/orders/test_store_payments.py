@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 
 from catalog.models import Store
 from orders.models import StorePayment
@@ -52,3 +54,18 @@ def test_an_amount_not_positive_or_not_fitting_is_refused_and_nothing_changes(
     assert list(StorePayment.objects.values_list("store_id", "preauthorisation_amount")) == [
         (store.pk, Decimal("30.00"))
     ]
+
+
+def test_the_admin_saves_the_amount_through_the_service_and_refuses_zero(admin_client: Client, store: Store) -> None:
+    url = reverse("admin:orders_storepayment_add")
+
+    refused = admin_client.post(url, {"store": store.pk, "preauthorisation_amount": "0.00"})
+
+    assert refused.status_code == 200
+    assert "The pre-authorisation amount must be more than 0." in refused.content.decode()
+    assert not StorePayment.objects.filter(store=store).exists()
+
+    saved = admin_client.post(url, {"store": store.pk, "preauthorisation_amount": "25.50"})
+
+    assert saved.status_code == 302
+    assert StorePayment.objects.get(store=store).preauthorisation_amount == Decimal("25.50")
