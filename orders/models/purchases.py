@@ -171,6 +171,21 @@ class PurchaseLineDiscount(models.Model):
         return f"{self.promotion_name}: −{self.amount}"
 
 
+class PurchaseAuditAction(models.TextChoices):
+    """What an audit entry records, in the words staff read on the purchase page."""
+
+    LINE_MAPPED = "line_mapped", "Line mapped to a product"
+    QUANTITY_SET = "quantity_set", "Quantity settled"
+    REPRICED = "repriced", "Repriced"
+    CHARGE = "charge", "Released for charging"
+    SHOPPER_ASSIGNED = "shopper_assigned", "Shopper changed"
+    WRITTEN_OFF = "written_off", "Written off"
+    PAID_AT_COUNTER = "paid_at_counter", "Paid at the counter"
+    RECEIPT_RESENT = "receipt_resent", "Receipt sent again"
+    REFUND = "refund", "Refunded"
+    ISSUE_RESOLVED = "issue_resolved", "Payment issue resolved"
+
+
 class PurchaseAudit(models.Model):
     """What staff did to a purchase and why: bad-cart mappings, reprices, write-offs, refunds, settlements."""
 
@@ -185,3 +200,11 @@ class PurchaseAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.purchase_id}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in staff words (``PurchaseAuditAction``). The column is not bound to those
+        choices, so a relabelling needs no migration; a slug without a label shows as stored."""
+        if self.action in PurchaseAuditAction.values:
+            return str(PurchaseAuditAction(self.action).label)
+        return self.action

@@ -20,6 +20,7 @@ from orders.models import (
     PaymentStatus,
     Purchase,
     PurchaseAudit,
+    PurchaseAuditAction,
     PurchaseLine,
     PurchaseLineDiscount,
     PurchaseStatus,
@@ -51,7 +52,7 @@ def _locked_bad_cart(purchase_pk: int) -> Purchase:
     return purchase
 
 
-def _audit(purchase: Purchase, user_pk: int | None, action: str, detail: str) -> None:
+def _audit(purchase: Purchase, user_pk: int | None, action: PurchaseAuditAction, detail: str) -> None:
     PurchaseAudit.objects.create(purchase=purchase, user_id=user_pk, action=action, detail=detail[:500])
 
 
@@ -96,7 +97,7 @@ def bad_cart_line_map(
         _audit(
             purchase,
             user_pk,
-            "line_mapped",
+            PurchaseAuditAction.LINE_MAPPED,
             f"line {line.position + 1} ({line.item_id}) → {product.sku} {product.name}"
             + (" (remembered for later carts)" if remember else ""),
         )
@@ -135,7 +136,7 @@ def bad_cart_line_quantity_set(
         _audit(
             purchase,
             user_pk,
-            "quantity_set",
+            PurchaseAuditAction.QUANTITY_SET,
             f"line {line.position + 1} ({line.item_id}): {quantity_text(line.quantity)} {line.unit} "
             f"taken as {quantity_text(quantity)} {unit.value}",
         )
@@ -195,7 +196,7 @@ def bad_cart_reprice(*, purchase_pk: int, user_pk: int | None) -> Purchase:
         purchase.problem = ""
         purchase.status = PurchaseStatus.PRICED
         purchase.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "problem", "status"])
-        _audit(purchase, user_pk, "repriced", f"total {previous} → {cart.total} {purchase.currency}")
+        _audit(purchase, user_pk, PurchaseAuditAction.REPRICED, f"total {previous} → {cart.total} {purchase.currency}")
     return purchase
 
 
@@ -219,7 +220,12 @@ def purchase_charge(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             recorded_type=purchase.shopper.visitor_type if purchase.shopper else "",
         ).payment_status
         purchase.save(update_fields=["payment_status"])
-        _audit(purchase, user_pk, "charge", f"released for payment ({purchase.get_payment_status_display()})")
+        _audit(
+            purchase,
+            user_pk,
+            PurchaseAuditAction.CHARGE,
+            f"released for payment ({purchase.get_payment_status_display()})",
+        )
         purchase_created(purchase.pk)
     purchase.refresh_from_db()
     return purchase
@@ -245,7 +251,12 @@ def purchase_shopper_assign(*, purchase_pk: int, shopper_text: str, user_pk: int
         PaymentIssue.objects.filter(purchase=purchase, status=PaymentIssue.Status.OPEN, shopper__isnull=True).update(
             shopper=shopper
         )
-        _audit(purchase, user_pk, "shopper_assigned", f"charged to {shopper.external_id} (the trip named {before})")
+        _audit(
+            purchase,
+            user_pk,
+            PurchaseAuditAction.SHOPPER_ASSIGNED,
+            f"charged to {shopper.external_id} (the trip named {before})",
+        )
     return purchase
 
 
@@ -263,7 +274,12 @@ def purchase_write_off(*, purchase_pk: int, user_pk: int | None, reason: str) ->
             purchase.status = PurchaseStatus.WRITTEN_OFF
         purchase.payment_status = PaymentStatus.NOT_CHARGED
         purchase.save(update_fields=["status", "payment_status"])
-        _audit(purchase, user_pk, "written_off", f"{purchase.total} {purchase.currency} not collected: {reason}")
+        _audit(
+            purchase,
+            user_pk,
+            PurchaseAuditAction.WRITTEN_OFF,
+            f"{purchase.total} {purchase.currency} not collected: {reason}",
+        )
         issues_resolve(
             issues=open_issues_for(purchase=purchase, authorisation=purchase.authorisation),
             resolution=PaymentIssue.Resolution.WRITTEN_OFF,
@@ -287,7 +303,12 @@ def purchase_paid_at_counter(*, purchase_pk: int, user_pk: int | None, note: str
         purchase.payment_status = PaymentStatus.PAID_AT_COUNTER
         purchase.save(update_fields=["payment_status"])
         hold = purchase.authorisation
-        _audit(purchase, user_pk, "paid_at_counter", f"{purchase.total} {purchase.currency} paid in store. {note}")
+        _audit(
+            purchase,
+            user_pk,
+            PurchaseAuditAction.PAID_AT_COUNTER,
+            f"{purchase.total} {purchase.currency} paid in store. {note}",
+        )
         issues_resolve(
             issues=open_issues_for(purchase=purchase, authorisation=purchase.authorisation),
             resolution=PaymentIssue.Resolution.PAID_AT_COUNTER,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.tasks import task_enqueue_on_commit
-from orders.models import Purchase, PurchaseAudit, PurchaseStatus, ReceiptStatus
+from orders.models import Purchase, PurchaseAudit, PurchaseAuditAction, PurchaseStatus, ReceiptStatus
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES, receipt_get
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,10 @@ def receipt_resend(*, purchase_pk: int, user_pk: int | None) -> Purchase:
             receipt_status=ReceiptStatus.PENDING, receipt_sent_at=None, receipt_attempts=0, receipt_error=""
         )
         PurchaseAudit.objects.create(
-            purchase=purchase, user_id=user_pk, action="receipt_resent", detail=f"to {purchase.shopper.email}"
+            purchase=purchase,
+            user_id=user_pk,
+            action=PurchaseAuditAction.RECEIPT_RESENT,
+            detail=f"to {purchase.shopper.email}",
         )
         task_enqueue_on_commit(RECEIPT_TASK, purchase_pk, what=f"the receipt of purchase {purchase_pk}")
     purchase.refresh_from_db()

@@ -25,6 +25,7 @@ from orders.models import (
     Promotion,
     Purchase,
     PurchaseAudit,
+    PurchaseAuditAction,
     PurchaseLine,
     PurchaseLineDiscount,
     PurchaseStatus,
@@ -630,7 +631,7 @@ def test_purchase_page_tells_the_whole_story(story: Purchase, viewer_client: Cli
             "Charged on retry by storemgr on 2025-03-10 14:20 · retried",
         ]
     ]
-    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "storemgr", "refund", "1.88 for a dented can"]]
+    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "storemgr", "Refunded", "1.88 for a dented can"]]
     raw = re.search(r'<details id="raw-request">.*?<pre class="mono">(.*?)</pre>', html, re.S)
     assert raw is not None
     assert json.loads(unescape(raw.group(1))) == {
@@ -648,3 +649,44 @@ def test_an_empty_cart_page_says_so(frozen_clock: datetime, store: Store, viewer
     assert table_rows(html, "line-table") == [["No lines: the shopper took nothing."]]
     assert element_text(html, "hold") == "No hold was placed for this trip."
     assert table_rows(html, "payment-events") == [["No calls to the payment gateway yet."]]
+
+
+AUDIT_WORDS = {
+    PurchaseAuditAction.LINE_MAPPED: "Line mapped to a product",
+    PurchaseAuditAction.QUANTITY_SET: "Quantity settled",
+    PurchaseAuditAction.REPRICED: "Repriced",
+    PurchaseAuditAction.CHARGE: "Released for charging",
+    PurchaseAuditAction.SHOPPER_ASSIGNED: "Shopper changed",
+    PurchaseAuditAction.WRITTEN_OFF: "Written off",
+    PurchaseAuditAction.PAID_AT_COUNTER: "Paid at the counter",
+    PurchaseAuditAction.RECEIPT_RESENT: "Receipt sent again",
+    PurchaseAuditAction.REFUND: "Refunded",
+    PurchaseAuditAction.ISSUE_RESOLVED: "Payment issue resolved",
+}
+
+
+def test_every_audit_action_has_its_words() -> None:
+    assert set(AUDIT_WORDS) == set(PurchaseAuditAction)
+
+
+@pytest.mark.parametrize(("action", "words"), AUDIT_WORDS.items(), ids=[action.value for action in AUDIT_WORDS])
+def test_the_audit_trail_reads_each_action_in_words(
+    frozen_clock: datetime, store: Store, store_manager: User, viewer_client: Client, action: str, words: str
+) -> None:
+    purchase = make_purchase(store, at=NOW)
+    PurchaseAudit.objects.create(purchase=purchase, user=store_manager, action=action, detail="why")
+
+    html = viewer_client.get(reverse("orders:purchase_detail", args=[purchase.pk])).content.decode()
+
+    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "storemgr", words, "why"]]
+
+
+def test_an_audit_action_without_words_shows_as_stored(
+    frozen_clock: datetime, store: Store, viewer_client: Client
+) -> None:
+    purchase = make_purchase(store, at=NOW)
+    PurchaseAudit.objects.create(purchase=purchase, action="retired_action", detail="")
+
+    html = viewer_client.get(reverse("orders:purchase_detail", args=[purchase.pk])).content.decode()
+
+    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "system", "retired_action", "—"]]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from entry.models import Shopper, ShopperStatus
 from jwo_admin.core.exceptions import ApplicationError
-from orders.models import PaymentAuthorisation, PaymentIssue, Purchase, PurchaseAudit
+from orders.models import PaymentAuthorisation, PaymentIssue, Purchase, PurchaseAudit, PurchaseAuditAction
 
 FLAG_REASON_PREFIX = "Payment issue"
 
@@ -84,7 +84,7 @@ def issues_resolve(
             PurchaseAudit.objects.create(
                 purchase_id=issue.purchase_id,
                 user_id=user_pk,
-                action="issue_resolved",
+                action=PurchaseAuditAction.ISSUE_RESOLVED,
                 detail=f"{issue.get_kind_display()} issue: {PaymentIssue.Resolution(resolution).label}. {note}"[:500],
             )
     for shopper_pk in {issue.shopper_id for issue in issues if issue.shopper_id is not None}:

@@ -25,6 +25,7 @@ from orders.models import (
     PaymentStatus,
     Purchase,
     PurchaseAudit,
+    PurchaseAuditAction,
     PurchaseLine,
     Refund,
     RefundLine,
@@ -131,7 +132,7 @@ def refund_create(
         PurchaseAudit.objects.create(
             purchase=purchase,
             user_id=user_pk,
-            action="refund",
+            action=PurchaseAuditAction.REFUND,
             detail=f"{amount} {purchase.currency} ({_refunded_what(parts)}): {reason}"[:500],
         )
         if not at_counter:

@@ -30,6 +30,7 @@ from orders.models import (
     PaymentStatus,
     Purchase,
     PurchaseAudit,
+    PurchaseAuditAction,
     PurchaseStatus,
 )
 from orders.purchase_request import stored_auth_events
@@ -127,7 +128,7 @@ def _hold_refusal(purchase: Purchase) -> str:
 
 def _staff_released(purchase: Purchase) -> bool:
     """Staff asked for this purchase to be charged (*Charge*, after reading its payment issue)."""
-    return PurchaseAudit.objects.filter(purchase=purchase, action="charge").exists()
+    return PurchaseAudit.objects.filter(purchase=purchase, action=PurchaseAuditAction.CHARGE).exists()
 
 
 def _set_status(purchase: Purchase, status: str, *, expected: tuple[str, ...], **fields: object) -> bool:
@@ -383,5 +384,5 @@ def holds_release_stale() -> int:
     return released
 
 
-def audit(purchase: Purchase, *, user_pk: int | None, action: str, detail: str) -> None:
+def audit(purchase: Purchase, *, user_pk: int | None, action: PurchaseAuditAction, detail: str) -> None:
     PurchaseAudit.objects.create(purchase=purchase, user_id=user_pk, action=action, detail=detail[:500])
