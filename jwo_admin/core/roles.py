@@ -5,6 +5,7 @@ against the permissions of our own apps, so a new model's permissions join the r
 without editing this file.
 """
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from django.contrib.auth.models import Group, Permission
@@ -38,13 +39,23 @@ def _matches(label: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _allowed(permission: Permission, patterns: tuple[str, ...]) -> bool:
+    return _label_allowed(f"{permission.content_type.app_label}.{permission.codename}", patterns)
+
+
+def _label_allowed(label: str, patterns: tuple[str, ...]) -> bool:
     """Wildcard app patterns ("*.view_*") reach only our apps; auth permissions need a pattern
     that names auth explicitly ("auth.*_user"), so no role can edit groups or permissions."""
-    app_label = permission.content_type.app_label
-    label = f"{app_label}.{permission.codename}"
+    app_label = label.partition(".")[0]
     if app_label in OUR_APPS:
         return _matches(label, patterns)
     return _matches(label, tuple(pattern for pattern in patterns if pattern.startswith(f"{app_label}.")))
+
+
+def roles_granting(*, permissions: Iterable[str]) -> list[str]:
+    """The roles whose patterns grant every one of ``permissions`` (``app_label.codename``), in
+    ``ROLE_PATTERNS`` order: what a refused page tells staff to ask for."""
+    wanted = tuple(permissions)
+    return [role for role, patterns in ROLE_PATTERNS.items() if all(_label_allowed(p, patterns) for p in wanted)]
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 // Orders screens: the promotion form shows only the values its kind takes (hidden ones are
-// disabled, so they are not sent); forms with data-confirm ask first; data-copy buttons copy.
+// disabled, so they are not sent); data-copy buttons copy. (Forms with data-confirm: confirm.js.)
 (function () {
   "use strict";
   var VALUES = ["percent", "amount", "buy_quantity", "get_quantity", "minimum_spend"];
@@ -29,11 +29,6 @@
       if (!kind) { return; }
       kind.addEventListener("change", function () { showValues(form); });
       showValues(form);
-    });
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-      });
     });
     document.querySelectorAll("button[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import QuerySet
 
-from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, OUR_APPS, STORE_MANAGER, VIEWER, roles_ensure
+from jwo_admin.core.roles import ADMIN, CATALOG_MANAGER, OUR_APPS, STORE_MANAGER, VIEWER, roles_ensure, roles_granting
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,20 @@ def test_admin_user_can_manage_users_in_the_django_admin(admin_user: User) -> No
     assert admin_user.is_superuser is False
     assert all(admin_user.has_perm(label) for label in USER_MANAGEMENT)
     assert admin_user.has_perm("catalog.change_store") is True
+
+
+def test_roles_granting_names_exactly_the_groups_that_hold_each_permission() -> None:
+    every = labels(Permission.objects.filter(content_type__app_label__in=(*OUR_APPS, "auth")))
+    held = {role: role_permissions(role) for role in (VIEWER, CATALOG_MANAGER, STORE_MANAGER, ADMIN)}
+
+    for label in sorted(every):
+        assert roles_granting(permissions=[label]) == [role for role, granted in held.items() if label in granted], (
+            label
+        )
+
+
+def test_roles_granting_asks_for_every_permission_at_once() -> None:
+    assert roles_granting(permissions=["catalog.view_product"]) == [VIEWER, CATALOG_MANAGER, STORE_MANAGER, ADMIN]
+    assert roles_granting(permissions=["catalog.view_product", "catalog.change_store"]) == [STORE_MANAGER, ADMIN]
+    assert roles_granting(permissions=["catalog.import_catalog", "catalog.change_store"]) == [ADMIN]
+    assert roles_granting(permissions=["auth.change_group"]) == []

@@ -155,6 +155,16 @@ def test_store_manager_sees_a_form_per_store_with_the_current_default(
     assert re.findall(r'<option value="(\w+)"\s+selected>', html) == ["OPEN", "CLOSED"]
 
 
+def test_changing_a_store_default_asks_first(manager_client: Client, store: Store) -> None:
+    html = manager_client.get(reverse("entry:overview")).content.decode()
+
+    assert re.findall(r'<form method="post"[^>]*class="gate-default"\s+data-confirm="([^"]*)">', html) == [
+        f"Set the gate default of {store} to {{choice}}? "
+        "Whenever our identity connector cannot decide in time, the gate does this."
+    ]
+    assert '<script src="/static/js/confirm.js" defer></script>' in html
+
+
 def test_store_manager_changes_a_store_default(manager_client: Client, store: Store) -> None:
     response = manager_client.post(
         reverse("entry:gate_default", args=[store.pk]), {"default_gate_decision": GateDefault.OPEN}
@@ -539,6 +549,18 @@ def test_store_manager_sees_the_actions_that_apply(manager_client: Client, shopp
     ]
     assert re.search(r'id="reinstate-shopper">\s*Unblock\s*</button>', blocked)
     assert "Reason: left the company" in blocked
+
+
+def test_blocking_a_shopper_asks_first_and_flagging_does_not(manager_client: Client, alice: Shopper) -> None:
+    html = manager_client.get(reverse("entry:shopper_detail", args=[alice.pk])).content.decode()
+
+    assert re.findall(r'<form method="post"[^>]*id="(\w+-form)"\s+data-confirm="([^"]*)">', html) == [
+        (
+            "block-form",
+            "Block Shopper cust-alice? Their codes are revoked and the gate refuses them until someone unblocks them.",
+        )
+    ]
+    assert '<script src="/static/js/confirm.js" defer></script>' in html
 
 
 def test_store_manager_flags_with_a_reason(manager_client: Client, alice: Shopper) -> None:
