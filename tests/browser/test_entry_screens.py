@@ -83,9 +83,19 @@ def test_store_manager_blocks_a_shopper_from_the_detail_page(page: Any, live_ser
     assert page.inner_text("#active-codes") == "1"
 
     page.fill("#block-form input[name=reason]", "stolen card reported")
+    asked: list[str] = []
+
+    def answer_ok(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer_ok)
     page.click("#block-shopper")
 
     page.wait_for_selector("#shopper-status >> text=Blocked")
+    assert asked == [
+        "Block Shopper cust-block? Their codes are revoked and the gate refuses them until someone unblocks them."
+    ]
     assert page.url == f"{live_server.url}/entry/shoppers/{shopper.pk}/"
     assert page.inner_text(".message-success") == (
         "Shopper cust-block blocked: stolen card reported. Their codes no longer open the gate."
