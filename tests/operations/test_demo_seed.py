@@ -115,8 +115,9 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
 def test_demo_seed_on_another_address_with_mail_in_files_says_so_last(var_dir: Path, settings: Any) -> None:
     """As `make run` calls it: the links and the printed command follow --base-url; the last line says
     where the receipts went (the file backend, under the project's folder: shown relative to it)."""
+    settings.BASE_DIR = var_dir.parent  # a project folder of its own: any mail is written there
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = settings.BASE_DIR / "var" / "mail"
+    settings.EMAIL_FILE_PATH = var_dir / "mail"
 
     lines = demo_seed("--base-url", "http://127.0.0.1:8123/").splitlines()
 
