@@ -2,8 +2,10 @@
 process (``python -m fake_amazon``: moto's work then does not slow the fake's request threads)."""
 
 import logging
+import signal
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 from moto.server import ThreadedMotoServer
@@ -85,7 +87,11 @@ def free_port(host: str) -> int:
 
 
 def wait_forever(running: Running) -> None:  # pragma: no cover - used by the command line
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        running.stop()
+    """Serve until SIGINT or SIGTERM, then stop. The handlers only take note: an exception raised
+    from a handler while the main thread waits on a lock ends in a traceback instead of a stop."""
+    received: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, _frame: received.append(number))
+    while not received:
+        time.sleep(0.1)
+    running.stop()

@@ -2,15 +2,17 @@
 
 Two signal handlers measure queue lag: the publisher stamps the time into the message headers,
 and the worker observes how long the message waited before it started. Two more put the task id
-on every log line the task writes.
+on every log line the task writes. One tells ``make run`` that the worker is up (so its welcome is
+printed after the worker's start-up lines, not among them).
 """
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
 
 from jwo_admin.core.request_id import task_id_var
 
@@ -56,3 +58,13 @@ def _task_id_reset(task_id: str | None = None, **_: Any) -> None:
     token = _task_tokens.pop(task_id or "", None)
     if token is not None:
         task_id_var.reset(token)
+
+
+# scripts/run.py sets it; the worker writes the file once it consumes.
+READY_FILE_VARIABLE = "JWO_WORKER_READY_FILE"
+
+
+@worker_ready.connect(dispatch_uid="jwo.worker_ready_file")
+def _ready_file_write(**_: Any) -> None:
+    if path := os.environ.get(READY_FILE_VARIABLE, ""):
+        Path(path).write_text(str(os.getpid()), encoding="utf-8")

@@ -5,7 +5,8 @@ exception and any ``extra=`` fields; ``PlainFormatter`` the same for people, on 
 ``RedactFilter`` masks, in the message, its arguments, the exception text and every extra field:
 Scan Key Codes (as shown in the QR and Base64-encoded as Amazon sends them), card references of
 the usual provider shapes (``pm_…``, ``tok_…``, ``card_…``…) and the values of fields whose name
-says they are secret. Both formats (plain and JSON) use the filter.
+says they are secret. Both formats (plain and JSON) use the filter. ``ClientErrorFilter`` keeps
+Django's line about a refused request (a 403, a 404) to that one line, without the traceback.
 """
 
 import base64
@@ -95,6 +96,19 @@ class RedactFilter(logging.Filter):
             record.exc_info = None
         for key in set(vars(record)) - _STANDARD:
             setattr(record, key, _clean(getattr(record, key), key))
+        return True
+
+
+class ClientErrorFilter(logging.Filter):
+    """On ``django.request``: a 4xx answer is a refusal working as designed (a role without the
+    permission, a page that does not exist), not a fault. Django logs a refusal raised as
+    PermissionDenied with its traceback, which only points at the guard that refused; the line
+    keeps its status and path, and only a 5xx keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info, record.exc_text = None, None
         return True
 
 

@@ -392,6 +392,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "jwo_admin.core.request_id.RequestIdFilter"},
         "redact": {"()": "jwo_admin.core.logging.RedactFilter"},
+        "client_error": {"()": "jwo_admin.core.logging.ClientErrorFilter"},
     },
     "formatters": {
         "plain": {"()": "jwo_admin.core.logging.PlainFormatter"},
@@ -405,6 +406,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own handlers on "django" (a console one under DEBUG, mail to ADMINS, which is
+        # empty) printed every line a second time, traceback included: its lines go to the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["client_error"]},
+    },
 }
 
 # --- Operations: probes, metrics, logs, alerts, launch checklist ----------------------------------

@@ -21,10 +21,17 @@ DEMO_KEY_NAME = "demo (make run)"
 
 @dataclass
 class DemoSeedReport:
-    """What the operator is told: ``lines`` for the console, ``problems`` for its error stream."""
+    """What the operator is told: ``lines`` (what was seeded) for the console, ``problems`` for its
+    error stream, and what signing in needs, for the command to lay out (``make run`` prints it last)."""
 
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    staff: list[tuple[str, str, str]] = field(default_factory=list)  # username, password, role
+    shopper_emails: list[str] = field(default_factory=list)  # the first one is ready to shop
+    shopper_password: str = ""
+    connector_key: str = ""
+    gate_shopper_id: str = ""  # whose scan to try at the gate
+    gate_store_id: str = ""
 
 
 def demo_seed(*, products: int, password: str) -> DemoSeedReport:
@@ -68,14 +75,11 @@ def demo_seed(*, products: int, password: str) -> DemoSeedReport:
     )
     promotions = demo_pricing_ensure(stores=[store, station])
     report.lines.append(f"Pricing: tax rates for both stores and {promotions} promotions, one of each kind.")
-    staff = demo_staff_ensure(password=password)
-    report.lines += [f"Staff login: {username} / {given} ({role})" for username, given, role in staff]
-    shopper_password = staff[0][1]
-    shoppers = demo_shoppers_ensure(password=shopper_password)
-    report.lines.append(
-        f"Shopper page /shop/: {shoppers[0].email} / {shopper_password} "
-        f"(also {', '.join(s.email for s in shoppers[1:])})"
-    )
+    report.staff = demo_staff_ensure(password=password)
+    report.shopper_password = report.staff[0][1]
+    shoppers = demo_shoppers_ensure(password=report.shopper_password)
+    report.shopper_emails = [shopper.email for shopper in shoppers]
+    report.gate_shopper_id, report.gate_store_id = shoppers[0].external_id, store.store_id
     purchases = demo_purchases_ensure(store=store)
     if purchases:
         report.lines.append(
@@ -83,12 +87,7 @@ def demo_seed(*, products: int, password: str) -> DemoSeedReport:
         )
     for old in connector_key_list().filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
         connector_key_revoke(key_id=old.key_id)
-    _, connector_key = connector_key_create(name=DEMO_KEY_NAME, created_by="demo_seed")
-    report.lines.append(f"Connector key (shown once): {connector_key}")
-    report.lines.append(
-        f"Try the gate: export JWO_CONNECTOR_KEY={connector_key}; "
-        f"python manage.py identity_key {shoppers[0].external_id} --store {store.store_id}"
-    )
+    _, report.connector_key = connector_key_create(name=DEMO_KEY_NAME, created_by="demo_seed")
     report.lines.append(
         "Try Create Purchases: Orders → Try a cart prices a cart and prints the curl command that sends it."
     )

@@ -4,16 +4,18 @@ import base64
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from entry.services.shoppers import scan_key_issue
 from jwo_admin.celery import app
-from jwo_admin.core.logging import MASK, JsonFormatter, PlainFormatter, RedactFilter, redact
+from jwo_admin.core.logging import MASK, ClientErrorFilter, JsonFormatter, PlainFormatter, RedactFilter, redact
 from jwo_admin.core.request_id import HEADER, RequestIdFilter, RequestIdMiddleware, amazon_request_id_note
 from tests.entry.conftest import make_shopper
 
@@ -170,3 +172,62 @@ def test_plain_lines_say_what_they_belong_to(request_id: str, task_id: str, cont
 def test_a_receipts_address_is_its_secret_and_is_masked() -> None:
     assert redact("GET /receipts/q1W2e3R4t5Y6u7I8o9P0-_a/ 404") == "GET /receipts/[redacted]/ 404"
     assert redact("/orders/receipts/") == "/orders/receipts/"  # the staff list, no token
+
+
+@pytest.mark.django_db
+def test_a_refusal_is_one_line_without_a_traceback(caplog: pytest.LogCaptureFixture, viewer: User) -> None:
+    """A role without the permission (raised as PermissionDenied, which Django logs with its
+    traceback) and a connector call with a wrong key: each one line, no traceback, in any format."""
+    staff = Client()
+    staff.force_login(viewer)
+    caplog.set_level(logging.INFO)
+
+    refused = staff.get("/catalog/stores/new/")
+
+    assert refused.status_code == 403
+    [record] = caplog.records
+    assert (record.name, record.levelname, record.getMessage()) == (
+        "django.request",
+        "WARNING",
+        "Forbidden (Permission denied): /catalog/stores/new/",
+    )
+    assert (record.exc_info, record.exc_text) == (None, None)
+    assert "Traceback" not in caplog.text
+    assert "Traceback" not in JsonFormatter().format(record)
+    caplog.clear()
+
+    wrong_key = Client().post(
+        "/v1/identity/identity-keys",
+        data={},
+        content_type="application/json",
+        headers={"X-JWO-Connector-Key": "jwock_wrong"},
+    )
+
+    assert wrong_key.status_code == 401
+    [record] = caplog.records
+    assert (record.name, record.getMessage()) == ("django.request", "Unauthorized: /v1/identity/identity-keys")
+    assert "Traceback" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback() -> None:
+    """Only 4xx lines lose it: a 5xx is a fault, and its traceback is what is needed to fix it."""
+    try:
+        raise ValueError("broken")
+    except ValueError:
+        failure = logging.LogRecord(
+            "django.request", logging.ERROR, "", 0, "Internal Server Error: /", None, sys.exc_info()
+        )
+    failure.status_code = 500
+    refusal = logging.LogRecord("django.request", logging.WARNING, "", 0, "Forbidden: /", None, failure.exc_info)
+    refusal.status_code = 403
+
+    assert ClientErrorFilter().filter(failure)
+    assert ClientErrorFilter().filter(refusal)
+    assert failure.exc_info is not None
+    assert refusal.exc_info is None
+
+
+def test_djangos_own_handlers_do_not_print_a_line_twice(settings: Any) -> None:
+    assert settings.LOGGING["loggers"]["django"]["handlers"] == []
+    assert logging.getLogger("django").handlers == []
+    assert logging.getLogger("django.request").filters[0].__class__ is ClientErrorFilter

@@ -3,6 +3,7 @@
 import os
 import re
 import secrets
+import sys
 import tempfile
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,7 @@ from catalog.models import ImportJob, ImportRowError, ImportStatus, MappingProfi
 from entry.models import Shopper
 from jwo_admin.core.connector_keys import connector_key_verify
 from jwo_admin.core.models import ConnectorKey
+from operations.management.commands.demo_seed import shown_path
 from orders.models import PaymentIssue, Purchase
 from tests.catalog.helpers import run_import
 from tests.conftest import missing_service
@@ -31,6 +33,8 @@ from tests.core.test_settings import PRODUCTION_ENV, manage
 from tests.e2e.processes import free_port
 
 PRODUCTION = "jwo_admin.settings.production"
+# The interpreter as typed from the project's folder (`.venv/bin/python` under `make test`).
+PYTHON_AS_TYPED = shown_path(sys.executable)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,17 +68,18 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
         "Demo store DEMO-STORE-001: 200 catalog rows imported (200 new, 0 unchanged). "
         f"Sample file to import: {sample} (mapping “Demo ERP”).",
         "Pricing: tax rates for both stores and 6 promotions, one of each kind.",
+        "Orders: 64 demo purchases over two weeks (one bad cart and one payment issue to resolve).",
+        "Try Create Purchases: Orders → Try a cart prices a cart and prints the curl command that sends it.",
         f"Staff login: admin / {password} (Admin)",
         f"Staff login: catalog / {password} (Catalog manager)",
         f"Staff login: store / {password} (Store manager)",
         f"Staff login: viewer / {password} (Viewer)",
-        f"Shopper page /shop/: alex@example.com / {password} (also sam@example.com, jo@example.com, "
-        "cash@example.com, blocked@example.com, nocard@example.com, dee@example.com)",
-        "Orders: 64 demo purchases over two weeks (one bad cart and one payment issue to resolve).",
+        f"Shopper sign-in at http://127.0.0.1:8000/shop/: alex@example.com / {password} (also sam@example.com, "
+        "jo@example.com, cash@example.com, blocked@example.com, nocard@example.com, dee@example.com)",
         f"Connector key (shown once): {key}",
-        f"Try the gate: export JWO_CONNECTOR_KEY={key}; "
-        "python manage.py identity_key cust-demo-001 --store DEMO-STORE-001",
-        "Try Create Purchases: Orders → Try a cart prices a cart and prints the curl command that sends it.",
+        "Try the gate from this folder (it prints the Base64 identityKey and a curl line that sends it):",
+        f"  export JWO_CONNECTOR_KEY={key}",
+        f"  {PYTHON_AS_TYPED} manage.py identity_key cust-demo-001 --store DEMO-STORE-001",
     ]
     assert connector_key_verify(key) is not None
     assert list(Shopper.objects.order_by("external_id").values_list("external_id", "visitor_type", "status")) == [
@@ -105,6 +110,23 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
     assert Product.objects.filter(store__store_id="DEMO-STORE-002").count() == 0
     assert MappingProfile.objects.get(name=ERP_PROFILE_NAME).columns == ERP_COLUMNS
     assert sorted(User.objects.values_list("username", flat=True)) == ["admin", "catalog", "store", "viewer"]
+
+
+def test_demo_seed_on_another_address_with_mail_in_files_says_so_last(var_dir: Path, settings: Any) -> None:
+    """As `make run` calls it: the links and the printed command follow --base-url; the last line says
+    where the receipts went (the file backend, under the project's folder: shown relative to it)."""
+    settings.BASE_DIR = var_dir.parent  # a project folder of its own: any mail is written there
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = var_dir / "mail"
+
+    lines = demo_seed("--base-url", "http://127.0.0.1:8123/").splitlines()
+
+    assert lines[-6].startswith("Shopper sign-in at http://127.0.0.1:8123/shop/: alex@example.com / ")
+    assert lines[-2:] == [
+        f"  {PYTHON_AS_TYPED} manage.py identity_key cust-demo-001 --store DEMO-STORE-001 "
+        "--base-url http://127.0.0.1:8123",
+        "Receipts emailed in the demo are in var/mail/ (a file per email).",
+    ]
 
 
 def test_demo_staff_log_in_with_the_printed_password_in_their_role(var_dir: Path) -> None:
