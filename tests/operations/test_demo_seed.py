@@ -123,7 +123,7 @@ def test_demo_seed_on_another_address_with_mail_in_files_says_so_last(var_dir: P
 
     assert lines[-6].startswith("Shopper sign-in at http://127.0.0.1:8123/shop/: alex@example.com / ")
     assert lines[-2:] == [
-        f"  {PYTHON_AS_TYPED} manage.py identity_key cust-demo-001 --store DEMO-STORE-001 "
+        f"  {shown_path(sys.executable)} manage.py identity_key cust-demo-001 --store DEMO-STORE-001 "
         "--base-url http://127.0.0.1:8123",
         "Receipts emailed in the demo are in var/mail/ (a file per email).",
     ]
