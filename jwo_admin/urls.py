@@ -33,3 +33,6 @@ urlpatterns = [
     path("", include((operations_urls.staff_urlpatterns, "operations"))),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "jwo_admin.core.views.errors.page_not_found"
+handler500 = "jwo_admin.core.views.errors.server_error"

@@ -4,14 +4,17 @@ JSON answers; the API docs page links back to the staff site."""
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
-from django.urls import reverse
+from django.test import Client, RequestFactory
+from django.urls import Resolver404, reverse
 
+from jwo_admin.core.api.connector import status_message
+from jwo_admin.core.views.errors import page_not_found, server_error
 from jwo_admin.core.views.staff import role_needed
 from tests.conftest import client_for
 from tests.orders.test_views import element_text
@@ -142,3 +145,29 @@ def test_the_api_docs_page_links_back_to_the_staff_site(viewer_client: Client) -
 
     assert re.search(r'<a href="/" id="back-to-staff">← Back to jwo-admin</a>', html)
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []  # no inline script (CSP)
+
+
+def test_a_500_page_that_cannot_render_still_answers_in_plain_text(settings: Any, tmp_path: Path) -> None:
+    """Production without its collected static files (the manifest is missing): the staff 500 page
+    cannot render, and the answer is plain text instead of the web server's bare error page."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+
+    answer = server_error(RequestFactory().get("/orders/"))
+
+    assert (answer.status_code, answer["Content-Type"]) == (500, "text/plain")
+    assert answer.content == b"Server error (500). The team has been told."
+
+
+def test_connector_paths_get_the_json_shape_from_the_404_and_500_handlers() -> None:
+    request = RequestFactory().post("/v1/identity/identity-keys/more")
+
+    not_found = page_not_found(request, Resolver404())
+    failed = server_error(request)
+
+    assert (not_found.status_code, json.loads(not_found.content)) == (404, {"message": "No such connector endpoint."})
+    assert (failed.status_code, failed["Content-Type"]) == (500, "application/json")
+    assert json.loads(failed.content) == {"message": status_message(500)}
