@@ -4,7 +4,6 @@ report selectors read and ``orders.services.promotions`` writes."""
 import re
 from decimal import Decimal
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -406,10 +405,6 @@ class TryCartForm(forms.Form):
         store, moment = cleaned.get("store"), cleaned.get("moment")
         if store is not None and moment is not None:
             # The browser sends a wall-clock time; read it on the store's clock, as promotions are.
-            try:
-                zone = ZoneInfo(store.time_zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = ZoneInfo("UTC")
-            cleaned["moment"] = timezone.make_naive(moment).replace(tzinfo=zone)
+            cleaned["moment"] = timezone.make_naive(moment).replace(tzinfo=store.zone)
         cleaned["shopper"] = cleaned.get("shopper", "").strip()
         return cleaned

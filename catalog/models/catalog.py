@@ -1,5 +1,8 @@
 """The catalog of record: stores, their products and barcodes, imports and mapping profiles."""
 
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,6 +35,14 @@ class Store(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.store_id})"
+
+    @property
+    def zone(self) -> tzinfo:
+        """The store's clock; UTC for a name this machine's zone database does not know."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return UTC
 
 
 class ProductStatus(models.TextChoices):

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 from django.db.models.functions import TruncHour
@@ -58,13 +57,6 @@ class PercentileCont(Aggregate):
 
 
 # --- Overview --------------------------------------------------------------------------------
-def _store_zone(store: Store) -> tzinfo:
-    try:
-        return ZoneInfo(store.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
 @dataclass(frozen=True)
 class StoreGateSummary:
     """A store's gate default and what its gates did today (the store's own calendar day)."""
@@ -86,7 +78,7 @@ def store_gate_summaries(*, now: datetime | None = None) -> list[StoreGateSummar
     now = now or timezone.now()
     summaries = []
     for store in store_list_with_gate_default():
-        day_start = now.astimezone(_store_zone(store)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day_start = now.astimezone(store.zone).replace(hour=0, minute=0, second=0, microsecond=0)
         counts = GateEvent.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
             admitted=Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
             refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
@@ -40,13 +39,6 @@ ZERO = Decimal(0)
 SALES_DAYS = 14
 PURCHASE_HOURS = 24
 TRIP_LENGTH = timedelta(minutes=10)  # how long before the chosen moment a tried cart's trip starts
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 # --- Overview --------------------------------------------------------------------------------
@@ -96,7 +88,7 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
             issues[store_pk] += 1
     summaries = []
     for store in stores:
-        day_start = now.astimezone(_zone(store.time_zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day_start = now.astimezone(store.zone).replace(hour=0, minute=0, second=0, microsecond=0)
         today = Purchase.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
             purchases=Count("pk"), revenue=Sum("total", filter=Q(status=PurchaseStatus.PRICED))
         )
@@ -136,7 +128,7 @@ def order_charts(*, store: Store | None = None, now: datetime | None = None) -> 
     may not share one); every currency of the stores in scope has a series, zero on quiet days.
     """
     now = now or timezone.now()
-    zone = _zone(store.time_zone) if store is not None else timezone.get_current_timezone()
+    zone = store.zone if store is not None else timezone.get_current_timezone()
     purchases = Purchase.objects.all() if store is None else Purchase.objects.filter(store=store)
     return OrderCharts(
         sales=_sales_per_day(purchases, store=store, now=now, zone=zone),
