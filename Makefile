@@ -21,8 +21,10 @@ $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.lock
 install-local: $(VENV)/.local-installed
 install-dev: $(VENV)/.dev-installed
 
+# `exec`: the shell becomes the script, so a Ctrl-C stops it quietly, without make's
+# "*** [run] Interrupt" after the script's own "Stopping…".
 run: install-local
-	$(BIN)/python scripts/run.py
+	@exec $(BIN)/python scripts/run.py
 
 test: install-dev
 	VENV=$(VENV) bash scripts/test.sh
