@@ -122,7 +122,8 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(ExportMixin, admin.ModelAdmin):
-    list_display = ("store_id", "name", "currency", "time_zone", "prices_include_tax")
+    list_display = ("store_id", "name", "currency", "time_zone", "prices_include_tax", "is_test_store")
+    list_filter = ("is_test_store",)
 
     def save_model(self, request: HttpRequest, obj: Store, form: Any, change: bool) -> None:
         store_save(store=obj)

@@ -123,6 +123,7 @@ class StoreForm(forms.ModelForm):
             "time_zone",
             "prices_include_tax",
             "send_clean_names",
+            "is_test_store",
         ]
 
     def clean_store_id(self) -> str:

@@ -61,22 +61,34 @@ class IdentityKeysApi(ConnectorApi):
 
     @identity_keys_schema
     def post(self, request: Request) -> Response:
-        return gate_response(identity_call_decide(body=request.data, started=request.started))  # type: ignore[attr-defined]
+        decision = identity_call_decide(
+            body=request.data,
+            started=request.started,  # type: ignore[attr-defined]
+            simulation_run_id=self.simulation_run_id(),
+        )
+        return gate_response(decision)
 
     def handle_exception(self, exc: Exception) -> Response:
         started = getattr(self.request, "started", time.perf_counter())
+        run = self.simulation_run_id()
         if isinstance(exc, exceptions.UnsupportedMediaType):
-            return gate_response(identity_call_decide(body=self._raw(), started=started, is_json=False))
+            return gate_response(
+                identity_call_decide(body=self._raw(), started=started, is_json=False, simulation_run_id=run)
+            )
         refusal = body_refusal(exc)
         if refusal is not None:
-            return gate_response(identity_call_decide(body=self._raw(), started=started, unreadable=refusal))
+            return gate_response(
+                identity_call_decide(body=self._raw(), started=started, unreadable=refusal, simulation_run_id=run)
+            )
         refused = None if isinstance(exc, ConnectorKeyUnverifiable) else self.connector_error_response(exc)
         if refused is not None:  # no valid key, or not a call (GET): counted, never recorded
             if refused.status_code in (401, 429):
                 connector_key_refusals.labels(connector="identity").inc()
             gate_decisions.labels(decision=GateDecisionKind.REFUSED, reason=GateReason.CONNECTOR_KEY).inc()
             return refused
-        return gate_response(identity_call_decide(body=self._raw(), started=started, failure=exc))
+        return gate_response(
+            identity_call_decide(body=self._raw(), started=started, failure=exc, simulation_run_id=run)
+        )
 
     def _raw(self) -> dict[str, Any]:
         data = self.request.data if self._body_parsed() else {}

@@ -29,6 +29,7 @@ class GateLogFilterForm(forms.Form):
         input_formats=DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    simulated = forms.BooleanField(required=False, label="Show simulated")  # a store simulation's rows
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,6 +54,7 @@ class GateLogFilterForm(forms.Form):
             visitor_type=data["visitor_type"],
             since=data["since"],
             until=data["until"],
+            show_simulated=data["simulated"],
         )
 
 
@@ -76,12 +78,18 @@ class ShopperFilterForm(forms.Form):
     )
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ShopperStatus.choices])
     visitor_type = forms.ChoiceField(required=False, label="Type", choices=[("", "Any type"), *VisitorType.choices])
+    simulated = forms.BooleanField(required=False, label="Show simulated")  # a store simulation's rows
 
     def filters(self) -> ShopperFilters:
         if not self.is_valid():
             return ShopperFilters()
         data = self.cleaned_data
-        return ShopperFilters(search=data["q"], status=data["status"], visitor_type=data["visitor_type"])
+        return ShopperFilters(
+            search=data["q"],
+            status=data["status"],
+            visitor_type=data["visitor_type"],
+            show_simulated=data["simulated"],
+        )
 
 
 class ShopperStatusForm(forms.Form):

@@ -40,4 +40,5 @@ class StoreSettingsForm(StoreForm):
         "default_gate_decision",
         "send_clean_names",
         "preauthorisation_amount",
+        "is_test_store",
     ]

@@ -26,6 +26,11 @@ staff_urlpatterns = [
     path("operations/readiness.csv", readiness.ReadinessCsvView.as_view(), name="readiness_csv"),
     path("operations/simulator/", simulator.SimulatorView.as_view(), name="simulator"),
     path("operations/simulator/<int:pk>/", simulator.SimulationDetailView.as_view(), name="simulation_detail"),
+    path(
+        "operations/simulator/<int:pk>/clean-up/",
+        simulator.SimulationCleanUpView.as_view(),
+        name="simulation_clean_up",
+    ),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("settings/connector-keys/", settings.ConnectorKeyCreateView.as_view(), name="connector_key_create"),
     path(

@@ -37,7 +37,7 @@ class CreatePurchasesApi(ConnectorApi):
 
     @create_purchases_schema
     def post(self, request: Request) -> Response:
-        return purchase_response(purchase_call_decide(body=request.data))
+        return purchase_response(purchase_call_decide(body=request.data, simulation_run_id=self.simulation_run_id()))
 
     def handle_exception(self, exc: Exception) -> Response:
         # The key could not be read (the database is down), or a statement failed: nothing stored.

@@ -67,6 +67,7 @@ class PurchaseFilterForm(forms.Form):
     receipt = forms.ChoiceField(required=False, label="Receipt", choices=[("", "Any receipt"), *ReceiptStatus.choices])
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    simulated = forms.BooleanField(required=False, label="Show simulated")  # a store simulation's rows
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,6 +93,7 @@ class PurchaseFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
             search=data["q"],
+            show_simulated=data["simulated"],
         )
 
 

@@ -29,6 +29,10 @@ class Store(TimeStampedModel):
         help_text="Send Amazon the suggested printable-ASCII name of a product whose name has characters Amazon "
         "rejects (é, ™, “…”); the product keeps its own name for receipts.",
     )
+    is_test_store = models.BooleanField(
+        default=False,
+        help_text="A store for trying things out: in production the store simulator runs only on test stores.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -5,6 +5,7 @@ from django.db import models
 
 from catalog.models import Store
 from entry.models.shoppers import Shopper, VisitorType
+from jwo_admin.core.simulated import SimulatedQuerySet
 
 
 class GateDecisionKind(models.TextChoices):
@@ -64,12 +65,22 @@ class GateEvent(models.Model):
     key_fingerprint = models.CharField(max_length=16, blank=True, help_text="SHA-256 prefix; never the key.")
     latency_ms = models.FloatField()
     replays = models.PositiveIntegerField(default=0)
+    simulation_run_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The store simulation run whose call this was."
+    )
+
+    objects = SimulatedQuerySet["GateEvent"].as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["store", "-created_at"], name="gateevent_store_time"),
             models.Index(fields=["reason", "-created_at"], name="gateevent_reason_time"),
+            models.Index(  # partial: a real gate call's insert does not touch it
+                fields=["simulation_run_id"],
+                condition=models.Q(simulation_run_id__isnull=False),
+                name="gateevent_simulation_run",
+            ),
         ]
 
     def __str__(self) -> str:

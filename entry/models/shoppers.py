@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from catalog.models import Store
 from jwo_admin.core.models import TimeStampedModel
+from jwo_admin.core.simulated import SimulatedQuerySet
 
 
 class VisitorType(models.TextChoices):
@@ -33,9 +34,21 @@ class Shopper(TimeStampedModel):
     visitor_type = models.CharField(max_length=12, choices=VisitorType.choices, default=VisitorType.SHOPPER)
     status = models.CharField(max_length=8, choices=ShopperStatus.choices, default=ShopperStatus.ACTIVE)
     status_reason = models.CharField(max_length=255, blank=True, help_text="Why the shopper was flagged or blocked.")
+    simulation_run_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The store simulation run that created this shopper."
+    )
+
+    objects = SimulatedQuerySet["Shopper"].as_manager()
 
     class Meta:
         ordering = ["name"]
+        indexes = [  # partial: real shoppers (the blank ones) cost it nothing
+            models.Index(
+                fields=["simulation_run_id"],
+                condition=Q(simulation_run_id__isnull=False),
+                name="shopper_simulation_run",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"

@@ -79,10 +79,14 @@ def store_gate_summaries(*, now: datetime | None = None) -> list[StoreGateSummar
     summaries = []
     for store in store_list_with_gate_default():
         day_start = now.astimezone(store.zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        counts = GateEvent.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
-            admitted=Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
-            refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),
-            store_default=Count("pk", filter=Q(decision=GateDecisionKind.STORE_DEFAULT)),
+        counts = (
+            GateEvent.objects.real()
+            .filter(store=store, created_at__gte=day_start, created_at__lte=now)
+            .aggregate(
+                admitted=Count("pk", filter=Q(decision=GateDecisionKind.ADMITTED)),
+                refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)),
+                store_default=Count("pk", filter=Q(decision=GateDecisionKind.STORE_DEFAULT)),
+            )
         )
         summaries.append(
             StoreGateSummary(
@@ -130,7 +134,7 @@ def gate_charts(
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     slots = _hour_slots(now=now, hours=hours, zone=zone)
-    events = GateEvent.objects.filter(created_at__gte=slots[0], created_at__lt=slots[-1] + timedelta(hours=1))
+    events = GateEvent.objects.real().filter(created_at__gte=slots[0], created_at__lt=slots[-1] + timedelta(hours=1))
     if store is not None:
         events = events.filter(store=store)
     with_hour = events.annotate(hour=TruncHour("created_at", tzinfo=zone))
@@ -182,6 +186,7 @@ class GateEventFilters:
     visitor_type: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    show_simulated: bool = False  # include a store simulation's calls
 
 
 def gate_event_list(*, filters: GateEventFilters) -> QuerySet[GateEvent]:
@@ -189,7 +194,11 @@ def gate_event_list(*, filters: GateEventFilters) -> QuerySet[GateEvent]:
 
     The stored answer body is left out: the log never needs it.
     """
-    events = GateEvent.objects.select_related("store", "shopper").defer("response_body")
+    events = (
+        GateEvent.objects.simulated_shown(filters.show_simulated)
+        .select_related("store", "shopper")
+        .defer("response_body")
+    )
     if filters.store is not None:
         events = events.filter(store=filters.store)
     if filters.decision:

@@ -16,11 +16,12 @@ class ShopperFilters:
     search: str = ""
     status: str = ""
     visitor_type: str = ""
+    show_simulated: bool = False  # include a store simulation's shoppers
 
 
 def shopper_list(*, filters: ShopperFilters) -> QuerySet[Shopper]:
     """Shoppers by name; the search matches part of the name, email or external id, any case."""
-    shoppers = Shopper.objects.all()
+    shoppers = Shopper.objects.simulated_shown(filters.show_simulated)
     term = filters.search.strip()
     if term:
         shoppers = shoppers.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(external_id__icontains=term))

@@ -38,6 +38,7 @@ _EVENT_COLUMNS = (
     "key_fingerprint",
     "latency_ms",
     "replays",
+    "simulation_run_id",
 )
 _JSON_COLUMNS = frozenset({"response_body"})
 _ANSWER_COLUMNS = ("status_code", "response_body", "decision", "reason", "detail", "shopper_id", "visitor_type")

@@ -240,8 +240,15 @@ def _remaining(started: float) -> float:
     return settings.JWO_IDENTITY_BUDGET_MS / 1000 - (time.perf_counter() - started)
 
 
-def call_fields_for(call: IdentityCall | None, raw: dict[str, Any], store: StoreGateProfile | None) -> dict[str, Any]:
-    """What the gate log keeps about a call: ids as sent, never the key itself."""
+def call_fields_for(
+    call: IdentityCall | None,
+    raw: dict[str, Any],
+    store: StoreGateProfile | None,
+    *,
+    simulation_run_id: int | None = None,
+) -> dict[str, Any]:
+    """What the gate log keeps about a call: ids as sent, never the key itself, and the store
+    simulation run whose connector key made it (None: a real call)."""
     auth_event = raw.get("authEvent") if isinstance(raw.get("authEvent"), dict) else {}
     identity_key = raw.get("identityKey")
     return {
@@ -252,6 +259,7 @@ def call_fields_for(call: IdentityCall | None, raw: dict[str, Any], store: Store
         "store_id": store.pk if store else None,
         "store_ref": str(raw.get("storeId", ""))[:255],
         "key_fingerprint": key_fingerprint(identity_key) if isinstance(identity_key, str) and identity_key else "",
+        "simulation_run_id": simulation_run_id,
     }
 
 
@@ -276,10 +284,15 @@ def answer_record(*, answer: GateDecision, call_fields: dict[str, Any], started:
 
 
 def identity_verify(
-    *, call: IdentityCall, store: StoreGateProfile, raw: dict[str, Any], started: float
+    *,
+    call: IdentityCall,
+    store: StoreGateProfile,
+    raw: dict[str, Any],
+    started: float,
+    simulation_run_id: int | None = None,
 ) -> GateDecision:
     """Decide a validated call for a known store. Never raises; never takes past the budget."""
-    call_fields = call_fields_for(call, raw, store)
+    call_fields = call_fields_for(call, raw, store, simulation_run_id=simulation_run_id)
     try:
         code = scan_key_verify(
             call.scanned_text,

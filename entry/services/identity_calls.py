@@ -45,6 +45,7 @@ def identity_call_decide(
     unreadable: str = "",
     is_json: bool = True,
     failure: Exception | None = None,
+    simulation_run_id: int | None = None,
 ) -> GateDecision:
     """Decide one Verify Identity Keys call, within the budget counted from ``started``.
 
@@ -53,31 +54,35 @@ def identity_call_decide(
     not sent as JSON at all. ``failure``: the call failed before a decision (the connector key could
     not be checked in time, or an unforeseen error): the deliberate 500.
 
+    ``simulation_run_id``: the store simulation run whose connector key made the call (None: a
+    real call); the gate log marks the event with it.
+
     Never raises. Answers given without a decision (a body at fault, an unknown store) are kept
     without the gate event's id, so a retry of them is decided afresh."""
     raw = body if isinstance(body, dict) else {}
+    run = simulation_run_id
     if failure is not None:
         if not isinstance(failure, ConnectorKeyUnverifiable):
             logger.exception("identity connector failed", exc_info=failure)
-        return _undecided(failure, raw, started)
+        return _undecided(failure, raw, started, run)
     if not is_json:
         answer = GateDecision(
             GateOutcome.NOT_JSON, GateReason.INVALID_REQUEST, NOT_JSON_MESSAGE, message=NOT_JSON_MESSAGE
         )
-        return _record(answer, raw, started)
+        return _record(answer, raw, started, run)
     if unreadable:
-        return _record(answer_invalid("body", f"Invalid body: {unreadable}"), raw, started)
+        return _record(answer_invalid("body", f"Invalid body: {unreadable}"), raw, started, run)
     try:
         parsed = identity_request_parse(body)
     except InvalidField as invalid:
-        return _record(answer_invalid(invalid.field, f"Invalid {invalid.field}: {invalid.message}"), raw, started)
+        return _record(answer_invalid(invalid.field, f"Invalid {invalid.field}: {invalid.message}"), raw, started, run)
     amazon_request_id_note(parsed.request_id)
     try:
         store = _store(parsed.store_id, started)
     except (DeadlineExceeded, DatabaseError) as error:
-        return _undecided(error, raw, started)
+        return _undecided(error, raw, started, run)
     if store is None:
-        return _record(answer_invalid("storeId", "Invalid storeId"), raw, started)
+        return _record(answer_invalid("storeId", "Invalid storeId"), raw, started, run)
     call = IdentityCall(
         request_id=parsed.request_id,
         identity_key=parsed.identity_key,
@@ -86,7 +91,7 @@ def identity_call_decide(
         auth_event_id=parsed.auth_event_id,
         auth_event_at=parsed.auth_event_at,
     )
-    return identity_verify(call=call, store=store, raw=raw, started=started)
+    return identity_verify(call=call, store=store, raw=raw, started=started, simulation_run_id=run)
 
 
 def _store(store_id: str, started: float) -> StoreGateProfile | None:
@@ -95,7 +100,7 @@ def _store(store_id: str, started: float) -> StoreGateProfile | None:
     return store_gate_profile(store_id, timeout=max(deadline - time.perf_counter(), 0.001))
 
 
-def _record(answer: GateDecision, raw: dict[str, Any], started: float) -> GateDecision:
+def _record(answer: GateDecision, raw: dict[str, Any], started: float, run: int | None) -> GateDecision:
     """An answer given without a decision, kept in the gate log with the store named, if known."""
     store = None
     if isinstance(raw.get("storeId"), str) and len(raw["storeId"]) <= 255:
@@ -103,12 +108,13 @@ def _record(answer: GateDecision, raw: dict[str, Any], started: float) -> GateDe
             store = _store(raw["storeId"], started)
         except (DeadlineExceeded, DatabaseError):
             store = None  # the record keeps the id as sent
-    return answer_record(answer=answer, call_fields=call_fields_for(None, raw, store), started=started, decisive=False)
+    fields = call_fields_for(None, raw, store, simulation_run_id=run)
+    return answer_record(answer=answer, call_fields=fields, started=started, decisive=False)
 
 
-def _undecided(error: Exception, raw: dict[str, Any], started: float) -> GateDecision:
+def _undecided(error: Exception, raw: dict[str, Any], started: float, run: int | None) -> GateDecision:
     """Past the deadline before a decision: the deliberate 500 (the gate follows the store's default)."""
     store = store_gate_profile_cached(raw["storeId"]) if isinstance(raw.get("storeId"), str) else None
     return answer_undecided_recorded(
-        error=error, store=store, call_fields=call_fields_for(None, raw, store), started=started
+        error=error, store=store, call_fields=call_fields_for(None, raw, store, simulation_run_id=run), started=started
     )

@@ -46,7 +46,9 @@ def shopper_create(
     visitor_type: str = VisitorType.SHOPPER,
     password: str = "",
     status: str = ShopperStatus.ACTIVE,
+    simulation_run_id: int | None = None,
 ) -> Shopper:
+    """``simulation_run_id``: the store simulation run creating the shopper (None: a real one)."""
     shopper = Shopper(
         external_id=external_id.strip(),
         name=name.strip(),
@@ -54,6 +56,7 @@ def shopper_create(
         visitor_type=visitor_type,
         status=status,
         password=make_password(password) if password else "",
+        simulation_run_id=simulation_run_id,
     )
     shopper.full_clean()
     shopper.save()

@@ -31,11 +31,13 @@ _MISSING = "missing"
 
 @dataclass(frozen=True)
 class ConnectorPrincipal:
-    """Who called: a connector key, by id and name (never the secret)."""
+    """Who called: a connector key, by id and name (never the secret), and the store simulation
+    run it was made for (None: a real caller), so what its calls create is marked simulated."""
 
     key_pk: int
     key_id: str
     name: str
+    simulation_run_id: int | None = None
 
 
 def _hash(secret: str) -> str:
@@ -46,13 +48,22 @@ def _cache_key(key_id: str) -> str:
     return f"jwo:connector-key:{key_id}"
 
 
-def connector_key_create(*, name: str, created_by: str = "") -> tuple[ConnectorKey, str]:
-    """Create a key; returns the row and the full key, which is never shown again."""
+def connector_key_create(
+    *, name: str, created_by: str = "", simulation_run_id: int | None = None
+) -> tuple[ConnectorKey, str]:
+    """Create a key; returns the row and the full key, which is never shown again.
+    ``simulation_run_id``: a key for one store simulation run's calls."""
     if not name.strip():
         raise ApplicationError("Give the key a name that says where it is used.")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key = ConnectorKey(name=name.strip(), key_id=key_id, secret_hash=_hash(secret), created_by=created_by[:150])
+    key = ConnectorKey(
+        name=name.strip(),
+        key_id=key_id,
+        secret_hash=_hash(secret),
+        created_by=created_by[:150],
+        simulation_run_id=simulation_run_id,
+    )
     try:
         key.full_clean()
     except ValidationError as error:
@@ -108,15 +119,15 @@ def connector_key_list() -> QuerySet[ConnectorKey]:
     return ConnectorKey.objects.order_by("revoked_at", "-created_at")
 
 
-def _read(key_id: str) -> tuple[int, str, str] | None:
+def _read(key_id: str) -> tuple[int, str, str, int | None] | None:
     return (
         ConnectorKey.objects.filter(key_id=key_id, revoked_at__isnull=True)
-        .values_list("pk", "secret_hash", "name")
+        .values_list("pk", "secret_hash", "name", "simulation_run_id")
         .first()
     )
 
 
-def _lookup(key_id: str, timeout: float | None) -> tuple[int, str, str] | None:
+def _lookup(key_id: str, timeout: float | None) -> tuple[int, str, str, int | None] | None:
     cached = cache_get(_cache_key(key_id), local=False)
     if cached == _MISSING:
         return None
@@ -139,10 +150,10 @@ def connector_key_verify(presented: str, *, timeout: float | None = None) -> Con
     row = _lookup(parts[1], timeout)
     if row is None:
         return None
-    pk, secret_hash, name = row
+    pk, secret_hash, name, *run = row  # a row cached before the run column was read has three
     if not hmac.compare_digest(_hash(parts[2]), secret_hash):
         return None
-    return ConnectorPrincipal(key_pk=pk, key_id=parts[1], name=name)
+    return ConnectorPrincipal(key_pk=pk, key_id=parts[1], name=name, simulation_run_id=run[0] if run else None)
 
 
 FAILURE_WINDOW_SECONDS = 60

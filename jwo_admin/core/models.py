@@ -27,6 +27,9 @@ class ConnectorKey(models.Model):
     created_by = models.CharField(max_length=150, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    simulation_run_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The store simulation run this key is for: what its calls create is simulated."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -442,3 +442,5 @@ JWO_ALERT_REFUSAL_MIN_CALLS = env.int("JWO_ALERT_REFUSAL_MIN_CALLS", default=20)
 JWO_ALERT_REPORT_EXPIRY_MINUTES = env.int("JWO_ALERT_REPORT_EXPIRY_MINUTES", default=15)  # of the 60
 # The launch checklist wants a simulator run that passed within this many days.
 JWO_SIMULATION_FRESH_DAYS = env.int("JWO_SIMULATION_FRESH_DAYS", default=7)
+# The store simulator only on stores flagged "test store" (production always; see production.py).
+JWO_SIMULATOR_TEST_STORES_ONLY = env.bool("JWO_SIMULATOR_TEST_STORES_ONLY", default=False)

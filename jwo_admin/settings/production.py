@@ -39,6 +39,8 @@ if not JWO_AMAZON_ROLE_ARN.startswith("arn:"):
     raise ImproperlyConfigured(f"JWO_AMAZON_ROLE_ARN is not an ARN: {JWO_AMAZON_ROLE_ARN!r}")
 # The sandbox only when named here (jwo_admin.integrations.payments.sandbox.SandboxGateway); staff pages then say so.
 JWO_PAYMENT_GATEWAY = required("JWO_PAYMENT_GATEWAY")
+# A simulation creates shoppers, gate events and purchases: in production only on a test store.
+JWO_SIMULATOR_TEST_STORES_ONLY = True
 
 # --- Static files: whitenoise ---------------------------------------------------------------
 # `manage.py collectstatic` (the release step, on every web host) writes hashed, compressed copies

@@ -1,5 +1,6 @@
 """What needs a person now: each alert is a question asked of the database, with a threshold from
-settings and a link to the screen that fixes it. An empty list means nothing needs anyone."""
+settings and a link to the screen that fixes it. An empty list means nothing needs anyone.
+A store simulation's purchases and gate calls never raise one (``.real()`` rows only)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ class Alert:
 
 def _unpriced(now: datetime) -> Alert | None:
     since = now - timedelta(minutes=settings.JWO_ALERT_UNPRICED_MINUTES)
-    count = Purchase.objects.filter(status=PurchaseStatus.BAD_CART, created_at__lte=since).count()
+    count = Purchase.objects.real().filter(status=PurchaseStatus.BAD_CART, created_at__lte=since).count()
     if not count:
         return None
     return Alert(
@@ -44,11 +45,15 @@ def _unpriced(now: datetime) -> Alert | None:
 
 def _uncharged(now: datetime) -> Alert | None:
     since = now - timedelta(minutes=settings.JWO_ALERT_UNCHARGED_MINUTES)
-    count = Purchase.objects.filter(
-        status=PurchaseStatus.PRICED,
-        payment_status__in=(PaymentStatus.PENDING, PaymentStatus.FAILED),
-        created_at__lte=since,
-    ).count()
+    count = (
+        Purchase.objects.real()
+        .filter(
+            status=PurchaseStatus.PRICED,
+            payment_status__in=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+            created_at__lte=since,
+        )
+        .count()
+    )
     if not count:
         return None
     return Alert(
@@ -61,8 +66,10 @@ def _uncharged(now: datetime) -> Alert | None:
 
 
 def _refusal_share(since: datetime, until: datetime) -> tuple[int, float]:
-    counts = GateEvent.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
-        calls=Count("pk"), refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED))
+    counts = (
+        GateEvent.objects.real()
+        .filter(created_at__gte=since, created_at__lt=until)
+        .aggregate(calls=Count("pk"), refused=Count("pk", filter=Q(decision=GateDecisionKind.REFUSED)))
     )
     calls = counts["calls"] or 0
     return calls, (counts["refused"] / calls if calls else 0.0)

@@ -45,8 +45,8 @@ def open_work_per_hour(*, now: datetime | None = None) -> dict[str, list[Any]]:
             .annotate(count=Count("pk"))
         }
 
-    bad = per_hour(Purchase.objects.filter(status=PurchaseStatus.BAD_CART, **window))
-    issues = per_hour(PaymentIssue.objects.filter(**window))
+    bad = per_hour(Purchase.objects.real().filter(status=PurchaseStatus.BAD_CART, **window))
+    issues = per_hour(PaymentIssue.objects.real().filter(**window))
     return {
         "labels": [timezone.localtime(slot, zone).strftime("%H:%M") for slot in slots],
         "bad_cart": [bad.get(slot, 0) for slot in slots],

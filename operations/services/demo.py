@@ -40,7 +40,13 @@ def demo_seed(*, products: int, password: str) -> DemoSeedReport:
     report = DemoSeedReport()
     store, _ = Store.objects.get_or_create(
         store_id="DEMO-STORE-001",
-        defaults={"name": "Demo Market Downtown", "currency": "USD", "time_zone": "America/New_York"},
+        # demo stores are test stores: the simulator may run on them under production settings too
+        defaults={
+            "name": "Demo Market Downtown",
+            "currency": "USD",
+            "time_zone": "America/New_York",
+            "is_test_store": True,
+        },
     )
     station, _ = Store.objects.get_or_create(
         store_id="DEMO-STORE-002",
@@ -49,6 +55,7 @@ def demo_seed(*, products: int, password: str) -> DemoSeedReport:
             "currency": "EUR",
             "time_zone": "Europe/Berlin",
             "prices_include_tax": True,
+            "is_test_store": True,
         },
     )
     profile = MappingProfile.objects.filter(name=ERP_PROFILE_NAME).first() or mapping_profile_save(

@@ -1,8 +1,9 @@
 """Who takes part in a run: its own shoppers (signed in to the app, each with an approving sandbox
 card), a connector key for the gates and the exits, and the catalog as the simulator reads it.
 
-Shoppers are named ``sim-<run>-<n>`` so their purchases are recognisable among real ones; the
-connector key is revoked when the run ends.
+Shoppers are named ``sim-<run>-<n>`` and carry the run's id, as does the connector key: the gate
+events and purchases its calls create are marked with the run from their first write, so they stay
+out of real figures and the run's clean-up finds them all. The key is revoked when the run ends.
 """
 
 import secrets
@@ -38,7 +39,8 @@ def shelf_read(*, store: Store) -> list[ShelfItem]:
     return [ShelfItem(sku, price, unit, tax_code) for sku, price, unit, tax_code in rows if price is not None]
 
 
-def cast_create(*, run_tag: str, journeys: list[Journey]) -> Cast:
+def cast_create(*, run_id: int, journeys: list[Journey]) -> Cast:
+    run_tag = str(run_id)
     participants = []
     for journey in journeys:
         external_id = f"sim-{run_tag}-{journey.number}"
@@ -48,6 +50,7 @@ def cast_create(*, run_tag: str, journeys: list[Journey]) -> Cast:
             email=f"{external_id}@simulation.invalid",
             visitor_type=VisitorType.ASSOCIATE if journey.is_associate else VisitorType.SHOPPER,
             password=secrets.token_urlsafe(16),
+            simulation_run_id=run_id,
         )
         if not journey.is_associate:
             payment_method_add(
@@ -59,7 +62,9 @@ def cast_create(*, run_tag: str, journeys: list[Journey]) -> Cast:
                 last4="4242",
             )
         participants.append(Participant(journey, external_id, shopper_token_create(shopper=shopper)))
-    key, secret = connector_key_create(name=f"Simulation {run_tag}", created_by="store_simulate")
+    key, secret = connector_key_create(
+        name=f"Simulation {run_tag}", created_by="store_simulate", simulation_run_id=run_id
+    )
     return Cast(participants, key.key_id, secret)
 
 

@@ -9,10 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import GateEvent
+from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.integrations.connector_client import ConnectorUnreachable, connector_status
 from operations.models import SimulationRun, SimulationStatus
 from operations.simulation.cast import cast_create, cast_dismiss, shelf_read
@@ -22,8 +24,28 @@ from operations.simulation.driver import Driver, Trip
 from orders.models import PaymentStatus, Purchase
 
 
+def simulator_stores() -> QuerySet[Store]:
+    """The stores a simulation may run on: test stores only where settings say so (production)."""
+    stores = Store.objects.order_by("store_id")
+    return stores.filter(is_test_store=True) if settings.JWO_SIMULATOR_TEST_STORES_ONLY else stores
+
+
+def simulator_refusal(store: Store) -> str:
+    """Why no simulation may run on ``store`` ("" when one may)."""
+    if simulator_stores().filter(pk=store.pk).exists():
+        return ""
+    return (
+        f"Store {store.store_id} is not a test store: here the simulator runs only on stores flagged "
+        "“Test store” (its real figures would take in simulated shoppers and purchases). Nothing was started."
+    )
+
+
 def simulation_start(*, config: SimulationConfig, base_url: str, started_by: User | None = None) -> SimulationRun:
+    """Record a run to start; ApplicationError (nothing recorded) for a store it may not run on."""
     store = Store.objects.get(store_id=config.store_id)
+    refusal = simulator_refusal(store)
+    if refusal:
+        raise ApplicationError(refusal)
     return SimulationRun.objects.create(
         store=store, base_url=base_url, parameters=config.as_dict(), started_by=started_by
     )
@@ -121,7 +143,7 @@ def simulation_run(*, run_pk: int, progress: Callable[[int, int], None] = lambda
         app_reachable(run.base_url)
         shelf = shelf_read(store=run.store)
         journeys = journeys_plan(config, shelf, run_tag=str(run.pk))
-        cast = cast_create(run_tag=str(run.pk), journeys=journeys)
+        cast = cast_create(run_id=run.pk, journeys=journeys)
         driver = Driver(
             base_url=run.base_url,
             cast=cast,

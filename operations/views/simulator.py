@@ -1,19 +1,24 @@
-"""The simulator's staff page: start a short simulation against this app, follow it, read its summary."""
+"""The simulator's staff page: start a short simulation against this app, follow it, read its
+summary, and clean up what a run created."""
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.views import View
 from django.views.generic import DetailView, FormView
 
-from catalog.models import Store
 from jwo_admin.core.views.staff import StaffView
 from operations.models import SimulationRun
+from operations.simulation.cleanup import simulation_clean_up
 from operations.simulation.config import SimulationConfig
 from operations.simulation.forms import SimulationForm
 from operations.simulation.report import summary_lines
-from operations.simulation.services import simulation_start
+from operations.simulation.services import simulation_start, simulator_stores
 from operations.tasks import simulation_run_task
 
 
@@ -23,13 +28,14 @@ class SimulatorView(StaffView, FormView):
     form_class = SimulationForm
 
     def get_initial(self) -> dict[str, Any]:
-        first = Store.objects.order_by("store_id").first()
+        first = simulator_stores().first()
         return {"store": first.store_id if first else None}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["runs"] = SimulationRun.objects.select_related("store", "started_by")[:20]
         context["can_start"] = self.request.user.has_perm("operations.add_simulationrun")
+        context["test_stores_only"] = settings.JWO_SIMULATOR_TEST_STORES_ONLY
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -69,4 +75,17 @@ class SimulationDetailView(StaffView, DetailView):
         context = super().get_context_data(**kwargs)
         run: SimulationRun = self.object
         context["report"] = summary_lines(run.summary) if run.summary else []
+        context["can_clean_up"] = self.request.user.has_perm("operations.add_simulationrun")
         return context
+
+
+class SimulationCleanUpView(StaffView, View):
+    """Delete every row a run created (its shoppers, gate events, purchases and their payments)."""
+
+    permission_required = "operations.add_simulationrun"  # whoever may start a run may clean one up
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        run = get_object_or_404(SimulationRun, pk=pk)
+        removed = simulation_clean_up(run=run)
+        messages.success(request, removed.as_sentence())
+        return HttpResponseRedirect(reverse("operations:simulation_detail", args=[run.pk]))

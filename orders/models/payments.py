@@ -1,6 +1,8 @@
 """The money side of a trip: the gate's hold, every gateway operation, refunds, payment issues, and
 the sandbox gateway's own books."""
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,7 @@ from django.db.models import Q
 from catalog.models import Store
 from entry.models import Shopper
 from jwo_admin.core.models import TimeStampedModel
+from jwo_admin.core.simulated import SimulatedQuerySet
 from orders.models.purchases import Purchase, PurchaseLine
 
 
@@ -108,6 +111,12 @@ class PaymentOperation(models.Model):
         return f"{self.kind} {self.amount or ''} {self.outcome}"
 
 
+class PaymentIssueQuerySet(SimulatedQuerySet["PaymentIssue"]):
+    def real(self) -> Self:
+        """An issue is simulated through its purchase or its shopper (a hold's issue has no purchase)."""
+        return self.filter(purchase__simulation_run_id__isnull=True, shopper__simulation_run_id__isnull=True)
+
+
 class PaymentIssue(TimeStampedModel):
     """A hold or a charge that failed: it flags the shopper until staff settle it."""
 
@@ -130,6 +139,7 @@ class PaymentIssue(TimeStampedModel):
         related_name="payment_issues",
         help_text="None: a purchase nobody we know can be charged for, until staff assign it.",
     )
+    objects = PaymentIssueQuerySet.as_manager()
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, null=True, blank=True, related_name="issues")
     authorisation = models.ForeignKey(
         PaymentAuthorisation, on_delete=models.CASCADE, null=True, blank=True, related_name="issues"

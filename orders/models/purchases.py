@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from catalog.models import Product, Store
 from entry.models import Shopper
+from jwo_admin.core.simulated import SimulatedQuerySet
 from orders.models.pricing import Promotion
 from orders.pricing.units import UNITS, quantity_text, unit_find
 
@@ -81,6 +82,11 @@ class Purchase(models.Model):
     receipt_status = models.CharField(max_length=10, choices=ReceiptStatus.choices, blank=True)
     receipt_attempts = models.PositiveSmallIntegerField(default=0)
     receipt_error = models.CharField(max_length=255, blank=True, help_text="Why the last send failed.")
+    simulation_run_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The store simulation run whose trip this was."
+    )
+
+    objects = SimulatedQuerySet["Purchase"].as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -92,6 +98,11 @@ class Purchase(models.Model):
                 fields=["receipt_status"],
                 condition=~Q(receipt_status="sent") & ~Q(receipt_status=""),
                 name="purchase_receipt_owed",
+            ),
+            models.Index(  # partial: a real purchase's insert does not touch it
+                fields=["simulation_run_id"],
+                condition=Q(simulation_run_id__isnull=False),
+                name="purchase_simulation_run",
             ),
         ]
         constraints = [

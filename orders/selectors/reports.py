@@ -62,26 +62,31 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
     hold's store when it has no purchase) and the receipts that could not be delivered.
 
     "Today" starts at midnight in the store's time zone, as the store's staff count their day.
+    A store simulation's purchases and issues are left out.
     """
     now = now or timezone.now()
     stores = list(Store.objects.order_by("name"))
     bad_carts: dict[int, int] = {
         row["store_id"]: row["count"]
-        for row in Purchase.objects.filter(status=PurchaseStatus.BAD_CART)
+        for row in Purchase.objects.real()
+        .filter(status=PurchaseStatus.BAD_CART)
         .values("store_id")
         .order_by()
         .annotate(count=Count("pk"))
     }
     undelivered: dict[int, int] = {
         row["store_id"]: row["count"]
-        for row in Purchase.objects.filter(receipt_status=ReceiptStatus.FAILED)
+        for row in Purchase.objects.real()
+        .filter(receipt_status=ReceiptStatus.FAILED)
         .values("store_id")
         .order_by()
         .annotate(count=Count("pk"))
     }
     issues: dict[int, int] = defaultdict(int)
-    for row in PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN).values(
-        "purchase__store_id", "authorisation__store_id"
+    for row in (
+        PaymentIssue.objects.real()
+        .filter(status=PaymentIssue.Status.OPEN)
+        .values("purchase__store_id", "authorisation__store_id")
     ):
         store_pk = row["purchase__store_id"] or row["authorisation__store_id"]
         if store_pk is not None:
@@ -89,8 +94,10 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
     summaries = []
     for store in stores:
         day_start = now.astimezone(store.zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        today = Purchase.objects.filter(store=store, created_at__gte=day_start, created_at__lte=now).aggregate(
-            purchases=Count("pk"), revenue=Sum("total", filter=Q(status=PurchaseStatus.PRICED))
+        today = (
+            Purchase.objects.real()
+            .filter(store=store, created_at__gte=day_start, created_at__lte=now)
+            .aggregate(purchases=Count("pk"), revenue=Sum("total", filter=Q(status=PurchaseStatus.PRICED)))
         )
         summaries.append(
             StoreOrderSummary(
@@ -129,7 +136,7 @@ def order_charts(*, store: Store | None = None, now: datetime | None = None) -> 
     """
     now = now or timezone.now()
     zone = store.zone if store is not None else timezone.get_current_timezone()
-    purchases = Purchase.objects.all() if store is None else Purchase.objects.filter(store=store)
+    purchases = Purchase.objects.real() if store is None else Purchase.objects.real().filter(store=store)
     return OrderCharts(
         sales=_sales_per_day(purchases, store=store, now=now, zone=zone),
         purchases=_purchases_per_hour(purchases, now=now, zone=zone),
@@ -186,6 +193,7 @@ class PurchaseFilters:
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
+    show_simulated: bool = False  # include a store simulation's purchases
 
 
 def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> QuerySet[Purchase]:
@@ -196,7 +204,7 @@ def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> Qu
     as the gate sent it (``scanResult.id``).
     """
     zone = zone or timezone.get_current_timezone()
-    purchases = Purchase.objects.select_related("store", "shopper")
+    purchases = Purchase.objects.simulated_shown(filters.show_simulated).select_related("store", "shopper")
     if filters.store is not None:
         purchases = purchases.filter(store=filters.store)
     if filters.status:
@@ -436,20 +444,22 @@ def cart_try_request(
     }
 
 
-def bad_cart_queue() -> list[Purchase]:
+def bad_cart_queue(*, show_simulated: bool = False) -> list[Purchase]:
     """Purchases waiting for staff to resolve their unknown items, oldest first (first in, first out)."""
     return list(
-        Purchase.objects.filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD)
+        Purchase.objects.simulated_shown(show_simulated)
+        .filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD)
         .select_related("store", "shopper")
         .annotate(unknown_lines=Count("lines", filter=Q(lines__is_resolved=False)))
         .order_by("created_at", "id")
     )
 
 
-def payment_issue_queue() -> list[PaymentIssue]:
+def payment_issue_queue(*, show_simulated: bool = False) -> list[PaymentIssue]:
     """Open payment issues, oldest first, with their shopper, purchase and hold."""
     return list(
-        PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN)
+        PaymentIssue.objects.simulated_shown(show_simulated)
+        .filter(status=PaymentIssue.Status.OPEN)
         .select_related("shopper", "purchase", "purchase__store", "authorisation", "authorisation__store")
         .order_by("created_at", "id")
     )

@@ -46,13 +46,16 @@ def _unavailable(error: Exception) -> PurchaseDecision:
     return PurchaseDecision(PurchaseOutcome.UNAVAILABLE)
 
 
-def purchase_call_decide(*, body: Any, unreadable: str = "", failure: Exception | None = None) -> PurchaseDecision:
+def purchase_call_decide(
+    *, body: Any, unreadable: str = "", failure: Exception | None = None, simulation_run_id: int | None = None
+) -> PurchaseDecision:
     """Decide one Create Purchases call.
 
     ``body``: the JSON Amazon sent. ``unreadable``: why the body could not be read (too large, not
     JSON), in words. ``failure``: the call could not be taken at all because the database failed
     (the connector key could not be checked, or a statement failed): nothing was stored, so Amazon
-    should retry. A new purchase is stored and has its money settled once committed
+    should retry. ``simulation_run_id``: the store simulation run whose connector key made the
+    call (None: a real call), kept on the purchase. A new purchase is stored and has its money settled once committed
     (``purchase_create``); a replay only counts itself."""
     if failure is not None:
         return _unavailable(failure)
@@ -64,7 +67,7 @@ def purchase_call_decide(*, body: Any, unreadable: str = "", failure: Exception 
         return _refused(invalid.field, f"Invalid {invalid.field}: {invalid.message}")
     amazon_request_id_note(request.request_id)
     try:
-        answer = purchase_create(request=request, raw=body)
+        answer = purchase_create(request=request, raw=body, simulation_run_id=simulation_run_id)
     except UnknownStore:
         return _refused("storeId", "Invalid storeId")
     except DatabaseError as error:

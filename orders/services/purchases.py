@@ -61,11 +61,14 @@ def _replay(*, trip_id: str, fingerprint: str) -> PurchaseAnswer | None:
     return PurchaseAnswer(stored[1]["purchaseId"], stored[0], True)
 
 
-def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Store | None = None) -> PurchaseAnswer:
+def purchase_create(
+    *, request: PurchaseRequest, raw: dict[str, Any], store: Store | None = None, simulation_run_id: int | None = None
+) -> PurchaseAnswer:
     """Price and keep the trip's purchase, or answer a replay with the first answer.
 
     The store is the one the request names (``storeId``), or ``store`` when given; UnknownStore
-    when there is none (nothing is stored). A new purchase has its money settled once it is
+    when there is none (nothing is stored). ``simulation_run_id`` marks a store simulation run's
+    purchase. A new purchase has its money settled once it is
     committed (``purchase_created``)."""
     fingerprint = purchase_request_fingerprint(raw)
     shopper_event = visitor_event(request.auth_events)
@@ -83,7 +86,12 @@ def purchase_create(*, request: PurchaseRequest, raw: dict[str, Any], store: Sto
         if replay is not None:
             return replay
     stored = _purchase_store(
-        request=request, raw=raw, context=context, fingerprint=fingerprint, shopper_event=shopper_event
+        request=request,
+        raw=raw,
+        context=context,
+        fingerprint=fingerprint,
+        shopper_event=shopper_event,
+        simulation_run_id=simulation_run_id,
     )
     if stored is None:  # a concurrent delivery stored the trip first
         replay = _replay(trip_id=request.trip_id, fingerprint=fingerprint)
@@ -109,6 +117,7 @@ def _purchase_store(
     context: PurchaseContext,
     fingerprint: str,
     shopper_event: AuthEvent | None,
+    simulation_run_id: int | None,
 ) -> tuple[int, str] | None:
     """Price the cart and insert the purchase; (pk, purchase id), or None if the trip was stored
     meanwhile. ``shopper_event``: the first auth event that names the shopper (its id as sent is
@@ -153,6 +162,7 @@ def _purchase_store(
         "flag_reason": plan.flag[:255],
         "authorisation_id": context.authorisation_pk,
         "receipt_token": secrets.token_urlsafe(24),
+        "simulation_run_id": simulation_run_id,
     }
     if outcome is not None and outcome.cart is not None:
         purchase.update(

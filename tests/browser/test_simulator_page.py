@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from entry.models import Shopper
 from jwo_admin.core.roles import STORE_MANAGER
 from jwo_admin.core.services import staff_user_create
 from operations.models import SimulationRun, SimulationStatus
@@ -38,3 +39,43 @@ def test_a_store_manager_runs_a_simulation_and_sees_it_pass(page: Any, live_serv
     assert run.summary["carts"]["priced"] == purchases.filter(status="priced").count()
     page.click("text=← Simulator")
     assert page.inner_text("#simulation-runs").count(f"#{run.pk}") == 1
+
+
+def test_a_simulation_leaves_the_dashboard_as_it_was_and_its_clean_up_removes_it(page: Any, live_server: Any) -> None:
+    simulated_store()
+    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    sign_in(page, live_server.url, "manager")
+    page.goto(live_server.url + "/")
+    today_before = page.inner_text("#store-today")
+    alerts_before = page.inner_text("#alerts")
+
+    page.click("nav >> text=Simulator")
+    page.fill("#id_shoppers", "10")
+    page.fill("#id_seconds", "5")
+    page.fill("#id_seed", "3")
+    page.click("#simulation-form button[type=submit]")
+    page.wait_for_selector("#simulation-status", timeout=60_000)
+    run = SimulationRun.objects.get()
+    assert Purchase.objects.filter(simulation_run_id=run.pk).count() > 0
+
+    page.goto(live_server.url + "/")
+    assert page.inner_text("#store-today") == today_before
+    assert page.inner_text("#alerts") == alerts_before
+
+    page.goto(f"{live_server.url}/operations/simulator/{run.pk}/")
+    asked: list[str] = []
+
+    def answer_ok(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer_ok)
+    page.click("#simulation-clean-up button[type=submit]")
+    page.wait_for_selector("text=Removed 10 simulated shoppers")
+    assert asked == [
+        f"Delete every shopper, gate event and purchase simulation #{run.pk} created? This cannot be undone."
+    ]
+    assert not Purchase.objects.exists()
+    assert not Shopper.objects.exists()
+    page.goto(live_server.url + "/")
+    assert page.inner_text("#store-today") == today_before

@@ -328,6 +328,8 @@ TABLE: tuple[Case, ...] = (
     post("operations:simulator", "/operations/simulator/", may=STORE_EDITORS, allowed=OK,
          refused=SIMULATION_FORBIDDEN, label="empty form: re-rendered with its errors"),
     staff("operations:simulation_detail", "/operations/simulator/{simulation_run}/", may=EVERY_ROLE),
+    post("operations:simulation_clean_up", "/operations/simulator/{simulation_run}/clean-up/", may=STORE_EDITORS,
+         allowed=to("/operations/simulator/{simulation_run}/")),
 
     # --- Public pages and probes ----------------------------------------------------------------------
     everyone("healthz", "/healthz", Answer(200, json={"status": "ok"})),

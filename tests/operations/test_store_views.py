@@ -90,6 +90,7 @@ def test_the_new_store_form_starts_closed_with_the_default_amount_and_the_fields
         "default_gate_decision",
         "send_clean_names",
         "preauthorisation_amount",
+        "is_test_store",
     ]
     assert selected_option(html, "default_gate_decision") == "CLOSED"
     assert input_value(html, "preauthorisation_amount") == "50.00"

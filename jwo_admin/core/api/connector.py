@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 
 from jwo_admin.core.api.authentication import ConnectorKeyAuthentication, IsConnector
 from jwo_admin.core.api.parsers import BodyTooLarge, StorableJSONParser
+from jwo_admin.core.connector_keys import ConnectorPrincipal
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,17 @@ class ConnectorApi(APIView):
     parser_classes = [StorableJSONParser]
     renderer_classes = [ConnectorRenderer]
     content_negotiation_class = JsonOnly
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Once the key is checked: what this call creates carries the key's simulation run, if any.
+        principal = request.user
+        run_id = principal.simulation_run_id if isinstance(principal, ConnectorPrincipal) else None
+        request.simulation_run_id = run_id  # type: ignore[attr-defined]
+
+    def simulation_run_id(self) -> int | None:
+        """The store simulation run whose key made this call (None: a real caller, or no valid key)."""
+        return getattr(getattr(self, "request", None), "simulation_run_id", None)
 
     def connector_error_response(self, exc: Exception) -> Response | None:
         """The refusal as the one answer shape; None for an exception that is not a refusal."""

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from catalog.models import Store
+from jwo_admin.core.exceptions import ApplicationError
 from operations.models import SimulationStatus
 from operations.simulation.config import SimulationConfig
 from operations.simulation.report import summary_lines
@@ -61,7 +62,10 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
-        run = simulation_start(config=config, base_url=options["base_url"])
+        try:
+            run = simulation_start(config=config, base_url=options["base_url"])
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
         self.stdout.write(f"simulation #{run.pk}: {config.shoppers} shoppers, {config.gates} gates, {seconds:g} s")
         with tqdm(total=config.shoppers, unit="shopper", disable=options["no_progress"]) as bar:
             run = simulation_run(run_pk=run.pk, progress=lambda done, total: bar.update(done - bar.n))
