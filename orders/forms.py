@@ -57,7 +57,7 @@ class PurchaseFilterForm(forms.Form):
         required=False,
         label="Search",
         max_length=255,
-        widget=forms.TextInput(attrs={"placeholder": "Purchase id, trip id or shopper id", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "Purchase id, shopper email or card last 4", "type": "search"}),
     )
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="All stores")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PurchaseStatus.choices])
