@@ -42,6 +42,7 @@ staff_urlpatterns = [
     path("purchases/<int:pk>/write-off/", actions.WriteOffView.as_view(), name="write_off"),
     path("purchases/<int:pk>/paid-at-counter/", actions.PaidAtCounterView.as_view(), name="paid_at_counter"),
     path("purchases/<int:pk>/refund/", actions.RefundView.as_view(), name="refund"),
+    path("purchases/<int:pk>/refund-amount/", actions.RefundAmountView.as_view(), name="refund_amount"),
 ]
 
 shopper_urlpatterns = [

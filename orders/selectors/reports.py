@@ -239,9 +239,8 @@ def purchase_search(*, term: str) -> Q:
     )
     if CARD_ENDING.fullmatch(term):
         held_on_no_card = Q(authorisation__isnull=True) | Q(authorisation__card_label="")
-        found |= Q(authorisation__card_label__contains=f"…{term} ") | (
-            held_on_no_card & Exists(PaymentMethod.objects.filter(shopper=OuterRef("shopper"), last4=term))
-        )
+        card_on_file = Q(Exists(PaymentMethod.objects.filter(shopper=OuterRef("shopper"), last4=term)))
+        found |= Q(authorisation__card_label__contains=f"…{term} ") | (held_on_no_card & card_on_file)
     return found
 
 

@@ -10,7 +10,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from orders.forms import PurchaseFilterForm
+from jwo_admin.core.money import quantize_money
+from orders.forms import PurchaseFilterForm, RefundAmountForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 from orders.selectors import reports
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
@@ -60,12 +61,16 @@ class PurchaseDetailView(StaffView, TemplateView):
             issues=detail.issues,
             audits=detail.audits,
             request_json=json.dumps(purchase.request_body, indent=2, ensure_ascii=False, sort_keys=False),
-            **_actions(self.request.user, purchase),
+            **purchase_actions(self.request.user, purchase),
         )
+        if context["can_refund"] and "refund_amount_form" not in context:
+            context["refund_amount_form"] = RefundAmountForm(
+                currency=purchase.currency, remaining=quantize_money(context["refundable"], purchase.currency)
+            )
         return context
 
 
-def _actions(user: Any, purchase: Purchase) -> dict[str, Any]:
+def purchase_actions(user: Any, purchase: Purchase) -> dict[str, Any]:
     """Which actions the purchase's state allows and the user may take (the services check again)."""
     change = user.has_perm("orders.change_purchase")
     status, payment = purchase.status, purchase.payment_status

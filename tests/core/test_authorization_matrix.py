@@ -317,6 +317,8 @@ TABLE: tuple[Case, ...] = (
          form={"note": "matrix check"}),
     post("orders:refund", PURCHASE + "refund/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"everything": "on", "reason": "matrix check"}),
+    post("orders:refund_amount", PURCHASE + "refund-amount/", may=STORE_EDITORS, allowed=to(PURCHASE),
+         form={"amount": "0.50", "reason": "matrix check", "request_key": "matrix"}),
 
     # --- Operations -----------------------------------------------------------------------------------
     staff("operations:readiness", "/operations/readiness/", may=EVERY_ROLE),
