@@ -291,6 +291,15 @@ def purchase_detail(*, pk: int) -> PurchaseDetail:
     )
 
 
+def purchase_payment_problem(*, purchase: Purchase) -> PaymentIssue | None:
+    """The purchase's open payment issue, newest first: why its charge failed, in staff words."""
+    return (
+        PaymentIssue.objects.filter(purchase=purchase, status=PaymentIssue.Status.OPEN)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 # --- Promotions and tax rates ----------------------------------------------------------------
 def promotion_list(*, is_active: bool | None = None) -> QuerySet[Promotion]:
     """Promotions in the order the engine applies them (priority, highest first, then oldest first)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
@@ -25,7 +25,7 @@ from orders.services.payments.issues import issue_dismiss
 from orders.services.payments.refunds import refund_create
 from orders.services.receipts import receipt_resend
 from orders.views.common import StaffView
-from orders.views.purchases import PurchaseDetailView, purchase_actions
+from orders.views.purchases import PurchaseDetailView, payment_live_context, purchase_actions
 
 
 def product_find(*, store: Store, text: str) -> Product | None:
@@ -119,9 +119,26 @@ class RepriceView(PurchaseActionView):
 
 
 class ChargeView(PurchaseActionView):
+    """Charge (again). From the page's htmx button the answer is the live payment fragment, which
+    polls until the gateway has answered: staff see the outcome without reloading."""
+
     def act(self, request: HttpRequest, purchase: Purchase) -> str:
         charged = bad_carts.purchase_charge(purchase_pk=purchase.pk, user_pk=_user_pk(request))
         return f"Payment: {charged.get_payment_status_display()}."
+
+    def post(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        if not request.headers.get("HX-Request"):
+            return super().post(request, pk, **kwargs)
+        purchase = get_object_or_404(Purchase, pk=pk)
+        refused = ""
+        try:
+            self.act(request, purchase)
+        except ApplicationError as error:
+            refused = error.message
+        purchase = Purchase.objects.select_related("store", "shopper").get(pk=pk)
+        return render(
+            request, "orders/_payment_live.html", payment_live_context(request.user, purchase, refused=refused)
+        )
 
 
 class WriteOffView(PurchaseActionView):
