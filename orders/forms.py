@@ -2,6 +2,7 @@
 report selectors read and ``orders.services.promotions`` writes."""
 
 import re
+import uuid
 from decimal import Decimal
 from typing import Any, Final
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from catalog.models import Store
+from jwo_admin.core.exceptions import ApplicationError
 from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, TaxRate
 from orders.pricing.types import (
     PROMOTION_KIND_FIELDS,
@@ -20,6 +22,7 @@ from orders.pricing.types import (
 )
 from orders.purchase_request import MAX_QUANTITY_LENGTH, QUANTITY_PATTERN
 from orders.selectors.reports import PurchaseFilters
+from orders.services.payments.refunds import refund_amount_check
 from orders.services.promotions import promotion_engine_check
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -57,7 +60,7 @@ class PurchaseFilterForm(forms.Form):
         required=False,
         label="Search",
         max_length=255,
-        widget=forms.TextInput(attrs={"placeholder": "Purchase id, trip id or shopper id", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "Purchase id, shopper email or card last 4", "type": "search"}),
     )
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="All stores")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *PurchaseStatus.choices])
@@ -410,3 +413,32 @@ class TryCartForm(forms.Form):
             cleaned["moment"] = timezone.make_naive(moment).replace(tzinfo=store.zone)
         cleaned["shopper"] = cleaned.get("shopper", "").strip()
         return cleaned
+
+
+# --- Refunds ---------------------------------------------------------------------------------
+class RefundAmountForm(forms.Form):
+    """An amount of a purchase given back, checked against what is left to refund when the page was
+    read (the service checks again under the purchase's lock). ``request_key`` is made once per
+    page: the same form sent twice finds the first refund (``refund_create``)."""
+
+    amount = forms.DecimalField(
+        label="Amount to refund", max_digits=17, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    reason = forms.CharField(label="Reason", max_length=255)
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, currency: str, remaining: Decimal, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"request_key": uuid.uuid4().hex})
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.remaining = remaining
+
+    def clean_amount(self) -> Decimal:
+        amount: Decimal = self.cleaned_data["amount"]
+        try:
+            amount = refund_amount_check(amount=amount, currency=self.currency)
+        except ApplicationError as error:
+            raise ValidationError(error.message) from error
+        if amount > self.remaining:
+            raise ValidationError(f"At most {self.remaining} {self.currency} is left to refund.")
+        return amount

@@ -39,9 +39,11 @@ staff_urlpatterns = [
     path("purchases/<int:pk>/resend-receipt/", actions.ReceiptResendView.as_view(), name="receipt_resend"),
     path("purchases/<int:pk>/reprice/", actions.RepriceView.as_view(), name="reprice"),
     path("purchases/<int:pk>/charge/", actions.ChargeView.as_view(), name="charge"),
+    path("purchases/<int:pk>/payment/", purchases.PaymentStatusView.as_view(), name="payment_status"),
     path("purchases/<int:pk>/write-off/", actions.WriteOffView.as_view(), name="write_off"),
     path("purchases/<int:pk>/paid-at-counter/", actions.PaidAtCounterView.as_view(), name="paid_at_counter"),
     path("purchases/<int:pk>/refund/", actions.RefundView.as_view(), name="refund"),
+    path("purchases/<int:pk>/refund-amount/", actions.RefundAmountView.as_view(), name="refund_amount"),
 ]
 
 shopper_urlpatterns = [

@@ -45,7 +45,7 @@ class PaymentAuthorisation(TimeStampedModel):
 
 
 class Refund(TimeStampedModel):
-    """Money given back on a captured purchase, whole or per line."""
+    """Money given back on a captured purchase: whole, per line, or an amount staff type."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -59,10 +59,18 @@ class Refund(TimeStampedModel):
     gateway_reference = models.CharField(max_length=255, blank=True)
     message = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    request_key = models.CharField(
+        max_length=64, blank=True, help_text="The staff form's one-time key: a second submission finds this refund."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["purchase", "request_key"], condition=~Q(request_key=""), name="one_refund_per_request_key"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"refund {self.amount} on {self.purchase_id} ({self.status})"

@@ -2,6 +2,7 @@
 whole story, promotions and tax rates, and "try a cart" (a cart priced exactly as Create
 Purchases would price it, and the request that would send it)."""
 
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,11 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from catalog.models import Store
+from entry.models import PaymentMethod
 from jwo_admin.core.money import quantize_money
 from orders.models import (
     PaymentIssue,
@@ -38,6 +40,7 @@ from orders.selectors.pricing import cart_priced_products, quantity_unit_aliases
 ZERO = Decimal(0)
 SALES_DAYS = 14
 PURCHASE_HOURS = 24
+CARD_ENDING = re.compile(r"\d{4}")  # what a card's last four digits look like in a search
 TRIP_LENGTH = timedelta(minutes=10)  # how long before the chosen moment a tried cart's trip starts
 
 
@@ -200,8 +203,8 @@ def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> Qu
     """Purchases matching the list's filters, newest first, each with its line count.
 
     ``date_from``/``date_to`` are whole days, both included, on the site's clock (``zone``). The
-    search is exact: a purchase id (``PO-…``), a trip id (any case), or the shopper's external id
-    as the gate sent it (``scanResult.id``).
+    search (``purchase_search``) finds part of a purchase id, part of the shopper's email, a card's
+    last four digits, or exactly a trip id or shopper id.
     """
     zone = zone or timezone.get_current_timezone()
     purchases = Purchase.objects.simulated_shown(filters.show_simulated).select_related("store", "shopper")
@@ -220,10 +223,33 @@ def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> Qu
         purchases = purchases.filter(created_at__lt=datetime.combine(next_day, time.min).replace(tzinfo=zone))
     term = filters.search.strip()
     if term:
-        purchases = purchases.filter(
-            Q(purchase_id=term) | Q(trip_id=term.lower()) | Q(visitor_ref=term) | Q(shopper__external_id=term)
-        )
+        purchases = purchases.filter(purchase_search(term=term))
     return purchases.annotate(line_count=Count("lines")).order_by("-created_at", "-id")
+
+
+def purchase_search(*, term: str) -> Q:
+    """What one search box finds, as staff answer a shopper on the phone:
+
+    - part of a purchase id, any case (``0042`` finds ``PO-20250310-00000042``);
+    - part of the shopper's email, any case (``ALICE@`` finds ``alice@example.com``);
+    - four digits: the purchases paid with a card ending in them. The hold placed at the gate
+      names the card it held (``Visa …4242 12/2030``: a copy that outlives the card); a trip held
+      on no card (none on file then, or no hold) is matched on the shopper's cards on file now,
+      the ones a staff retry charges;
+    - exactly a trip id (any case) or the shopper's id as the gate sent it (``scanResult.id``).
+    """
+    found = (
+        Q(purchase_id__icontains=term)
+        | Q(shopper__email__icontains=term)
+        | Q(trip_id=term.lower())
+        | Q(visitor_ref=term)
+        | Q(shopper__external_id=term)
+    )
+    if CARD_ENDING.fullmatch(term):
+        held_on_no_card = Q(authorisation__isnull=True) | Q(authorisation__card_label="")
+        card_on_file = Q(Exists(PaymentMethod.objects.filter(shopper=OuterRef("shopper"), last4=term)))
+        found |= Q(authorisation__card_label__contains=f"…{term} ") | (held_on_no_card & card_on_file)
+    return found
 
 
 @dataclass(frozen=True)
@@ -270,6 +296,15 @@ def purchase_detail(*, pk: int) -> PurchaseDetail:
         audits=list(
             PurchaseAudit.objects.filter(purchase=purchase).select_related("user").order_by("created_at", "id")
         ),
+    )
+
+
+def purchase_payment_problem(*, purchase: Purchase) -> PaymentIssue | None:
+    """The purchase's open payment issue, newest first: why its charge failed, in staff words."""
+    return (
+        PaymentIssue.objects.filter(purchase=purchase, status=PaymentIssue.Status.OPEN)
+        .order_by("-created_at", "-id")
+        .first()
     )
 
 

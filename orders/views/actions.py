@@ -9,13 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
 from catalog.models import Product, Store
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
+from orders.forms import RefundAmountForm
 from orders.models import PaymentIssue, Purchase
 from orders.purchase_request import CartItem
 from orders.selectors.pricing import cart_products
@@ -24,6 +25,7 @@ from orders.services.payments.issues import issue_dismiss
 from orders.services.payments.refunds import refund_create
 from orders.services.receipts import receipt_resend
 from orders.views.common import StaffView
+from orders.views.purchases import PurchaseDetailView, payment_live_context, purchase_actions
 
 
 def product_find(*, store: Store, text: str) -> Product | None:
@@ -117,9 +119,26 @@ class RepriceView(PurchaseActionView):
 
 
 class ChargeView(PurchaseActionView):
+    """Charge (again). From the page's htmx button the answer is the live payment fragment, which
+    polls until the gateway has answered: staff see the outcome without reloading."""
+
     def act(self, request: HttpRequest, purchase: Purchase) -> str:
         charged = bad_carts.purchase_charge(purchase_pk=purchase.pk, user_pk=_user_pk(request))
         return f"Payment: {charged.get_payment_status_display()}."
+
+    def post(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        if not request.headers.get("HX-Request"):
+            return super().post(request, pk, **kwargs)
+        purchase = get_object_or_404(Purchase, pk=pk)
+        refused = ""
+        try:
+            self.act(request, purchase)
+        except ApplicationError as error:
+            refused = error.message
+        purchase = Purchase.objects.select_related("store", "shopper").get(pk=pk)
+        return render(
+            request, "orders/_payment_live.html", payment_live_context(request.user, purchase, refused=refused)
+        )
 
 
 class WriteOffView(PurchaseActionView):
@@ -172,6 +191,45 @@ class RefundView(PurchaseActionView):
         refund.refresh_from_db()
         amount = quantize_money(refund.amount, purchase.currency)
         return f"Refund of {amount} {purchase.currency}: {refund.get_status_display()}."
+
+
+class RefundAmountView(PurchaseDetailView):
+    """POST only: an amount of the purchase given back. A refused amount (zero, negative, more than
+    is left, finer than the currency's minor unit) shows the purchase's page again with the error
+    on the field, and nothing is stored."""
+
+    permission_required = "orders.add_refund"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        purchase = get_object_or_404(Purchase, pk=pk)
+        actions = purchase_actions(request.user, purchase)
+        form = RefundAmountForm(
+            request.POST, currency=purchase.currency, remaining=quantize_money(actions["refundable"], purchase.currency)
+        )
+        refused = ""
+        if form.is_valid() or not actions["can_refund"]:
+            try:
+                refund = refund_create(
+                    purchase_pk=purchase.pk,
+                    reason=form.cleaned_data.get("reason", ""),
+                    user_pk=_user_pk(request),
+                    amount=form.cleaned_data.get("amount", Decimal(0)),
+                    request_key=form.cleaned_data.get("request_key", ""),
+                )
+            except ApplicationError as error:
+                refused = error.message
+            else:
+                refund.refresh_from_db()
+                amount = quantize_money(refund.amount, purchase.currency)
+                messages.success(request, f"Refund of {amount} {purchase.currency}: {refund.get_status_display()}.")
+                return HttpResponseRedirect(reverse("orders:purchase_detail", args=[pk]))
+        if not actions["can_refund"]:  # no form on the page to show the error on
+            messages.error(request, refused)
+            return HttpResponseRedirect(reverse("orders:purchase_detail", args=[pk]))
+        if refused:
+            form.add_error("amount", refused)
+        return self.render_to_response(self.get_context_data(pk=pk, refund_amount_form=form))
 
 
 class IssueDismissView(StaffView, View):

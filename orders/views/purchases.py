@@ -6,11 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from orders.forms import PurchaseFilterForm
+from jwo_admin.core.money import quantize_money
+from orders.forms import PurchaseFilterForm, RefundAmountForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 from orders.selectors import reports
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
@@ -60,12 +62,53 @@ class PurchaseDetailView(StaffView, TemplateView):
             issues=detail.issues,
             audits=detail.audits,
             request_json=json.dumps(purchase.request_body, indent=2, ensure_ascii=False, sort_keys=False),
-            **_actions(self.request.user, purchase),
+            **purchase_actions(self.request.user, purchase),
         )
+        if purchase.payment_status == PaymentStatus.FAILED:
+            context["payment_problem"] = reports.purchase_payment_problem(purchase=purchase)
+        if context["can_refund"] and "refund_amount_form" not in context:
+            context["refund_amount_form"] = RefundAmountForm(
+                currency=purchase.currency, remaining=quantize_money(context["refundable"], purchase.currency)
+            )
         return context
 
 
-def _actions(user: Any, purchase: Purchase) -> dict[str, Any]:
+class PaymentStatusView(StaffView, TemplateView):
+    """Where the purchase's money stands, as a fragment the purchase page polls while a charge
+    waits for the gateway (``orders/_payment_live.html`` stops polling once it has settled)."""
+
+    permission_required = "orders.view_purchase"
+    template_name = "orders/_payment_live.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Signed out (or the permission was taken away) while polling: reload the whole page, which
+        # then shows the sign-in form or the refusal, rather than swapping either into the purchase.
+        if request.headers.get("HX-Request") == "true" and not self.has_permission():
+            return HttpResponse(headers={"HX-Refresh": "true"})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        purchase = get_object_or_404(Purchase.objects.select_related("store", "shopper"), pk=kwargs["pk"])
+        context.update(payment_live_context(self.request.user, purchase))
+        return context
+
+
+def payment_live_context(user: Any, purchase: Purchase, *, refused: str = "") -> dict[str, Any]:
+    """What the live payment fragment shows, served on its own (``is_fragment``: it also updates the
+    page's payment badge): the status, why a charge failed, and the charge button while one may."""
+    return {
+        "purchase": purchase,
+        "payment_problem": reports.purchase_payment_problem(purchase=purchase)
+        if purchase.payment_status == PaymentStatus.FAILED
+        else None,
+        "refused": refused,
+        "is_fragment": True,
+        **purchase_actions(user, purchase),
+    }
+
+
+def purchase_actions(user: Any, purchase: Purchase) -> dict[str, Any]:
     """Which actions the purchase's state allows and the user may take (the services check again)."""
     change = user.has_perm("orders.change_purchase")
     status, payment = purchase.status, purchase.payment_status

@@ -58,7 +58,7 @@ def test_a_store_manager_resolves_a_bad_cart_and_charges_it(page: Any, live_serv
     page.wait_for_selector("text=Repriced: 37.40 USD. Check the figures, then charge.")
     assert page.inner_text("#purchase-total") == "37.40"
     page.click("#charge")
-    page.wait_for_selector("#payment-status")
+    page.wait_for_selector("#payment-live[data-settled] >> text=taken from the card")  # polled until charged
 
     purchase.refresh_from_db()
     assert (purchase.status, purchase.payment_status, purchase.captured_total) == (

@@ -77,7 +77,7 @@ def test_a_trip_nobody_can_be_charged_for_is_assigned_and_charged_from_its_page(
         f"{purchase.purchase_id} is now Shopper cust-ann's (cust-ann); charge it when ready."
     )
     page.click("#charge")
-    page.wait_for_selector(".message-success")
+    page.wait_for_selector("#payment-live[data-settled] >> text=taken from the card")  # polled until charged
 
     purchase.refresh_from_db()
     assert (purchase.shopper_id, purchase.payment_status, purchase.captured_total) == (

@@ -311,12 +311,17 @@ TABLE: tuple[Case, ...] = (
     post("orders:receipt_resend", PURCHASE + "resend-receipt/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:reprice", PURCHASE + "reprice/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:charge", PURCHASE + "charge/", may=STORE_EDITORS, allowed=to(PURCHASE)),
+    staff("orders:payment_status", PURCHASE + "payment/", may=EVERY_ROLE),
+    everyone("orders:payment_status", PURCHASE + "payment/", Answer(200, text="", header=("HX-Refresh", "true")),
+             but=dict.fromkeys(ROLES, Answer(200, header=("HX-Refresh", None))), headers=HTMX, label="htmx poll"),
     post("orders:write_off", PURCHASE + "write-off/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"reason": "matrix check"}),
     post("orders:paid_at_counter", PURCHASE + "paid-at-counter/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"note": "matrix check"}),
     post("orders:refund", PURCHASE + "refund/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"everything": "on", "reason": "matrix check"}),
+    post("orders:refund_amount", PURCHASE + "refund-amount/", may=STORE_EDITORS, allowed=to(PURCHASE),
+         form={"amount": "0.50", "reason": "matrix check", "request_key": "matrix"}),
 
     # --- Operations -----------------------------------------------------------------------------------
     staff("operations:readiness", "/operations/readiness/", may=EVERY_ROLE),

@@ -182,3 +182,36 @@ def test_the_receipt_link_stays_readable_whatever_the_mail_did(shop: Store, key:
 
     assert page.status_code == 200
     assert purchase.total == Decimal("4.40")
+
+
+def test_a_purchase_with_no_receipt_yet_is_not_resent_and_nothing_is_sent(
+    shop: Store, key: str, store_manager: User
+) -> None:
+    shopper = card_shopper("cust-unpaid", "pm_unpaid_9995")  # the sandbox refuses it: nothing charged
+    purchase = bought(key, purchase_body(shop, shopper, admitted(shop, shopper), [("COLA", "1")]))
+    assert (purchase.payment_status, receipt_state(purchase)) == ("failed", ("", 0, "", False))
+    client = client_for(store_manager)
+    assert 'id="resend-receipt"' not in client.get(f"/orders/purchases/{purchase.pk}/").content.decode()
+
+    with on_commit_run():
+        response = client.post(f"/orders/purchases/{purchase.pk}/resend-receipt/", follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        f"{purchase.purchase_id} has no receipt to email."
+    ]
+    assert receipt_state(purchase) == ("", 0, "", False)
+    assert mail.outbox == []
+    assert not PurchaseAudit.objects.filter(action="receipt_resent").exists()
+
+
+def test_a_catalog_manager_cannot_resend_and_nothing_is_sent(shop: Store, key: str, catalog_manager: User) -> None:
+    purchase = charged(shop, key)
+    mail.outbox.clear()
+
+    with on_commit_run():
+        response = client_for(catalog_manager).post(f"/orders/purchases/{purchase.pk}/resend-receipt/")
+
+    assert response.status_code == 403
+    assert mail.outbox == []
+    assert receipt_state(purchase) == (ReceiptStatus.SENT, 1, "", True)
+    assert not PurchaseAudit.objects.filter(action="receipt_resent").exists()

@@ -147,7 +147,7 @@ def test_quantities_of_ten_or_more_are_written_plainly(shop: Store, key: str, st
     ("first", "second", "message"),
     [
         ("all", "all", "Nothing is left to refund."),
-        ("all", "line", "At most 0.000 USD is left to refund."),
+        ("all", "line", "At most 0.00 USD is left to refund."),
         ("line", "too many", "Line 1: at most 2 unit left to refund."),
         ("none", "zero", "Choose a quantity to refund on at least one line."),
     ],

@@ -1,9 +1,12 @@
-"""Refunds: staff give back all or part of a charged purchase within ``JWO_REFUND_DAYS``.
+"""Refunds: staff give back all or part of a charged purchase within ``JWO_REFUND_DAYS``: everything
+left, quantities of its lines, or an amount they type (a goodwill gesture, a price promised).
 
 The amount is reserved on the purchase (``refunded_total``) under a row lock when the refund is
 created, so two staff members refunding at once can never give back more than was charged; the
-gateway call follows on a worker with the key ``refund:<pk>``. A refused or unanswered refund
-releases its reservation. A purchase paid at the counter is refunded in cash there: recorded, no
+gateway call follows on a worker with the key ``refund:<pk>``. A staff form sends a one-time
+``request_key``: a second submission of the same form (a double click, a resent POST) finds the
+first refund instead of giving the money back twice. A refused or unanswered refund releases its
+reservation. A purchase paid at the counter is refunded in cash there: recorded, no
 gateway call.
 """
 
@@ -16,7 +19,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.money import quantize_money
+from jwo_admin.core.money import currency_places, quantize_money
 from jwo_admin.core.tasks import task_enqueue
 from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
 from orders.models import (
@@ -88,21 +91,52 @@ def _line_parts(purchase: Purchase, lines: dict[int, Decimal]) -> list[tuple[Pur
     return parts
 
 
-def _refunded_what(parts: list[tuple[PurchaseLine, Decimal, Decimal]]) -> str:
+def _refunded_what(parts: list[tuple[PurchaseLine, Decimal, Decimal]], *, is_amount: bool) -> str:
+    if is_amount:
+        return "an amount"
     if not parts:
         return "everything left"
     return "lines " + ", ".join(f"{line.position + 1} × {_quantity_text(quantity)}" for line, quantity, _ in parts)
 
 
+def refund_amount_check(*, amount: Decimal, currency: str) -> Decimal:
+    """A typed amount as the gateway takes it: above zero and in the currency's minor units
+    (12.345 USD is refused, not rounded: staff meant one amount, the money moves in cents)."""
+    if not amount.is_finite() or amount <= 0:
+        raise ApplicationError("Enter an amount above zero.")
+    if amount != quantize_money(amount, currency):
+        places = currency_places(currency)
+        if places == 0:
+            raise ApplicationError(f"{currency} amounts are whole numbers.")
+        raise ApplicationError(f"{currency} amounts have at most {places} decimal places.")
+    return quantize_money(amount, currency)
+
+
 def refund_create(
-    *, purchase_pk: int, reason: str, user_pk: int | None, lines: dict[int, Decimal] | None = None
+    *,
+    purchase_pk: int,
+    reason: str,
+    user_pk: int | None,
+    lines: dict[int, Decimal] | None = None,
+    amount: Decimal | None = None,
+    request_key: str = "",
 ) -> Refund:
-    """Refund the given quantities per line (``{line pk: quantity}``), or everything left."""
+    """Refund the given quantities per line (``{line pk: quantity}``), an ``amount`` of the purchase
+    (no lines: not tied to any), or everything left. A ``request_key`` already used on the
+    purchase returns that refund and changes nothing."""
     reason = reason.strip()
     if not reason:
         raise ApplicationError("Say why the money is given back.")
+    if lines is not None and amount is not None:
+        raise ApplicationError("Refund quantities of lines or an amount, not both.")
+    is_amount = amount is not None
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update().get(pk=purchase_pk)
+        if request_key:
+            # The purchase's lock is held: the first submission has committed or not begun.
+            done = Refund.objects.filter(purchase=purchase, request_key=request_key).first()
+            if done is not None:
+                return done
         if purchase.payment_status not in REFUNDABLE:
             raise ApplicationError(f"{purchase.purchase_id or 'This purchase'} was not charged: nothing to refund.")
         if timezone.now() - purchase.created_at > timedelta(days=settings.JWO_REFUND_DAYS):
@@ -110,11 +144,17 @@ def refund_create(
         paid = purchase.captured_total if purchase.payment_status == PaymentStatus.CAPTURED else purchase.total
         available = paid - purchase.refunded_total
         parts = _line_parts(purchase, lines) if lines is not None else []
-        amount = sum((part[2] for part in parts), Decimal(0)) if parts else available
+        if amount is not None:
+            amount = refund_amount_check(amount=amount, currency=purchase.currency)
+        elif parts:
+            amount = sum((part[2] for part in parts), Decimal(0))
+        else:
+            amount = available
         if amount <= 0:
             raise ApplicationError("Nothing is left to refund.")
         if amount > available:
-            raise ApplicationError(f"At most {available} {purchase.currency} is left to refund.")
+            left = quantize_money(available, purchase.currency)
+            raise ApplicationError(f"At most {left} {purchase.currency} is left to refund.")
         at_counter = purchase.payment_status == PaymentStatus.PAID_AT_COUNTER
         refund = Refund.objects.create(
             purchase=purchase,
@@ -123,6 +163,7 @@ def refund_create(
             created_by_id=user_pk,
             status=Refund.Status.SUCCEEDED if at_counter else Refund.Status.PENDING,
             message="Cash at the counter." if at_counter else "",
+            request_key=request_key,
         )
         RefundLine.objects.bulk_create(
             RefundLine(refund=refund, line=line, quantity=quantity, amount=part_amount)
@@ -133,7 +174,7 @@ def refund_create(
             purchase=purchase,
             user_id=user_pk,
             action=PurchaseAuditAction.REFUND,
-            detail=f"{amount} {purchase.currency} ({_refunded_what(parts)}): {reason}"[:500],
+            detail=f"{amount} {purchase.currency} ({_refunded_what(parts, is_amount=is_amount)}): {reason}"[:500],
         )
         if not at_counter:
             transaction.on_commit(lambda: _enqueue(refund.pk))
