@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_store_payment'),
+        ('orders', '0009_simulated_purchases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
