@@ -5,11 +5,13 @@ store's clock with the zone's abbreviation (``EST``) and, on hover, the name. Th
 store, so these take a ``tzinfo`` or a name.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 
 @cache
@@ -76,3 +78,34 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         region = name.split("/", 1)[0] if "/" in name else "Other"
         groups.setdefault(region, []).append((name, name))
     return sorted(groups.items())
+
+
+def wall_clock_filter(
+    *,
+    field: str,
+    zone_names: Iterable[str],
+    start: datetime | None,
+    end: datetime | None,
+    end_inclusive: bool = False,
+    store_field: str = "store",
+    default_zone: tzinfo = UTC,
+) -> Q:
+    """Rows whose ``field`` lies between two wall-clock times (naive), each row read on its own
+    store's clock: ``from 7 Dec 00:00`` is 7 Dec midnight in New York for a New York store's rows
+    and in Kiritimati for a Kiritimati store's. One branch per zone name in ``zone_names`` (those of
+    the stores in scope; an unknown name reads as UTC, as ``Store.zone`` does); rows without a store
+    are read on ``default_zone``. ``end`` is exclusive unless ``end_inclusive``.
+    """
+
+    def between(zone: tzinfo) -> Q:
+        bounds = Q()
+        if start is not None:
+            bounds &= Q(**{f"{field}__gte": start.replace(tzinfo=zone)})
+        if end is not None:
+            bounds &= Q(**{f"{field}__{'lte' if end_inclusive else 'lt'}": end.replace(tzinfo=zone)})
+        return bounds
+
+    matches = Q(**{f"{store_field}__isnull": True}) & between(default_zone)
+    for name in sorted(set(zone_names)):
+        matches |= Q(**{f"{store_field}__time_zone": name}) & between(zone_named(name))
+    return matches

@@ -3,8 +3,9 @@
 Every timestamp on a staff screen goes through here, so a list never mixes UTC with store time:
 ``7 Dec 2026 09:14 EST`` inside a ``<time>`` element whose ``title`` is the zone's IANA name
 (``America/New_York``) and whose ``datetime`` is the exact instant. ``zone`` is a ``tzinfo``
-(``purchase.store.zone``) or an IANA name; without one the site's zone (``TIME_ZONE``) is used and
-named the same way. ``store_time_seconds`` adds the seconds (payment events, gate decisions).
+(``purchase.store.zone``), an IANA name or anything with a ``zone`` (a store, or None when a row
+has no store: ``event.store``); without one the site's zone (``TIME_ZONE``) is used and named the
+same way. ``store_time_seconds`` adds the seconds (payment events, gate decisions).
 ``{{ zone|zone_name }}`` gives the name for a page header ("Times in America/New_York").
 """
 
@@ -24,6 +25,9 @@ register = template.Library()
 def _zone(zone: object) -> tzinfo:
     if isinstance(zone, tzinfo):
         return zone
+    own = getattr(zone, "zone", None)  # a store (the kernel knows no app model, only its ``zone``)
+    if isinstance(own, tzinfo):
+        return own
     if isinstance(zone, str) and zone:
         return zone_named(zone)
     return timezone.get_current_timezone()
