@@ -5,9 +5,12 @@ buckets and "today" all read it so, and say which clock they used."""
 import json
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +18,11 @@ from django.utils import timezone
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent
 from entry.selectors.gate import gate_charts
-from orders.models import Purchase
+from orders.models import Promotion, Purchase
+from orders.pricing import types
+from orders.pricing.promotions import promotion_is_active
 from orders.selectors.reports import order_charts, store_order_summaries
+from tests.conftest import client_for
 from tests.orders.test_views import make_purchase, table_rows
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +139,53 @@ def test_the_orders_overview_names_the_clock_of_its_charts(
     assert "Days and hours in UTC." in all_stores
     sales = json.loads(re.search(r'id="sales-chart-data"[^>]*>(.*?)</script>', one_store, re.S).group(1))  # type: ignore[union-attr]
     assert list(sales) == ["labels", "AUD"]
+
+
+def test_a_promotion_window_is_read_on_each_store_clock() -> None:
+    """ "From 7 December 00:00" starts at midnight in each store: already running in Kiritimati at
+    23:30 UTC on 6 December (13:30 on the 7th there), not yet in Pago Pago (12:30 on the 6th)."""
+    promotion = types.Promotion(
+        id=1,
+        name="10% off",
+        kind=types.PromotionKind.PERCENT_OFF,
+        percent=Decimal("10"),
+        starts_at=datetime(2026, 12, 7, 0, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 8, 0, 0, tzinfo=UTC),
+    )
+
+    def runs(zone: str) -> bool:
+        local = AT.astimezone(ZoneInfo(zone))
+        return promotion_is_active(promotion, store_id="S", at=AT, local=local)
+
+    assert (runs("Pacific/Kiritimati"), runs("Pacific/Pago_Pago"), runs("UTC")) == (True, False, False)
+
+
+def test_the_promotion_form_and_list_keep_the_dates_as_typed(
+    settings: Any, kiritimati: Store, store_manager: User
+) -> None:
+    settings.TIME_ZONE = "America/New_York"  # the site's zone plays no part
+    client = client_for(store_manager)
+    data = {
+        "name": "December",
+        "kind": "percent_off",
+        "is_active": "on",
+        "stores": [kiritimati.pk],
+        "percent": "10",
+        "starts_at": "2026-12-07T00:00",
+        "ends_at": "2026-12-08T00:00",
+        "priority": "0",
+    }
+
+    response = client.post(reverse("orders:promotion_create"), data)
+
+    assert response.status_code == 302
+    promotion = Promotion.objects.get()
+    assert (promotion.starts_at, promotion.ends_at) == (
+        datetime(2026, 12, 7, tzinfo=UTC),
+        datetime(2026, 12, 8, tzinfo=UTC),
+    )
+    listed = client.get(reverse("orders:promotion_list")).content.decode()
+    assert "from 2026-12-07 00:00 · until 2026-12-08 00:00" in listed
+    assert "Dates, days and times of day are all on each store's clock." in listed
+    edit = client.get(reverse("orders:promotion_update", args=[promotion.pk])).content.decode()
+    assert 'name="starts_at" value="2026-12-07T00:00"' in edit
