@@ -6,7 +6,7 @@ store, so these take a ``tzinfo`` or a name.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -45,19 +45,6 @@ def zone_name(zone: tzinfo) -> str:
     """
     key = getattr(zone, "key", None)
     return key if isinstance(key, str) else (zone.tzname(None) or "UTC")
-
-
-def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
-    """The first moment of ``day`` on ``zone``'s clock and the first moment of the next day (aware).
-
-    >>> start, end = day_bounds(date(2026, 12, 7), ZoneInfo("Pacific/Kiritimati"))
-    >>> start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
-    ('2026-12-06T10:00:00+00:00', '2026-12-07T10:00:00+00:00')
-    """
-    return (
-        datetime.combine(day, time.min).replace(tzinfo=zone),
-        datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone),
-    )
 
 
 def validate_time_zone_name(name: str) -> None:
