@@ -516,7 +516,7 @@ def test_shopper_detail_shows_cards_codes_and_last_twenty_events(
     shown = table_rows(html, "shopper-events")
     assert len(shown) == 20
     assert shown[0] == ["10 Mar 2025 14:20:00 UTC", "TEST_STORE_001", "Admitted", "Admitted", "", "Shopper", "10.0"]
-    assert shown[-1][0] == (events[19].created_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert shown[-1][0] == f"{events[19].created_at:%-d %b %Y %H:%M:%S} UTC"
     assert re.search(r'<strong id="active-codes">2</strong>', html)
     assert re.search(r'id="shopper-status">Active</span>', html)
     tokens = ScanKey.objects.filter(shopper=alice).values_list("token", flat=True)
