@@ -1,7 +1,6 @@
 """Staff forms: they validate input; services act on it."""
 
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -11,6 +10,8 @@ from catalog.models import MappingProfile, ProductStatus, Store
 from catalog.selectors.imports import mapping_profile_list
 from catalog.selectors.products import SYNC_STATES
 from catalog.selectors.stores import store_list
+from jwo_admin.core.currencies import currency_choices, is_currency
+from jwo_admin.core.zones import is_time_zone, time_zone_choices
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 
@@ -125,6 +126,11 @@ class StoreForm(forms.ModelForm):
             "send_clean_names",
             "is_test_store",
         ]
+        # Picked from ISO 4217 and the IANA list; the clean_ methods still refuse anything posted outside them.
+        widgets = {
+            "currency": forms.Select(choices=currency_choices()),
+            "time_zone": forms.Select(choices=time_zone_choices()),
+        }
 
     def clean_store_id(self) -> str:
         value: str = self.cleaned_data["store_id"].strip()
@@ -134,12 +140,17 @@ class StoreForm(forms.ModelForm):
 
     def clean_currency(self) -> str:
         value: str = self.cleaned_data["currency"].strip().upper()
-        if len(value) != 3 or not value.isalpha() or not value.isascii():
-            raise forms.ValidationError("Use a three-letter ISO 4217 currency code, e.g. USD.")
+        if not is_currency(value):
+            raise forms.ValidationError(
+                f"{value or 'An empty code'} is not an ISO 4217 currency code; pick one from the list, e.g. USD."
+            )
         return value
 
     def clean_time_zone(self) -> str:
         value: str = self.cleaned_data["time_zone"].strip()
-        if value not in available_timezones():
-            raise forms.ValidationError("Use an IANA time zone name, e.g. America/New_York or Europe/London.")
+        if not is_time_zone(value):
+            raise forms.ValidationError(
+                f"{value or 'An empty name'} is not an IANA time zone; pick one from the list, "
+                "e.g. America/New_York or Europe/London."
+            )
         return value

@@ -3,6 +3,7 @@ report selectors read and ``orders.services.promotions`` writes."""
 
 import re
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -235,12 +236,26 @@ class PromotionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stores"].queryset = _stores()  # type: ignore[attr-defined]
-        zone = timezone.get_current_timezone_name()
-        self.fields["starts_at"].label = f"Starts ({zone})"
-        self.fields["ends_at"].label = f"Ends ({zone})"
+        self.fields["starts_at"].label = "Starts (each store's clock)"
+        self.fields["ends_at"].label = "Ends (each store's clock)"
         if not self.is_bound:
             for name in ("skus", "categories", "brands"):
                 self.initial[name] = "\n".join(getattr(self.instance, name) or [])
+            for name in ("starts_at", "ends_at"):  # wall-clock times: shown as stored, never converted
+                moment = getattr(self.instance, name)
+                if moment is not None:
+                    self.initial[name] = moment.replace(tzinfo=None)
+
+    def _wall_clock(self, name: str) -> datetime | None:
+        """The date and time as typed, kept as a wall-clock time (stored as UTC; see orders.pricing.types)."""
+        moment: datetime | None = self.cleaned_data[name]
+        return None if moment is None else timezone.make_naive(moment).replace(tzinfo=UTC)
+
+    def clean_starts_at(self) -> datetime | None:
+        return self._wall_clock("starts_at")
+
+    def clean_ends_at(self) -> datetime | None:
+        return self._wall_clock("ends_at")
 
     def clean_skus(self) -> list[str]:
         return targets_parse(self.cleaned_data["skus"])

@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.amazon_items import currency_places, price_text
+from jwo_admin.core.currencies import validate_currency_code
 from jwo_admin.core.models import TimeStampedModel
+from jwo_admin.core.zones import validate_time_zone_name
 
 
 class Store(TimeStampedModel):
@@ -19,8 +21,15 @@ class Store(TimeStampedModel):
         max_length=255, unique=True, help_text="Amazon's store id, given at onboarding (letters, digits, - and _)."
     )
     name = models.CharField(max_length=200)
-    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD, EUR, GBP.")
-    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone, e.g. America/New_York.")
+    currency = models.CharField(
+        max_length=3, default="USD", validators=[validate_currency_code], help_text="ISO 4217 code, e.g. USD, EUR, GBP."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone_name],
+        help_text="IANA time zone, e.g. America/New_York.",
+    )
     prices_include_tax = models.BooleanField(
         default=False, help_text="Shelf prices already include tax (common in Europe); otherwise tax is added."
     )

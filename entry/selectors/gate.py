@@ -15,6 +15,7 @@ from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent
 from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core import db
+from jwo_admin.core.zones import wall_clock_filter
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
 
@@ -107,6 +108,7 @@ class GateCharts:
 
     traffic: dict[str, list[Any]]
     latency: dict[str, list[Any]]
+    zone: tzinfo = UTC  # the clock the hours are read on (the axis says which)
 
 
 def _hour_slots(*, now: datetime, hours: int, zone: tzinfo) -> list[datetime]:
@@ -125,14 +127,15 @@ def gate_charts(
     hours: int = 24,
     use_database_percentiles: bool | None = None,
 ) -> GateCharts:
-    """Gate calls per hour of the last ``hours`` hours (current time zone), all stores or one.
+    """Gate calls per hour of the last ``hours`` hours, all stores or one: hours on the chosen
+    store's clock, or on the site's (``TIME_ZONE``) for all stores (``GateCharts.zone`` says which).
 
     Every call counts: admitted, refused, and the store default (500) when we could not decide in
     time. Latency percentiles are those of every call in the hour, by ``percentile_cont`` on
     PostgreSQL and by :func:`percentile` (the same formula) elsewhere; both are rounded to 0.1 ms.
     """
     now = now or timezone.now()
-    zone = timezone.get_current_timezone()
+    zone = store.zone if store is not None else timezone.get_current_timezone()
     slots = _hour_slots(now=now, hours=hours, zone=zone)
     events = GateEvent.objects.real().filter(created_at__gte=slots[0], created_at__lt=slots[-1] + timedelta(hours=1))
     if store is not None:
@@ -170,6 +173,7 @@ def gate_charts(
             "labels": labels,
             **{key: [_round_ms(row[key]) for row in ordered] for key in PERCENTILES},
         },
+        zone=zone,
     )
 
 
@@ -190,7 +194,8 @@ class GateEventFilters:
 
 
 def gate_event_list(*, filters: GateEventFilters) -> QuerySet[GateEvent]:
-    """Gate events matching the log's filters, newest first; ``since``/``until`` are inclusive.
+    """Gate events matching the log's filters, newest first; ``since``/``until`` are inclusive and
+    wall-clock times, read on each event's store clock (the site's for an event of no known store).
 
     The stored answer body is left out: the log never needs it.
     """
@@ -207,8 +212,18 @@ def gate_event_list(*, filters: GateEventFilters) -> QuerySet[GateEvent]:
         events = events.filter(reason=filters.reason)
     if filters.visitor_type:
         events = events.filter(visitor_type=filters.visitor_type)
-    if filters.since is not None:
-        events = events.filter(created_at__gte=filters.since)
-    if filters.until is not None:
-        events = events.filter(created_at__lte=filters.until)
+    if filters.since is not None or filters.until is not None:
+        # The times as staff typed them, read on each event's own store clock.
+        site = timezone.get_current_timezone()
+        stores = Store.objects.all() if filters.store is None else Store.objects.filter(pk=filters.store.pk)
+        events = events.filter(
+            wall_clock_filter(
+                field="created_at",
+                zone_names=stores.values_list("time_zone", flat=True).distinct(),
+                start=None if filters.since is None else timezone.make_naive(filters.since, site),
+                end=None if filters.until is None else timezone.make_naive(filters.until, site),
+                end_inclusive=True,
+                default_zone=site,
+            )
+        )
     return events.order_by("-created_at", "-id")

@@ -50,6 +50,7 @@ class EntryOverviewView(StaffView, TemplateView):
             form=form,
             traffic_chart=charts.traffic,
             latency_chart=charts.latency,
+            charts_zone=charts.zone,
         )
         return context
 

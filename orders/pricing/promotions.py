@@ -244,8 +244,9 @@ def promotion_is_active(promotion: Promotion, *, store_id: str, at: datetime, lo
     """
     if promotion.store_ids and store_id not in promotion.store_ids:
         return False
-    if (promotion.starts_at is not None and at < promotion.starts_at) or (
-        promotion.ends_at is not None and at >= promotion.ends_at
+    wall = local.replace(tzinfo=None)  # the window's dates are wall-clock times on the store's clock
+    if (promotion.starts_at is not None and wall < promotion.starts_at.replace(tzinfo=None)) or (
+        promotion.ends_at is not None and wall >= promotion.ends_at.replace(tzinfo=None)
     ):
         return False
     day = local.weekday()

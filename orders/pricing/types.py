@@ -17,8 +17,11 @@ Conventions:
   promotion with no target at all applies to every product of the store — a spend-and-save on the
   whole basket, or "10 % off everything".
 * A promotion's store ids limit it to those stores; none means every store of the retailer.
-* Dates: ``starts_at <= at < ends_at`` (aware datetimes, either end open when ``None``). Days of
-  week (0 = Monday … 6 = Sunday, as ``datetime.weekday``) and the time of day
+* Dates: ``starts_at <= local time < ends_at`` (either end open when ``None``), read on the
+  store's clock like everything else in a window: the ends are wall-clock times, their date and
+  time of day count and their time zone does not (they are stored as UTC), so "from 1 December
+  09:00" starts at 09:00 in New York for a New York store and at 09:00 in Berlin for a Berlin one.
+  Days of week (0 = Monday … 6 = Sunday, as ``datetime.weekday``) and the time of day
   ``time_from <= local time < time_to`` are read on the store's clock (its IANA time zone). A time
   window whose end is earlier than its start runs across midnight, and its hours after midnight
   belong to the day it started: Friday 22:00-02:00 covers Saturday 01:30, not Sunday 01:30.

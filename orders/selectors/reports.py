@@ -17,6 +17,7 @@ from django.utils import timezone
 from catalog.models import Store
 from entry.models import PaymentMethod
 from jwo_admin.core.money import quantize_money
+from jwo_admin.core.zones import wall_clock_filter
 from orders.models import (
     PaymentIssue,
     PaymentOperation,
@@ -127,6 +128,7 @@ class OrderCharts:
 
     sales: dict[str, list[Any]]
     purchases: dict[str, list[Any]]
+    zone: tzinfo = UTC  # the clock the days and hours are read on (the axes say which)
 
 
 def order_charts(*, store: Store | None = None, now: datetime | None = None) -> OrderCharts:
@@ -143,6 +145,7 @@ def order_charts(*, store: Store | None = None, now: datetime | None = None) -> 
     return OrderCharts(
         sales=_sales_per_day(purchases, store=store, now=now, zone=zone),
         purchases=_purchases_per_hour(purchases, now=now, zone=zone),
+        zone=zone,
     )
 
 
@@ -202,9 +205,10 @@ class PurchaseFilters:
 def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> QuerySet[Purchase]:
     """Purchases matching the list's filters, newest first, each with its line count.
 
-    ``date_from``/``date_to`` are whole days, both included, on the site's clock (``zone``). The
-    search (``purchase_search``) finds part of a purchase id, part of the shopper's email, a card's
-    last four digits, or exactly a trip id or shopper id.
+    ``date_from``/``date_to`` are whole days, both included, each purchase's day on its store's
+    clock (a Kiritimati purchase at 23:30 UTC on 6 Dec is on 7 Dec there). The search
+    (``purchase_search``) finds part of a purchase id, part of the shopper's email, a card's last
+    four digits, or exactly a trip id or shopper id.
     """
     zone = zone or timezone.get_current_timezone()
     purchases = Purchase.objects.simulated_shown(filters.show_simulated).select_related("store", "shopper")
@@ -216,11 +220,20 @@ def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> Qu
         purchases = purchases.filter(payment_status=filters.payment_status)
     if filters.receipt_status:
         purchases = purchases.filter(receipt_status=filters.receipt_status)
-    if filters.date_from is not None:
-        purchases = purchases.filter(created_at__gte=datetime.combine(filters.date_from, time.min).replace(tzinfo=zone))
-    if filters.date_to is not None:
-        next_day = filters.date_to + timedelta(days=1)
-        purchases = purchases.filter(created_at__lt=datetime.combine(next_day, time.min).replace(tzinfo=zone))
+    if filters.date_from is not None or filters.date_to is not None:
+        # Each purchase's own store day: one time range per store time zone in scope.
+        stores = Store.objects.all() if filters.store is None else Store.objects.filter(pk=filters.store.pk)
+        purchases = purchases.filter(
+            wall_clock_filter(
+                field="created_at",
+                zone_names=stores.values_list("time_zone", flat=True).distinct(),
+                start=None if filters.date_from is None else datetime.combine(filters.date_from, time.min),
+                end=None
+                if filters.date_to is None
+                else datetime.combine(filters.date_to + timedelta(days=1), time.min),
+                default_zone=zone,
+            )
+        )
     term = filters.search.strip()
     if term:
         purchases = purchases.filter(purchase_search(term=term))

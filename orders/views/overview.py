@@ -25,5 +25,6 @@ class OrdersOverviewView(StaffView, TemplateView):
             form=form,
             sales_chart=charts.sales,
             purchases_chart=charts.purchases,
+            charts_zone=charts.zone,
         )
         return context

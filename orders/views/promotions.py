@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -59,10 +58,11 @@ def targets_text(promotion: Promotion) -> str:
 
 def window_text(promotion: Promotion) -> str:
     parts = []
+    # Wall-clock times on each store's clock (orders.pricing.types): shown as stored, never converted.
     if promotion.starts_at is not None:
-        parts.append(f"from {timezone.localtime(promotion.starts_at):%Y-%m-%d %H:%M}")
+        parts.append(f"from {promotion.starts_at:%Y-%m-%d %H:%M}")
     if promotion.ends_at is not None:
-        parts.append(f"until {timezone.localtime(promotion.ends_at):%Y-%m-%d %H:%M}")
+        parts.append(f"until {promotion.ends_at:%Y-%m-%d %H:%M}")
     if promotion.days_of_week:
         parts.append(", ".join(DAY_NAMES[day] for day in sorted(promotion.days_of_week)))
     if promotion.time_from is not None and promotion.time_to is not None:
@@ -106,7 +106,6 @@ class PromotionListView(StaffView, TemplateView):
         context.update(
             form=form,
             rows=[promotion_row(p) for p in reports.promotion_list(is_active=form.is_active())],
-            time_zone=timezone.get_current_timezone_name(),
         )
         return context
 

@@ -292,7 +292,7 @@ def test_gate_log_shows_each_call_newest_first_and_never_a_key(
 
     assert tbody_rows(html, "gate-log-rows") == [
         [
-            "2025-03-10 14:19:00",
+            "10 Mar 2025 14:19:00 UTC",
             "TEST_STORE_001",
             "Admitted",
             "Admitted",
@@ -305,7 +305,7 @@ def test_gate_log_shows_each_call_newest_first_and_never_a_key(
             "—",
         ],
         [
-            "2025-03-10 14:18:00",
+            "10 Mar 2025 14:18:00 UTC",
             "TEST_STORE_001",
             "Refused",
             "Shopper blocked",
@@ -318,7 +318,7 @@ def test_gate_log_shows_each_call_newest_first_and_never_a_key(
             "ab12cd34ef56ab78",
         ],
         [
-            "2025-03-10 12:20:00",
+            "10 Mar 2025 12:20:00 UTC",
             "TEST_STORE_002",
             "Store default (500)",
             "Could not decide in time",
@@ -330,7 +330,7 @@ def test_gate_log_shows_each_call_newest_first_and_never_a_key(
             "0",
             "—",
         ],
-        ["2025-03-09 14:20:00", "NOT_A_STORE", "Refused", "Unknown store", "", "—", "—", "10.0", "403", "0", "—"],
+        ["9 Mar 2025 14:20:00 UTC", "NOT_A_STORE", "Refused", "Unknown store", "", "—", "—", "10.0", "403", "0", "—"],
     ]
     assert f'<a href="/entry/shoppers/{bob.pk}/">Shopper staff-bob</a>' in html
     assert "MUST-NOT-SHOW" not in html
@@ -515,8 +515,8 @@ def test_shopper_detail_shows_cards_codes_and_last_twenty_events(
     ]
     shown = table_rows(html, "shopper-events")
     assert len(shown) == 20
-    assert shown[0] == ["2025-03-10 14:20:00", "TEST_STORE_001", "Admitted", "Admitted", "", "Shopper", "10.0"]
-    assert shown[-1][0] == (events[19].created_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert shown[0] == ["10 Mar 2025 14:20:00 UTC", "TEST_STORE_001", "Admitted", "Admitted", "", "Shopper", "10.0"]
+    assert shown[-1][0] == f"{events[19].created_at:%-d %b %Y %H:%M:%S} UTC"
     assert re.search(r'<strong id="active-codes">2</strong>', html)
     assert re.search(r'id="shopper-status">Active</span>', html)
     tokens = ScanKey.objects.filter(shopper=alice).values_list("token", flat=True)

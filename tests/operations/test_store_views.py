@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from catalog.models import Store
@@ -195,3 +196,44 @@ def test_a_refusal_from_a_service_lands_on_its_field_and_stores_nothing() -> Non
 
     assert form.errors == {"default_gate_decision": ["Value 'AJAR' is not a valid choice."]}
     nothing_but()
+
+
+def test_store_form_refuses_a_currency_and_a_zone_outside_iso_4217_and_iana(admin_user: User) -> None:
+    response = client_for(admin_user).post(
+        reverse("catalog:store_create"), {**NEW_STORE, "currency": "XYZ", "time_zone": "Mars/Base"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "currency": ["XYZ is not an ISO 4217 currency code; pick one from the list, e.g. USD."],
+        "time_zone": [
+            "Mars/Base is not an IANA time zone; pick one from the list, e.g. America/New_York or Europe/London."
+        ],
+    }
+    nothing_but()
+
+
+def test_store_form_offers_iso_4217_currencies_and_iana_zones_as_lists(admin_user: User) -> None:
+    html = client_for(admin_user).get("/catalog/stores/new/").content.decode()
+
+    assert '<select name="currency"' in html
+    assert '<option value="USD" selected>USD — US Dollar</option>' in html
+    assert '<option value="XYZ"' not in html
+    assert '<select name="time_zone"' in html
+    assert '<optgroup label="Pacific">' in html
+    assert '<option value="Pacific/Kiritimati">Pacific/Kiritimati</option>' in html
+    assert '<option value="UTC" selected>UTC</option>' in html
+
+
+def test_the_store_model_refuses_unknown_codes_so_django_admin_does_too() -> None:
+    store = Store(store_id="S1", name="S", currency="XYZ", time_zone="Mars/Base")
+
+    with pytest.raises(ValidationError) as refused:
+        store.full_clean()
+
+    assert refused.value.message_dict == {
+        "currency": ["XYZ is not an ISO 4217 currency code; pick one from the list, e.g. USD, EUR or GBP."],
+        "time_zone": [
+            "Mars/Base is not an IANA time zone; pick one from the list, e.g. America/New_York or Europe/London."
+        ],
+    }

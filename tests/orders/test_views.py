@@ -339,7 +339,7 @@ def test_purchase_list_shows_each_purchase_newest_first(
     assert element_text(html, "purchase-count") == "7 purchases match."
     first = trading_day["charged"]
     assert rows[0] == [
-        "2025-03-10 13:05:00",
+        "10 Mar 2025 13:05:00 UTC",
         f"PO-20250310-{first.pk:08d}",
         "TEST_STORE_001",
         "Alice Archer cust-alice",
@@ -350,13 +350,13 @@ def test_purchase_list_shows_each_purchase_newest_first(
     ]
     assert rows[1][1:3] == ["empty cart", "TEST_STORE_001"]
     assert [row[0] for row in rows] == [
-        "2025-03-10 13:05:00",
-        "2025-03-10 12:00:00",
-        "2025-03-10 11:30:00",
-        "2025-03-10 09:10:00",
-        "2025-03-09 23:30:00",
-        "2025-03-09 20:00:00",
-        "2025-03-01 10:00:00",
+        "10 Mar 2025 13:05:00 UTC",
+        "10 Mar 2025 12:00:00 UTC",
+        "10 Mar 2025 11:30:00 UTC",
+        "10 Mar 2025 09:10:00 UTC",
+        "10 Mar 2025 00:30:00 CET",
+        "9 Mar 2025 20:00:00 UTC",
+        "1 Mar 2025 11:00:00 CET",
     ]
     assert f'href="/orders/purchases/{first.pk}/"' in html
 
@@ -387,8 +387,14 @@ def test_purchase_list_filters(
     assert _listed(viewer_client, store=other_store.pk) == [day["berlin"], day["old_bad"]]
     assert _listed(viewer_client, status="bad_cart") == [day["bad"], day["old_bad"]]
     assert _listed(viewer_client, payment_status="on_hold") == [day["bad"]]
-    assert _listed(viewer_client, date_from="2025-03-09", date_to="2025-03-09") == [day["berlin"], day["yesterday"]]
-    assert _listed(viewer_client, date_from="2025-03-10", status="priced") == [day["charged"], day["morning"]]
+    # Each purchase's day is its store's: 23:30 UTC on 9 March is 00:30 on 10 March in Berlin.
+    assert _listed(viewer_client, date_from="2025-03-09", date_to="2025-03-09") == [day["yesterday"]]
+    assert _listed(viewer_client, date_from="2025-03-10", status="priced") == [
+        day["charged"],
+        day["morning"],
+        day["berlin"],
+    ]
+    assert _listed(viewer_client, store=other_store.pk, date_from="2025-03-10", date_to="2025-03-10") == [day["berlin"]]
     assert _listed(viewer_client, date_to="2025-03-08") == [day["old_bad"]]
 
 
@@ -577,8 +583,8 @@ def test_purchase_page_tells_the_whole_story(story: Purchase, viewer_client: Cli
         ["Trip id", "8e7d6c5b-4a39-4281-9f0e-d1c2b3a49586"],
         ["Store", "Test Store (TEST_STORE_001)"],
         ["Shopper", "Alice Archer cust-alice"],
-        ["Trip", "2025-03-10 12:55:00 – 2025-03-10 13:05:00"],
-        ["Received", "2025-03-10 13:05:00"],
+        ["Trip", "10 Mar 2025 12:55:00 UTC – 10 Mar 2025 13:05:00 UTC"],
+        ["Received", "10 Mar 2025 13:05:00 UTC"],
         ["Status", "Bad cart (unknown items)"],
         ["Payment", "Charged"],
         ["Problem", "line 2 (RET-NOPE): no product with this SKU or barcode"],
@@ -611,27 +617,29 @@ def test_purchase_page_tells_the_whole_story(story: Purchase, viewer_client: Cli
     ]
     assert element_text(html, "hold") == (
         "30.00 USD on Visa •••• 4242: Captured · auth_001 "
-        "placed 2025-03-10 14:20:00 for the gate's auth event 9d8c7b6a-1234-4abc-8def-0123456789ab"
+        "placed 10 Mar 2025 14:20:00 UTC for the gate's auth event 9d8c7b6a-1234-4abc-8def-0123456789ab"
     )
     assert table_rows(html, "payment-events") == [
-        ["2025-03-10 14:20:00", "Authorise", "30.00 USD", "approved", "auth_001", "—", "12.3"],
-        ["2025-03-10 14:20:00", "Capture", "3.76 USD", "approved", "cap_001", "—", "20.0"],
-        ["2025-03-10 14:20:00", "Refund", "1.88 USD", "approved", "ref_001", "ok", "8.0"],
+        ["10 Mar 2025 14:20:00 UTC", "Authorise", "30.00 USD", "approved", "auth_001", "—", "12.3"],
+        ["10 Mar 2025 14:20:00 UTC", "Capture", "3.76 USD", "approved", "cap_001", "—", "20.0"],
+        ["10 Mar 2025 14:20:00 UTC", "Refund", "1.88 USD", "approved", "ref_001", "ok", "8.0"],
     ]
     assert table_rows(html, "refund-table") == [
-        ["2025-03-10 14:20:00", "1.88 USD", "#1 SKU-COLA: 1.88", "Dented can", "Refunded", "storemgr"]
+        ["10 Mar 2025 14:20:00 UTC", "1.88 USD", "#1 SKU-COLA: 1.88", "Dented can", "Refunded", "storemgr"]
     ]
     assert table_rows(html, "issue-table") == [
         [
-            "2025-03-10 14:20:00",
+            "10 Mar 2025 14:20:00 UTC",
             "Capture",
             "declined",
             "Do not honour",
             "Resolved",
-            "Charged on retry by storemgr on 2025-03-10 14:20 · retried",
+            "Charged on retry by storemgr on 10 Mar 2025 14:20 UTC · retried",
         ]
     ]
-    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "storemgr", "Refunded", "1.88 for a dented can"]]
+    assert table_rows(html, "audit-table") == [
+        ["10 Mar 2025 14:20:00 UTC", "storemgr", "Refunded", "1.88 for a dented can"]
+    ]
     raw = re.search(r'<details id="raw-request">.*?<pre class="mono">(.*?)</pre>', html, re.S)
     assert raw is not None
     assert json.loads(unescape(raw.group(1))) == {
@@ -678,7 +686,7 @@ def test_the_audit_trail_reads_each_action_in_words(
 
     html = viewer_client.get(reverse("orders:purchase_detail", args=[purchase.pk])).content.decode()
 
-    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "storemgr", words, "why"]]
+    assert table_rows(html, "audit-table") == [["10 Mar 2025 14:20:00 UTC", "storemgr", words, "why"]]
 
 
 def test_an_audit_action_without_words_shows_as_stored(
@@ -689,4 +697,4 @@ def test_an_audit_action_without_words_shows_as_stored(
 
     html = viewer_client.get(reverse("orders:purchase_detail", args=[purchase.pk])).content.decode()
 
-    assert table_rows(html, "audit-table") == [["2025-03-10 14:20:00", "system", "retired_action", "—"]]
+    assert table_rows(html, "audit-table") == [["10 Mar 2025 14:20:00 UTC", "system", "retired_action", "—"]]

@@ -95,7 +95,7 @@ def test_a_cart_is_priced_with_its_promotions_at_the_chosen_moment(shop: Store, 
     #   net 6.50, tax 10 % 0.65, total 7.15
     # cola by barcode: 2 × 1.99 = 3.98; 10 % off at 10:00 = 0.398 → 0.40; net 3.58, tax 5 % 0.179 → 0.18, total 3.76
     # apples: 0.75 kg × 3.99 = 2.9925 → 2.99; tax 5 % 0.1495 → 0.15; total 3.14
-    assert element_text(html, "tried-cart").startswith("Priced at 2025-03-10 10:00:00 America/New_York")
+    assert element_text(html, "tried-cart").startswith("Priced at 10 Mar 2025 10:00:00 EDT")
     assert table_rows(html, "tried-lines") == [
         [
             "1",

@@ -1,7 +1,9 @@
-"""``{{ amount|money:currency }}``: an amount as the currency shows it (its minor unit, half-up).
+"""``{{ amount|money:currency }}``: an amount as the currency shows it (its minor unit, half-up),
+with thousands separators; ``{{ count|number }}``: a whole number with thousands separators.
 
 Amounts are kept with three decimal places whatever the currency (BHD has three); shown, they
-follow the currency: 12.50 USD, 1250 JPY, 1.250 BHD.
+follow the currency: 2,630.00 USD, 1,250 JPY, 1.250 BHD. Staff screens write the currency code
+after the amount (``{{ total|money:currency }} {{ currency }}``), one convention everywhere.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -21,4 +23,15 @@ def money(amount: object, currency: str = "") -> str:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
-    return str(quantize_money(value, currency or "USD"))
+    return f"{quantize_money(value, currency or 'USD'):,}"
+
+
+@register.filter
+def number(count: object) -> str:
+    """``9800`` → ``9,800``; anything that is not a whole number is shown as it is."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        try:
+            count = int(str(count))
+        except ValueError:
+            return "" if count is None else str(count)
+    return f"{count:,}"
