@@ -92,7 +92,7 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
     )
     assert list(InboundMessage.objects.values_list("status", flat=True)) == ["applied"]
     assert set(AmazonCall.objects.values_list("operation", "outcome")) == {
-        ("connectivity", "invalid_body"),
+        ("connectivity", "ok"),
         ("upload", "accepted"),
         ("report", "ok"),
     }
