@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.core.management import call_command
 
+from operations.services.alerts import alerts_notify
 from operations.simulation.services import simulation_run
 
 
@@ -16,3 +17,10 @@ def simulation_run_task(run_pk: int) -> str:
 def sessions_clear_task() -> None:
     """Expired staff and shopper sessions out of the database (Django's clearsessions), daily."""
     call_command("clearsessions")
+
+
+@shared_task
+def alerts_send_task() -> dict[str, list[str]]:
+    """Evaluate the alerts and send new ones by email and webhook (beat, every minute)."""
+    done = alerts_notify()
+    return {"raised": done.raised, "cleared": done.cleared, "failed": done.failed}

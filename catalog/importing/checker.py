@@ -44,6 +44,7 @@ class Problem:
     field: str
     message: str
     is_warning: bool = False
+    original_row: tuple[str, ...] = ()  # the row's cells as read, for the problems download
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,8 @@ class Checker:
         self._claims: dict[str, tuple[str, int]] = {}  # match_key → (sku, row) for new and changed rows
         self._changed_keys: dict[str, frozenset[str]] = {}  # existing SKU → its barcode keys after import
         self._deferred: list[tuple[int, str, str, str, str]] = []  # row, sku, key, value, owner SKU
+        self._deferred_rows: dict[int, tuple[str, ...]] = {}  # row → its cells, for problems found after the pass
+        self._raw: tuple[str, ...] = ()  # the row being checked, as read
         # Rows hash with the settings that shape their result, so a settings change re-checks them.
         self._hash_salt = f"{context.store_id}|{context.price_places}|{','.join(sorted(context.sync_fields))}"
 
@@ -153,6 +156,7 @@ class Checker:
                 raise FileRefused(
                     f"The file has more than {self.max_rows:,} product rows; split it and import the parts."
                 )
+            self._raw = tuple(str(cell) for cell in raw)
             spooled = self._check_row(row_number, self.columns.map(raw))
             if spooled is not None and self.keep_rows:
                 chunk.append(spooled)
@@ -171,9 +175,12 @@ class Checker:
         result.spool.flush()
         return result
 
-    def _reject(self, row_number: int, sku: str, errors: list[tuple[str, str]]) -> None:
+    def _reject(
+        self, row_number: int, sku: str, errors: list[tuple[str, str]], original_row: tuple[str, ...] | None = None
+    ) -> None:
+        cells = self._raw if original_row is None else original_row
         for field_name, message in errors:
-            self.result.add_problem(Problem(row_number, sku, field_name, message))
+            self.result.add_problem(Problem(row_number, sku, field_name, message, original_row=cells))
         self.result.rejected_rows.add(row_number)
 
     def _check_row(self, row_number: int, mapped: MappedRow) -> SpooledRow | None:
@@ -219,7 +226,7 @@ class Checker:
         if not self._claim_barcodes(row_number, checked, existing):
             return None
         for warning in checked.warnings:
-            result.add_problem(Problem(row_number, sku, "", warning, is_warning=True))
+            result.add_problem(Problem(row_number, sku, "", warning, is_warning=True, original_row=self._raw))
         if checked.warnings:
             result.warned += 1
         if existing is None:
@@ -247,6 +254,7 @@ class Checker:
             owner = self.existing.owners.get(barcode.match_key)
             if owner is not None and owner != item.sku:
                 self._deferred.append((row_number, item.sku, barcode.match_key, barcode.value, owner))
+                self._deferred_rows[row_number] = self._raw
         for key in keys:
             self._claims[key] = (item.sku, row_number)
         if existing is not None:
@@ -272,7 +280,10 @@ class Checker:
                     still_pending.append(deferred)
                     continue
                 self._reject(
-                    row_number, sku, [("external_product_id", f"Barcode {value} already belongs to SKU {owner}.")]
+                    row_number,
+                    sku,
+                    [("external_product_id", f"Barcode {value} already belongs to SKU {owner}.")],
+                    original_row=self._deferred_rows.get(row_number, ()),
                 )
                 result.late_rejected.add(row_number)
                 if sku in self.existing.products:

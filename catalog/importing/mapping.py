@@ -45,6 +45,32 @@ AMAZON_COLUMNS: dict[str, str] = {
 }
 
 
+def file_column_labels(*, columns: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """Amazon field name → what staff call it: the file's own column beside the field, e.g.
+    ``EAN (external_product_id)``. Problems name Amazon's fields; staff look for their ERP's column.
+    A column named like the field (the Amazon profile) is shown once."""
+    spelled = {_key(header): header for header in headers if header}
+    labels: dict[str, str] = {}
+    for field, column in columns.items():
+        amazon_field = AMAZON_COLUMNS.get(field)
+        if not amazon_field or not column:
+            continue
+        in_file = spelled.get(_key(column), column)
+        if _key(in_file) != _key(amazon_field):
+            labels[amazon_field] = f"{in_file} ({amazon_field})"
+    return labels
+
+
+def file_column_label(field: str, labels: dict[str, str]) -> str:
+    """The label of one problem's field; an additional barcode keeps its position:
+    ``BARCODES (additional_external_product_information[1])``."""
+    base, bracket, position = field.partition("[")
+    label = labels.get(base)
+    if label is None:
+        return field
+    return f"{label[: -len(base) - 1]}{field})" if bracket else label
+
+
 def _key(header: str) -> str:
     return " ".join(header.replace("\ufeff", "").split()).casefold()
 

@@ -11,6 +11,7 @@ from catalog.models.catalog import (
 )
 from catalog.models.imports import ImportJob, ImportRowError, ImportStatus, MappingProfile
 from catalog.models.sync import (
+    ITEM_RESULTS_FAILED,
     ITEM_RESULTS_TO_RETRY,
     AmazonCall,
     AmazonStoreList,
@@ -25,6 +26,7 @@ from catalog.models.sync import (
 )
 
 __all__ = [
+    "ITEM_RESULTS_FAILED",
     "ITEM_RESULTS_TO_RETRY",
     "AmazonCall",
     "AmazonStoreList",

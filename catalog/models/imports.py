@@ -70,6 +70,9 @@ class ImportJob(TimeStampedModel):
     preview_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     holds_store_lock = models.BooleanField(default=False, help_text="Set while this import may write the store.")
     problems_truncated = models.BooleanField(default=False)
+    headers = models.JSONField(
+        default=list, blank=True, help_text="The file's header row as read, so problems can name its own columns."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -105,6 +108,9 @@ class ImportRowError(models.Model):
     field = models.CharField(max_length=64, blank=True)
     message = models.CharField(max_length=500)
     is_warning = models.BooleanField(default=False)
+    original_row = models.JSONField(
+        default=list, blank=True, help_text="The row's cells as read from the file, to fix it in the ERP."
+    )
 
     class Meta:
         ordering = ["row_number", "id"]

@@ -49,6 +49,11 @@ class SyncRun(TimeStampedModel):
     follow_up_at = models.DateTimeField(
         null=True, blank=True, help_text="When a follow-up sync of the items a batch gave up on is due."
     )
+    retry_includes_rejected = models.BooleanField(
+        default=False,
+        help_text="A retry that also sends the items rejected in ``retry_of`` (Amazon refuses them again "
+        "unless their product changed); by default a retry sends the failed and unknown ones.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -70,6 +75,16 @@ class SyncRun(TimeStampedModel):
     @property
     def items_to_retry(self) -> int:
         return self.items_rejected + self.items_failed + self.items_unknown
+
+    @property
+    def is_finished(self) -> bool:
+        """No more results will come: the page stops following it."""
+        return self.status in (SyncStatus.DONE, SyncStatus.FAILED)
+
+    @property
+    def items_failed_to_retry(self) -> int:
+        """What a retry sends by default: items that failed or got no result (no fault of their own)."""
+        return self.items_failed + self.items_unknown
 
 
 class BatchKind(models.TextChoices):
@@ -153,6 +168,7 @@ class ItemResult(models.TextChoices):
 
 # Items a retry (and a follow-up of a run that gave up) sends again.
 ITEM_RESULTS_TO_RETRY = (ItemResult.REJECTED, ItemResult.FAILED, ItemResult.UNKNOWN)
+ITEM_RESULTS_FAILED = (ItemResult.FAILED, ItemResult.UNKNOWN)  # a retry's default: rejected ones need a fix first
 
 
 class SyncItem(models.Model):

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from catalog.importing.mapping import AMAZON_COLUMNS, file_column_labels
 from catalog.models import ImportJob, ImportRowError, MappingProfile, Store
 
 
@@ -17,6 +18,12 @@ def import_problems(*, job: ImportJob, warnings: bool | None = None) -> QuerySet
     if warnings is not None:
         problems = problems.filter(is_warning=warnings)
     return problems.order_by("row_number", "id")
+
+
+def import_field_labels(*, job: ImportJob) -> dict[str, str]:
+    """Amazon field name → "the file's column (field)" for this job's problems (see ``file_column_labels``)."""
+    columns = dict(job.profile.columns) if job.profile else dict(AMAZON_COLUMNS)
+    return file_column_labels(columns=columns, headers=list(job.headers or []))
 
 
 def mapping_profile_list() -> QuerySet[MappingProfile]:

@@ -156,6 +156,7 @@ def import_job_run(*, job_id: int, on_progress: ProgressCallback | None = None) 
         spec = ProfileSpec.from_model(job.profile) if job.profile else ProfileSpec.amazon()
         reader = open_table(files.enter_context(local_copy(job.file)), delimiter=spec.csv_delimiter)
         columns = ColumnMap(reader.headers, spec)
+        _set(job, headers=list(reader.headers))
         result = _check(job, reader, columns, on_progress, target)
         _record_problems(job, result)
         if result.rows_total == 0:
@@ -309,6 +310,7 @@ def _record_problems(job: ImportJob, result: CheckResult) -> None:
                 field=problem.field[:64],
                 message=problem.message[:500],
                 is_warning=problem.is_warning,
+                original_row=list(problem.original_row),
             )
         )
         if len(batch) >= 5000:

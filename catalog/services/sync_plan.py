@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.amazon_items import catalog_item, currency_places, name_sent
 from catalog.models import (
+    ITEM_RESULTS_FAILED,
     ITEM_RESULTS_TO_RETRY,
     Barcode,
     BatchKind,
@@ -96,31 +97,60 @@ def _chunks(
 
 
 # --- planning ---------------------------------------------------------------------------------
-def _run_create(*, store: Store, is_full: bool, requested_by: Any, retry_of: SyncRun | None) -> SyncRun:
+def _run_create(
+    *, store: Store, is_full: bool, requested_by: Any, retry_of: SyncRun | None, retry_includes_rejected: bool = False
+) -> SyncRun:
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
-                store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of, status=SyncStatus.PLANNING
+                store=store,
+                is_full=is_full,
+                requested_by=requested_by,
+                retry_of=retry_of,
+                retry_includes_rejected=retry_includes_rejected,
+                status=SyncStatus.PLANNING,
             )
     except IntegrityError:
         raise SyncAlreadyRunning(f"A sync of {store.store_id} is already under way; wait for it to finish.") from None
 
 
 def sync_request(
-    *, store: Store, is_full: bool = False, requested_by: Any = None, retry_of: SyncRun | None = None
+    *,
+    store: Store,
+    is_full: bool = False,
+    requested_by: Any = None,
+    retry_of: SyncRun | None = None,
+    retry_includes_rejected: bool = False,
 ) -> SyncRun:
     """Take the store for a new sync now and plan it on a worker (a big catalog takes a while to
     plan: no request should wait for it). Raises SyncAlreadyRunning."""
-    run = _run_create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+    run = _run_create(
+        store=store,
+        is_full=is_full,
+        requested_by=requested_by,
+        retry_of=retry_of,
+        retry_includes_rejected=retry_includes_rejected,
+    )
     task_enqueue_on_commit(PLAN_TASK, run.pk, what=f"the planning of sync {run.pk}")
     return run
 
 
 def sync_plan(
-    *, store: Store, is_full: bool = False, requested_by: Any = None, retry_of: SyncRun | None = None
+    *,
+    store: Store,
+    is_full: bool = False,
+    requested_by: Any = None,
+    retry_of: SyncRun | None = None,
+    retry_includes_rejected: bool = False,
 ) -> SyncRun:
     """Create a sync run and plan it here and now (commands, tests). Raises SyncAlreadyRunning."""
-    run = _run_create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+    run = _run_create(
+        store=store,
+        is_full=is_full,
+        requested_by=requested_by,
+        retry_of=retry_of,
+        retry_includes_rejected=retry_includes_rejected,
+    )
     return sync_run_fill(run_id=run.pk)
 
 
@@ -136,7 +166,10 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
     if run.status != SyncStatus.PLANNING:
         return run
     store, is_full, retry_of = run.store, run.is_full, run.retry_of
-    again = (ItemResult.FAILED,) if run.is_follow_up else ITEM_RESULTS_TO_RETRY
+    if run.is_follow_up:
+        again: tuple[str, ...] = (ItemResult.FAILED,)
+    else:
+        again = ITEM_RESULTS_TO_RETRY if run.retry_includes_rejected else ITEM_RESULTS_FAILED
     product_ids = (
         list(retry_of.items.filter(result__in=again).values_list("product_id", flat=True))
         if retry_of is not None
@@ -254,15 +287,22 @@ def _enqueue_sends(batch_ids: list[int]) -> None:
 
 
 # --- syncs started from an earlier one --------------------------------------------------------
-def sync_retry_failed(*, run: SyncRun, requested_by: Any = None, background: bool = False) -> SyncRun:
-    """A new sync of the items that ended rejected, failed or with no known result in ``run`` (as
-    they are now); planned on a worker with ``background``. Raises ApplicationError when there is
-    nothing to retry."""
-    if not run.items.filter(result__in=ITEM_RESULTS_TO_RETRY).exists():
+def sync_retry_failed(
+    *, run: SyncRun, requested_by: Any = None, background: bool = False, include_rejected: bool = False
+) -> SyncRun:
+    """A new sync of the items that failed or got no known result in ``run`` (as they are now), and
+    with ``include_rejected`` of the rejected ones too: Amazon refuses those again unless their
+    product changed, so they are sent only when asked. Planned on a worker with ``background``.
+    Raises ApplicationError when there is nothing to retry."""
+    results = ITEM_RESULTS_TO_RETRY if include_rejected else ITEM_RESULTS_FAILED
+    if not run.items.filter(result__in=results).exists():
+        if not include_rejected and run.items.filter(result=ItemResult.REJECTED).exists():
+            raise ApplicationError(
+                "Nothing failed in this sync; its rejected items need their product fixed before they are sent again."
+            )
         raise ApplicationError("Nothing to retry: every item of this sync was accepted or is still pending.")
-    if background:
-        return sync_request(store=run.store, requested_by=requested_by, retry_of=run)
-    return sync_plan(store=run.store, requested_by=requested_by, retry_of=run)
+    plan = sync_request if background else sync_plan
+    return plan(store=run.store, requested_by=requested_by, retry_of=run, retry_includes_rejected=include_rejected)
 
 
 def sync_follow_up_request(*, run_id: int) -> SyncRun | None:

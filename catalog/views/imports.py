@@ -13,10 +13,12 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, UpdateView
 
 from catalog.forms import ImportForm, MappingProfileForm
+from catalog.importing.mapping import file_column_label
 from catalog.models import ImportJob, MappingProfile
 from catalog.selectors import imports as import_selectors
 from catalog.selectors import stores as store_selectors
 from catalog.services import imports, stores
+from jwo_admin.core.csv_safe import csv_safe_cell
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.views.staff import StaffView
 
@@ -68,6 +70,7 @@ class ImportDetailView(StaffView, DetailView):
         context["rejections"] = import_selectors.import_problems(job=job, warnings=False)[:200]
         context["warnings"] = import_selectors.import_problems(job=job, warnings=True)[:200]
         context["applied_as"] = ImportJob.objects.filter(preview_of=job).order_by("-id").first()
+        context["field_labels"] = import_selectors.import_field_labels(job=job)
         return context
 
 
@@ -106,30 +109,35 @@ class _Echo:
 
 
 class ImportProblemsCsvView(StaffView, View):
-    """Every rejected row and warning of an import, as CSV, to fix in the ERP."""
+    """Every rejected row and warning of an import, as CSV, to fix in the ERP: the row number and
+    the problem, then the row itself under the file's own column names, as it was read."""
 
     permission_required = "catalog.view_importjob"
 
     def get(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
         job = get_object_or_404(ImportJob, pk=pk)
         writer = csv.writer(_Echo())
+        headers = [str(header) for header in job.headers or []]
+        labels = import_selectors.import_field_labels(job=job)
 
         def rows() -> Iterator[str]:
-            yield writer.writerow(["row", "sku", "field", "kind", "message"])
+            yield writer.writerow(["row", "sku", "field", "kind", "message", *map(csv_safe_cell, headers)])
             for problem in import_selectors.import_problems(job=job).iterator(chunk_size=5000):
                 kind = "warning" if problem.is_warning else "rejected"
                 yield writer.writerow(
-                    [problem.row_number, _safe_cell(problem.sku), problem.field, kind, _safe_cell(problem.message)]
+                    [
+                        problem.row_number,
+                        csv_safe_cell(problem.sku),
+                        file_column_label(problem.field, labels),
+                        kind,
+                        csv_safe_cell(problem.message),
+                        *map(csv_safe_cell, problem.original_row or []),
+                    ]
                 )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
         return response
-
-
-def _safe_cell(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class MappingProfileListView(StaffView, ListView):

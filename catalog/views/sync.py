@@ -30,6 +30,7 @@ class SyncOverviewView(StaffView, TemplateView):
         context = super().get_context_data(**kwargs)
         context["previews"] = [sync_selectors.sync_preview(store=store, sample_size=5) for store in stores.store_list()]
         context["runs"] = sync_selectors.sync_run_list(limit=20)
+        context["is_syncing"] = not all(run.is_finished for run in context["runs"])
         context["chart"] = sync_selectors.sync_results_by_day()
         context["connectivity_call"] = sync_selectors.last_connectivity_call()
         context["notifications"] = sync_selectors.recent_notifications(limit=10)
@@ -135,7 +136,12 @@ class SyncRetryView(StaffView, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         run = get_object_or_404(SyncRun, pk=pk)
         try:
-            retry = sync_retry_failed(run=run, requested_by=request.user, background=True)
+            retry = sync_retry_failed(
+                run=run,
+                requested_by=request.user,
+                background=True,
+                include_rejected=request.POST.get("include_rejected") == "1",
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("catalog:sync_detail", pk=pk)

@@ -286,6 +286,7 @@ CELERY_BEAT_SCHEDULE = {
     "orders-payments-sweep": {"task": "orders.tasks.payments_sweep_task", "schedule": 60.0},
     "catalog-files-sweep": {"task": "catalog.tasks.catalog_files_sweep_task", "schedule": 3600.0},
     "operations-sessions-clear": {"task": "operations.tasks.sessions_clear_task", "schedule": 24 * 3600.0},
+    "operations-alerts-send": {"task": "operations.tasks.alerts_send_task", "schedule": 60.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------
@@ -440,6 +441,10 @@ JWO_ALERT_UNCHARGED_MINUTES = env.int("JWO_ALERT_UNCHARGED_MINUTES", default=30)
 JWO_ALERT_REFUSAL_FACTOR = env.float("JWO_ALERT_REFUSAL_FACTOR", default=2.0)
 JWO_ALERT_REFUSAL_MIN_CALLS = env.int("JWO_ALERT_REFUSAL_MIN_CALLS", default=20)
 JWO_ALERT_REPORT_EXPIRY_MINUTES = env.int("JWO_ALERT_REPORT_EXPIRY_MINUTES", default=15)  # of the 60
+# Alerts sent to people (operations.services.alerts, every minute): each once until it clears, by
+# email to these addresses and as {"text": ...} to a Slack-compatible webhook. Unset: not sent.
+JWO_ALERT_EMAILS = env.list("JWO_ALERT_EMAILS", default=[])
+JWO_ALERT_WEBHOOK_URL = env.str("JWO_ALERT_WEBHOOK_URL", default="")
 # The launch checklist wants a simulator run that passed within this many days.
 JWO_SIMULATION_FRESH_DAYS = env.int("JWO_SIMULATION_FRESH_DAYS", default=7)
 # The store simulator only on stores flagged "test store" (production always; see production.py).

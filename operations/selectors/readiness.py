@@ -1,5 +1,9 @@
 """The launch checklist of an app-entry store (SPEC §1.3, §11, §12): what the app can verify
-itself, checked live, and what only people can confirm, ticked by staff with who and when."""
+itself, checked live, and what only people can confirm, ticked by staff with who and when.
+
+Titles and evidence are what staff read: plain words, no code or spec section numbers (those go
+in ``REFERENCES``, shown as a "Reference" tooltip). An automatic check is done only on a success
+the app recorded, never on an answer that merely arrived."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,23 +24,45 @@ RECENT = timedelta(days=7)
 
 # (key, section, what people confirm): the steps the app cannot see from where it runs.
 MANUAL: tuple[tuple[str, str, str], ...] = (
-    ("aws_role", "Onboarding", "An IAM role that may invoke Amazon's catalog API (SPEC §1.3, step 1)"),
-    ("cloudformation", "Onboarding", "Amazon's CloudFormation templates deployed: SQS queue, connectivity (step 2)"),
-    ("merchant_portal", "Onboarding", "AWS account and SQS queue ARN registered in the Merchant Portal (step 3)"),
-    ("sns_subscription", "Onboarding", "The SNS subscription for upload results confirmed (step 4)"),
-    (
-        "portal_connector_tests",
-        "Connectivity",
-        "Merchant Portal connector tests pass for Identity and Ordering (§11.3)",
-    ),
-    ("mock_tests", "Functional", "Amazon's mock payloads tried: duplicate, invalid, duplicate cart, bad SKU (§11.2)"),
+    ("aws_role", "Onboarding", "An IAM role that may invoke Amazon's catalog API"),
+    ("cloudformation", "Onboarding", "Amazon's CloudFormation templates deployed: SQS queue, connectivity"),
+    ("merchant_portal", "Onboarding", "AWS account and SQS queue ARN registered in the Merchant Portal"),
+    ("sns_subscription", "Onboarding", "The SNS subscription for upload results confirmed"),
+    ("portal_connector_tests", "Connectivity", "Merchant Portal connector tests pass for Identity and Ordering"),
+    ("mock_tests", "Functional", "Amazon's mock payloads tried: duplicate, invalid, duplicate cart, bad SKU"),
     ("gate_default_agreed", "Entry", "Each store's default gate decision agreed with the store team"),
-    ("end_to_end", "End to end", "A walk-through in the test store with real phones and mock cards (§11.1)"),
-    ("load_test", "Load", "`make load` run against the production-sized deployment; figures reviewed (§11.1)"),
-    ("runbooks", "Operations", "Runbooks read by the people on call (README, Running in production) (§12)"),
-    ("well_architected", "Operations", "Amazon's Well-Architected questionnaire answered for this store (§12)"),
+    ("end_to_end", "End to end", "A walk-through in the test store with real phones and mock cards"),
+    ("load_test", "Load", "The load test run against the production-sized deployment; figures reviewed"),
+    ("runbooks", "Operations", "Runbooks read by the people on call (README, Running in production)"),
+    ("well_architected", "Operations", "Amazon's Well-Architected questionnaire answered for this store"),
 )
 MANUAL_KEYS = frozenset(key for key, _, _ in MANUAL)
+
+# Where each step is described, in words (the page shows it as a "Reference" tooltip).
+REFERENCES: dict[str, str] = {
+    "aws_role": "Amazon's onboarding guide, step 1",
+    "cloudformation": "Amazon's onboarding guide, step 2",
+    "merchant_portal": "Amazon's onboarding guide, step 3",
+    "sns_subscription": "Amazon's onboarding guide, step 4",
+    "portal_connector_tests": "Amazon's testing guide, connector tests",
+    "mock_tests": "Amazon's testing guide, functional tests",
+    "end_to_end": "Amazon's testing guide, end-to-end tests",
+    "load_test": "Amazon's testing guide, end-to-end tests; the README's Load test section",
+    "runbooks": "Amazon's operations guide; the README's Runbooks section",
+    "well_architected": "Amazon's operations guide",
+}
+
+# What a failed connectivity test came back with, in words.
+_CALL_OUTCOMES: dict[str, str] = {
+    Outcome.INVALID_BODY: "Amazon refused the request as invalid",
+    Outcome.STORE_ID_ERROR: "Amazon did not recognise the store",
+    Outcome.FORBIDDEN: "Amazon refused our credentials",
+    Outcome.THROTTLED: "Amazon asked us to slow down",
+    Outcome.NETWORK_ERROR: "Amazon could not be reached",
+    Outcome.RETRYABLE_ERROR: "Amazon had a temporary error",
+    Outcome.SERVER_ERROR: "Amazon had a temporary error",
+    Outcome.FATAL_ERROR: "Amazon had an error",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,10 @@ class Item:
     ok: bool
     evidence: str
     mark: ReadinessMark | None = None
+
+    @property
+    def reference(self) -> str:
+        return REFERENCES.get(self.key, "")
 
 
 def _automatic() -> list[Item]:
@@ -78,9 +108,8 @@ def _automatic() -> list[Item]:
         )
     )
     check = AmazonCall.objects.filter(operation="connectivity").order_by("-created_at", "-id").first()
-    green = (
-        check is not None and check.outcome in (Outcome.OK, Outcome.INVALID_BODY) and now - check.created_at < RECENT
-    )
+    # Only a recorded success counts (the connectivity test records "ok" when Amazon answered as expected).
+    green = check is not None and check.outcome == Outcome.OK and now - check.created_at < RECENT
     items.append(
         Item(
             "amazon_connectivity",
@@ -88,7 +117,7 @@ def _automatic() -> list[Item]:
             "Amazon's catalog API answers our signed calls (Sync → Test now, within 7 days)",
             True,
             green,
-            f"{check.outcome} at {timezone.localtime(check.created_at):%Y-%m-%d %H:%M}" if check else "never tested",
+            _connectivity_evidence(check),
         )
     )
     for summary in store_summaries():
@@ -102,7 +131,7 @@ def _automatic() -> list[Item]:
                 True,
                 last is not None and summary.pending_sync == 0 and failed == 0,
                 f"{summary.pending_sync} waiting; last sync "
-                + (f"#{last.pk} {last.status}, {failed} failed or rejected" if last else "never"),
+                + (f"#{last.pk} {last.get_status_display().lower()}, {failed} failed or rejected" if last else "never"),
             )
         )
     arrived = InboundMessage.objects.filter(status=InboundMessage.Status.APPLIED).order_by("-received_at").first()
@@ -137,7 +166,7 @@ def _automatic() -> list[Item]:
             True,
             prefix.isalnum() and prefix.isupper() and own_secret,
             f"prefix {prefix}, pattern {qr_pattern(prefix)}"
-            + ("" if own_secret else "; JWO_SCAN_KEY_SECRETS is not set (derived from SECRET_KEY)"),
+            + ("" if own_secret else "; codes are signed with the site's own secret key (set JWO_SCAN_KEY_SECRETS)"),
         )
     )
     gateway = settings.JWO_PAYMENT_GATEWAY
@@ -166,6 +195,17 @@ def _automatic() -> list[Item]:
         )
     )
     return items
+
+
+def _connectivity_evidence(check: AmazonCall | None) -> str:
+    if check is None:
+        return "never tested"
+    when = f"{timezone.localtime(check.created_at):%Y-%m-%d %H:%M}"
+    if check.outcome == Outcome.OK:
+        return f"succeeded at {when}"
+    reason = _CALL_OUTCOMES.get(check.outcome, "Amazon gave an unexpected answer")
+    status = f", HTTP {check.status_code}" if check.status_code else ""
+    return f"failed at {when}: {reason}{status}"
 
 
 def readiness_items() -> list[Item]:

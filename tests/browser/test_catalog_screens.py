@@ -119,6 +119,8 @@ def test_mapping_profile_then_history_with_error_report(
         row.locator("text=1 (CSV)").click()
     report = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert len(report) == 2
-    assert report[0] == "row,sku,field,kind,message"
-    assert report[1] == '3,M-2,external_product_id,rejected,"EAN check digit should be 3, not 4"'
+    assert report[0] == "row,sku,field,kind,message,MATNR,MAKTX,EAN11"
+    assert report[1] == (
+        '3,M-2,EAN11 (external_product_id),rejected,"EAN check digit should be 3, not 4",M-2,Broken,4000000000014'
+    )
     assert Product.objects.count() == 0

@@ -78,7 +78,11 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
     assert rejected.split("\t")[0] == "SKU-2"
     assert "Rejected by Amazon" in rejected
     assert f"INVALID_BARCODE {REJECTION}" in rejected
-    assert page.locator("#retry-failed").inner_text() == "Retry the 1 rejected and failed items"
+    assert page.locator("#retry-failed").inner_text() == "Retry the 1 rejected item"
+    assert page.inner_text("#retry-note") == (
+        "Rejected items need fixing first: Amazon refuses them again until their product changes "
+        "(its message below says what to fix)."
+    )
     assert (
         run.status,
         run.items_accepted,
@@ -92,7 +96,7 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
     )
     assert list(InboundMessage.objects.values_list("status", flat=True)) == ["applied"]
     assert set(AmazonCall.objects.values_list("operation", "outcome")) == {
-        ("connectivity", "invalid_body"),
+        ("connectivity", "ok"),
         ("upload", "accepted"),
         ("report", "ok"),
     }

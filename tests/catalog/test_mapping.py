@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from catalog.importing.mapping import AMAZON_COLUMNS, ColumnMap, MappedRow, ProfileSpec
+from catalog.importing.mapping import (
+    AMAZON_COLUMNS,
+    ColumnMap,
+    MappedRow,
+    ProfileSpec,
+    file_column_label,
+    file_column_labels,
+)
 from catalog.importing.readers import FileRefused
 from catalog.models import ImportRowError, ImportStatus, MappingProfile, Product, Store
 from tests.catalog.helpers import AMAZON_HEADER, run_import
@@ -243,3 +250,26 @@ def test_file_missing_profile_columns_is_refused_and_writes_nothing(store: Store
         "Required columns are missing: Description (Name). Columns found: Item No, Title, EAN.",
     )
     assert Product.objects.count() == 0
+
+
+def test_labels_put_the_files_own_column_spelling_beside_amazons_field() -> None:
+    columns = {**ERP, "additional_barcodes": "More EANs"}
+    headers = ["ITEM NO", "Description", "ean", "Price", "UOM", "State", "More EANs"]
+
+    labels = file_column_labels(columns=columns, headers=headers)
+
+    assert file_column_label("external_product_id", labels) == "ean (external_product_id)"
+    assert file_column_label("item_sku", labels) == "ITEM NO (item_sku)"
+    assert file_column_label("unit", labels) == "UOM (unit)"
+    assert (
+        file_column_label("additional_external_product_information[1]", labels)
+        == "More EANs (additional_external_product_information[1])"
+    )
+    assert file_column_label("brand_name", labels) == "brand_name"
+
+
+def test_amazon_named_columns_are_shown_once() -> None:
+    labels = file_column_labels(columns=dict(AMAZON_COLUMNS), headers=AMAZON_HEADER)
+
+    assert labels == {}
+    assert file_column_label("external_product_id", labels) == "external_product_id"

@@ -8,6 +8,7 @@ import pytest
 from catalog.models import AmazonCall, InboundMessage, ItemResult, Product, Store, SyncItem, SyncRun
 from catalog.selectors.sync import sync_preview, sync_runs_stuck_planning
 from catalog.services.sync_plan import SyncAlreadyRunning, sync_plan, sync_request, sync_retry_failed, sync_run_fill
+from jwo_admin.core.exceptions import ApplicationError
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 
@@ -219,10 +220,38 @@ def test_retry_failed_items_sends_only_those(sync_catalog: Store, fake_amazon: A
     first = drive(sync_plan(store=sync_catalog))
     fake_amazon.amazon.knobs.reject_skus = set()
 
-    retry = drive(sync_retry_failed(run=first))
+    retry = drive(sync_retry_failed(run=first, include_rejected=True))
 
     assert list(retry.items.values_list("sku", "reason", "result")) == [("SKU-2", "retry", "accepted")]
-    assert retry.retry_of_id == first.pk
+    assert (retry.retry_of_id, retry.retry_includes_rejected) == (first.pk, True)
+
+
+def test_a_retry_sends_the_failed_items_and_the_rejected_ones_only_when_asked(
+    sync_catalog: Store, fake_amazon: Any
+) -> None:
+    fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
+    first = drive(sync_plan(store=sync_catalog))
+    first.items.filter(sku="SKU-1").update(result="failed")
+    fake_amazon.amazon.knobs.reject_skus = set()
+
+    failed_only = drive(sync_retry_failed(run=first))
+    both = drive(sync_retry_failed(run=first, include_rejected=True))
+
+    assert list(failed_only.items.values_list("sku", "result")) == [("SKU-1", "accepted")]
+    assert sorted(both.items.values_list("sku", "result")) == [("SKU-1", "accepted"), ("SKU-2", "accepted")]
+
+
+def test_a_retry_of_rejected_items_alone_is_refused_unless_asked(sync_catalog: Store, fake_amazon: Any) -> None:
+    fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
+    first = drive(sync_plan(store=sync_catalog))
+
+    with pytest.raises(ApplicationError) as refused:
+        sync_retry_failed(run=first)
+
+    assert refused.value.message == (
+        "Nothing failed in this sync; its rejected items need their product fixed before they are sent again."
+    )
+    assert SyncRun.objects.filter(retry_of=first).count() == 0
 
 
 def test_a_requested_sync_holds_the_store_and_a_dead_planner_is_replaced(

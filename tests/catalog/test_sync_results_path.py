@@ -255,12 +255,13 @@ def test_a_report_listing_only_failures_leaves_the_others_unknown_never_failed(
     page = catalog_client.get(reverse("catalog:sync_detail", args=[run.pk]))
     text = page.content.decode()
     assert '<strong id="sync-unknown">2</strong>result unknown' in text
-    assert "Retry the 3 rejected, failed and unknown items" in text
+    assert "Retry the 2 failed and unknown items" in text
+    assert "Also send the 1 rejected item again" in text
     assert "Report: The report mentions 1 of the batch&#x27;s 3 items: 2 marked &quot;result unknown&quot;." in text
     kept = catalog_client.get(reverse("catalog:sync_report", args=[batch.pk]))
     assert (kept.status_code, kept.content) == (200, fake_report(amazon, batch))
 
-    retry = sync_retry_failed(run=run)
+    retry = sync_retry_failed(run=run, include_rejected=True)
     assert sorted(retry.items.values_list("sku", flat=True)) == ["SKU-1", "SKU-2", "SKU-3"]
 
 

@@ -200,10 +200,49 @@ def test_problems_csv_lists_rejections_and_neutralises_formulas(
     content: bytes = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     lines = content.decode().splitlines()
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert lines[0] == "row,sku,field,kind,message"
-    assert lines[1] == '2,SKU-3,external_product_id,rejected,"UPC check digit should be 2, not 3"'
+    assert lines[0] == (
+        "row,sku,field,kind,message,item_sku,item_name,external_product_id,external_product_id_type,"
+        "additional_external_product_information,standard_price,brand_name,product_category"
+    )
+    assert lines[1] == (
+        '2,SKU-3,external_product_id,rejected,"UPC check digit should be 2, not 3",'
+        "SKU-3,Broken Barcode,036000291453,,,1.00,,"
+    )
     assert lines[2].startswith("3,'=HYPERLINK(1),item_sku,rejected,")
+    assert lines[2].endswith(",'=HYPERLINK(1),Evil,4000000000020,,,1.00,,")
     assert len(lines) == 3
+
+
+ERP_HEADER = ["ITEM_NO", "Description", "EAN", "Price", "Extra"]
+
+
+def test_problems_name_the_files_own_column_and_the_csv_repeats_the_row_as_read(
+    store: Store, tmp_path: Path, viewer_client: Client
+) -> None:
+    profile = MappingProfile.objects.create(
+        name="ERP", columns={"sku": "item_no", "name": "Description", "barcode": "EAN", "price": "Price"}
+    )
+    rows = [
+        ["SKU-3", "Broken Barcode", "036000291453", "1.00", "=SUM(A1)"],
+        ["SKU-4", "Free Water", "4000000000013", "-1", "+note"],
+    ]
+    job = run_import(store, write_csv(tmp_path / "erp.csv", rows, header=ERP_HEADER), dry_run=True, profile=profile)
+
+    page = viewer_client.get(reverse("catalog:import_detail", args=[job.pk]))
+    response = viewer_client.get(reverse("catalog:import_problems_csv", args=[job.pk]))
+
+    html = page.content.decode()
+    assert "<th>Column (field)</th>" in html
+    assert '<td class="mono">EAN (external_product_id)</td>' in html
+    assert '<td class="mono">Price (standard_price)</td>' in html
+    content: bytes = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert content.decode().splitlines() == [
+        "row,sku,field,kind,message,ITEM_NO,Description,EAN,Price,Extra",
+        '2,SKU-3,EAN (external_product_id),rejected,"UPC check digit should be 2, not 3",'
+        "SKU-3,Broken Barcode,036000291453,1.00,'=SUM(A1)",
+        "3,SKU-4,Price (standard_price),rejected,standard_price must not be negative (got '-1'),"
+        "SKU-4,Free Water,4000000000013,'-1,'+note",
+    ]
 
 
 def test_progress_partial_asks_htmx_to_reload_when_finished(

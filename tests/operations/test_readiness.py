@@ -42,7 +42,7 @@ def test_the_app_checks_what_it_can_see(store: Any, settings: Any) -> None:
     key, _ = connector_key_create(name="gateway")
     key.last_used_at = timezone.now()
     key.save()
-    AmazonCall.objects.create(operation="connectivity", outcome="invalid_body", status_code=400)
+    AmazonCall.objects.create(operation="connectivity", outcome="ok", status_code=400)
     InboundMessage.objects.create(message_id="m1", status=InboundMessage.Status.APPLIED, body="{}")
     run = SimulationRun.objects.create(store=store, base_url="http://x", status=SimulationStatus.PASSED)
     SimulationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now() - timedelta(days=2))
@@ -93,3 +93,32 @@ def test_the_page_shows_every_item(viewer: Any, store: Any) -> None:
     assert page.count("<tr data-item=") == len(readiness_items())
     assert "/operations/readiness/mark/" not in page  # a viewer sees no forms
     assert 'name="is_done"' not in page
+
+
+def test_connectivity_is_done_only_on_a_recorded_success_and_says_so_in_words(store: Any) -> None:
+    call = AmazonCall.objects.create(operation="connectivity", outcome="invalid_body", status_code=400)
+    when = f"{timezone.localtime(call.created_at):%Y-%m-%d %H:%M}"
+
+    failed = {item.key: item for item in readiness_items()}["amazon_connectivity"]
+
+    assert (failed.ok, failed.evidence) == (False, f"failed at {when}: Amazon refused the request as invalid, HTTP 400")
+
+    call = AmazonCall.objects.create(operation="connectivity", outcome="ok", status_code=400)
+    when = f"{timezone.localtime(call.created_at):%Y-%m-%d %H:%M}"
+    answered = {item.key: item for item in readiness_items()}["amazon_connectivity"]
+    assert (answered.ok, answered.evidence) == (True, f"succeeded at {when}")
+
+
+def test_staff_read_plain_words_with_references_in_a_tooltip(store: Any, store_manager: Any, settings: Any) -> None:
+    settings.JWO_SCAN_KEY_SECRETS = [f"scan-key:{settings.SECRET_KEY}"]
+
+    page = client_for(store_manager).get("/operations/readiness/").content.decode()
+
+    for item in readiness_items():
+        assert "`" not in item.title + item.evidence, item.key
+        assert "§" not in item.title + item.evidence + item.reference, item.key
+    assert "`" not in page
+    assert "SPEC" not in page
+    assert "§" not in page
+    assert '<small class="muted" title="Amazon&#x27;s onboarding guide, step 1">Reference</small>' in page
+    assert "The load test run against the production-sized deployment; figures reviewed" in page
