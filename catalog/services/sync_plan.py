@@ -96,11 +96,18 @@ def _chunks(
 
 
 # --- planning ---------------------------------------------------------------------------------
-def _run_create(*, store: Store, is_full: bool, requested_by: Any, retry_of: SyncRun | None) -> SyncRun:
+def _run_create(
+    *, store: Store, is_full: bool, requested_by: Any, retry_of: SyncRun | None, product: Product | None = None
+) -> SyncRun:
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
-                store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of, status=SyncStatus.PLANNING
+                store=store,
+                is_full=is_full,
+                requested_by=requested_by,
+                retry_of=retry_of,
+                product=product,
+                status=SyncStatus.PLANNING,
             )
     except IntegrityError:
         raise SyncAlreadyRunning(f"A sync of {store.store_id} is already under way; wait for it to finish.") from None
@@ -112,6 +119,15 @@ def sync_request(
     """Take the store for a new sync now and plan it on a worker (a big catalog takes a while to
     plan: no request should wait for it). Raises SyncAlreadyRunning."""
     run = _run_create(store=store, is_full=is_full, requested_by=requested_by, retry_of=retry_of)
+    task_enqueue_on_commit(PLAN_TASK, run.pk, what=f"the planning of sync {run.pk}")
+    return run
+
+
+def product_send_request(*, product: Product, requested_by: Any = None) -> SyncRun:
+    """ "Send this product now": a sync of the product's store limited to this one product, as it
+    is now (sent even when Amazon already has it so: staff asked), planned on a worker and sent
+    through the same batches, rate limiter and results as any sync. Raises SyncAlreadyRunning."""
+    run = _run_create(store=product.store, is_full=False, requested_by=requested_by, retry_of=None, product=product)
     task_enqueue_on_commit(PLAN_TASK, run.pk, what=f"the planning of sync {run.pk}")
     return run
 
@@ -142,6 +158,8 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
         if retry_of is not None
         else None
     )
+    if run.product_id is not None:
+        product_ids = [run.product_id]
     uploads = pending_uploads(store=store, is_full=is_full or product_ids is not None)
     archives = pending_archives(store=store)
     if product_ids is not None:
