@@ -6,6 +6,7 @@ import csv
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -29,7 +30,7 @@ def seeded(store: Store, tmp_path: Path) -> ImportJob:
     return run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
 
 
-def _state() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int, int]:
+def _state() -> tuple[Any, ...]:
     """Everything an editing request could change."""
     products = list(Product.objects.order_by("sku").values_list("sku", "name", "price", "category", "status"))
     barcodes = list(Barcode.objects.order_by("product__sku", "position").values_list("value", "type"))
