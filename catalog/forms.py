@@ -85,7 +85,9 @@ class ProductCreateForm(ProductForm):
 
 
 class BarcodeAddForm(forms.Form):
-    value = forms.CharField(max_length=255, label="Barcode")
+    value = forms.CharField(
+        max_length=255, label="Barcode", widget=forms.TextInput(attrs={"placeholder": "Barcode to add"})
+    )
     kind = forms.ChoiceField(choices=BARCODE_TYPE_CHOICES, required=False, label="Type")
 
 

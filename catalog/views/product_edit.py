@@ -109,7 +109,10 @@ class ProductUpdateView(StaffView, FormView):
         except ValidationError as error:
             form_errors_add(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Saved {product.sku}. Amazon gets the change with the next sync, or now:")
+        messages.success(
+            self.request,
+            f"Saved {product.sku}. Amazon gets the change with the next sync, or at once with “Send this product now”.",
+        )
         return _to_product(product.pk)
 
 
