@@ -5,52 +5,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from import_export import fields, resources
 from import_export.admin import ExportMixin, ImportExportMixin
 
 from catalog.models import Barcode, ImportJob, MappingProfile, Product, Store
+from catalog.resources import ProductResource
 from catalog.services.products import EDITABLE_FIELDS, product_prepare, product_update
 from catalog.services.stores import mapping_profile_save, store_save
-
-
-class ProductResource(resources.ModelResource):
-    """Export every field staff care about; import only edits existing products (new products
-    come through the catalog import, which checks barcodes across the whole store)."""
-
-    store = fields.Field(attribute="store__store_id", column_name="store_id", readonly=True)
-    barcodes = fields.Field(column_name="barcodes", readonly=True)
-
-    class Meta:
-        model = Product
-        fields = ("id", "store", "sku", *EDITABLE_FIELDS, "barcodes")
-        export_order = ("id", "store", "sku", *EDITABLE_FIELDS, "barcodes")
-        import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = False
-
-    def dehydrate_barcodes(self, product: Product) -> str:
-        return "|".join(f"{barcode.value}:{barcode.type}" for barcode in product.barcodes.all())
-
-    def get_instance(self, instance_loader: Any, row: Any) -> Product:
-        instance = super().get_instance(instance_loader, row)
-        if instance is None:
-            raise ValidationError("Only existing products can be edited here; import new ones from Catalog → Import.")
-        return instance
-
-    def save_instance(self, instance: Product, is_create: bool, row: Any, **kwargs: Any) -> None:
-        if kwargs.get("dry_run"):
-            # The preview checks what the confirmation would: a row Amazon's rules refuse is shown
-            # refused now, not reported "0 updated" after the confirmation.
-            copy = Product.objects.select_related("store").get(pk=instance.pk)
-            product_prepare(product=copy, **{name: getattr(instance, name) for name in EDITABLE_FIELDS})
-            return
-        product_update(
-            product_id=instance.pk,
-            changed_by=kwargs.get("user"),
-            **{name: getattr(instance, name) for name in EDITABLE_FIELDS},
-        )
 
 
 class BarcodeInline(admin.TabularInline):

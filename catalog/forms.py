@@ -6,9 +6,9 @@ from django import forms
 from django.conf import settings
 
 from catalog.importing.mapping import FIELDS, REQUIRED_FIELDS
-from catalog.models import MappingProfile, ProductStatus, Store
+from catalog.models import BarcodeType, MappingProfile, ProductStatus, SaleUnit, Store
 from catalog.selectors.imports import mapping_profile_list
-from catalog.selectors.products import SYNC_STATES
+from catalog.selectors.products import SORT_KEYS, SYNC_STATES, ProductFilters
 from catalog.selectors.stores import store_list
 from jwo_admin.core.currencies import currency_choices, is_currency
 from jwo_admin.core.zones import is_time_zone, time_zone_choices
@@ -27,11 +27,106 @@ class ProductFilterForm(forms.Form):
     category = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProductStatus.choices])
     sync = forms.ChoiceField(required=False, label="Sync state", choices=[("", "Any sync state"), *SYNC_STATES.items()])
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("", "SKU"), *((key, key) for key in SORT_KEYS), *((f"-{key}", f"-{key}") for key in SORT_KEYS)],
+    )
 
     def __init__(self, *args: Any, categories: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = store_list()  # type: ignore[attr-defined]
         self.fields["category"].choices = [("", "All categories")] + [(c, c) for c in categories or []]  # type: ignore[attr-defined]
+
+    def filters(self) -> ProductFilters:
+        data = self.cleaned_data
+        return ProductFilters(
+            store=data["store"],
+            search=data["q"],
+            category=data["category"],
+            status=data["status"],
+            sync_state=data["sync"],
+            sort=data["sort"],
+        )
+
+
+# --- Editing products ----------------------------------------------------------------------------
+BARCODE_TYPE_CHOICES = [("", "Work it out from the digits"), *BarcodeType.choices]
+
+
+class ProductForm(forms.Form):
+    """A product's fields as staff type them. The price stays text so the import's price rule
+    (catalog.rules: plain digits, the currency's decimal places) judges it, in the import's words;
+    the services raise the import's errors and the view puts them on these fields."""
+
+    name = forms.CharField(max_length=255)
+    brand = forms.CharField(max_length=255, required=False)
+    price = forms.CharField(max_length=20, required=False, help_text="A plain number like 4.99; blank: no price.")
+    unit = forms.ChoiceField(choices=SaleUnit.choices, label="Sold by")
+    tax_code = forms.CharField(max_length=255, required=False)
+    category = forms.CharField(max_length=255, required=False)
+    subcategory = forms.CharField(max_length=255, required=False)
+
+    FIELDS = ("name", "brand", "price", "unit", "tax_code", "category", "subcategory")
+
+    def product_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class ProductCreateForm(ProductForm):
+    store = forms.ModelChoiceField(queryset=Store.objects.none())
+    sku = forms.CharField(max_length=255, label="SKU")
+    barcode = forms.CharField(max_length=255, label="Primary barcode", help_text="UPC, EAN, GTIN, ISBN or PLU.")
+    barcode_type = forms.ChoiceField(choices=BARCODE_TYPE_CHOICES, required=False, label="Barcode type")
+
+    field_order = ("store", "sku", "barcode", "barcode_type", *ProductForm.FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = store_list()  # type: ignore[attr-defined]
+
+
+class BarcodeAddForm(forms.Form):
+    value = forms.CharField(
+        max_length=255, label="Barcode", widget=forms.TextInput(attrs={"placeholder": "Barcode to add"})
+    )
+    kind = forms.ChoiceField(choices=BARCODE_TYPE_CHOICES, required=False, label="Type")
+
+
+class BarcodeRetypeForm(forms.Form):
+    kind = forms.ChoiceField(choices=BarcodeType.choices, label="Type")
+
+
+BULK_ACTIONS = [
+    ("archive", "Archive"),
+    ("category", "Change category"),
+    ("export_csv", "Export as CSV"),
+    ("export_xlsx", "Export as Excel"),
+]
+
+
+class ProductBulkForm(forms.Form):
+    """The catalog list's bulk actions: on the ticked rows, or (``everything``) on every product
+    the list's filter matches (the filter comes along in the same POST, see ProductFilterForm)."""
+
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    everything = forms.BooleanField(required=False, label="All products matching the filter")
+    new_category = forms.CharField(max_length=255, required=False, label="New category")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any integer may be posted; the selector keeps only products the filter matches.
+        self.fields["ids"].choices = [(value, value) for value in self.data.getlist("ids") if value.isdigit()]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("everything") and not cleaned.get("ids"):
+            raise forms.ValidationError("Tick the products to act on, or “all products matching the filter”.")
+        return cleaned
+
+    def product_ids(self) -> list[int] | None:
+        """None: every product the filter matches."""
+        return None if self.cleaned_data["everything"] else list(self.cleaned_data["ids"])
 
 
 class ImportForm(forms.Form):

@@ -42,6 +42,7 @@ PRODUCT_COLUMNS = (
     "sync_error",
     "import_hash",
     "last_import_id",
+    "created_by_import_id",
     "created_at",
     "updated_at",
 )
@@ -129,6 +130,7 @@ class ProductStream:
                     "f",
                     "",
                     import_hash,
+                    self.job_id,
                     self.job_id,
                     self.now,
                     self.now,

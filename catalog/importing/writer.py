@@ -116,7 +116,10 @@ class _OrmWriter(_Writer):
         )
 
     def insert_products(self, rows: list[SpooledRow]) -> None:
-        products = Product.objects.bulk_create([self._product(row) for row in rows])
+        products = [self._product(row) for row in rows]
+        for product in products:
+            product.created_by_import = self.job
+        Product.objects.bulk_create(products)
         self.new_ids.update((row[0], product.pk) for row, product in zip(rows, products, strict=True))
 
     def update_products(self, rows: list[SpooledRow]) -> None:
@@ -195,7 +198,7 @@ class PostgresWriter(_Writer):
             Product._meta.db_table,
             PRODUCT_COLUMNS,
             (
-                (product_id, store_id, *self._values(row), row[4], "", False, "", row[5], job_id, now, now)
+                (product_id, store_id, *self._values(row), row[4], "", False, "", row[5], job_id, job_id, now, now)
                 for product_id, row in zip(ids, rows, strict=True)
             ),
             on=self.conn,

@@ -112,6 +112,20 @@ class Product(TimeStampedModel):
     last_import = models.ForeignKey(
         "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
+    # Who made the product, for its history: the import that created it (no constraint, as above) or
+    # the staff user who created it on its page. Unindexed: nothing looks products up by them.
+    created_by_import = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["sku"]
@@ -171,6 +185,14 @@ class ProductChange(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="changes")
     source = models.CharField(max_length=8, choices=Source.choices)
     import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sync_run = models.ForeignKey(
+        "SyncRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The sync whose result it is.",
+    )
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     changes = models.JSONField(help_text="{field: [old, new]}")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

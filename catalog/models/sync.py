@@ -33,6 +33,14 @@ class SyncRun(TimeStampedModel):
     status = models.CharField(max_length=8, choices=SyncStatus.choices, default=SyncStatus.SENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text='Limited to this product ("send this product now" on its page).',
+    )
     items_total = models.PositiveIntegerField(default=0)
     items_accepted = models.PositiveIntegerField(default=0)
     items_rejected = models.PositiveIntegerField(default=0)

@@ -1,9 +1,9 @@
 """Imports and column mappings as staff see them: the list, a job's problems, the saved mappings."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from catalog.importing.mapping import AMAZON_COLUMNS, file_column_labels
-from catalog.models import ImportJob, ImportRowError, MappingProfile, Store
+from catalog.models import ImportJob, ImportRowError, MappingProfile, Product, Store
 
 
 def import_list(*, store: Store | None = None, limit: int | None = None) -> QuerySet[ImportJob]:
@@ -13,10 +13,17 @@ def import_list(*, store: Store | None = None, limit: int | None = None) -> Quer
     return jobs[:limit] if limit else jobs
 
 
-def import_problems(*, job: ImportJob, warnings: bool | None = None) -> QuerySet[ImportRowError]:
+def import_problems(
+    *, job: ImportJob, warnings: bool | None = None, with_products: bool = False
+) -> QuerySet[ImportRowError]:
+    """The job's rejected rows and warnings; ``with_products``: each with ``product_pk``, the
+    store's product of that SKU (None if there is none), for a link to its editor."""
     problems = job.row_errors.all()
     if warnings is not None:
         problems = problems.filter(is_warning=warnings)
+    if with_products:
+        products = Product.objects.filter(store_id=job.store_id, sku=OuterRef("sku")).values("pk")[:1]
+        problems = problems.annotate(product_pk=Subquery(products))
     return problems.order_by("row_number", "id")
 
 

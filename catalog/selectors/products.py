@@ -29,6 +29,19 @@ def existing_catalog(*, store: Store) -> ExistingCatalog:
 SYNC_STATES = {"synced": "Synced", "pending": "Changed since last sync", "never": "Never synced"}
 
 
+# The list's sortable columns: the only keys a ``sort`` parameter may name (a leading "-" sorts
+# descending). SKU breaks ties, so paging through a sorted list never repeats or skips a product.
+SORT_KEYS = {
+    "sku": ("store__name", "sku"),
+    "name": ("name",),
+    "store": ("store__name",),
+    "price": ("price",),
+    "category": ("category",),
+    "status": ("status",),
+    "updated": ("updated_at",),
+}
+
+
 @dataclass(frozen=True)
 class ProductFilters:
     store: Store | None = None
@@ -36,6 +49,14 @@ class ProductFilters:
     category: str = ""
     status: str = ""
     sync_state: str = ""
+    sort: str = ""
+
+
+def _ordering(sort: str) -> tuple[Any, ...]:
+    descending = sort.startswith("-")
+    columns = SORT_KEYS.get(sort.removeprefix("-"), SORT_KEYS["sku"])
+    ordered = tuple(F(column).desc(nulls_last=True) if descending else F(column).asc() for column in columns)
+    return (*ordered, "sku", "pk")
 
 
 def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
@@ -62,7 +83,17 @@ def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
         products = products.exclude(amazon_fingerprint=F("synced_fingerprint")).exclude(synced_fingerprint="")
     elif filters.sync_state == "never":
         products = products.filter(synced_fingerprint="")
-    return products.order_by("store__name", "sku")
+    return products.order_by(*_ordering(filters.sort))
+
+
+def product_selection(*, filters: ProductFilters, product_ids: list[int] | None = None) -> QuerySet[Product]:
+    """The products a bulk action works on: the ones picked (``product_ids``) among those the
+    filter matches, or, with no ids, every product the filter matches. Picked ids outside the
+    filter are left out, so a bulk action never reaches a product the list did not show."""
+    products = product_list(filters=filters)
+    if product_ids is not None:
+        products = products.filter(pk__in=product_ids)
+    return products
 
 
 def category_list(*, store: Store | None = None) -> list[str]:
@@ -74,8 +105,8 @@ def category_list(*, store: Store | None = None) -> list[str]:
 
 def product_detail(*, product_id: int) -> Product:
     return (
-        Product.objects.select_related("store", "last_import")
-        .prefetch_related("barcodes", "changes__changed_by", "changes__import_job")
+        Product.objects.select_related("store", "last_import", "created_by", "created_by_import")
+        .prefetch_related("barcodes", "changes__changed_by", "changes__import_job", "changes__sync_run")
         .get(pk=product_id)
     )
 

@@ -98,7 +98,13 @@ def _chunks(
 
 # --- planning ---------------------------------------------------------------------------------
 def _run_create(
-    *, store: Store, is_full: bool, requested_by: Any, retry_of: SyncRun | None, retry_includes_rejected: bool = False
+    *,
+    store: Store,
+    is_full: bool,
+    requested_by: Any,
+    retry_of: SyncRun | None,
+    retry_includes_rejected: bool = False,
+    product: Product | None = None,
 ) -> SyncRun:
     try:
         with transaction.atomic():
@@ -108,6 +114,7 @@ def _run_create(
                 requested_by=requested_by,
                 retry_of=retry_of,
                 retry_includes_rejected=retry_includes_rejected,
+                product=product,
                 status=SyncStatus.PLANNING,
             )
     except IntegrityError:
@@ -131,6 +138,15 @@ def sync_request(
         retry_of=retry_of,
         retry_includes_rejected=retry_includes_rejected,
     )
+    task_enqueue_on_commit(PLAN_TASK, run.pk, what=f"the planning of sync {run.pk}")
+    return run
+
+
+def product_send_request(*, product: Product, requested_by: Any = None) -> SyncRun:
+    """ "Send this product now": a sync of the product's store limited to this one product, as it
+    is now (sent even when Amazon already has it so: staff asked), planned on a worker and sent
+    through the same batches, rate limiter and results as any sync. Raises SyncAlreadyRunning."""
+    run = _run_create(store=product.store, is_full=False, requested_by=requested_by, retry_of=None, product=product)
     task_enqueue_on_commit(PLAN_TASK, run.pk, what=f"the planning of sync {run.pk}")
     return run
 
@@ -175,6 +191,8 @@ def sync_run_fill(*, run_id: int) -> SyncRun:
         if retry_of is not None
         else None
     )
+    if run.product_id is not None:
+        product_ids = [run.product_id]
     uploads = pending_uploads(store=store, is_full=is_full or product_ids is not None)
     archives = pending_archives(store=store)
     if product_ids is not None:

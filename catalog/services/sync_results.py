@@ -9,7 +9,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from catalog.models import BatchKind, BatchStatus, InboundMessage, ItemResult, Product, SyncItem, UploadBatch
+from catalog.models import (
+    BatchKind,
+    BatchStatus,
+    InboundMessage,
+    ItemResult,
+    Product,
+    ProductChange,
+    SyncItem,
+    UploadBatch,
+)
 from catalog.services.sync_records import amazon_call_record, run_counts_add, sync_run_refresh
 from catalog.sync_reports import Report, ReportUnreadable, report_read
 from jwo_admin.core.metrics import sync_items
@@ -174,6 +183,18 @@ def _apply(batch: UploadBatch, report: Report, stored: str, notification: Notifi
     unknown = sum(1 for item in changed if item.result == ItemResult.UNKNOWN)
     run_counts_add(run_id=batch.sync_run_id, accepted=accepted, rejected=len(changed) - unknown, unknown=unknown)
     Product.objects.bulk_update(rejected_products, ["sync_error"], batch_size=2000)
+    ProductChange.objects.bulk_create(
+        [
+            ProductChange(
+                product_id=product.pk,
+                source=ProductChange.Source.SYNC,
+                sync_run_id=batch.sync_run_id,
+                changes={"sync_error": ["", product.sync_error]},
+            )
+            for product in rejected_products
+        ],
+        batch_size=2000,
+    )
     products_synced_update(batch=batch, now=now)
     notes = list(report.notes)
     if unknown:

@@ -67,8 +67,8 @@ class ImportDetailView(StaffView, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         job = self.object
-        context["rejections"] = import_selectors.import_problems(job=job, warnings=False)[:200]
-        context["warnings"] = import_selectors.import_problems(job=job, warnings=True)[:200]
+        context["rejections"] = import_selectors.import_problems(job=job, warnings=False, with_products=True)[:200]
+        context["warnings"] = import_selectors.import_problems(job=job, warnings=True, with_products=True)[:200]
         context["applied_as"] = ImportJob.objects.filter(preview_of=job).order_by("-id").first()
         context["field_labels"] = import_selectors.import_field_labels(job=job)
         return context

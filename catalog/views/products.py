@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import TemplateView
 
-from catalog.forms import ProductFilterForm
-from catalog.models import Product, Store
+from catalog.forms import BarcodeAddForm, ProductBulkForm, ProductFilterForm
+from catalog.models import BarcodeType, Product, Store
 from catalog.selectors import products
 from jwo_admin.core.views.staff import StaffView, query_without_page
 
@@ -24,20 +24,34 @@ class ProductListView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ProductFilterForm(self.request.GET or None, categories=products.category_list())
-        filters = products.ProductFilters()
-        if form.is_valid():
-            data = form.cleaned_data
-            filters = products.ProductFilters(
-                store=data["store"],
-                search=data["q"],
-                category=data["category"],
-                status=data["status"],
-                sync_state=data["sync"],
-            )
+        filters = form.filters() if form.is_valid() else products.ProductFilters()
         paginator = Paginator(products.product_list(filters=filters).prefetch_related("barcodes"), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
-        context.update(form=form, page=page, products=page.object_list, query=query_without_page(self.request))
+        context.update(
+            form=form,
+            page=page,
+            products=page.object_list,
+            query=query_without_page(self.request),
+            sort_links=sort_links(self.request, current=filters.sort or "sku"),
+            filter_fields=[(name, value) for name, value in self.request.GET.items() if name in FILTER_NAMES],
+            bulk_form=ProductBulkForm(),
+        )
         return context
+
+
+FILTER_NAMES = ("q", "store", "category", "status", "sync", "sort")
+
+
+def sort_links(request: HttpRequest, *, current: str) -> dict[str, str]:
+    """Each sortable column's link: the list's filters kept, the page dropped, the direction
+    flipped when the list is already sorted by that column."""
+    links = {}
+    for key in products.SORT_KEYS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{key}" if current == key else key
+        links[key] = f"?{query.urlencode()}"
+    return links
 
 
 class ProductDetailView(StaffView, TemplateView):
@@ -50,7 +64,7 @@ class ProductDetailView(StaffView, TemplateView):
             product = products.product_detail(product_id=kwargs["pk"])
         except Product.DoesNotExist:
             raise Http404("No such product") from None
-        context["product"] = product
+        context.update(product=product, barcode_form=BarcodeAddForm(), barcode_types=BarcodeType.choices)
         return context
 
 

@@ -4,6 +4,8 @@ A cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) 
 by spreadsheet programs (CSV injection); a leading quote makes it plain text.
 """
 
+from typing import Any
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -17,3 +19,15 @@ def csv_safe_cell(value: object) -> str:
     """
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def cell_neutralise(value: Any) -> Any:
+    """``value`` as a spreadsheet shows it, never run; numbers and dates stay themselves (an
+    Excel export keeps its number cells), text starting like a formula gets a ``'``.
+
+    >>> cell_neutralise('=HYPERLINK("http://example.com","x")')
+    '\\'=HYPERLINK("http://example.com","x")'
+    >>> cell_neutralise("Cola"), cell_neutralise(2)
+    ('Cola', 2)
+    """
+    return csv_safe_cell(value) if isinstance(value, str) else value

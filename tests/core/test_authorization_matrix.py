@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
-from catalog.models import InboundMessage, MappingProfile, Product, SyncRun, UploadBatch
+from catalog.models import Barcode, InboundMessage, MappingProfile, Product, SyncRun, UploadBatch
 from catalog.services.connectivity import Connectivity
 from catalog.services.imports import import_job_create
 from catalog.views import sync as sync_views
@@ -221,6 +221,27 @@ TABLE: tuple[Case, ...] = (
     # --- Catalog: products, imports, mapping profiles, stores ---------------------------------------
     staff("catalog:product_list", "/catalog/", may=EVERY_ROLE),
     staff("catalog:product_detail", "/catalog/products/{product}/", may=EVERY_ROLE),
+    staff("catalog:product_create", "/catalog/products/new/", may=CATALOG_EDITORS),
+    post("catalog:product_create", "/catalog/products/new/", may=CATALOG_EDITORS, allowed=OK, label="empty form"),
+    post("catalog:product_bulk", "/catalog/products/bulk/", may=CATALOG_EDITORS, allowed=to("/catalog/"),
+         label="nothing ticked"),
+    staff("catalog:product_update", "/catalog/products/{product}/edit/", may=CATALOG_EDITORS),
+    post("catalog:product_update", "/catalog/products/{product}/edit/", may=CATALOG_EDITORS, allowed=OK,
+         label="empty form"),
+    post("catalog:product_archive", "/catalog/products/{product}/archive/", may=CATALOG_EDITORS,
+         allowed=to("/catalog/products/{product}/")),
+    post("catalog:product_reactivate", "/catalog/products/{product}/reactivate/", may=CATALOG_EDITORS,
+         allowed=to("/catalog/products/{product}/")),
+    post("catalog:product_use_suggested_name", "/catalog/products/{product}/use-suggested-name/",
+         may=CATALOG_EDITORS, allowed=to("/catalog/products/{product}/"), label="no suggestion"),
+    post("catalog:product_send", "/catalog/products/{product}/send/", may=CATALOG_EDITORS,
+         allowed=to("/catalog/products/{product}/"), needs=("sync_run",), label="store already syncing"),
+    post("catalog:barcode_add", "/catalog/products/{product}/barcodes/", may=CATALOG_EDITORS,
+         allowed=to("/catalog/products/{product}/"), label="empty form"),
+    post("catalog:barcode_remove", "/catalog/products/{product}/barcodes/{barcode}/remove/", may=CATALOG_EDITORS,
+         allowed=to("/catalog/products/{product}/"), label="its only barcode"),
+    post("catalog:barcode_retype", "/catalog/products/{product}/barcodes/{barcode}/retype/", may=CATALOG_EDITORS,
+         allowed=to("/catalog/products/{product}/"), label="empty form"),
     staff("catalog:import_list", "/catalog/imports/", may=EVERY_ROLE),
     staff("catalog:import_create", "/catalog/imports/new/", may=CATALOG_EDITORS),
     post("catalog:import_create", "/catalog/imports/new/", may=CATALOG_EDITORS, allowed=OK,
@@ -517,6 +538,14 @@ BUILDERS: dict[str, Any] = {
     "store": lambda world: world.fixture("store"),
     "shopper": _shopper,
     "product": _product,
+    "barcode": lambda world: Barcode.objects.create(
+        store=world["store"],
+        product=world["product"],
+        value="5449000000996",
+        type="EAN",
+        match_key="05449000000996",
+        is_primary=True,
+    ),
     "purchase": _purchase,
     "line": lambda world: world["purchase"].lines.get(),
     "receipt_token": lambda world: world["purchase"].receipt_token,
