@@ -101,6 +101,15 @@ class PurchaseFilterForm(forms.Form):
         )
 
 
+class SimulatedFilterForm(forms.Form):
+    """The queues' one filter: whether a store simulation's rows are shown too (``?simulated=on``)."""
+
+    simulated = forms.BooleanField(required=False, label="Show simulated")
+
+    def show_simulated(self) -> bool:
+        return bool(self.cleaned_data["simulated"]) if self.is_valid() else False
+
+
 class PromotionFilterForm(forms.Form):
     STATES: Final = {"active": True, "inactive": False}
 

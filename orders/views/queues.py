@@ -1,9 +1,13 @@
-"""The two queues a person must work through: bad carts (unknown items) and payment issues."""
+"""The two queues a person must work through: bad carts (unknown items) and payment issues.
+
+Both leave a store simulation's rows out unless staff tick "Show simulated" (``?simulated=on``).
+"""
 
 from typing import Any
 
 from django.views.generic import TemplateView
 
+from orders.forms import SimulatedFilterForm
 from orders.selectors import reports
 from orders.views.common import StaffView
 
@@ -15,7 +19,9 @@ class BadCartQueueView(StaffView, TemplateView):
     template_name = "orders/bad_cart_queue.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "purchases": reports.bad_cart_queue()}
+        form = SimulatedFilterForm(self.request.GET or None)
+        purchases = reports.bad_cart_queue(show_simulated=form.show_simulated())
+        return {**super().get_context_data(**kwargs), "form": form, "purchases": purchases}
 
 
 class PaymentIssueQueueView(StaffView, TemplateView):
@@ -25,4 +31,6 @@ class PaymentIssueQueueView(StaffView, TemplateView):
     template_name = "orders/issue_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "issues": reports.payment_issue_queue()}
+        form = SimulatedFilterForm(self.request.GET or None)
+        issues = reports.payment_issue_queue(show_simulated=form.show_simulated())
+        return {**super().get_context_data(**kwargs), "form": form, "issues": issues}

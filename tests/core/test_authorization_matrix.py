@@ -321,6 +321,7 @@ TABLE: tuple[Case, ...] = (
     # --- Orders: the queues and what staff do to a purchase -------------------------------------------
     staff("orders:bad_cart_queue", "/orders/bad-carts/", may=EVERY_ROLE),
     staff("orders:issue_list", "/orders/payment-issues/", may=EVERY_ROLE),
+    staff("orders:shopper_purchases", "/orders/shoppers/{shopper}/purchases/", may=EVERY_ROLE),
     post("orders:issue_dismiss", "/orders/payment-issues/{payment_issue}/dismiss/", may=STORE_EDITORS,
          allowed=to(PURCHASE), form={"note": "matrix check"}),
     post("orders:line_map", PURCHASE + "lines/{line}/map/", may=STORE_EDITORS, allowed=to(PURCHASE),
