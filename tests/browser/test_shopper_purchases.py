@@ -48,7 +48,14 @@ def test_the_shopper_page_loads_their_purchases_and_spend(
         "3.18 USD\nspent (after refunds)",
     ]
     cells = page.locator(f'tr[data-purchase="{purchase.pk}"] td').all_inner_texts()
-    assert cells == ["2025-03-10 13:05:00", purchase.purchase_id, "TEST_STORE_001", "4.18 USD", "Priced", "Charged"]
+    assert cells == [
+        "10 Mar 2025 13:05:00 UTC",
+        purchase.purchase_id,
+        "TEST_STORE_001",
+        "4.18 USD",
+        "Priced",
+        "Charged",
+    ]
     assert page.evaluate("window.__csp") == []
 
     page.click(f"#shopper-purchases >> text={purchase.purchase_id}")

@@ -99,18 +99,25 @@ def test_the_fragment_lists_exactly_their_purchases_and_spend(
 
     assert "<html" not in html  # a fragment, swapped into the shopper's page
     assert table_rows(html, "shopper-purchase-table") == [
-        ["2025-03-10 13:20:00", bought["euro"].purchase_id, "TEST_STORE_002", "7.25 EUR", "Priced", "Charged"],
+        ["10 Mar 2025 13:20:00 UTC", bought["euro"].purchase_id, "TEST_STORE_002", "7.25 EUR", "Priced", "Charged"],
         [
-            "2025-03-10 12:20:00",
+            "10 Mar 2025 12:20:00 UTC",
             bought["counter"].purchase_id,
             "TEST_STORE_001",
             "4.18 USD",
             "Priced",
             "Paid at the counter",
         ],
-        ["2025-03-10 11:20:00", bought["refunded"].purchase_id, "TEST_STORE_001", "10.00 USD", "Priced", "Charged"],
         [
-            "2025-03-10 10:20:00",
+            "10 Mar 2025 11:20:00 UTC",
+            bought["refunded"].purchase_id,
+            "TEST_STORE_001",
+            "10.00 USD",
+            "Priced",
+            "Charged",
+        ],
+        [
+            "10 Mar 2025 10:20:00 UTC",
             bought["failed"].purchase_id,
             "TEST_STORE_001",
             "3.00 USD",
