@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper
 
 
@@ -18,9 +19,18 @@ class ShopperFilters:
     visitor_type: str = ""
 
 
-def shopper_list(*, filters: ShopperFilters) -> QuerySet[Shopper]:
+def shoppers_of_stores(*, store_ids: StoreIds) -> QuerySet[Shopper]:
+    """The shoppers a staff user of ``store_ids`` may see: those who went through a gate of one of
+    those stores (every shopper for every store). A shopper is the chain's customer, not a store's."""
+    if store_ids is None:
+        return Shopper.objects.all()
+    entered = stores_scope(GateEvent.objects.filter(shopper=OuterRef("pk")), store_ids=store_ids)
+    return Shopper.objects.filter(Exists(entered))
+
+
+def shopper_list(*, filters: ShopperFilters, store_ids: StoreIds = None) -> QuerySet[Shopper]:
     """Shoppers by name; the search matches part of the name, email or external id, any case."""
-    shoppers = Shopper.objects.all()
+    shoppers = shoppers_of_stores(store_ids=store_ids)
     term = filters.search.strip()
     if term:
         shoppers = shoppers.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(external_id__icontains=term))
@@ -47,9 +57,9 @@ def shopper_cards(*, shopper: Shopper, at: datetime | None = None) -> list[CardO
     ]
 
 
-def shopper_gate_events(*, shopper: Shopper, limit: int = 20) -> QuerySet[GateEvent]:
+def shopper_gate_events(*, shopper: Shopper, limit: int = 20, store_ids: StoreIds = None) -> QuerySet[GateEvent]:
     return (
-        GateEvent.objects.filter(shopper=shopper)
+        stores_scope(GateEvent.objects.filter(shopper=shopper), store_ids=store_ids)
         .select_related("store")
         .defer("response_body")
         .order_by("-created_at", "-id")[:limit]

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from catalog.views.staff_stores import StoreScopedView
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView
 from operations.selectors.readiness import readiness_items
 from operations.services.readiness import readiness_mark
 
 
-class ReadinessView(StaffView, TemplateView):
+class ReadinessView(StoreScopedView, TemplateView):
     permission_required = "operations.view_readinessmark"
     template_name = "operations/readiness.html"
 
@@ -29,7 +29,7 @@ class ReadinessView(StaffView, TemplateView):
         return context
 
 
-class ReadinessMarkView(StaffView, View):
+class ReadinessMarkView(StoreScopedView, View):
     permission_required = "operations.change_readinessmark"
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -46,7 +46,7 @@ class ReadinessMarkView(StaffView, View):
         return HttpResponseRedirect(reverse("operations:readiness"))
 
 
-class ReadinessCsvView(StaffView, View):
+class ReadinessCsvView(StoreScopedView, View):
     permission_required = "operations.view_readinessmark"
 
     def get(self, request: HttpRequest) -> HttpResponse:

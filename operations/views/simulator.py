@@ -3,12 +3,13 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
 from catalog.models import Store
-from jwo_admin.core.views.staff import StaffView
+from catalog.views.staff_stores import StoreScopedView
 from operations.models import SimulationRun
 from operations.simulation.config import SimulationConfig
 from operations.simulation.forms import SimulationForm
@@ -17,18 +18,18 @@ from operations.simulation.services import simulation_start
 from operations.tasks import simulation_run_task
 
 
-class SimulatorView(StaffView, FormView):
+class SimulatorView(StoreScopedView, FormView):
     permission_required = "operations.view_simulationrun"
     template_name = "operations/simulator.html"
     form_class = SimulationForm
 
     def get_initial(self) -> dict[str, Any]:
-        first = Store.objects.order_by("store_id").first()
+        first = self.scoped(Store.objects.order_by("store_id"), field="pk").first()
         return {"store": first.store_id if first else None}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["runs"] = SimulationRun.objects.select_related("store", "started_by")[:20]
+        context["runs"] = self.scoped(SimulationRun.objects.select_related("store", "started_by"))[:20]
         context["can_start"] = self.request.user.has_perm("operations.add_simulationrun")
         return context
 
@@ -55,10 +56,13 @@ class SimulatorView(StaffView, FormView):
         return HttpResponseRedirect(reverse("operations:simulation_detail", args=[run.pk]))
 
 
-class SimulationDetailView(StaffView, DetailView):
+class SimulationDetailView(StoreScopedView, DetailView):
     permission_required = "operations.view_simulationrun"
     model = SimulationRun
     context_object_name = "run"
+
+    def get_queryset(self) -> QuerySet[SimulationRun]:
+        return self.scoped(SimulationRun.objects.all())
 
     def get_template_names(self) -> list[str]:
         if self.request.headers.get("HX-Request"):

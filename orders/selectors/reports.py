@@ -14,6 +14,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from catalog.models import Store
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from jwo_admin.core.money import quantize_money
 from orders.models import (
     PaymentIssue,
@@ -55,7 +56,7 @@ class StoreOrderSummary:
     receipts_undelivered: int = 0
 
 
-def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSummary]:
+def store_order_summaries(*, now: datetime | None = None, store_ids: StoreIds = None) -> list[StoreOrderSummary]:
     """Per store (by name): today's purchases (every trip, empty carts included) and revenue (sum of
     the totals of the *priced* ones); and, whatever their day, the bad carts still waiting to be
     resolved, the open payment issues (an issue belongs to its purchase's store, or to its
@@ -64,7 +65,7 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
     "Today" starts at midnight in the store's time zone, as the store's staff count their day.
     """
     now = now or timezone.now()
-    stores = list(Store.objects.order_by("name"))
+    stores = list(stores_scope(Store.objects.order_by("name"), store_ids=store_ids, field="pk"))
     bad_carts: dict[int, int] = {
         row["store_id"]: row["count"]
         for row in Purchase.objects.filter(status=PurchaseStatus.BAD_CART)
@@ -119,7 +120,7 @@ class OrderCharts:
     purchases: dict[str, list[Any]]
 
 
-def order_charts(*, store: Store | None = None, now: datetime | None = None) -> OrderCharts:
+def order_charts(*, store: Store | None = None, now: datetime | None = None, store_ids: StoreIds = None) -> OrderCharts:
     """Revenue per day over the last 14 days (today included) and purchases per hour over the last
     24 hours, stacked by status; all stores or one.
 
@@ -130,14 +131,15 @@ def order_charts(*, store: Store | None = None, now: datetime | None = None) -> 
     now = now or timezone.now()
     zone = store.zone if store is not None else timezone.get_current_timezone()
     purchases = Purchase.objects.all() if store is None else Purchase.objects.filter(store=store)
+    purchases = stores_scope(purchases, store_ids=store_ids)
     return OrderCharts(
-        sales=_sales_per_day(purchases, store=store, now=now, zone=zone),
+        sales=_sales_per_day(purchases, store=store, now=now, zone=zone, store_ids=store_ids),
         purchases=_purchases_per_hour(purchases, now=now, zone=zone),
     )
 
 
 def _sales_per_day(
-    purchases: QuerySet[Purchase], *, store: Store | None, now: datetime, zone: tzinfo
+    purchases: QuerySet[Purchase], *, store: Store | None, now: datetime, zone: tzinfo, store_ids: StoreIds = None
 ) -> dict[str, list[Any]]:
     today = timezone.localtime(now, zone).date()
     days = [today - timedelta(days=back) for back in range(SALES_DAYS - 1, -1, -1)]
@@ -150,7 +152,8 @@ def _sales_per_day(
         .annotate(revenue=Sum("total"))
     )
     revenue: dict[tuple[date, str], Decimal] = {(row["day"], row["currency"]): row["revenue"] for row in rows}
-    stores = Store.objects.all() if store is None else Store.objects.filter(pk=store.pk)
+    stores = stores_scope(Store.objects.all(), store_ids=store_ids, field="pk")
+    stores = stores if store is None else stores.filter(pk=store.pk)
     currencies = sorted(set(stores.values_list("currency", flat=True)) | {currency for _, currency in revenue})
     data: dict[str, list[Any]] = {"labels": [day.strftime("%m-%d") for day in days]}
     for currency in currencies:
@@ -266,9 +269,30 @@ def purchase_detail(*, pk: int) -> PurchaseDetail:
 
 
 # --- Promotions and tax rates ----------------------------------------------------------------
-def promotion_list(*, is_active: bool | None = None) -> QuerySet[Promotion]:
+def promotions_of_stores(*, store_ids: StoreIds) -> QuerySet[Promotion]:
+    """The promotions a staff user of ``store_ids`` may see and change: every one for every store;
+    otherwise those whose stores are all theirs (a promotion for every store, or naming another
+    store, acts on stores that are not theirs)."""
+    if store_ids is None:
+        return Promotion.objects.all()
+    naming_a_store = Promotion.stores.through.objects.values("promotion_id")
+    return Promotion.objects.filter(pk__in=naming_a_store).exclude(stores__in=Store.objects.exclude(pk__in=store_ids))
+
+
+def payment_issues_of_stores(issues: QuerySet[PaymentIssue], *, store_ids: StoreIds) -> QuerySet[PaymentIssue]:
+    """An issue belongs to its purchase's store, or to its hold's store when it has no purchase."""
+    if store_ids is None:
+        return issues
+    return issues.filter(
+        Q(purchase__store__in=store_ids) | Q(purchase__isnull=True, authorisation__store__in=store_ids)
+    )
+
+
+def promotion_list(*, is_active: bool | None = None, store_ids: StoreIds = None) -> QuerySet[Promotion]:
     """Promotions in the order the engine applies them (priority, highest first, then oldest first)."""
-    promotions = Promotion.objects.prefetch_related(Prefetch("stores", queryset=Store.objects.order_by("store_id")))
+    promotions = promotions_of_stores(store_ids=store_ids).prefetch_related(
+        Prefetch("stores", queryset=Store.objects.order_by("store_id"))
+    )
     if is_active is not None:
         promotions = promotions.filter(is_active=is_active)
     return promotions.order_by("-priority", "id")
@@ -436,20 +460,22 @@ def cart_try_request(
     }
 
 
-def bad_cart_queue() -> list[Purchase]:
+def bad_cart_queue(*, store_ids: StoreIds = None) -> list[Purchase]:
     """Purchases waiting for staff to resolve their unknown items, oldest first (first in, first out)."""
     return list(
-        Purchase.objects.filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD)
+        stores_scope(Purchase.objects.all(), store_ids=store_ids)
+        .filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD)
         .select_related("store", "shopper")
         .annotate(unknown_lines=Count("lines", filter=Q(lines__is_resolved=False)))
         .order_by("created_at", "id")
     )
 
 
-def payment_issue_queue() -> list[PaymentIssue]:
+def payment_issue_queue(*, store_ids: StoreIds = None) -> list[PaymentIssue]:
     """Open payment issues, oldest first, with their shopper, purchase and hold."""
     return list(
-        PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN)
+        payment_issues_of_stores(PaymentIssue.objects.all(), store_ids=store_ids)
+        .filter(status=PaymentIssue.Status.OPEN)
         .select_related("shopper", "purchase", "purchase__store", "authorisation", "authorisation__store")
         .order_by("created_at", "id")
     )

@@ -18,12 +18,13 @@ from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
 from orders.models import PaymentIssue, Purchase
 from orders.purchase_request import CartItem
+from orders.selectors import reports
 from orders.selectors.pricing import cart_products
 from orders.services import bad_carts
 from orders.services.payments.issues import issue_dismiss
 from orders.services.payments.refunds import refund_create
 from orders.services.receipts import receipt_resend
-from orders.views.common import StaffView
+from orders.views.common import StoreScopedView
 
 
 def product_find(*, store: Store, text: str) -> Product | None:
@@ -38,7 +39,7 @@ def product_find(*, store: Store, text: str) -> Product | None:
     return cart_products(store=store, items=(item,))[0]
 
 
-class PurchaseActionView(StaffView, View):
+class PurchaseActionView(StoreScopedView, View):
     """POST only; subclasses name the permission and do the work."""
 
     permission_required = "orders.change_purchase"
@@ -48,7 +49,7 @@ class PurchaseActionView(StaffView, View):
         raise NotImplementedError
 
     def post(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
-        purchase = get_object_or_404(Purchase, pk=pk)
+        purchase = self.scoped_get(Purchase, pk=pk)
         self.kwargs = kwargs
         try:
             messages.success(request, self.act(request, purchase))
@@ -174,11 +175,13 @@ class RefundView(PurchaseActionView):
         return f"Refund of {amount} {purchase.currency}: {refund.get_status_display()}."
 
 
-class IssueDismissView(StaffView, View):
+class IssueDismissView(StoreScopedView, View):
     permission_required = "orders.change_paymentissue"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        issue = get_object_or_404(PaymentIssue, pk=pk)
+        issue = get_object_or_404(
+            reports.payment_issues_of_stores(PaymentIssue.objects.all(), store_ids=self.store_ids), pk=pk
+        )
         try:
             issue_dismiss(issue_pk=issue.pk, user_pk=_user_pk(request), note=request.POST.get("note", ""))
             messages.success(request, "Issue dismissed.")

@@ -14,10 +14,10 @@ from orders.forms import PurchaseFilterForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 from orders.selectors import reports
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
-from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
+from orders.views.common import PAGE_SIZE, StoreScopedView, percent_text, quantity_text, query_without_page
 
 
-class PurchaseListView(StaffView, TemplateView):
+class PurchaseListView(StoreScopedView, TemplateView):
     """Every purchase, newest first, 50 a page, filtered by store, status, payment status, days and
     an exact purchase, trip or shopper id."""
 
@@ -27,7 +27,7 @@ class PurchaseListView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = PurchaseFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(reports.purchase_list(filters=form.filters()), PAGE_SIZE).get_page(
+        page: Page[Any] = Paginator(self.scoped(reports.purchase_list(filters=form.filters())), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         context.update(
@@ -39,7 +39,7 @@ class PurchaseListView(StaffView, TemplateView):
         return context
 
 
-class PurchaseDetailView(StaffView, TemplateView):
+class PurchaseDetailView(StoreScopedView, TemplateView):
     """A purchase's lines, totals, hold, payment events, refunds, issues, audit trail and request."""
 
     permission_required = "orders.view_purchase"
@@ -52,6 +52,7 @@ class PurchaseDetailView(StaffView, TemplateView):
         except Purchase.DoesNotExist as error:
             raise Http404("No such purchase.") from error
         purchase = detail.purchase
+        self.store_or_404(purchase.store_id)
         context.update(
             purchase=purchase,
             lines=[(line, quantity_text(line.quantity), percent_text(line.tax_rate)) for line in detail.lines],

@@ -5,24 +5,24 @@ from typing import Any
 from django.views.generic import TemplateView
 
 from orders.selectors import reports
-from orders.views.common import StaffView
+from orders.views.common import StoreScopedView
 
 
-class BadCartQueueView(StaffView, TemplateView):
+class BadCartQueueView(StoreScopedView, TemplateView):
     """Carts with items we could not resolve, oldest first; each is resolved on its purchase page."""
 
     permission_required = "orders.view_purchase"
     template_name = "orders/bad_cart_queue.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "purchases": reports.bad_cart_queue()}
+        return {**super().get_context_data(**kwargs), "purchases": reports.bad_cart_queue(store_ids=self.store_ids)}
 
 
-class PaymentIssueQueueView(StaffView, TemplateView):
+class PaymentIssueQueueView(StoreScopedView, TemplateView):
     """Open payment issues, oldest first; their shoppers are refused at the gate until settled."""
 
     permission_required = "orders.view_paymentissue"
     template_name = "orders/issue_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "issues": reports.payment_issue_queue()}
+        return {**super().get_context_data(**kwargs), "issues": reports.payment_issue_queue(store_ids=self.store_ids)}
