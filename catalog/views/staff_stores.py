@@ -84,8 +84,13 @@ class StoreScopedView(StaffView, ContextMixin):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        for value in list(context.values()):
-            if isinstance(value, forms.BaseForm):
-                self.stores_limit(value)
         context["no_stores_message"] = NO_STORES if self.store_ids == frozenset() else ""
         return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        # The screens build their filter forms after this class's get_context_data has run: the
+        # drop-downs are narrowed here, just before the page renders them.
+        for value in context.values():
+            if isinstance(value, forms.BaseForm):
+                self.stores_limit(value)
+        return super().render_to_response(context, **kwargs)  # type: ignore[misc]

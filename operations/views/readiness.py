@@ -22,7 +22,7 @@ class ReadinessView(StoreScopedView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        items = readiness_items()
+        items = readiness_items(store_ids=self.store_ids)
         context["items"] = items
         context["done"] = sum(item.ok for item in items)
         context["can_mark"] = self.request.user.has_perm("operations.change_readinessmark")
@@ -54,7 +54,7 @@ class ReadinessCsvView(StoreScopedView, View):
         response["Content-Disposition"] = f'attachment; filename="launch-readiness-{timezone.localdate()}.csv"'
         writer = csv.writer(response)
         writer.writerow(["section", "item", "checked by", "state", "evidence or note", "ticked by", "ticked at"])
-        for item in readiness_items():
+        for item in readiness_items(store_ids=self.store_ids):
             mark = item.mark
             writer.writerow(
                 [

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from string import Formatter
 from typing import Any
 from unittest.mock import ANY
 from urllib.parse import quote
@@ -29,9 +30,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
-from catalog.models import InboundMessage, MappingProfile, Product, SyncRun, UploadBatch
+from catalog.models import InboundMessage, MappingProfile, Product, Store, SyncRun, UploadBatch
 from catalog.services.connectivity import Connectivity
 from catalog.services.imports import import_job_create
+from catalog.services.staff_stores import staff_stores_set
 from catalog.views import sync as sync_views
 from entry.models import Shopper
 from entry.services.shoppers import payment_method_add, shopper_create, shopper_token_create
@@ -680,3 +682,48 @@ def test_the_table_covers_every_route_of_the_site() -> None:
         "admin:orders_purchase_changelist",
         "admin:auth_user_changelist",
     }
+
+
+# --- A second store: a staff user of another store finds none of this store's objects ----------------
+# The objects the table's paths and forms name that belong to the first store (a shopper belongs to the
+# stores whose gates they went through: the table's shopper went through none).
+STORE_OWNED = frozenset(
+    {"store", "product", "purchase", "line", "payment_issue", "promotion", "tax_rate", "import_job",
+     "sync_run", "upload_batch", "simulation_run", "shopper"}
+)  # fmt: skip
+
+
+def _names(case: Case) -> set[str]:
+    templates = [case.path, *case.form.values()]
+    return {name for template in templates for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _other_store_cases() -> list[Any]:
+    """Each staff row naming the first store's objects, with a role below Admin that it lets through."""
+    params = []
+    for case in TABLE:
+        allowed = [role for role in ROLES[:-1] if case.answers[role].status != 403]
+        if case.answers[Caller.ANONYMOUS] == TO_LOGIN and allowed and _names(case) & STORE_OWNED:
+            params.append(pytest.param(case, allowed[-1], id=f"{case.id} as {allowed[-1]}"))
+    return params
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("case", "caller"), _other_store_cases())
+def test_a_staff_user_of_another_store_gets_404_for_the_stores_objects(
+    case: Case, caller: Caller, world: World, other_store: Store
+) -> None:
+    manager = world.fixture(ROLE_FIXTURES[caller])
+    staff_stores_set(user=manager, all_stores=False, stores=[other_store])
+    for name in case.needs:
+        world[name]
+    path = world.fill(case.path)
+    client = Client()
+    client.force_login(manager)
+
+    if case.method == "get":
+        response = client.get(path, headers=case.headers)
+    else:
+        response = client.post(path, data={name: world.fill(value) for name, value in case.form.items()})
+
+    assert response.status_code == 404, path
