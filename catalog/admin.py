@@ -5,12 +5,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from import_export import fields, resources
 from import_export.admin import ExportMixin, ImportExportMixin
 
-from catalog.models import Barcode, ImportJob, MappingProfile, Product, Store
+from catalog.models import Barcode, ImportJob, MappingProfile, Product, StaffStoreAccess, Store
 from catalog.services.products import EDITABLE_FIELDS, product_prepare, product_update
 from catalog.services.stores import mapping_profile_save, store_save
 
@@ -159,3 +161,20 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class StaffStoreAccessInline(admin.StackedInline):
+    """A staff user's stores on their Django admin page (the staff page sets the same)."""
+
+    model = StaffStoreAccess
+    can_delete = False
+    filter_horizontal = ("stores",)
+    verbose_name_plural = "stores"
+
+
+class StaffUserAdmin(UserAdmin):
+    inlines = (*UserAdmin.inlines, StaffStoreAccessInline)
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

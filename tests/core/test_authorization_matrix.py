@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -331,6 +332,19 @@ TABLE: tuple[Case, ...] = (
          refused=SIMULATION_FORBIDDEN, label="empty form: re-rendered with its errors"),
     staff("operations:simulation_detail", "/operations/simulator/{simulation_run}/", may=EVERY_ROLE),
 
+    # --- Operations: the staff page (admins only) and where staff set a password -----------------------
+    staff("operations:staff_list", "/operations/staff/", may=ADMINS),
+    post("operations:staff_list", "/operations/staff/", may=ADMINS, allowed=OK,
+         label="empty invitation: re-rendered with its errors"),
+    staff("operations:staff_update", "/operations/staff/{staff_user}/", may=ADMINS),
+    post("operations:staff_update", "/operations/staff/{staff_user}/", may=ADMINS, allowed=OK, label="empty form"),
+    post("operations:staff_active", "/operations/staff/{staff_user}/active/", may=ADMINS,
+         allowed=to("/operations/staff/")),
+    post("operations:staff_password_reset", "/operations/staff/{staff_user}/password-reset/", may=ADMINS,
+         allowed=to("/operations/staff/")),
+    everyone("password_reset_confirm", "/accounts/password/MQ/not-the-token/", OK, label="a wrong link"),
+    everyone("password_reset_complete", "/accounts/password/done/", OK),
+
     # --- Public pages and probes ----------------------------------------------------------------------
     everyone("healthz", "/healthz", Answer(200, json={"status": "ok"})),
     everyone("favicon", "/favicon.ico", to("/static/favicon.ico")),
@@ -538,6 +552,7 @@ BUILDERS: dict[str, Any] = {
         store=world["store"], base_url="http://testserver", status=SimulationStatus.PASSED
     ),
     "connector_key_id": lambda world: connector_key_create(name="to revoke")[0].key_id,
+    "staff_user": lambda world: User.objects.create_user("matrix-staff", email="matrix-staff@example.com"),
     "sign_in_lock": lambda world: (
         SignInLock.objects.create(
             kind="account",
