@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog.models import StaffStoreAccess, Store
+from jwo_admin.core.services import staff_user_create
 
 
 @transaction.atomic
@@ -17,3 +19,14 @@ def staff_stores_set(*, user: Any, all_stores: bool, stores: Iterable[Store] = (
     access.save()
     access.stores.set([] if all_stores else list(stores))
     return access
+
+
+def staff_member_create(
+    *, username: str, password: str, role: str, all_stores: bool, stores: Iterable[Store] = (), email: str = ""
+) -> Any:
+    """A staff user with one role (the kernel's ``staff_user_create``) who works for every store
+    (``all_stores``) or for ``stores``: said each time, since a user without stores sees none."""
+    staff_user_create(username=username, password=password, role=role, email=email)
+    user = get_user_model().objects.get(username=username)
+    staff_stores_set(user=user, all_stores=all_stores, stores=stores)
+    return user
