@@ -21,7 +21,7 @@ from entry.services.shoppers import shopper_create
 from operations.models import SimulationRun, SimulationStatus
 from orders.models import PaymentIssue, PaymentStatus, Promotion, Purchase, PurchaseStatus, TaxRate
 from orders.pricing.types import PromotionKind
-from tests.core.test_authorization_matrix import TABLE, TO_LOGIN, Caller, Case, World
+from tests.core.test_authorization_matrix import ROLE_FIXTURES, ROLES, TABLE, TO_LOGIN, Caller, Case, World
 from tests.core.test_authorization_matrix import world as world  # the matrix's fixture: the objects a path names
 
 # Whatever names the other store or its data: none of it may reach a page of the first store's user.
@@ -116,22 +116,21 @@ def _limited_to(user: User, store: Store) -> Client:
 
 
 def _staff_screens() -> list[Any]:
-    """Every staff GET of the matrix that the store manager may open."""
-    return [
-        pytest.param(case, id=case.id)
-        for case in TABLE
-        if case.method == "get"
-        and case.answers[Caller.ANONYMOUS] == TO_LOGIN
-        and case.answers[Caller.STORE_MANAGER].status == 200
-    ]
+    """Every staff GET of the matrix that a role below Admin may open, with the last such role."""
+    params = []
+    for case in TABLE:
+        allowed = [role for role in ROLES[:-1] if case.answers[role].status == 200]
+        if case.method == "get" and case.answers[Caller.ANONYMOUS] == TO_LOGIN and allowed:
+            params.append(pytest.param(case, allowed[-1], id=f"{case.id} as {allowed[-1]}"))
+    return params
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("case", _staff_screens())
+@pytest.mark.parametrize(("case", "caller"), _staff_screens())
 def test_a_user_of_one_store_never_sees_the_other_stores_data(
-    case: Case, world: World, bravo: dict[str, Any], store: Store, store_manager: User
+    case: Case, caller: Caller, world: World, bravo: dict[str, Any], store: Store
 ) -> None:
-    client = _limited_to(store_manager, store)
+    client = _limited_to(world.fixture(ROLE_FIXTURES[caller]), store)
     promotion = world["promotion"]
     promotion.stores.set([store])  # the first store's own promotion, which its manager may open
     _gate_event(store=store, shopper=world["shopper"])  # the table's shopper went through the first store
