@@ -23,4 +23,5 @@ class DashboardView(StoreScopedView, TemplateView):
         context["board"] = dashboard(store_ids=self.store_ids)
         # The alerts count across every store: for those who look after all of them.
         context["alerts"] = alerts_now() if self.store_ids is None else []
+        context["alerts_for_every_store_only"] = self.store_ids is not None
         return context

@@ -216,6 +216,7 @@ def test_a_staff_user_without_stores_sees_none_and_is_told_so(
     products = client.get("/catalog/").content.decode()
 
     assert "You have no stores yet: ask an administrator." in home
+    assert "The alerts count across every store: users of every store see them." in home
     assert "Test Store" not in home
     assert "Other Store" not in home
     assert "BRAVO-SKU" not in products
