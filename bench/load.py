@@ -98,8 +98,8 @@ def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from django.core.cache import cache
     from django.core.management import call_command
 
+    from catalog.services.staff_stores import staff_member_create
     from jwo_admin.core.roles import VIEWER
-    from jwo_admin.core.services import staff_user_create
 
     call_command("migrate", verbosity=0, interactive=False)
     cache.clear()  # our own Redis database: nothing left from a past run
@@ -112,7 +112,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         round(args.purchases * length), args.purchases, store_seed, 20, rng, purchases_connector.REPLAY_SHARE
     )
     password = secrets.token_urlsafe(16)
-    staff_user_create(username=STAFF_USER, password=password, role=VIEWER)
+    staff_member_create(username=STAFF_USER, password=password, role=VIEWER, all_stores=True)
     identity = [
         Planned(index / (args.entries or 1), call.kind, call.expected, call.body.decode())
         for index, call in enumerate(entries)

@@ -5,10 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from import_export.admin import ExportMixin, ImportExportMixin
 
-from catalog.models import Barcode, ImportJob, MappingProfile, Product, Store
+from catalog.models import Barcode, ImportJob, MappingProfile, Product, StaffStoreAccess, Store
 from catalog.resources import ProductResource
 from catalog.services.products import EDITABLE_FIELDS, product_prepare, product_update
 from catalog.services.stores import mapping_profile_save, store_save
@@ -121,3 +123,20 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class StaffStoreAccessInline(admin.StackedInline):
+    """A staff user's stores on their Django admin page (the staff page sets the same)."""
+
+    model = StaffStoreAccess
+    can_delete = False
+    filter_horizontal = ("stores",)
+    verbose_name_plural = "stores"
+
+
+class StaffUserAdmin(UserAdmin):
+    inlines = (*UserAdmin.inlines, StaffStoreAccessInline)
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

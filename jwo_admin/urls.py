@@ -21,6 +21,17 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Where an invited or reset staff user sets a password (the link the staff page emails).
+    path(
+        "accounts/password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="registration/password_set.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_set_done.html"),
+        name="password_reset_complete",
+    ),
     # The store screens span catalog, entry and orders, so operations holds them; their paths and names stay catalog's.
     path("catalog/", include((catalog_urls.staff_urlpatterns + operations_urls.store_urlpatterns, "catalog"))),
     path("", include((entry_urls.connector_urlpatterns, "entry_api"))),

@@ -1,11 +1,14 @@
 """Staff forms of the screens operations holds because they span apps."""
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
 from catalog.forms import StoreForm
+from catalog.models import Store
 from entry.models import GateDefault
+from jwo_admin.core.roles import ADMIN, ROLE_PATTERNS
 from orders.models import DEFAULT_PREAUTHORISATION_AMOUNT
 
 
@@ -42,3 +45,25 @@ class StoreSettingsForm(StoreForm):
         "preauthorisation_amount",
         "is_test_store",
     ]
+
+
+class StaffAccessForm(forms.Form):
+    """A staff user's role and stores, as the staff page sets them."""
+
+    role = forms.ChoiceField(choices=[(role, role) for role in ROLE_PATTERNS])
+    all_stores = forms.BooleanField(required=False, label="Every store (also those added later)")
+    stores = forms.ModelMultipleChoiceField(
+        queryset=Store.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") != ADMIN and not data.get("all_stores") and not data.get("stores"):
+            raise forms.ValidationError("Choose the stores they work for, or every store.")
+        return data
+
+
+class StaffInviteForm(StaffAccessForm):
+    email = forms.EmailField(label="Email", help_text="Their user name; the invitation goes there.")
+
+    field_order = ["email", "role", "all_stores", "stores"]

@@ -4,7 +4,7 @@
   page's brand links) and the probes and metrics for machines (``/readyz``, ``/metrics``;
   ``/healthz`` is the kernel's).
 - ``staff_urlpatterns``, namespace ``operations``: the launch readiness checklist and the store
-  simulator under ``/operations/``, the settings page under ``/settings/``.
+  simulator and the staff page under ``/operations/``, the settings page under ``/settings/``.
 - ``store_urlpatterns``, mounted with catalog's staff list (namespace ``catalog``, under
   ``/catalog/``): the store screens, whose form spans catalog, entry and orders; their paths and
   names are catalog's as they always were.
@@ -12,7 +12,7 @@
 
 from django.urls import path
 
-from operations.views import dashboard, probes, readiness, settings, simulator, stores
+from operations.views import dashboard, probes, readiness, settings, simulator, staff_users, stores
 
 site_urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="home"),
@@ -21,6 +21,14 @@ site_urlpatterns = [
 ]
 
 staff_urlpatterns = [
+    path("operations/staff/", staff_users.StaffListView.as_view(), name="staff_list"),
+    path("operations/staff/<int:pk>/", staff_users.StaffUpdateView.as_view(), name="staff_update"),
+    path("operations/staff/<int:pk>/active/", staff_users.StaffActiveView.as_view(), name="staff_active"),
+    path(
+        "operations/staff/<int:pk>/password-reset/",
+        staff_users.StaffPasswordResetView.as_view(),
+        name="staff_password_reset",
+    ),
     path("operations/readiness/", readiness.ReadinessView.as_view(), name="readiness"),
     path("operations/readiness/mark/", readiness.ReadinessMarkView.as_view(), name="readiness_mark"),
     path("operations/readiness.csv", readiness.ReadinessCsvView.as_view(), name="readiness_csv"),

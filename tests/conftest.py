@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import MappingProfile, Store
+from catalog.services.staff_stores import staff_stores_set
 from entry.services.identity import gate_events_drain_forget
 from jwo_admin.core.cache import cache_local_clear
 from jwo_admin.core.connector_keys import connector_keys_forget_marks
@@ -128,7 +129,9 @@ def amazon_profile(db: None) -> MappingProfile:
 
 def _user(username: str, role: str) -> User:
     staff_user_create(username=username, password=PASSWORD, role=role)
-    return User.objects.get(username=username)
+    user = User.objects.get(username=username)
+    staff_stores_set(user=user, all_stores=True)
+    return user
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from catalog.models.catalog import (
     Store,
 )
 from catalog.models.imports import ImportJob, ImportRowError, ImportStatus, MappingProfile
+from catalog.models.staff import StaffStoreAccess
 from catalog.models.sync import (
     ITEM_RESULTS_FAILED,
     ITEM_RESULTS_TO_RETRY,
@@ -48,5 +49,6 @@ __all__ = [
     "ProductChange",
     "ProductStatus",
     "SaleUnit",
+    "StaffStoreAccess",
     "Store",
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet
 
 from catalog.models import ProductStatus, Store
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 
 
 def store_list() -> QuerySet[Store]:
@@ -21,9 +22,9 @@ class StoreSummary:
     never_synced: int
 
 
-def store_summaries() -> list[StoreSummary]:
-    """Per store: product counts and how many products Amazon has not yet received as they are."""
-    stores = Store.objects.order_by("name").annotate(
+def store_summaries(*, store_ids: StoreIds = None) -> list[StoreSummary]:
+    """Per store (the user's): product counts and how many products Amazon has not yet received as they are."""
+    stores = stores_scope(Store.objects.order_by("name"), store_ids=store_ids, field="pk").annotate(
         products_count=Count("products"),
         active_count=Count("products", filter=Q(products__status=ProductStatus.ACTIVE)),
         archived_count=Count("products", filter=Q(products__status=ProductStatus.ARCHIVED)),

@@ -28,6 +28,7 @@ from catalog.models import (
     SyncStatus,
     UploadBatch,
 )
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 
 # --- what a sync must send --------------------------------------------------------------------
 ACTIVE_RUN_STATUSES = (SyncStatus.SENDING, SyncStatus.WAITING)
@@ -155,8 +156,9 @@ def sync_runs_stuck_planning() -> list[int]:
 
 
 # --- the sync screens ------------------------------------------------------------------------
-def sync_run_list(*, store: Store | None = None, limit: int = 50) -> QuerySet[SyncRun]:
-    runs = SyncRun.objects.select_related("store", "requested_by").order_by("-created_at", "-id")
+def sync_run_list(*, store: Store | None = None, limit: int = 50, store_ids: StoreIds = None) -> QuerySet[SyncRun]:
+    runs = stores_scope(SyncRun.objects.select_related("store", "requested_by"), store_ids=store_ids)
+    runs = runs.order_by("-created_at", "-id")
     if store is not None:
         runs = runs.filter(store=store)
     return runs[:limit]
@@ -206,11 +208,11 @@ def sync_run_items(*, run: SyncRun, result: str = "", search: str = "") -> Query
     return items
 
 
-def sync_results_by_day(*, days: int = 30) -> dict[str, Any]:
-    """Items accepted, rejected and failed per day, for the sync health chart."""
+def sync_results_by_day(*, days: int = 30, store_ids: StoreIds = None) -> dict[str, Any]:
+    """Items accepted, rejected and failed per day, for the sync health chart (the user's stores)."""
     since = timezone.now() - timedelta(days=days)
     rows = (
-        SyncItem.objects.filter(finished_at__gte=since)
+        stores_scope(SyncItem.objects.filter(finished_at__gte=since), store_ids=store_ids, field="sync_run__store")
         .annotate(day=TruncDate("finished_at"))
         .values("day")
         .annotate(

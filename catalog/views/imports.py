@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, UpdateView
 
@@ -18,28 +18,28 @@ from catalog.models import ImportJob, MappingProfile
 from catalog.selectors import imports as import_selectors
 from catalog.selectors import stores as store_selectors
 from catalog.services import imports, stores
+from catalog.views.staff_stores import StoreScopedView
 from jwo_admin.core.csv_safe import csv_safe_cell
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView
 
 
-class ImportListView(StaffView, ListView):
+class ImportListView(StoreScopedView, ListView):
     permission_required = "catalog.view_importjob"
     template_name = "catalog/import_list.html"
     context_object_name = "jobs"
     paginate_by = 25
 
     def get_queryset(self) -> QuerySet[ImportJob]:
-        return import_selectors.import_list()
+        return self.scoped(import_selectors.import_list())
 
 
-class ImportCreateView(StaffView, FormView):
+class ImportCreateView(StoreScopedView, FormView):
     permission_required = "catalog.import_catalog"
     template_name = "catalog/import_create.html"
     form_class = ImportForm
 
     def get_initial(self) -> dict[str, Any]:
-        first_store = store_selectors.store_list().first()
+        first_store = self.scoped(store_selectors.store_list(), field="pk").first()
         first_profile = import_selectors.mapping_profile_list().first()
         return {"store": first_store, "profile": first_profile}
 
@@ -56,13 +56,13 @@ class ImportCreateView(StaffView, FormView):
         return redirect("catalog:import_detail", pk=job.pk)
 
 
-class ImportDetailView(StaffView, DetailView):
+class ImportDetailView(StoreScopedView, DetailView):
     permission_required = "catalog.view_importjob"
     template_name = "catalog/import_detail.html"
     context_object_name = "job"
 
     def get_queryset(self) -> QuerySet[ImportJob]:
-        return import_selectors.import_list()
+        return self.scoped(import_selectors.import_list())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -86,11 +86,11 @@ class ImportProgressView(ImportDetailView):
         return response
 
 
-class ImportConfirmView(StaffView, View):
+class ImportConfirmView(StoreScopedView, View):
     permission_required = "catalog.import_catalog"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        preview = get_object_or_404(ImportJob, pk=pk)
+        preview = self.scoped_get(ImportJob, pk=pk)
         try:
             job = imports.import_job_confirm(preview=preview, user=request.user)
         except imports.PreviewAlreadyApplied as already:
@@ -108,14 +108,14 @@ class _Echo:
         return value
 
 
-class ImportProblemsCsvView(StaffView, View):
+class ImportProblemsCsvView(StoreScopedView, View):
     """Every rejected row and warning of an import, as CSV, to fix in the ERP: the row number and
     the problem, then the row itself under the file's own column names, as it was read."""
 
     permission_required = "catalog.view_importjob"
 
     def get(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
-        job = get_object_or_404(ImportJob, pk=pk)
+        job = self.scoped_get(ImportJob, pk=pk)
         writer = csv.writer(_Echo())
         headers = [str(header) for header in job.headers or []]
         labels = import_selectors.import_field_labels(job=job)
@@ -140,7 +140,7 @@ class ImportProblemsCsvView(StaffView, View):
         return response
 
 
-class MappingProfileListView(StaffView, ListView):
+class MappingProfileListView(StoreScopedView, ListView):
     permission_required = "catalog.view_mappingprofile"
     template_name = "catalog/mapping_list.html"
     context_object_name = "profiles"
@@ -149,7 +149,7 @@ class MappingProfileListView(StaffView, ListView):
         return import_selectors.mapping_profile_list()
 
 
-class MappingProfileCreateView(StaffView, FormView):
+class MappingProfileCreateView(StoreScopedView, FormView):
     permission_required = "catalog.add_mappingprofile"
     template_name = "catalog/mapping_form.html"
     form_class = MappingProfileForm
@@ -160,7 +160,7 @@ class MappingProfileCreateView(StaffView, FormView):
         return redirect("catalog:mapping_list")
 
 
-class MappingProfileUpdateView(StaffView, UpdateView):
+class MappingProfileUpdateView(StoreScopedView, UpdateView):
     permission_required = "catalog.change_mappingprofile"
     template_name = "catalog/mapping_form.html"
     form_class = MappingProfileForm

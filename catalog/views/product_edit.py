@@ -30,8 +30,8 @@ from catalog.selectors import products as product_selectors
 from catalog.services import product_bulk
 from catalog.services import products as product_services
 from catalog.services.sync_plan import SyncAlreadyRunning, product_send_request
+from catalog.views.staff_stores import StoreScopedView
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView
 
 
 def form_errors_add(form: Form, error: ValidationError) -> None:
@@ -44,18 +44,23 @@ def form_errors_add(form: Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _product(pk: int) -> Product:
-    try:
-        return product_selectors.product_detail(product_id=pk)
-    except Product.DoesNotExist:
-        raise Http404("No such product") from None
+class ProductEditView(StoreScopedView):
+    """An editing screen or action on one product of the user's stores (another store's: 404)."""
+
+    def product_get(self, pk: int) -> Product:
+        try:
+            product = product_selectors.product_detail(product_id=pk)
+        except Product.DoesNotExist:
+            raise Http404("No such product") from None
+        self.store_or_404(product.store_id)
+        return product
 
 
 def _to_product(pk: int) -> HttpResponse:
     return redirect("catalog:product_detail", pk=pk)
 
 
-class ProductCreateView(StaffView, FormView):
+class ProductCreateView(ProductEditView, FormView):
     permission_required = "catalog.add_product"
     template_name = "catalog/product_form.html"
     form_class = ProductCreateForm
@@ -77,7 +82,7 @@ class ProductCreateView(StaffView, FormView):
         return _to_product(product.pk)
 
 
-class ProductUpdateView(StaffView, FormView):
+class ProductUpdateView(ProductEditView, FormView):
     permission_required = "catalog.change_product"
     template_name = "catalog/product_form.html"
     form_class = ProductForm
@@ -88,7 +93,7 @@ class ProductUpdateView(StaffView, FormView):
 
     def get_product(self) -> Product:
         if self.product is None:
-            self.product = _product(self.kwargs["pk"])
+            self.product = self.product_get(self.kwargs["pk"])
         return self.product
 
     def get_initial(self) -> dict[str, Any]:
@@ -116,14 +121,14 @@ class ProductUpdateView(StaffView, FormView):
         return _to_product(product.pk)
 
 
-class ProductStatusView(StaffView, View):
+class ProductStatusView(ProductEditView, View):
     """Archive (the next sync asks Amazon to archive it) or reactivate one product."""
 
     permission_required = "catalog.change_product"
     status: str = ProductStatus.ARCHIVED
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        product = _product(pk)
+        product = self.product_get(pk)
         try:
             product_services.product_update(product_id=product.pk, changed_by=request.user, status=self.status)
         except ValidationError as error:
@@ -134,11 +139,11 @@ class ProductStatusView(StaffView, View):
         return _to_product(product.pk)
 
 
-class ProductSuggestedNameView(StaffView, View):
+class ProductSuggestedNameView(ProductEditView, View):
     permission_required = "catalog.change_product"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        product = _product(pk)
+        product = self.product_get(pk)
         try:
             updated = product_services.product_name_use_suggested(product_id=product.pk, changed_by=request.user)
         except ApplicationError as error:
@@ -150,11 +155,11 @@ class ProductSuggestedNameView(StaffView, View):
         return _to_product(product.pk)
 
 
-class BarcodeAddView(StaffView, View):
+class BarcodeAddView(ProductEditView, View):
     permission_required = "catalog.change_product"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        product = _product(pk)
+        product = self.product_get(pk)
         form = BarcodeAddForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Type the barcode to add.")
@@ -173,11 +178,11 @@ class BarcodeAddView(StaffView, View):
         return _to_product(product.pk)
 
 
-class BarcodeRemoveView(StaffView, View):
+class BarcodeRemoveView(ProductEditView, View):
     permission_required = "catalog.change_product"
 
     def post(self, request: HttpRequest, pk: int, barcode_pk: int) -> HttpResponse:
-        product = _product(pk)
+        product = self.product_get(pk)
         try:
             product_services.barcode_remove(product_id=product.pk, barcode_id=barcode_pk, changed_by=request.user)
         except Barcode.DoesNotExist:
@@ -189,11 +194,11 @@ class BarcodeRemoveView(StaffView, View):
         return _to_product(product.pk)
 
 
-class BarcodeRetypeView(StaffView, View):
+class BarcodeRetypeView(ProductEditView, View):
     permission_required = "catalog.change_product"
 
     def post(self, request: HttpRequest, pk: int, barcode_pk: int) -> HttpResponse:
-        product = _product(pk)
+        product = self.product_get(pk)
         form = BarcodeRetypeForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Choose the barcode's type.")
@@ -211,13 +216,13 @@ class BarcodeRetypeView(StaffView, View):
         return _to_product(product.pk)
 
 
-class ProductSendView(StaffView, View):
+class ProductSendView(ProductEditView, View):
     """ "Send this product now": a sync of this one product, followed on the sync's page."""
 
     permission_required = "catalog.sync_catalog"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        product = _product(pk)
+        product = self.product_get(pk)
         try:
             run = product_send_request(product=product, requested_by=request.user)
         except SyncAlreadyRunning as error:
@@ -226,7 +231,7 @@ class ProductSendView(StaffView, View):
         return redirect("catalog:sync_detail", pk=run.pk)
 
 
-class ProductBulkView(StaffView, View):
+class ProductBulkView(ProductEditView, View):
     """The catalog list's bulk actions on the ticked rows or on every product the filter matches."""
 
     permission_required = "catalog.change_product"
@@ -239,7 +244,9 @@ class ProductBulkView(StaffView, View):
             problems = " ".join(str(error) for error in form.non_field_errors())
             messages.error(request, problems or "Choose an action for the selection.")
             return redirect(back)
-        selection = product_selectors.product_selection(filters=filter_form.filters(), product_ids=form.product_ids())
+        selection = self.scoped(
+            product_selectors.product_selection(filters=filter_form.filters(), product_ids=form.product_ids())
+        )
         action = form.cleaned_data["action"]
         if action in ("export_csv", "export_xlsx"):
             return _export(selection, file_format=action.removeprefix("export_"))

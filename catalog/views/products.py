@@ -6,17 +6,17 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.forms import BarcodeAddForm, ProductBulkForm, ProductFilterForm
 from catalog.models import BarcodeType, Product, Store
 from catalog.selectors import products
-from jwo_admin.core.views.staff import StaffView, query_without_page
+from catalog.views.staff_stores import StoreScopedView
+from jwo_admin.core.views.staff import query_without_page
 
 
-class ProductListView(StaffView, TemplateView):
+class ProductListView(StoreScopedView, TemplateView):
     permission_required = "catalog.view_product"
     template_name = "catalog/product_list.html"
     paginate_by = 50
@@ -25,7 +25,9 @@ class ProductListView(StaffView, TemplateView):
         context = super().get_context_data(**kwargs)
         form = ProductFilterForm(self.request.GET or None, categories=products.category_list())
         filters = form.filters() if form.is_valid() else products.ProductFilters()
-        paginator = Paginator(products.product_list(filters=filters).prefetch_related("barcodes"), self.paginate_by)
+        paginator = Paginator(
+            self.scoped(products.product_list(filters=filters)).prefetch_related("barcodes"), self.paginate_by
+        )
         page = paginator.get_page(self.request.GET.get("page"))
         context.update(
             form=form,
@@ -54,7 +56,7 @@ def sort_links(request: HttpRequest, *, current: str) -> dict[str, str]:
     return links
 
 
-class ProductDetailView(StaffView, TemplateView):
+class ProductDetailView(StoreScopedView, TemplateView):
     permission_required = "catalog.view_product"
     template_name = "catalog/product_detail.html"
 
@@ -64,17 +66,18 @@ class ProductDetailView(StaffView, TemplateView):
             product = products.product_detail(product_id=kwargs["pk"])
         except Product.DoesNotExist:
             raise Http404("No such product") from None
+        self.store_or_404(product.store_id)
         context.update(product=product, barcode_form=BarcodeAddForm(), barcode_types=BarcodeType.choices)
         return context
 
 
-class AmazonCatalogExportView(StaffView, View):
+class AmazonCatalogExportView(StoreScopedView, View):
     """The store's active catalog exactly as Upload Catalog would receive it ({"catalogItems": [...]})."""
 
     permission_required = "catalog.view_product"
 
     def get(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
-        store = get_object_or_404(Store, pk=pk)
+        store = self.scoped_get(Store, field="pk", pk=pk)
 
         def body() -> Iterator[str]:
             yield '{"catalogItems": ['

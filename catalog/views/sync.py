@@ -16,11 +16,12 @@ from catalog.services.connectivity import connectivity_check
 from catalog.services.notifications import subscription_confirm
 from catalog.services.sync_plan import SyncAlreadyRunning, sync_request, sync_retry_failed
 from catalog.services.sync_results import report_raw_read
+from catalog.views.staff_stores import StoreScopedView
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView, query_without_page
+from jwo_admin.core.views.staff import query_without_page
 
 
-class SyncOverviewView(StaffView, TemplateView):
+class SyncOverviewView(StoreScopedView, TemplateView):
     """Per store: what Amazon does not have yet (by reason, with a sample), and the sync history."""
 
     permission_required = "catalog.view_product"
@@ -28,24 +29,27 @@ class SyncOverviewView(StaffView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["previews"] = [sync_selectors.sync_preview(store=store, sample_size=5) for store in stores.store_list()]
-        context["runs"] = sync_selectors.sync_run_list(limit=20)
+        context["previews"] = [
+            sync_selectors.sync_preview(store=store, sample_size=5)
+            for store in self.scoped(stores.store_list(), field="pk")
+        ]
+        context["runs"] = sync_selectors.sync_run_list(limit=20, store_ids=self.store_ids)
         context["is_syncing"] = not all(run.is_finished for run in context["runs"])
-        context["chart"] = sync_selectors.sync_results_by_day()
+        context["chart"] = sync_selectors.sync_results_by_day(store_ids=self.store_ids)
         context["connectivity_call"] = sync_selectors.last_connectivity_call()
         context["notifications"] = sync_selectors.recent_notifications(limit=10)
         context["subscriptions"] = sync_selectors.subscriptions_to_confirm()
         return context
 
 
-class SyncStartView(StaffView, View):
+class SyncStartView(StoreScopedView, View):
     permission_required = "catalog.sync_catalog"
 
     def post(self, request: HttpRequest) -> HttpResponse:
         store_pk = request.POST.get("store", "")
         if not store_pk.isdigit():
             raise Http404("No such store")
-        store = get_object_or_404(Store, pk=int(store_pk))
+        store = self.scoped_get(Store, field="pk", pk=int(store_pk))
         try:
             run = sync_request(store=store, is_full=request.POST.get("full") == "1", requested_by=request.user)
         except SyncAlreadyRunning as error:
@@ -54,13 +58,13 @@ class SyncStartView(StaffView, View):
         return redirect("catalog:sync_detail", pk=run.pk)
 
 
-class SyncDetailView(StaffView, TemplateView):
+class SyncDetailView(StoreScopedView, TemplateView):
     permission_required = "catalog.view_product"
     template_name = "catalog/sync_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        run = get_object_or_404(SyncRun.objects.select_related("store", "requested_by", "retry_of"), pk=kwargs["pk"])
+        run = self.scoped_get(SyncRun.objects.select_related("store", "requested_by", "retry_of"), pk=kwargs["pk"])
         result = self.request.GET.get("result", "")
         result = result if result in ItemResult.values else ""
         search = self.request.GET.get("q", "")[:255]
@@ -99,13 +103,13 @@ class SyncProgressView(SyncDetailView):
         return response
 
 
-class SyncReportView(StaffView, View):
+class SyncReportView(StoreScopedView, View):
     """Amazon's report for one batch exactly as it was received (kept whatever its shape)."""
 
     permission_required = "catalog.view_product"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        batch = get_object_or_404(UploadBatch.objects.defer("body"), pk=pk)
+        batch = self.scoped_get(UploadBatch.objects.defer("body"), field="sync_run__store", pk=pk)
         if not batch.report_file:
             raise Http404("No report kept for this batch")
         response = HttpResponse(report_raw_read(batch=batch), content_type="text/plain; charset=utf-8")
@@ -114,7 +118,7 @@ class SyncReportView(StaffView, View):
         return response
 
 
-class SubscriptionConfirmView(StaffView, View):
+class SubscriptionConfirmView(StoreScopedView, View):
     """Confirm the SNS subscription Amazon's topic asks for (until then it delivers no results)."""
 
     permission_required = "catalog.sync_catalog"
@@ -130,11 +134,11 @@ class SubscriptionConfirmView(StaffView, View):
         return redirect("catalog:sync_overview")
 
 
-class SyncRetryView(StaffView, View):
+class SyncRetryView(StoreScopedView, View):
     permission_required = "catalog.sync_catalog"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = get_object_or_404(SyncRun, pk=pk)
+        run = self.scoped_get(SyncRun, pk=pk)
         try:
             retry = sync_retry_failed(
                 run=run,
@@ -148,7 +152,7 @@ class SyncRetryView(StaffView, View):
         return redirect("catalog:sync_detail", pk=retry.pk)
 
 
-class ConnectivityView(StaffView, View):
+class ConnectivityView(StoreScopedView, View):
     """Test the signed call to Amazon and the results queue now; answers the status partial. A
     call to Amazon under its rate limit, recorded: for those who run the sync."""
 

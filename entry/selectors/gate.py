@@ -12,6 +12,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from catalog.models import Store
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from entry.models import GateDecisionKind, GateEvent
 from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core import db
@@ -71,14 +72,14 @@ class StoreGateSummary:
     store_default: int
 
 
-def store_gate_summaries(*, now: datetime | None = None) -> list[StoreGateSummary]:
-    """Per store (by name): today's admitted, refused and store-default (500) answers.
+def store_gate_summaries(*, now: datetime | None = None, store_ids: StoreIds = None) -> list[StoreGateSummary]:
+    """Per store (by name; the user's stores): today's admitted, refused and store-default (500) answers.
 
     "Today" starts at midnight in the store's time zone, as the store's staff count their day.
     """
     now = now or timezone.now()
     summaries = []
-    for store in store_list_with_gate_default():
+    for store in stores_scope(store_list_with_gate_default(), store_ids=store_ids, field="pk"):
         day_start = now.astimezone(store.zone).replace(hour=0, minute=0, second=0, microsecond=0)
         counts = (
             GateEvent.objects.real()
@@ -126,6 +127,7 @@ def gate_charts(
     now: datetime | None = None,
     hours: int = 24,
     use_database_percentiles: bool | None = None,
+    store_ids: StoreIds = None,
 ) -> GateCharts:
     """Gate calls per hour of the last ``hours`` hours, all stores or one: hours on the chosen
     store's clock, or on the site's (``TIME_ZONE``) for all stores (``GateCharts.zone`` says which).
@@ -138,6 +140,7 @@ def gate_charts(
     zone = store.zone if store is not None else timezone.get_current_timezone()
     slots = _hour_slots(now=now, hours=hours, zone=zone)
     events = GateEvent.objects.real().filter(created_at__gte=slots[0], created_at__lt=slots[-1] + timedelta(hours=1))
+    events = stores_scope(events, store_ids=store_ids)
     if store is not None:
         events = events.filter(store=store)
     with_hour = events.annotate(hour=TruncHour("created_at", tzinfo=zone))

@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper
+from jwo_admin.core.simulated import SimulatedQuerySet
 
 
 # --- Shoppers --------------------------------------------------------------------------------
@@ -19,9 +21,18 @@ class ShopperFilters:
     show_simulated: bool = False  # include a store simulation's shoppers
 
 
-def shopper_list(*, filters: ShopperFilters) -> QuerySet[Shopper]:
+def shoppers_of_stores(*, store_ids: StoreIds) -> SimulatedQuerySet[Shopper]:
+    """The shoppers a staff user of ``store_ids`` may see: those who went through a gate of one of
+    those stores (every shopper for every store). A shopper is the chain's customer, not a store's."""
+    if store_ids is None:
+        return Shopper.objects.all()
+    entered = stores_scope(GateEvent.objects.filter(shopper=OuterRef("pk")), store_ids=store_ids)
+    return Shopper.objects.filter(Exists(entered))
+
+
+def shopper_list(*, filters: ShopperFilters, store_ids: StoreIds = None) -> QuerySet[Shopper]:
     """Shoppers by name; the search matches part of the name, email or external id, any case."""
-    shoppers = Shopper.objects.simulated_shown(filters.show_simulated)
+    shoppers = shoppers_of_stores(store_ids=store_ids).simulated_shown(filters.show_simulated)
     term = filters.search.strip()
     if term:
         shoppers = shoppers.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(external_id__icontains=term))
@@ -48,9 +59,9 @@ def shopper_cards(*, shopper: Shopper, at: datetime | None = None) -> list[CardO
     ]
 
 
-def shopper_gate_events(*, shopper: Shopper, limit: int = 20) -> QuerySet[GateEvent]:
+def shopper_gate_events(*, shopper: Shopper, limit: int = 20, store_ids: StoreIds = None) -> QuerySet[GateEvent]:
     return (
-        GateEvent.objects.filter(shopper=shopper)
+        stores_scope(GateEvent.objects.filter(shopper=shopper), store_ids=store_ids)
         .select_related("store")
         .defer("response_body")
         .order_by("-created_at", "-id")[:limit]

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.models import Store
+from catalog.views.staff_stores import StoreScopedView
 from entry.forms import (
     ChartFilterForm,
     GateDefaultForm,
@@ -25,13 +26,13 @@ from entry.selectors import gate, shoppers
 from entry.services.shoppers import scan_keys_revoke, shopper_set_status, shopper_set_type
 from entry.services.store_gates import store_gate_default_set
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView, query_without_page
+from jwo_admin.core.views.staff import query_without_page
 
 GATE_LOG_PAGE_SIZE = 50
 SHOPPER_PAGE_SIZE = 50
 
 
-class EntryOverviewView(StaffView, TemplateView):
+class EntryOverviewView(StoreScopedView, TemplateView):
     """Per store: the gate default (changeable with catalog.change_store) and today's answers;
     the last 24 hours of gate traffic and latency as charts."""
 
@@ -41,11 +42,11 @@ class EntryOverviewView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ChartFilterForm(self.request.GET or None)
-        charts = gate.gate_charts(store=form.chosen_store())
+        charts = gate.gate_charts(store=form.chosen_store(), store_ids=self.store_ids)
         context.update(
             summaries=[
                 (summary, GateDefaultForm(initial={"default_gate_decision": summary.default_decision}))
-                for summary in gate.store_gate_summaries()
+                for summary in gate.store_gate_summaries(store_ids=self.store_ids)
             ],
             form=form,
             traffic_chart=charts.traffic,
@@ -55,13 +56,13 @@ class EntryOverviewView(StaffView, TemplateView):
         return context
 
 
-class GateDefaultUpdateView(StaffView, View):
+class GateDefaultUpdateView(StoreScopedView, View):
     """Set what a store's gate does when the connector answers 500."""
 
     permission_required = "catalog.change_store"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        store = get_object_or_404(Store, pk=pk)
+        store = self.scoped_get(Store, field="pk", pk=pk)
         form = GateDefaultForm(request.POST)
         if not form.is_valid():
             messages.error(request, f"Choose Open or Closed for {store}.")
@@ -77,7 +78,7 @@ class GateDefaultUpdateView(StaffView, View):
         return redirect("entry:overview")
 
 
-class GateLogView(StaffView, TemplateView):
+class GateLogView(StoreScopedView, TemplateView):
     """Every call of the identity connector, newest first, filtered; page 1 refreshes itself."""
 
     permission_required = "entry.view_gateevent"
@@ -86,9 +87,9 @@ class GateLogView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = GateLogFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(gate.gate_event_list(filters=form.filters()), GATE_LOG_PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page: Page[Any] = Paginator(
+            self.scoped(gate.gate_event_list(filters=form.filters())), GATE_LOG_PAGE_SIZE
+        ).get_page(self.request.GET.get("page"))
         context.update(
             form=form,
             page=page,
@@ -99,7 +100,7 @@ class GateLogView(StaffView, TemplateView):
         return context
 
 
-class GateLogRowsView(StaffView, TemplateView):
+class GateLogRowsView(StoreScopedView, TemplateView):
     """The first page of the log's table body, same filters, polled by htmx every 2 s.
 
     It never counts the matching calls: that would scan the table again on every poll.
@@ -112,7 +113,7 @@ class GateLogRowsView(StaffView, TemplateView):
         context = super().get_context_data(**kwargs)
         form = GateLogFilterForm(self.request.GET or None)
         context.update(
-            events=gate.gate_event_list(filters=form.filters())[:GATE_LOG_PAGE_SIZE],
+            events=self.scoped(gate.gate_event_list(filters=form.filters()))[:GATE_LOG_PAGE_SIZE],
             is_live=True,
             query=query_without_page(self.request),
         )
@@ -126,31 +127,31 @@ class GateLogRowsView(StaffView, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ShopperListView(StaffView, TemplateView):
+class ShopperListView(StoreScopedView, TemplateView):
     permission_required = "entry.view_shopper"
     template_name = "entry/shopper_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ShopperFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(shoppers.shopper_list(filters=form.filters()), SHOPPER_PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page: Page[Any] = Paginator(
+            shoppers.shopper_list(filters=form.filters(), store_ids=self.store_ids), SHOPPER_PAGE_SIZE
+        ).get_page(self.request.GET.get("page"))
         context.update(form=form, page=page, shoppers=page.object_list, query=query_without_page(self.request))
         return context
 
 
-class ShopperDetailView(StaffView, TemplateView):
+class ShopperDetailView(StoreScopedView, TemplateView):
     permission_required = "entry.view_shopper"
     template_name = "entry/shopper_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        shopper = get_object_or_404(Shopper, pk=kwargs["pk"])
+        shopper = get_object_or_404(shoppers.shoppers_of_stores(store_ids=self.store_ids), pk=kwargs["pk"])
         context.update(
             shopper=shopper,
             cards=shoppers.shopper_cards(shopper=shopper),
-            events=shoppers.shopper_gate_events(shopper=shopper, limit=20),
+            events=shoppers.shopper_gate_events(shopper=shopper, limit=20, store_ids=self.store_ids),
             active_codes=shoppers.shopper_active_code_count(shopper=shopper),
             statuses=ShopperStatus,
             type_form=ShopperTypeForm(initial={"visitor_type": shopper.visitor_type}),
@@ -158,13 +159,13 @@ class ShopperDetailView(StaffView, TemplateView):
         return context
 
 
-class ShopperActionView(StaffView, View):
+class ShopperActionView(StoreScopedView, View):
     """A POST-only action on one shopper; answers with a message and back to the detail page."""
 
     permission_required = "entry.change_shopper"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        shopper = get_object_or_404(Shopper, pk=pk)
+        shopper = get_object_or_404(shoppers.shoppers_of_stores(store_ids=self.store_ids), pk=pk)
         try:
             self.act(request, shopper)
         except ApplicationError as error:

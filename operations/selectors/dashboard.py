@@ -8,11 +8,18 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from catalog.selectors.stores import StoreSummary, store_summaries
 from catalog.selectors.sync import sync_results_by_day
 from entry.selectors.gate import GateCharts, StoreGateSummary, gate_charts, store_gate_summaries
 from orders.models import PaymentIssue, Purchase, PurchaseStatus
-from orders.selectors.reports import OrderCharts, StoreOrderSummary, order_charts, store_order_summaries
+from orders.selectors.reports import (
+    OrderCharts,
+    StoreOrderSummary,
+    order_charts,
+    payment_issues_of_stores,
+    store_order_summaries,
+)
 
 HOURS = 24
 
@@ -28,8 +35,8 @@ class Dashboard:
     sync_chart: dict[str, Any]
 
 
-def open_work_per_hour(*, now: datetime | None = None) -> dict[str, list[Any]]:
-    """Bad carts received and payment issues opened per hour over the last 24 hours."""
+def open_work_per_hour(*, now: datetime | None = None, store_ids: StoreIds = None) -> dict[str, list[Any]]:
+    """Bad carts received and payment issues opened per hour over the last 24 hours (the user's stores)."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     current = timezone.localtime(now, zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
@@ -45,8 +52,10 @@ def open_work_per_hour(*, now: datetime | None = None) -> dict[str, list[Any]]:
             .annotate(count=Count("pk"))
         }
 
-    bad = per_hour(Purchase.objects.real().filter(status=PurchaseStatus.BAD_CART, **window))
-    issues = per_hour(PaymentIssue.objects.real().filter(**window))
+    bad = per_hour(
+        stores_scope(Purchase.objects.real().filter(status=PurchaseStatus.BAD_CART, **window), store_ids=store_ids)
+    )
+    issues = per_hour(payment_issues_of_stores(PaymentIssue.objects.real().filter(**window), store_ids=store_ids))
     return {
         "labels": [timezone.localtime(slot, zone).strftime("%H:%M") for slot in slots],
         "bad_cart": [bad.get(slot, 0) for slot in slots],
@@ -54,13 +63,14 @@ def open_work_per_hour(*, now: datetime | None = None) -> dict[str, list[Any]]:
     }
 
 
-def dashboard(*, now: datetime | None = None) -> Dashboard:
+def dashboard(*, now: datetime | None = None, store_ids: StoreIds = None) -> Dashboard:
+    """Every figure of the user's stores (``store_ids``; None for every store)."""
     return Dashboard(
-        catalog=store_summaries(),
-        gates=store_gate_summaries(now=now),
-        orders=store_order_summaries(now=now),
-        gate_charts=gate_charts(now=now),
-        order_charts=order_charts(now=now),
-        open_work_chart=open_work_per_hour(now=now),
-        sync_chart=sync_results_by_day(days=14),
+        catalog=store_summaries(store_ids=store_ids),
+        gates=store_gate_summaries(now=now, store_ids=store_ids),
+        orders=store_order_summaries(now=now, store_ids=store_ids),
+        gate_charts=gate_charts(now=now, store_ids=store_ids),
+        order_charts=order_charts(now=now, store_ids=store_ids),
+        open_work_chart=open_work_per_hour(now=now, store_ids=store_ids),
+        sync_chart=sync_results_by_day(days=14, store_ids=store_ids),
     )

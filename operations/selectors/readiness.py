@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, SyncRun
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from catalog.selectors.stores import store_summaries
 from entry.scan_keys import qr_pattern
 from entry.selectors.stores import store_list_with_gate_default
@@ -80,9 +81,9 @@ class Item:
         return REFERENCES.get(self.key, "")
 
 
-def _automatic() -> list[Item]:
+def _automatic(*, store_ids: StoreIds = None) -> list[Item]:
     now = timezone.now()
-    stores = list(store_list_with_gate_default().order_by("store_id"))
+    stores = list(stores_scope(store_list_with_gate_default(), store_ids=store_ids, field="pk").order_by("store_id"))
     items = [
         Item(
             "store_ids",
@@ -120,7 +121,7 @@ def _automatic() -> list[Item]:
             _connectivity_evidence(check),
         )
     )
-    for summary in store_summaries():
+    for summary in store_summaries(store_ids=store_ids):
         last = SyncRun.objects.filter(store=summary.store).order_by("-created_at", "-pk").first()
         failed = (last.items_failed + last.items_rejected) if last else 0
         items.append(
@@ -208,7 +209,8 @@ def _connectivity_evidence(check: AmazonCall | None) -> str:
     return f"failed at {when}: {reason}{status}"
 
 
-def readiness_items() -> list[Item]:
+def readiness_items(*, store_ids: StoreIds = None) -> list[Item]:
+    """The checklist; its per-store lines for the user's stores (``store_ids``; None for every store)."""
     marks = {mark.item: mark for mark in ReadinessMark.objects.filter(store__isnull=True).select_related("marked_by")}
     manual = [
         Item(
@@ -222,4 +224,4 @@ def readiness_items() -> list[Item]:
         )
         for key, section, title in MANUAL
     ]
-    return _automatic() + manual
+    return _automatic(store_ids=store_ids) + manual

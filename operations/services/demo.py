@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, erp_rows, sample_problem_rows, write_erp_csv
 from catalog.models import ImportStatus, MappingProfile, Store
 from catalog.services.imports import import_job_create, import_job_run
+from catalog.services.staff_stores import staff_stores_set
 from catalog.services.stores import mapping_profile_save
 from entry.demo import demo_shoppers_ensure
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
@@ -83,6 +85,8 @@ def demo_seed(*, products: int, password: str) -> DemoSeedReport:
     promotions = demo_pricing_ensure(stores=[store, station])
     report.lines.append(f"Pricing: tax rates for both stores and {promotions} promotions, one of each kind.")
     report.staff = demo_staff_ensure(password=password)
+    for username, _, _ in report.staff:  # the demo's staff work for every store, said explicitly
+        staff_stores_set(user=get_user_model().objects.get(username=username), all_stores=True)
     report.shopper_password = report.staff[0][1]
     shoppers = demo_shoppers_ensure(password=report.shopper_password)
     report.shopper_emails = [shopper.email for shopper in shoppers]

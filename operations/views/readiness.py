@@ -10,26 +10,26 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from catalog.views.staff_stores import StoreScopedView
 from jwo_admin.core.exceptions import ApplicationError
-from jwo_admin.core.views.staff import StaffView
 from operations.selectors.readiness import readiness_items
 from operations.services.readiness import readiness_mark
 
 
-class ReadinessView(StaffView, TemplateView):
+class ReadinessView(StoreScopedView, TemplateView):
     permission_required = "operations.view_readinessmark"
     template_name = "operations/readiness.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        items = readiness_items()
+        items = readiness_items(store_ids=self.store_ids)
         context["items"] = items
         context["done"] = sum(item.ok for item in items)
         context["can_mark"] = self.request.user.has_perm("operations.change_readinessmark")
         return context
 
 
-class ReadinessMarkView(StaffView, View):
+class ReadinessMarkView(StoreScopedView, View):
     permission_required = "operations.change_readinessmark"
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -46,7 +46,7 @@ class ReadinessMarkView(StaffView, View):
         return HttpResponseRedirect(reverse("operations:readiness"))
 
 
-class ReadinessCsvView(StaffView, View):
+class ReadinessCsvView(StoreScopedView, View):
     permission_required = "operations.view_readinessmark"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -54,7 +54,7 @@ class ReadinessCsvView(StaffView, View):
         response["Content-Disposition"] = f'attachment; filename="launch-readiness-{timezone.localdate()}.csv"'
         writer = csv.writer(response)
         writer.writerow(["section", "item", "checked by", "state", "evidence or note", "ticked by", "ticked at"])
-        for item in readiness_items():
+        for item in readiness_items(store_ids=self.store_ids):
             mark = item.mark
             writer.writerow(
                 [

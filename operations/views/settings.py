@@ -14,22 +14,22 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from catalog.views.staff_stores import StoreScopedView
 from entry.scan_keys import qr_pattern
 from entry.selectors.stores import store_list_with_gate_default
 from jwo_admin.core import selectors
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.sign_in import sign_in_lock_clear, sign_in_locks
-from jwo_admin.core.views.staff import StaffView
 
 
-class SettingsView(StaffView, TemplateView):
+class SettingsView(StoreScopedView, TemplateView):
     permission_required = "catalog.view_store"
     template_name = "operations/settings.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["stores"] = store_list_with_gate_default()
+        context["stores"] = self.scoped(store_list_with_gate_default(), field="pk")
         context["staff"] = selectors.staff_list()
         context["connector_keys"] = connector_key_list()
         context["connector_header"] = settings.JWO_CONNECTOR_KEY_HEADER
@@ -46,7 +46,7 @@ class SettingsView(StaffView, TemplateView):
         return context
 
 
-class ConnectorKeyCreateView(StaffView, View):
+class ConnectorKeyCreateView(StoreScopedView, View):
     permission_required = "core.manage_connectorkey"
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -62,7 +62,7 @@ class ConnectorKeyCreateView(StaffView, View):
         return render(request, SettingsView.template_name, context, status=201)
 
 
-class ConnectorKeyRevokeView(StaffView, View):
+class ConnectorKeyRevokeView(StoreScopedView, View):
     permission_required = "core.manage_connectorkey"
 
     def post(self, request: HttpRequest, key_id: str) -> HttpResponse:
@@ -75,7 +75,7 @@ class ConnectorKeyRevokeView(StaffView, View):
         return HttpResponseRedirect(reverse("operations:settings") + "#connector-keys")
 
 
-class SignInLockClearView(StaffView, View):
+class SignInLockClearView(StoreScopedView, View):
     """An admin lets a locked account or address try again at once."""
 
     permission_required = "core.clear_signinlock"

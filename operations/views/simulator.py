@@ -6,13 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from jwo_admin.core.views.staff import StaffView
+from catalog.views.staff_stores import StoreScopedView
 from operations.models import SimulationRun
 from operations.simulation.cleanup import simulation_clean_up
 from operations.simulation.config import SimulationConfig
@@ -22,18 +22,18 @@ from operations.simulation.services import simulation_start, simulator_stores
 from operations.tasks import simulation_run_task
 
 
-class SimulatorView(StaffView, FormView):
+class SimulatorView(StoreScopedView, FormView):
     permission_required = "operations.view_simulationrun"
     template_name = "operations/simulator.html"
     form_class = SimulationForm
 
     def get_initial(self) -> dict[str, Any]:
-        first = simulator_stores().first()
+        first = self.scoped(simulator_stores(), field="pk").first()
         return {"store": first.store_id if first else None}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["runs"] = SimulationRun.objects.select_related("store", "started_by")[:20]
+        context["runs"] = self.scoped(SimulationRun.objects.select_related("store", "started_by"))[:20]
         context["can_start"] = self.request.user.has_perm("operations.add_simulationrun")
         context["test_stores_only"] = settings.JWO_SIMULATOR_TEST_STORES_ONLY
         return context
@@ -61,10 +61,13 @@ class SimulatorView(StaffView, FormView):
         return HttpResponseRedirect(reverse("operations:simulation_detail", args=[run.pk]))
 
 
-class SimulationDetailView(StaffView, DetailView):
+class SimulationDetailView(StoreScopedView, DetailView):
     permission_required = "operations.view_simulationrun"
     model = SimulationRun
     context_object_name = "run"
+
+    def get_queryset(self) -> QuerySet[SimulationRun]:
+        return self.scoped(SimulationRun.objects.all())
 
     def get_template_names(self) -> list[str]:
         if self.request.headers.get("HX-Request"):
@@ -79,13 +82,13 @@ class SimulationDetailView(StaffView, DetailView):
         return context
 
 
-class SimulationCleanUpView(StaffView, View):
+class SimulationCleanUpView(StoreScopedView, View):
     """Delete every row a run created (its shoppers, gate events, purchases and their payments)."""
 
     permission_required = "operations.add_simulationrun"  # whoever may start a run may clean one up
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = get_object_or_404(SimulationRun, pk=pk)
+        run = self.scoped_get(SimulationRun, pk=pk)
         removed = simulation_clean_up(run=run)
         messages.success(request, removed.as_sentence())
         return HttpResponseRedirect(reverse("operations:simulation_detail", args=[run.pk]))

@@ -9,13 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.generic import FormView, UpdateView
 
 from catalog.models import Store
+from catalog.views.staff_stores import StoreScopedView
 from entry.selectors.stores import store_gate_default
-from jwo_admin.core.views.staff import StaffView
 from operations.forms import StoreSettingsForm
 from operations.services.store_settings import store_settings_save
 from orders.selectors.store_payments import store_preauthorisation_amount
@@ -38,7 +39,7 @@ def _save(form: StoreSettingsForm) -> Store | None:
         return None
 
 
-class StoreCreateView(StaffView, FormView):
+class StoreCreateView(StoreScopedView, FormView):
     permission_required = "catalog.add_store"
     template_name = TEMPLATE
     form_class = StoreSettingsForm
@@ -52,11 +53,14 @@ class StoreCreateView(StaffView, FormView):
         return redirect("operations:settings")
 
 
-class StoreUpdateView(StaffView, UpdateView):
+class StoreUpdateView(StoreScopedView, UpdateView):
     permission_required = "catalog.change_store"
     template_name = TEMPLATE
     form_class = StoreSettingsForm
     model = Store
+
+    def get_queryset(self) -> QuerySet[Store]:
+        return self.scoped(Store.objects.all(), field="pk")
 
     def get_initial(self) -> dict[str, Any]:
         return {

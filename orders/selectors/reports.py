@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from catalog.models import Store
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from entry.models import PaymentMethod
 from jwo_admin.core.money import quantize_money
 from jwo_admin.core.zones import wall_clock_filter
@@ -59,7 +60,7 @@ class StoreOrderSummary:
     receipts_undelivered: int = 0
 
 
-def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSummary]:
+def store_order_summaries(*, now: datetime | None = None, store_ids: StoreIds = None) -> list[StoreOrderSummary]:
     """Per store (by name): today's purchases (every trip, empty carts included) and revenue (sum of
     the totals of the *priced* ones); and, whatever their day, the bad carts still waiting to be
     resolved, the open payment issues (an issue belongs to its purchase's store, or to its
@@ -69,7 +70,7 @@ def store_order_summaries(*, now: datetime | None = None) -> list[StoreOrderSumm
     A store simulation's purchases and issues are left out.
     """
     now = now or timezone.now()
-    stores = list(Store.objects.order_by("name"))
+    stores = list(stores_scope(Store.objects.order_by("name"), store_ids=store_ids, field="pk"))
     bad_carts: dict[int, int] = {
         row["store_id"]: row["count"]
         for row in Purchase.objects.real()
@@ -131,7 +132,7 @@ class OrderCharts:
     zone: tzinfo = UTC  # the clock the days and hours are read on (the axes say which)
 
 
-def order_charts(*, store: Store | None = None, now: datetime | None = None) -> OrderCharts:
+def order_charts(*, store: Store | None = None, now: datetime | None = None, store_ids: StoreIds = None) -> OrderCharts:
     """Revenue per day over the last 14 days (today included) and purchases per hour over the last
     24 hours, stacked by status; all stores or one.
 
@@ -142,15 +143,16 @@ def order_charts(*, store: Store | None = None, now: datetime | None = None) -> 
     now = now or timezone.now()
     zone = store.zone if store is not None else timezone.get_current_timezone()
     purchases = Purchase.objects.real() if store is None else Purchase.objects.real().filter(store=store)
+    purchases = stores_scope(purchases, store_ids=store_ids)
     return OrderCharts(
-        sales=_sales_per_day(purchases, store=store, now=now, zone=zone),
+        sales=_sales_per_day(purchases, store=store, now=now, zone=zone, store_ids=store_ids),
         purchases=_purchases_per_hour(purchases, now=now, zone=zone),
         zone=zone,
     )
 
 
 def _sales_per_day(
-    purchases: QuerySet[Purchase], *, store: Store | None, now: datetime, zone: tzinfo
+    purchases: QuerySet[Purchase], *, store: Store | None, now: datetime, zone: tzinfo, store_ids: StoreIds = None
 ) -> dict[str, list[Any]]:
     today = timezone.localtime(now, zone).date()
     days = [today - timedelta(days=back) for back in range(SALES_DAYS - 1, -1, -1)]
@@ -163,7 +165,8 @@ def _sales_per_day(
         .annotate(revenue=Sum("total"))
     )
     revenue: dict[tuple[date, str], Decimal] = {(row["day"], row["currency"]): row["revenue"] for row in rows}
-    stores = Store.objects.all() if store is None else Store.objects.filter(pk=store.pk)
+    stores = stores_scope(Store.objects.all(), store_ids=store_ids, field="pk")
+    stores = stores if store is None else stores.filter(pk=store.pk)
     currencies = sorted(set(stores.values_list("currency", flat=True)) | {currency for _, currency in revenue})
     data: dict[str, list[Any]] = {"labels": [day.strftime("%m-%d") for day in days]}
     for currency in currencies:
@@ -322,9 +325,30 @@ def purchase_payment_problem(*, purchase: Purchase) -> PaymentIssue | None:
 
 
 # --- Promotions and tax rates ----------------------------------------------------------------
-def promotion_list(*, is_active: bool | None = None) -> QuerySet[Promotion]:
+def promotions_of_stores(*, store_ids: StoreIds) -> QuerySet[Promotion]:
+    """The promotions a staff user of ``store_ids`` may see and change: every one for every store;
+    otherwise those whose stores are all theirs (a promotion for every store, or naming another
+    store, acts on stores that are not theirs)."""
+    if store_ids is None:
+        return Promotion.objects.all()
+    naming_a_store = Promotion.stores.through.objects.values("promotion_id")
+    return Promotion.objects.filter(pk__in=naming_a_store).exclude(stores__in=Store.objects.exclude(pk__in=store_ids))
+
+
+def payment_issues_of_stores(issues: QuerySet[PaymentIssue], *, store_ids: StoreIds) -> QuerySet[PaymentIssue]:
+    """An issue belongs to its purchase's store, or to its hold's store when it has no purchase."""
+    if store_ids is None:
+        return issues
+    return issues.filter(
+        Q(purchase__store__in=store_ids) | Q(purchase__isnull=True, authorisation__store__in=store_ids)
+    )
+
+
+def promotion_list(*, is_active: bool | None = None, store_ids: StoreIds = None) -> QuerySet[Promotion]:
     """Promotions in the order the engine applies them (priority, highest first, then oldest first)."""
-    promotions = Promotion.objects.prefetch_related(Prefetch("stores", queryset=Store.objects.order_by("store_id")))
+    promotions = promotions_of_stores(store_ids=store_ids).prefetch_related(
+        Prefetch("stores", queryset=Store.objects.order_by("store_id"))
+    )
     if is_active is not None:
         promotions = promotions.filter(is_active=is_active)
     return promotions.order_by("-priority", "id")
@@ -492,10 +516,10 @@ def cart_try_request(
     }
 
 
-def bad_cart_queue(*, show_simulated: bool = False) -> list[Purchase]:
+def bad_cart_queue(*, show_simulated: bool = False, store_ids: StoreIds = None) -> list[Purchase]:
     """Purchases waiting for staff to resolve their unknown items, oldest first (first in, first out)."""
     return list(
-        Purchase.objects.simulated_shown(show_simulated)
+        stores_scope(Purchase.objects.simulated_shown(show_simulated), store_ids=store_ids)
         .filter(status=PurchaseStatus.BAD_CART, payment_status=PaymentStatus.ON_HOLD)
         .select_related("store", "shopper")
         .annotate(unknown_lines=Count("lines", filter=Q(lines__is_resolved=False)))
@@ -503,10 +527,10 @@ def bad_cart_queue(*, show_simulated: bool = False) -> list[Purchase]:
     )
 
 
-def payment_issue_queue(*, show_simulated: bool = False) -> list[PaymentIssue]:
+def payment_issue_queue(*, show_simulated: bool = False, store_ids: StoreIds = None) -> list[PaymentIssue]:
     """Open payment issues, oldest first, with their shopper, purchase and hold."""
     return list(
-        PaymentIssue.objects.simulated_shown(show_simulated)
+        payment_issues_of_stores(PaymentIssue.objects.simulated_shown(show_simulated), store_ids=store_ids)
         .filter(status=PaymentIssue.Status.OPEN)
         .select_related("shopper", "purchase", "purchase__store", "authorisation", "authorisation__store")
         .order_by("created_at", "id")

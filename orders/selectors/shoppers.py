@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 
+from catalog.selectors.staff_stores import StoreIds, stores_scope
 from entry.models import Shopper
+from entry.selectors.shoppers import shoppers_of_stores
 from jwo_admin.core.money import quantize_money
 from orders.models import PaymentStatus, Purchase
 
@@ -35,15 +37,19 @@ class ShopperPurchases:
     has_simulated: bool  # some are a store simulation's: the purchase list must show simulated ones
 
 
-def shopper_purchase_list(*, shopper_pk: int, shown: int = SHOPPER_PURCHASES_SHOWN) -> ShopperPurchases:
+def shopper_purchase_list(
+    *, shopper_pk: int, shown: int = SHOPPER_PURCHASES_SHOWN, store_ids: StoreIds = None
+) -> ShopperPurchases:
     """The shopper's purchases (every trip, simulated ones included: they are theirs) and their spend.
 
     Spend per currency: what was charged to the card (``captured_total``) or paid at the counter
     (``total``), less what was refunded on those purchases (``refunded_total``: refunds given or
-    under way; a refused refund gives its amount back). Raises ``Shopper.DoesNotExist``.
+    under way; a refused refund gives its amount back). For a staff user of ``store_ids`` (None:
+    every store), a shopper of theirs (one who went through one of their gates) and only the
+    purchases made in their stores. Raises ``Shopper.DoesNotExist``.
     """
-    shopper = Shopper.objects.get(pk=shopper_pk)
-    purchases = Purchase.objects.filter(shopper_id=shopper_pk)
+    shopper = shoppers_of_stores(store_ids=store_ids).get(pk=shopper_pk)
+    purchases = stores_scope(Purchase.objects.filter(shopper_id=shopper_pk), store_ids=store_ids)
     counted = purchases.aggregate(count=Count("pk"), simulated=Count("pk", filter=Q(simulation_run_id__isnull=False)))
     paid = Case(
         When(payment_status=PaymentStatus.CAPTURED, then=F("captured_total")),

@@ -19,12 +19,13 @@ from jwo_admin.core.money import quantize_money
 from orders.forms import RefundAmountForm
 from orders.models import PaymentIssue, Purchase
 from orders.purchase_request import CartItem
+from orders.selectors import reports
 from orders.selectors.pricing import cart_products
 from orders.services import bad_carts
 from orders.services.payments.issues import issue_dismiss
 from orders.services.payments.refunds import refund_create
 from orders.services.receipts import receipt_resend
-from orders.views.common import StaffView
+from orders.views.common import StoreScopedView
 from orders.views.purchases import PurchaseDetailView, payment_live_context, purchase_actions
 
 
@@ -40,7 +41,7 @@ def product_find(*, store: Store, text: str) -> Product | None:
     return cart_products(store=store, items=(item,))[0]
 
 
-class PurchaseActionView(StaffView, View):
+class PurchaseActionView(StoreScopedView, View):
     """POST only; subclasses name the permission and do the work."""
 
     permission_required = "orders.change_purchase"
@@ -50,7 +51,7 @@ class PurchaseActionView(StaffView, View):
         raise NotImplementedError
 
     def post(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
-        purchase = get_object_or_404(Purchase, pk=pk)
+        purchase = self.scoped_get(Purchase, pk=pk)
         self.kwargs = kwargs
         try:
             messages.success(request, self.act(request, purchase))
@@ -129,7 +130,7 @@ class ChargeView(PurchaseActionView):
     def post(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
         if not request.headers.get("HX-Request"):
             return super().post(request, pk, **kwargs)
-        purchase = get_object_or_404(Purchase, pk=pk)
+        purchase = self.scoped_get(Purchase, pk=pk)
         refused = ""
         try:
             self.act(request, purchase)
@@ -202,7 +203,7 @@ class RefundAmountView(PurchaseDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        purchase = get_object_or_404(Purchase, pk=pk)
+        purchase = self.scoped_get(Purchase, pk=pk)
         actions = purchase_actions(request.user, purchase)
         form = RefundAmountForm(
             request.POST, currency=purchase.currency, remaining=quantize_money(actions["refundable"], purchase.currency)
@@ -232,11 +233,13 @@ class RefundAmountView(PurchaseDetailView):
         return self.render_to_response(self.get_context_data(pk=pk, refund_amount_form=form))
 
 
-class IssueDismissView(StaffView, View):
+class IssueDismissView(StoreScopedView, View):
     permission_required = "orders.change_paymentissue"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        issue = get_object_or_404(PaymentIssue, pk=pk)
+        issue = get_object_or_404(
+            reports.payment_issues_of_stores(PaymentIssue.objects.all(), store_ids=self.store_ids), pk=pk
+        )
         try:
             issue_dismiss(issue_pk=issue.pk, user_pk=_user_pk(request), note=request.POST.get("note", ""))
             messages.success(request, "Issue dismissed.")

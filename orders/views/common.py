@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 
-from jwo_admin.core.views.staff import StaffView, query_without_page
+from catalog.views.staff_stores import StoreScopedView
+from jwo_admin.core.views.staff import query_without_page
 from orders.pricing.units import quantity_text
 
 PAGE_SIZE = 50
-__all__ = ["PAGE_SIZE", "StaffView", "percent_text", "quantity_text", "query_without_page"]
+__all__ = ["PAGE_SIZE", "StoreScopedView", "percent_text", "quantity_text", "query_without_page"]
 
 
 def percent_text(fraction: Decimal) -> str:

@@ -6,10 +6,10 @@ from django.views.generic import TemplateView
 
 from orders.forms import ChartFilterForm
 from orders.selectors import reports
-from orders.views.common import StaffView
+from orders.views.common import StoreScopedView
 
 
-class OrdersOverviewView(StaffView, TemplateView):
+class OrdersOverviewView(StoreScopedView, TemplateView):
     """Per store: today's purchases and revenue, open bad carts and payment issues; revenue per day
     (14 days) and purchases per hour by status (24 hours), all stores or one."""
 
@@ -19,9 +19,9 @@ class OrdersOverviewView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = ChartFilterForm(self.request.GET or None)
-        charts = reports.order_charts(store=form.chosen_store())
+        charts = reports.order_charts(store=form.chosen_store(), store_ids=self.store_ids)
         context.update(
-            summaries=reports.store_order_summaries(),
+            summaries=reports.store_order_summaries(store_ids=self.store_ids),
             form=form,
             sales_chart=charts.sales,
             purchases_chart=charts.purchases,

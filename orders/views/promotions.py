@@ -16,7 +16,7 @@ from orders.models import Promotion
 from orders.pricing.types import PROMOTION_KIND_FIELDS, PromotionKind
 from orders.selectors import reports
 from orders.services.promotions import promotion_deactivate, promotion_save
-from orders.views.common import StaffView, quantity_text
+from orders.views.common import StoreScopedView, quantity_text
 
 CENT = Decimal("0.01")
 DAY_NAMES = dict(WEEKDAYS)
@@ -96,7 +96,7 @@ def promotion_row(promotion: Promotion) -> PromotionRow:
     )
 
 
-class PromotionListView(StaffView, TemplateView):
+class PromotionListView(StoreScopedView, TemplateView):
     permission_required = "orders.view_promotion"
     template_name = "orders/promotion_list.html"
 
@@ -105,12 +105,14 @@ class PromotionListView(StaffView, TemplateView):
         form = PromotionFilterForm(self.request.GET or None)
         context.update(
             form=form,
-            rows=[promotion_row(p) for p in reports.promotion_list(is_active=form.is_active())],
+            rows=[
+                promotion_row(p) for p in reports.promotion_list(is_active=form.is_active(), store_ids=self.store_ids)
+            ],
         )
         return context
 
 
-class PromotionFormView(StaffView, FormView):
+class PromotionFormView(StoreScopedView, FormView):
     """Create (no ``pk``) or edit a promotion; the service saves it (and refuses what the engine would)."""
 
     template_name = "orders/promotion_form.html"
@@ -119,11 +121,16 @@ class PromotionFormView(StaffView, FormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(Promotion, pk=self.kwargs["pk"])
+            kwargs["instance"] = get_object_or_404(
+                reports.promotions_of_stores(store_ids=self.store_ids), pk=self.kwargs["pk"]
+            )
         return kwargs
 
     def form_valid(self, form: PromotionForm) -> HttpResponse:
         promotion = form.save(commit=False)
+        if self.store_ids is not None and not form.cleaned_data["stores"]:
+            form.add_error("stores", "Choose your stores: a promotion for every store needs access to every store.")
+            return self.form_invalid(form)
         try:
             promotion_save(promotion=promotion, stores=form.cleaned_data["stores"])
         except ValidationError as error:
@@ -141,11 +148,11 @@ class PromotionUpdateView(PromotionFormView):
     permission_required = "orders.change_promotion"
 
 
-class PromotionDeactivateView(StaffView, View):
+class PromotionDeactivateView(StoreScopedView, View):
     permission_required = "orders.change_promotion"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        promotion = get_object_or_404(Promotion, pk=pk)
+        promotion = get_object_or_404(reports.promotions_of_stores(store_ids=self.store_ids), pk=pk)
         promotion_deactivate(promotion=promotion)
         messages.success(request, f"Promotion “{promotion.name}” deactivated: new carts no longer get it.")
         return redirect("orders:promotion_list")

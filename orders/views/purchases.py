@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -16,10 +15,10 @@ from orders.forms import PurchaseFilterForm, RefundAmountForm
 from orders.models import PaymentStatus, Purchase, PurchaseStatus
 from orders.selectors import reports
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
-from orders.views.common import PAGE_SIZE, StaffView, percent_text, quantity_text, query_without_page
+from orders.views.common import PAGE_SIZE, StoreScopedView, percent_text, quantity_text, query_without_page
 
 
-class PurchaseListView(StaffView, TemplateView):
+class PurchaseListView(StoreScopedView, TemplateView):
     """Every purchase, newest first, 50 a page, filtered by store, status, payment status, days and
     an exact purchase, trip or shopper id."""
 
@@ -29,7 +28,7 @@ class PurchaseListView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = PurchaseFilterForm(self.request.GET or None)
-        page: Page[Any] = Paginator(reports.purchase_list(filters=form.filters()), PAGE_SIZE).get_page(
+        page: Page[Any] = Paginator(self.scoped(reports.purchase_list(filters=form.filters())), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
         context.update(
@@ -41,7 +40,7 @@ class PurchaseListView(StaffView, TemplateView):
         return context
 
 
-class PurchaseDetailView(StaffView, TemplateView):
+class PurchaseDetailView(StoreScopedView, TemplateView):
     """A purchase's lines, totals, hold, payment events, refunds, issues, audit trail and request."""
 
     permission_required = "orders.view_purchase"
@@ -54,6 +53,7 @@ class PurchaseDetailView(StaffView, TemplateView):
         except Purchase.DoesNotExist as error:
             raise Http404("No such purchase.") from error
         purchase = detail.purchase
+        self.store_or_404(purchase.store_id)
         context.update(
             purchase=purchase,
             lines=[(line, quantity_text(line.quantity), percent_text(line.tax_rate)) for line in detail.lines],
@@ -73,7 +73,7 @@ class PurchaseDetailView(StaffView, TemplateView):
         return context
 
 
-class PaymentStatusView(StaffView, TemplateView):
+class PaymentStatusView(StoreScopedView, TemplateView):
     """Where the purchase's money stands, as a fragment the purchase page polls while a charge
     waits for the gateway (``orders/_payment_live.html`` stops polling once it has settled)."""
 
@@ -89,7 +89,7 @@ class PaymentStatusView(StaffView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        purchase = get_object_or_404(Purchase.objects.select_related("store", "shopper"), pk=kwargs["pk"])
+        purchase = self.scoped_get(Purchase.objects.select_related("store", "shopper"), pk=kwargs["pk"])
         context.update(payment_live_context(self.request.user, purchase))
         return context
 

@@ -9,10 +9,10 @@ from django.views.generic import TemplateView
 
 from orders.forms import SimulatedFilterForm
 from orders.selectors import reports
-from orders.views.common import StaffView
+from orders.views.common import StoreScopedView
 
 
-class BadCartQueueView(StaffView, TemplateView):
+class BadCartQueueView(StoreScopedView, TemplateView):
     """Carts with items we could not resolve, oldest first; each is resolved on its purchase page."""
 
     permission_required = "orders.view_purchase"
@@ -20,11 +20,11 @@ class BadCartQueueView(StaffView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = SimulatedFilterForm(self.request.GET or None)
-        purchases = reports.bad_cart_queue(show_simulated=form.show_simulated())
+        purchases = reports.bad_cart_queue(show_simulated=form.show_simulated(), store_ids=self.store_ids)
         return {**super().get_context_data(**kwargs), "form": form, "purchases": purchases}
 
 
-class PaymentIssueQueueView(StaffView, TemplateView):
+class PaymentIssueQueueView(StoreScopedView, TemplateView):
     """Open payment issues, oldest first; their shoppers are refused at the gate until settled."""
 
     permission_required = "orders.view_paymentissue"
@@ -32,5 +32,5 @@ class PaymentIssueQueueView(StaffView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = SimulatedFilterForm(self.request.GET or None)
-        issues = reports.payment_issue_queue(show_simulated=form.show_simulated())
+        issues = reports.payment_issue_queue(show_simulated=form.show_simulated(), store_ids=self.store_ids)
         return {**super().get_context_data(**kwargs), "form": form, "issues": issues}

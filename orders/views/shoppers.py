@@ -8,10 +8,10 @@ from django.views.generic import TemplateView
 
 from entry.models import Shopper
 from orders.selectors.shoppers import shopper_purchase_list
-from orders.views.common import StaffView
+from orders.views.common import StoreScopedView
 
 
-class ShopperPurchasesView(StaffView, TemplateView):
+class ShopperPurchasesView(StoreScopedView, TemplateView):
     permission_required = "orders.view_purchase"
 
     def get_template_names(self) -> list[str]:
@@ -22,7 +22,7 @@ class ShopperPurchasesView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         try:
-            context["summary"] = shopper_purchase_list(shopper_pk=kwargs["pk"])
+            context["summary"] = shopper_purchase_list(shopper_pk=kwargs["pk"], store_ids=self.store_ids)
         except Shopper.DoesNotExist as error:
             raise Http404("No such shopper.") from error
         return context

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -13,22 +13,22 @@ from orders.forms import TaxRateFilterForm, TaxRateForm
 from orders.models import TaxRate
 from orders.selectors import reports
 from orders.services.promotions import tax_rate_delete, tax_rate_save
-from orders.views.common import StaffView, percent_text
+from orders.views.common import StoreScopedView, percent_text
 
 
-class TaxRateListView(StaffView, TemplateView):
+class TaxRateListView(StoreScopedView, TemplateView):
     permission_required = "orders.view_taxrate"
     template_name = "orders/tax_rate_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = TaxRateFilterForm(self.request.GET or None)
-        rates = reports.tax_rate_list(store=form.chosen_store())
+        rates = self.scoped(reports.tax_rate_list(store=form.chosen_store()))
         context.update(form=form, rates=[(rate, percent_text(rate.rate)) for rate in rates])
         return context
 
 
-class TaxRateFormView(StaffView, FormView):
+class TaxRateFormView(StoreScopedView, FormView):
     """Create (no ``pk``) or edit a tax rate; a broken rule is a form error, never a 500."""
 
     template_name = "orders/tax_rate_form.html"
@@ -37,7 +37,7 @@ class TaxRateFormView(StaffView, FormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(TaxRate, pk=self.kwargs["pk"])
+            kwargs["instance"] = self.scoped_get(TaxRate, pk=self.kwargs["pk"])
         return kwargs
 
     def form_valid(self, form: TaxRateForm) -> HttpResponse:
@@ -59,11 +59,11 @@ class TaxRateUpdateView(TaxRateFormView):
     permission_required = "orders.change_taxrate"
 
 
-class TaxRateDeleteView(StaffView, View):
+class TaxRateDeleteView(StoreScopedView, View):
     permission_required = "orders.delete_taxrate"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        tax_rate = get_object_or_404(TaxRate.objects.select_related("store"), pk=pk)
+        tax_rate = self.scoped_get(TaxRate.objects.select_related("store"), pk=pk)
         tax_rate_delete(tax_rate=tax_rate)
         messages.success(request, f"{tax_rate.store}: tax code {tax_rate.tax_code} deleted.")
         return redirect("orders:tax_rate_list")

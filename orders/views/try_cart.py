@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 
 from orders.forms import TryCartForm
 from orders.selectors import reports
-from orders.views.common import StaffView, quantity_text
+from orders.views.common import StoreScopedView, quantity_text
 
 
 def curl_command(*, url: str, body: dict[str, Any]) -> str:
@@ -21,7 +21,7 @@ def curl_command(*, url: str, body: dict[str, Any]) -> str:
     return f'curl -sS -X POST {url} -H "Content-Type: application/json" -H "{header}: $JWO_CONNECTOR_KEY" -d {payload}'
 
 
-class TryCartView(StaffView, TemplateView):
+class TryCartView(StoreScopedView, TemplateView):
     """Reads only: nothing is stored until someone runs the curl command."""
 
     permission_required = "orders.view_promotion"

@@ -12,9 +12,9 @@ import pytest
 from django.conf import settings
 
 from catalog.models import Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.roles import STORE_MANAGER
-from jwo_admin.core.services import staff_user_create
 from orders.models import ItemAlias, PaymentStatus, Purchase, PurchaseStatus, SandboxCharge
 from tests.conftest import PASSWORD, sign_in
 from tests.orders.payment_helpers import card_shopper, payments_store, purchase_body
@@ -44,7 +44,7 @@ def test_a_store_manager_resolves_a_bad_cart_and_charges_it(page: Any, live_serv
     purchase = Purchase.objects.get()
     assert (status, answer) == (201, {"purchaseId": purchase.purchase_id})
     assert (purchase.status, purchase.payment_status) == (PurchaseStatus.BAD_CART, PaymentStatus.ON_HOLD)
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "manager")
 
     page.click("nav >> text=Orders")

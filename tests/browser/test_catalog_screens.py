@@ -7,8 +7,8 @@ import pytest
 
 from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, erp_rows, sample_problem_rows, write_erp_csv
 from catalog.models import ImportJob, MappingProfile, Product, Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import CATALOG_MANAGER, VIEWER
-from jwo_admin.core.services import staff_user_create
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ def erp_store(db: None) -> Store:
 def test_import_preview_shows_rejections_then_applies(
     page: Any, live_server: Any, erp_store: Store, tmp_path: Path
 ) -> None:
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sample = tmp_path / "sample.csv"
     write_erp_csv(sample, [*erp_rows(20, seed=3), *sample_problem_rows(100)])
     sign_in(page, live_server.url, "cat")
@@ -65,7 +65,7 @@ def test_import_preview_shows_rejections_then_applies(
 
 
 def test_viewer_sees_catalog_without_import_links(page: Any, live_server: Any, erp_store: Store) -> None:
-    staff_user_create(username="view", password=PASSWORD, role=VIEWER)
+    staff_member_create(username="view", password=PASSWORD, role=VIEWER, all_stores=True)
     sign_in(page, live_server.url, "view")
 
     page.click("text=Catalog")
@@ -76,7 +76,7 @@ def test_viewer_sees_catalog_without_import_links(page: Any, live_server: Any, e
 
 
 def test_wrong_password_is_refused(page: Any, live_server: Any, db: None) -> None:
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "cat")
     page.fill("#id_password", "not-the-password")
@@ -89,7 +89,7 @@ def test_wrong_password_is_refused(page: Any, live_server: Any, db: None) -> Non
 def test_mapping_profile_then_history_with_error_report(
     page: Any, live_server: Any, erp_store: Store, tmp_path: Path
 ) -> None:
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sample = tmp_path / "sap.csv"
     sample.write_text(
         "MATNR;MAKTX;EAN11\nM-1;Harbor Water 500ml;4000000000013\nM-2;Broken;4000000000014\n", encoding="utf-8"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import VIEWER
-from jwo_admin.core.services import staff_user_create
 from tests.conftest import PASSWORD, sign_in
 from tests.operations.test_alerts import purchase
 
@@ -18,7 +18,7 @@ def test_the_dashboard_draws_its_charts_and_shows_new_alerts_without_a_reload(
     page: Any, live_server: Any, store: Any, settings: Any
 ) -> None:
     settings.JWO_ALERT_UNPRICED_MINUTES = 5
-    staff_user_create(username="watcher", password=PASSWORD, role=VIEWER)
+    staff_member_create(username="watcher", password=PASSWORD, role=VIEWER, all_stores=True)
     sign_in(page, live_server.url, "watcher")
 
     page.wait_for_function("document.querySelectorAll('canvas[data-drawn]').length === 6")

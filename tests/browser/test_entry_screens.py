@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 
 from catalog.models import Store
+from catalog.services.staff_stores import staff_member_create
 from entry.models import GateDecisionKind, GateEvent, GateReason, ScanKey, ShopperStatus
 from entry.services.shoppers import scan_key_issue
 from jwo_admin.core.roles import STORE_MANAGER, VIEWER
-from jwo_admin.core.services import staff_user_create
 from tests.conftest import PASSWORD, sign_in
 from tests.entry.conftest import make_shopper
 
@@ -32,7 +32,7 @@ def _record(store: Store, **fields: Any) -> GateEvent:
 def test_gate_log_shows_a_new_call_without_a_reload(page: Any, live_server: Any, store: Store) -> None:
     shopper = make_shopper("cust-live")
     first = _record(store, shopper=shopper, visitor_type=shopper.visitor_type)
-    staff_user_create(username="watcher", password=PASSWORD, role=VIEWER)
+    staff_member_create(username="watcher", password=PASSWORD, role=VIEWER, all_stores=True)
     sign_in(page, live_server.url, "watcher")
 
     page.click("nav >> text=Entry")
@@ -74,7 +74,7 @@ def test_gate_log_shows_a_new_call_without_a_reload(page: Any, live_server: Any,
 def test_store_manager_blocks_a_shopper_from_the_detail_page(page: Any, live_server: Any) -> None:
     shopper = make_shopper("cust-block")
     scan_key_issue(shopper=shopper)
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "manager")
 
     page.goto(f"{live_server.url}/entry/shoppers/?q=cust-block")

@@ -7,16 +7,16 @@ from typing import Any
 import pytest
 
 from catalog.models import Store
+from catalog.services.staff_stores import staff_member_create
 from entry.models import GateDefault, StoreGate
 from jwo_admin.core.roles import CATALOG_MANAGER, STORE_MANAGER
-from jwo_admin.core.services import staff_user_create
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_refused_page_names_the_role_and_the_navigation_leads_on(page: Any, live_server: Any) -> None:
-    staff_user_create(username="cataloguer", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cataloguer", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cataloguer")
 
     response = page.goto(f"{live_server.url}/orders/promotions/new/")
@@ -32,7 +32,7 @@ def test_a_refused_page_names_the_role_and_the_navigation_leads_on(page: Any, li
 
 
 def test_the_api_docs_page_leads_back_to_the_staff_site(page: Any, live_server: Any) -> None:
-    staff_user_create(username="reader", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="reader", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "reader")
 
     page.goto(f"{live_server.url}/api/docs/")
@@ -45,7 +45,7 @@ def test_the_api_docs_page_leads_back_to_the_staff_site(page: Any, live_server: 
 def test_changing_a_gate_default_asks_first_and_cancel_changes_nothing(
     page: Any, live_server: Any, store: Store
 ) -> None:
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "manager")
     page.goto(f"{live_server.url}/entry/")
     page.select_option("[data-testid=gate-default-TEST_STORE_001]", GateDefault.OPEN)

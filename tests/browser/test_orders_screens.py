@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from catalog.models import Product, Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import STORE_MANAGER
-from jwo_admin.core.services import staff_user_create
 from orders.models import Promotion, TaxRate
 from orders.purchase_request import purchase_request_parse
 from tests.conftest import PASSWORD, sign_in
@@ -24,7 +24,7 @@ def test_store_manager_creates_a_promotion_and_tries_a_cart_with_it(page: Any, l
     Product.objects.create(
         store=store, sku="SKU-CHIPS", name="Chips", price=Decimal("2.50"), tax_code="GENERAL", category="Snacks"
     )
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "manager")
 
     # the promotion, through the form

@@ -10,9 +10,9 @@ import pytest
 from django.test import override_settings
 
 from catalog.models import Product, Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.roles import STORE_MANAGER
-from jwo_admin.core.services import staff_user_create
 from orders.models import PaymentStatus, Purchase, ReceiptStatus, SandboxCharge
 from tests.conftest import PASSWORD, sign_in
 from tests.orders.payment_helpers import admitted, bought, card_shopper, payments_store, purchase_body
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def shop(transactional_db: None) -> Store:
     store = payments_store()  # USD, 10 % tax added; cola 2.00
     Product.objects.create(store=store, sku="STEAK", name="Steak", price=Decimal("6.79"), unit="kg", tax_code="GENERAL")
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     return store
 
 

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
+from catalog.services.staff_stores import staff_member_create
 from entry.models import Shopper
 from jwo_admin.core.roles import STORE_MANAGER
-from jwo_admin.core.services import staff_user_create
 from operations.models import SimulationRun, SimulationStatus
 from orders.models import Purchase
 from tests.conftest import PASSWORD, sign_in
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_store_manager_runs_a_simulation_and_sees_it_pass(page: Any, live_server: Any) -> None:
     simulated_store()
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "manager")
 
     page.click("nav >> text=Simulator")
@@ -43,7 +43,7 @@ def test_a_store_manager_runs_a_simulation_and_sees_it_pass(page: Any, live_serv
 
 def test_a_simulation_leaves_the_dashboard_as_it_was_and_its_clean_up_removes_it(page: Any, live_server: Any) -> None:
     simulated_store()
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "manager")
     page.goto(live_server.url + "/")
     today_before = page.inner_text("#store-today")

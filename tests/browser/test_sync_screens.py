@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from catalog.models import AmazonCall, InboundMessage, Store, SyncRun
 from catalog.services.notifications import notifications_consume
+from catalog.services.staff_stores import staff_member_create
 from catalog.services.sync_plan import sync_follow_up_request, sync_plan, sync_run_fill
 from jwo_admin.core.roles import CATALOG_MANAGER
-from jwo_admin.core.services import staff_user_create
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
 from tests.conftest import PASSWORD, sign_in
@@ -51,7 +51,7 @@ def test_catalog_manager_syncs_a_store_and_sees_amazons_rejection(
     run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
     fake_amazon.amazon.knobs.reject_skus = {"SKU-2"}
     fake_amazon.amazon.knobs.rate_limit = 1000  # the calls are counted below; no 429 from earlier tests' calls
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cat")
 
     page.click("nav >> text=Sync")
@@ -108,7 +108,7 @@ def test_catalog_manager_confirms_amazons_subscription_from_the_sync_page(
     envelope = fake_amazon.amazon.subscription_announce()
     notifications_consume(seconds=1, stop_when_empty=True)
     message = InboundMessage.objects.get()
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cat")
 
     page.click("nav >> text=Sync")
@@ -137,7 +137,7 @@ def test_the_run_page_shows_split_batches_and_the_follow_up_sync(
     knobs.payload_limit_bytes = whole * 3 // 4  # two items fit, not three
     knobs.gateway_500_rate = 1.0  # and then API Gateway fails every call
     run = drive(sync_plan(store=store))
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cat")
 
     page.goto(f"{live_server.url}/catalog/sync/runs/{run.pk}/")

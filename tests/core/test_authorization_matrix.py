@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from string import Formatter
 from typing import Any
 from unittest.mock import ANY
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,9 +31,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
-from catalog.models import Barcode, InboundMessage, MappingProfile, Product, SyncRun, UploadBatch
+from catalog.models import Barcode, InboundMessage, MappingProfile, Product, Store, SyncRun, UploadBatch
 from catalog.services.connectivity import Connectivity
 from catalog.services.imports import import_job_create
+from catalog.services.staff_stores import staff_stores_set
 from catalog.views import sync as sync_views
 from entry.models import Shopper
 from entry.services.shoppers import payment_method_add, shopper_create, shopper_token_create
@@ -358,6 +361,19 @@ TABLE: tuple[Case, ...] = (
     post("operations:simulation_clean_up", "/operations/simulator/{simulation_run}/clean-up/", may=STORE_EDITORS,
          allowed=to("/operations/simulator/{simulation_run}/")),
 
+    # --- Operations: the staff page (admins only) and where staff set a password -----------------------
+    staff("operations:staff_list", "/operations/staff/", may=ADMINS),
+    post("operations:staff_list", "/operations/staff/", may=ADMINS, allowed=OK,
+         label="empty invitation: re-rendered with its errors"),
+    staff("operations:staff_update", "/operations/staff/{staff_user}/", may=ADMINS),
+    post("operations:staff_update", "/operations/staff/{staff_user}/", may=ADMINS, allowed=OK, label="empty form"),
+    post("operations:staff_active", "/operations/staff/{staff_user}/active/", may=ADMINS,
+         allowed=to("/operations/staff/")),
+    post("operations:staff_password_reset", "/operations/staff/{staff_user}/password-reset/", may=ADMINS,
+         allowed=to("/operations/staff/")),
+    everyone("password_reset_confirm", "/accounts/password/MQ/not-the-token/", OK, label="a wrong link"),
+    everyone("password_reset_complete", "/accounts/password/done/", OK),
+
     # --- Public pages and probes ----------------------------------------------------------------------
     everyone("healthz", "/healthz", Answer(200, json={"status": "ok"})),
     everyone("favicon", "/favicon.ico", to("/static/favicon.ico")),
@@ -573,6 +589,7 @@ BUILDERS: dict[str, Any] = {
         store=world["store"], base_url="http://testserver", status=SimulationStatus.PASSED
     ),
     "connector_key_id": lambda world: connector_key_create(name="to revoke")[0].key_id,
+    "staff_user": lambda world: User.objects.create_user("matrix-staff", email="matrix-staff@example.com"),
     "sign_in_lock": lambda world: (
         SignInLock.objects.create(
             kind="account",
@@ -717,3 +734,48 @@ def test_the_table_covers_every_route_of_the_site() -> None:
         "admin:orders_purchase_changelist",
         "admin:auth_user_changelist",
     }
+
+
+# --- A second store: a staff user of another store finds none of this store's objects ----------------
+# The objects the table's paths and forms name that belong to the first store (a shopper belongs to the
+# stores whose gates they went through: the table's shopper went through none).
+STORE_OWNED = frozenset(
+    {"store", "product", "purchase", "line", "payment_issue", "promotion", "tax_rate", "import_job",
+     "sync_run", "upload_batch", "simulation_run", "shopper"}
+)  # fmt: skip
+
+
+def _names(case: Case) -> set[str]:
+    templates = [case.path, *case.form.values()]
+    return {name for template in templates for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _other_store_cases() -> list[Any]:
+    """Each staff row naming the first store's objects, with a role below Admin that it lets through."""
+    params = []
+    for case in TABLE:
+        allowed = [role for role in ROLES[:-1] if case.answers[role].status != 403]
+        if case.answers[Caller.ANONYMOUS] == TO_LOGIN and allowed and _names(case) & STORE_OWNED:
+            params.append(pytest.param(case, allowed[-1], id=f"{case.id} as {allowed[-1]}"))
+    return params
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("case", "caller"), _other_store_cases())
+def test_a_staff_user_of_another_store_gets_404_for_the_stores_objects(
+    case: Case, caller: Caller, world: World, other_store: Store
+) -> None:
+    manager = world.fixture(ROLE_FIXTURES[caller])
+    staff_stores_set(user=manager, all_stores=False, stores=[other_store])
+    for name in case.needs:
+        world[name]
+    path = world.fill(case.path)
+    client = Client()
+    client.force_login(manager)
+
+    if case.method == "get":
+        response = client.get(path, headers=case.headers)
+    else:
+        response = client.post(path, data={name: world.fill(value) for name, value in case.form.items()})
+
+    assert response.status_code == 404, path

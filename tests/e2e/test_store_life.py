@@ -83,10 +83,11 @@ def test_the_life_of_a_store(stack: Stack, sql: psycopg.Connection[Any], page: A
     stack.manage(
         "shell", "-c",
         "from decimal import Decimal; from catalog.services.stores import store_create; "
-        "from orders.models import TaxRate; from jwo_admin.core.services import staff_user_create; "
+        "from orders.models import TaxRate; from catalog.services.staff_stores import staff_member_create; "
         f"store = store_create(store_id='{STORE_ID}', name='E2E store', currency='USD'); "
         "TaxRate.objects.create(store=store, tax_code='GENERAL', rate=Decimal('0.08'), is_default=True); "
-        f"staff_user_create(username='manager', password='{PASSWORD}', role='Store manager')",
+        f"staff_member_create(username='manager', password='{PASSWORD}', role='Store manager', stores=[store], "
+        "all_stores=False)",
     )  # fmt: skip
 
     # 1. Import the catalog.
