@@ -7,8 +7,8 @@ import pytest
 
 from catalog.demo import ERP_COLUMNS, ERP_PROFILE_NAME, sample_problem_rows, write_erp_csv
 from catalog.models import MappingProfile, Product, Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import CATALOG_MANAGER
-from jwo_admin.core.services import staff_user_create
 from tests.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_preview_names_the_files_column_beside_our_field(page: Any, live_server: Any, tmp_path: Path) -> None:
     MappingProfile.objects.create(name=ERP_PROFILE_NAME, columns=ERP_COLUMNS)
     Store.objects.create(store_id="TEST_STORE_001", name="Test Store")
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sample = tmp_path / "sample.csv"
     write_erp_csv(sample, sample_problem_rows(1))
     sign_in(page, live_server.url, "cat")

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from catalog.models import AmazonCall, Product, ProductChange, Store, SyncRun
+from catalog.services.staff_stores import staff_member_create
 from catalog.services.sync_plan import sync_plan
 from jwo_admin.core.roles import CATALOG_MANAGER, VIEWER
-from jwo_admin.core.services import staff_user_create
 from tests.browser.test_sync_screens import results_reader  # noqa: F401 - a fixture these tests use
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.catalog.sync_helpers import drive
@@ -33,7 +33,7 @@ def test_catalog_manager_fixes_a_rejected_product_and_sends_it_now(
     rejected_run = drive(sync_plan(store=store))
     knobs.reject_skus = set()
     water = Product.objects.get(sku="SKU-2")
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cat")
 
     page.goto(f"{live_server.url}/catalog/sync/runs/{rejected_run.pk}/")
@@ -74,7 +74,7 @@ def test_catalog_manager_archives_a_selection_from_the_list(
 ) -> None:
     run_import(store, write_csv(tmp_path / "seed.csv", [COLA, WATER, JUICE]))
     ids = dict(Product.objects.values_list("sku", "pk"))
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cat")
     page.goto(f"{live_server.url}/catalog/?status=active")
     page.check(f'input[name=ids][value="{ids["SKU-1"]}"]')
@@ -109,7 +109,7 @@ def test_catalog_manager_archives_a_selection_from_the_list(
 def test_a_viewer_sees_no_edit_buttons(page: Any, live_server: Any, store: Store, tmp_path: Path) -> None:
     run_import(store, write_csv(tmp_path / "seed.csv", [COLA]))
     cola = Product.objects.get()
-    staff_user_create(username="val", password=PASSWORD, role=VIEWER)
+    staff_member_create(username="val", password=PASSWORD, role=VIEWER, all_stores=True)
     sign_in(page, live_server.url, "val")
 
     page.goto(f"{live_server.url}/catalog/")

@@ -9,11 +9,11 @@ import pytest
 from django.core import mail
 
 from catalog.models import Store
+from catalog.services.staff_stores import staff_member_create
 from entry.models import PaymentMethod, Shopper
 from entry.services.shoppers import payment_method_add
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.roles import STORE_MANAGER
-from jwo_admin.core.services import staff_user_create
 from orders.models import PaymentStatus, Purchase, PurchaseAudit, Refund
 from tests.conftest import PASSWORD, sign_in
 from tests.orders.payment_helpers import admitted, bought, card_shopper, payments_store, purchase_body
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def shop(transactional_db: None) -> Store:
     store = payments_store()  # USD, 10 % tax added; cola 2.00, cheese 30.00
-    staff_user_create(username="manager", password=PASSWORD, role=STORE_MANAGER)
+    staff_member_create(username="manager", password=PASSWORD, role=STORE_MANAGER, all_stores=True)
     return store
 
 
@@ -74,7 +74,7 @@ def test_part_of_a_purchase_is_refunded_and_the_page_shows_what_is_left(
     assert page.inner_text(".message-success") == "Refund of 10.50 USD: Pending."
     page.reload()  # the gateway has answered on the worker by now
     assert words(page.inner_text("#refund-remaining")) == "Left to refund: 22.50 USD"
-    assert words(page.locator("#refund-table tbody tr").nth(0).inner_text()).split(" ", 2)[2] == (
+    assert words(page.locator("#refund-table tbody tr").nth(0).inner_text()).split(" UTC ", 1)[1] == (
         "10.50 USD whole purchase Cheese past its date Refunded manager"
     )
 

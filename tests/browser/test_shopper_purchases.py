@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from catalog.models import Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import VIEWER
-from jwo_admin.core.services import staff_user_create
 from orders.models import PaymentStatus
 from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
 from tests.conftest import PASSWORD, sign_in
@@ -33,7 +33,7 @@ def test_the_shopper_page_loads_their_purchases_and_spend(
         captured_total=Decimal("4.18"),
         refunded_total=Decimal("1.00"),
     )
-    staff_user_create(username="watcher", password=PASSWORD, role=VIEWER)
+    staff_member_create(username="watcher", password=PASSWORD, role=VIEWER, all_stores=True)
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, live_server.url, "watcher")
 

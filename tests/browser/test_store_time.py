@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from catalog.models import Store
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import VIEWER
-from jwo_admin.core.services import staff_user_create
 from tests.conftest import PASSWORD, sign_in
 from tests.orders.test_views import make_purchase
 
@@ -23,7 +23,7 @@ def test_staff_see_store_times_with_their_zone_and_charts_name_their_clock(
         store_id="KIRITIMATI", name="Kiritimati", currency="AUD", time_zone="Pacific/Kiritimati"
     )
     purchase = make_purchase(kiritimati, at=datetime(2026, 12, 6, 23, 30, tzinfo=UTC), total="2630.00")
-    staff_user_create(username="viewer", password=PASSWORD, role=VIEWER)
+    staff_member_create(username="viewer", password=PASSWORD, role=VIEWER, all_stores=True)
     sign_in(page, live_server.url, "viewer")
 
     page.goto(f"{live_server.url}/orders/purchases/")

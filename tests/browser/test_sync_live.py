@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from catalog.models import Product, Store, SyncItem, SyncRun, UploadBatch
+from catalog.services.staff_stores import staff_member_create
 from jwo_admin.core.roles import CATALOG_MANAGER
-from jwo_admin.core.services import staff_user_create
 from tests.catalog.helpers import COLA, JUICE, WATER, run_import, write_csv
 from tests.conftest import PASSWORD, sign_in
 
@@ -26,7 +26,7 @@ def test_tables_follow_a_running_sync_and_the_retry_sends_only_the_failed_items(
     batch = UploadBatch.objects.create(sync_run=run, sequence=1, body=b"", item_count=3)
     for product in Product.objects.order_by("sku"):
         SyncItem.objects.create(sync_run=run, batch=batch, product=product, sku=product.sku, reason="new")
-    staff_user_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER)
+    staff_member_create(username="cat", password=PASSWORD, role=CATALOG_MANAGER, all_stores=True)
     sign_in(page, live_server.url, "cat")
     page.goto(f"{live_server.url}/catalog/sync/runs/{run.pk}/")
     assert page.locator("#item-table >> text=Pending").count() == 3

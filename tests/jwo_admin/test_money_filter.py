@@ -14,7 +14,7 @@ def render(amount: object, currency: str) -> str:
 def test_amounts_are_shown_in_the_minor_unit_of_their_currency() -> None:
     assert render(Decimal("12.500"), "USD") == "12.50"
     assert render(Decimal("0.005"), "EUR") == "0.01"  # half-up
-    assert render(Decimal("1250.000"), "JPY") == "1250"
+    assert render(Decimal("1250.000"), "JPY") == "1,250"  # with its thousands separator
     assert render(Decimal("1.2345"), "BHD") == "1.235"
 
 

@@ -42,8 +42,8 @@ def test_show_simulated_lists_it_labelled(bad_carts: dict[str, Purchase], viewer
     rows = table_rows(response.content.decode(), "bad-cart-table")
 
     assert [row[:2] for row in rows] == [
-        ["2025-03-10 09:20", bad_carts["real"].purchase_id],
-        ["2025-03-10 10:20", f"{bad_carts['simulated'].purchase_id} Simulated"],
+        ["10 Mar 2025 09:20 UTC", bad_carts["real"].purchase_id],
+        ["10 Mar 2025 10:20 UTC", f"{bad_carts['simulated'].purchase_id} Simulated"],
     ]
     assert 'name="simulated" id="id_simulated" checked' in response.content.decode()
 
