@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from jwo_admin.core.exceptions import ApplicationError
 from orders.forms import AmazonFeedFilterForm
-from orders.models import AmazonFeedEvent, AmazonReportFile
+from orders.models import AmazonFeedEvent, AmazonReportFile, FeedStatus
 from orders.selectors.amazon_feed import amazon_trip_differences, feed_counts, feed_event_list, report_file_list
 from orders.services.amazon_feed import feed_event_retry, report_file_retry
 from orders.views.common import StoreScopedView
@@ -46,6 +46,7 @@ class AmazonFeedView(StoreScopedView, TemplateView):
             "files": report_file_list() if self.store_ids is None else None,
             "events": feed_event_list(events=events, problems_only=valid and form.cleaned_data["problems"]),
             "counts": feed_counts(events=events),
+            "retryable": (FeedStatus.FAILED, FeedStatus.PARKED),
         }
 
 
