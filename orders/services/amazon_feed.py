@@ -75,9 +75,12 @@ def _trip_lines_add(*, trip_id: str, store: Store, ended_at: datetime, lines: li
     """Create the trip if new and add the lines it does not have yet; returns the lines added."""
     trip, _ = AmazonTrip.objects.get_or_create(trip_id=trip_id, defaults={"store": store, "ended_at": ended_at})
     known = set(AmazonTripLine.objects.filter(trip=trip).values_list("line_id", flat=True))
+    first_seen: dict[str, tuple[str, Decimal]] = {}
+    for line_id, sku, quantity in lines:
+        first_seen.setdefault(line_id, (sku, quantity))  # a line id repeated in one batch is one line
     added = [
         AmazonTripLine(trip=trip, line_id=line_id, sku=sku, quantity=quantity)
-        for line_id, sku, quantity in dict.fromkeys(lines)
+        for line_id, (sku, quantity) in first_seen.items()
         if line_id not in known
     ]
     AmazonTripLine.objects.bulk_create(added, ignore_conflicts=True)

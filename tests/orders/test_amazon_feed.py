@@ -291,6 +291,18 @@ def test_an_event_that_cannot_be_applied_yet_succeeds_on_a_later_poll(feed: Feed
 
 
 @pytest.mark.django_db
+def test_a_decline_marks_the_trip_declined_with_its_reason(feed: Feed, store: Store) -> None:
+    feed.config(reports=False)
+    feed.trips({"purchase": _cart("trip-declined", ("COLA", "1.0")), "declined": "card declined"})
+
+    stats = amazon_feed_poll(seconds=1)
+
+    trip = AmazonTrip.objects.get()
+    assert stats.events_processed == 2
+    assert (trip.is_declined, trip.decline_reason, trip.captured) == (True, "card declined", None)
+
+
+@pytest.mark.django_db
 def test_a_test_event_is_recorded_never_counted_never_a_difference(feed: Feed, store: Store) -> None:
     feed.config(test_events=1, reports=False, events=False)
     feed.trips()
