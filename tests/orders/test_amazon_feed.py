@@ -2,6 +2,7 @@
 writes the files to moto's S3 and publishes the events on moto's SNS (to our SQS queue) over real
 HTTP, and one poll reads them with real boto3. Each feed case has its exact outcome."""
 
+import io
 import json
 import secrets
 from collections.abc import Iterator
@@ -231,10 +232,16 @@ def test_a_report_file_is_read_once_however_often_it_is_listed(feed: Feed, store
 
     first = amazon_feed_poll(seconds=1)
     second = amazon_feed_poll(seconds=1)
-    call_command("amazon_feed_poll", "--seconds", "1", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    printed = io.StringIO()
+    call_command("amazon_feed_poll", "--seconds", "1", stdout=printed)
 
     assert (first.files_new, first.files_read) == (1, 1)
     assert (second.files_new, second.files_read) == (0, 0)
+    assert printed.getvalue().splitlines()[:3] == [
+        "report files: 0 new",
+        "events: 0 received, 0 already recorded",
+        "report files: 0 read, 0 failed",
+    ]
     report = AmazonReportFile.objects.get()
     assert (report.status, report.attempts, report.rows, report.new_lines) == ("done", 1, 1, 1)
 
