@@ -18,6 +18,7 @@ from botocore.credentials import Credentials
 from werkzeug.wrappers import Request, Response
 
 from fake_amazon import sigv4
+from fake_amazon.store_feed import trips_from_json
 from fake_amazon.validation import check_archive, check_upload, item_barcode_problem
 
 TOO_MANY = {"message": "Too Many Requests"}
@@ -118,6 +119,7 @@ class FakeAmazon:
         self.public_url = ""  # set by the server once it listens; report links point here
         self.subscription_confirmed = False
         self._subscription_token = ""
+        self.store_feed: Any = None  # fake_amazon.store_feed.StoreFeed, set by the server
         self._held: list[dict[str, Any]] = []  # notifications SNS keeps until the subscription is confirmed
         # the bucket owner's credentials the report links are signed with (S3 checks them)
         self._link_credentials = Credentials(f"AKIA{uuid.uuid4().hex[:16].upper()}", uuid.uuid4().hex)
@@ -149,6 +151,8 @@ class FakeAmazon:
             with self._lock:
                 log = list(self.requests)
             return _json(200, {"requests": log})
+        if request.path.startswith("/_fake/store-feed/") and request.method == "POST":
+            return self._store_feed(request)
         if request.path == "/_fake/health":
             return _json(200, {"ok": True, "ingestions": len(self.ingestions)})
         if request.path.startswith("/reports/") and request.method == "GET":
@@ -189,6 +193,27 @@ class FakeAmazon:
         except ValueError:
             payload = None
         return handler(payload)
+
+    def _store_feed(self, request: Request) -> Response:
+        """The store reporting side (fake_amazon.store_feed): trips in, files and events out."""
+        if self.store_feed is None:
+            return _json(404, {"message": "No store feed"})
+        try:
+            payload = json.loads(request.get_data() or b"{}")
+            action = request.path.removeprefix("/_fake/store-feed/")
+            if action == "trips":
+                trips = trips_from_json(payload)
+                for trip in trips:
+                    self.store_feed.add(trip)
+                return _json(200, {"trips": len(trips)})
+            if action == "flush":
+                return _json(200, self.store_feed.flush())
+            if action == "config":
+                self.store_feed.knobs.update(payload)
+                return _json(200, {"ok": True})
+        except (ValueError, KeyError, TypeError) as error:
+            return _json(400, {"message": f"Bad store feed request: {error}"})
+        return _json(404, {"message": "Not Found"})
 
     def _over_rate(self, now: float) -> bool:
         with self._lock:

@@ -13,6 +13,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from fake_amazon.app import FakeAmazon, Knobs
 from fake_amazon.aws import BotoSink, MotoApiCredentials, Resources, create_resources, moto_credentials
+from fake_amazon.store_feed import FeedResources, StoreFeed, create_feed_resources
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Running:
     region: str
     _moto: ThreadedMotoServer | None
     _server: BaseWSGIServer
+    feed: FeedResources | None = None  # the store reports' prefix and the event feed's topic and queue
 
     def stop(self) -> None:
         self.amazon.stop()
@@ -64,6 +66,8 @@ def start(
         known_stores=known_stores,
         knobs=knobs,
     )
+    feed = create_feed_resources(aws_endpoint_url, region, bucket=bucket)
+    amazon.store_feed = StoreFeed(aws_endpoint_url, region, feed)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(host, port, amazon, threaded=True)
     amazon.public_url = f"http://{host}:{server.server_port}"
@@ -77,6 +81,7 @@ def start(
         region=region,
         _moto=moto,
         _server=server,
+        feed=feed,
     )
 
 

@@ -466,3 +466,12 @@ class RefundAmountForm(forms.Form):
         if amount > self.remaining:
             raise ValidationError(f"At most {self.remaining} {self.currency} is left to refund.")
         return amount
+
+
+class AmazonFeedFilterForm(forms.Form):
+    """The Amazon feed page: the store and day whose trips are matched, and whether to list only
+    the events that failed."""
+
+    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, to_field_name="store_id")
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    problems = forms.BooleanField(required=False, label="Only failed and parked")

@@ -12,6 +12,7 @@ from django.conf import settings
 from jwo_admin.core.metrics import payments_settled
 from jwo_admin.integrations.payments.gateway import GatewayUnavailable
 from orders.services import receipts
+from orders.services.amazon_feed import amazon_feed_poll
 from orders.services.payments import holds, refunds, settlement
 
 logger = logging.getLogger(__name__)
@@ -145,3 +146,10 @@ def payments_sweep_task() -> dict[str, int]:
         "refunds": len(unanswered),
         "receipts": len(unsent),
     }
+
+
+@shared_task
+def amazon_feed_poll_task() -> dict[str, int]:
+    """Every minute: Amazon's new report files and events, and the failed ones again (safe to run
+    twice: files, lines and events are each recorded once, and each is claimed with a row lock)."""
+    return dict(vars(amazon_feed_poll(seconds=settings.JWO_AMAZON_FEED_POLL_SECONDS)))

@@ -12,6 +12,7 @@ from django.urls import path
 
 from orders import apis
 from orders.views import actions, overview, promotions, purchases, queues, receipts, shoppers, tax_rates, try_cart
+from orders.views import amazon_feed as feed_views
 
 connector_urlpatterns = [
     path("v1/order/purchases", apis.CreatePurchasesApi.as_view(), name="create_purchases"),
@@ -32,6 +33,9 @@ staff_urlpatterns = [
     path("try-a-cart/", try_cart.TryCartView.as_view(), name="try_cart"),
     path("bad-carts/", queues.BadCartQueueView.as_view(), name="bad_cart_queue"),
     path("payment-issues/", queues.PaymentIssueQueueView.as_view(), name="issue_list"),
+    path("amazon-feed/", feed_views.AmazonFeedView.as_view(), name="amazon_feed"),
+    path("amazon-feed/files/<int:pk>/retry/", feed_views.ReportFileRetryView.as_view(), name="report_file_retry"),
+    path("amazon-feed/events/<int:pk>/retry/", feed_views.FeedEventRetryView.as_view(), name="feed_event_retry"),
     path("shoppers/<int:pk>/purchases/", shoppers.ShopperPurchasesView.as_view(), name="shopper_purchases"),
     path("payment-issues/<int:pk>/dismiss/", actions.IssueDismissView.as_view(), name="issue_dismiss"),
     path("purchases/<int:pk>/lines/<int:line_pk>/map/", actions.LineMapView.as_view(), name="line_map"),

@@ -287,6 +287,7 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-files-sweep": {"task": "catalog.tasks.catalog_files_sweep_task", "schedule": 3600.0},
     "operations-sessions-clear": {"task": "operations.tasks.sessions_clear_task", "schedule": 24 * 3600.0},
     "operations-alerts-send": {"task": "operations.tasks.alerts_send_task", "schedule": 60.0},
+    "orders-amazon-feed-poll": {"task": "orders.tasks.amazon_feed_poll_task", "schedule": 60.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------
@@ -337,6 +338,20 @@ JWO_SNS_CONFIRM_HOSTS = env.list("JWO_SNS_CONFIRM_HOSTS", default=[])
 JWO_SQS_RUN_SECONDS = env.int("JWO_SQS_RUN_SECONDS", default=50)
 # Raw reports: in this S3 bucket when set (production), else under MEDIA_ROOT.
 JWO_REPORTS_BUCKET = env.str("JWO_REPORTS_BUCKET", default="")
+
+# --- Amazon's store reports and event feed ([INFERRED] formats, SPEC §11.4) -----------------------
+# Intra-day report files: read from this S3 bucket (under the prefix) and/or this local folder (an
+# SFTP drop); blank disables each. The event feed: Amazon's SNS topic → this SQS queue; blank
+# disables it. The formats are adapters in orders.amazon_formats, picked here by name.
+JWO_AMAZON_REPORT_BUCKET = env.str("JWO_AMAZON_REPORT_BUCKET", default="")
+JWO_AMAZON_REPORT_PREFIX = env.str("JWO_AMAZON_REPORT_PREFIX", default="store-reports/")
+JWO_AMAZON_REPORT_DROP_DIR = env.str("JWO_AMAZON_REPORT_DROP_DIR", default="")
+JWO_AMAZON_REPORT_FORMAT = env.str("JWO_AMAZON_REPORT_FORMAT", default="json_lines")  # json_lines | csv
+JWO_AMAZON_EVENT_QUEUE_URL = env.str("JWO_AMAZON_EVENT_QUEUE_URL", default="")
+JWO_AMAZON_EVENT_FORMAT = env.str("JWO_AMAZON_EVENT_FORMAT", default="json")
+# A file or event that fails is tried again on each poll, this many times in all, then parked for staff.
+JWO_AMAZON_FEED_MAX_ATTEMPTS = env.int("JWO_AMAZON_FEED_MAX_ATTEMPTS", default=3)
+JWO_AMAZON_FEED_POLL_SECONDS = env.int("JWO_AMAZON_FEED_POLL_SECONDS", default=50)
 
 # --- Entry: Scan Key Codes and the Identity Connector (SPEC §8, §9) --------------------------
 # A code is PREFIX + version + issue time + recognition token + MAC, uppercase letters and digits

@@ -1,5 +1,13 @@
 """Orders models, one module per responsibility; import them from here."""
 
+from orders.models.amazon_feed import (
+    AmazonFeedEvent,
+    AmazonReportFile,
+    AmazonTrip,
+    AmazonTripLine,
+    FeedStatus,
+    ReportSource,
+)
 from orders.models.payments import (
     AuthorisationStatus,
     PaymentAuthorisation,
@@ -25,6 +33,12 @@ from orders.models.purchases import (
 from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, StorePayment
 
 __all__ = [
+    "AmazonFeedEvent",
+    "AmazonReportFile",
+    "AmazonTrip",
+    "AmazonTripLine",
+    "FeedStatus",
+    "ReportSource",
     "AuthorisationStatus",
     "DEFAULT_PREAUTHORISATION_AMOUNT",
     "ItemAlias",

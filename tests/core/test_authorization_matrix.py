@@ -42,6 +42,8 @@ from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.models import SignInLock
 from operations.models import SimulationRun, SimulationStatus
 from orders.models import (
+    AmazonFeedEvent,
+    AmazonReportFile,
     PaymentIssue,
     PaymentStatus,
     Promotion,
@@ -325,6 +327,11 @@ TABLE: tuple[Case, ...] = (
     staff("orders:bad_cart_queue", "/orders/bad-carts/", may=EVERY_ROLE),
     staff("orders:issue_list", "/orders/payment-issues/", may=EVERY_ROLE),
     staff("orders:shopper_purchases", "/orders/shoppers/{shopper}/purchases/", may=EVERY_ROLE),
+    staff("orders:amazon_feed", "/orders/amazon-feed/", may=EVERY_ROLE),
+    post("orders:report_file_retry", "/orders/amazon-feed/files/{report_file}/retry/", may=STORE_EDITORS,
+         allowed=to("/orders/amazon-feed/")),
+    post("orders:feed_event_retry", "/orders/amazon-feed/events/{feed_event}/retry/", may=STORE_EDITORS,
+         allowed=to("/orders/amazon-feed/")),
     post("orders:issue_dismiss", "/orders/payment-issues/{payment_issue}/dismiss/", may=STORE_EDITORS,
          allowed=to(PURCHASE), form={"note": "matrix check"}),
     post("orders:line_map", PURCHASE + "lines/{line}/map/", may=STORE_EDITORS, allowed=to(PURCHASE),
@@ -566,6 +573,12 @@ BUILDERS: dict[str, Any] = {
     "purchase": _purchase,
     "line": lambda world: world["purchase"].lines.get(),
     "receipt_token": lambda world: world["purchase"].receipt_token,
+    "report_file": lambda world: AmazonReportFile.objects.create(
+        source="drop", key="matrix.jsonl", etag="e", status="parked", error="Could not read"
+    ),
+    "feed_event": lambda world: AmazonFeedEvent.objects.create(
+        event_id="matrix-event", body="{not json", status="parked", store=world["store"]
+    ),
     "payment_issue": lambda world: PaymentIssue.objects.create(
         shopper=world["shopper"], purchase=world["purchase"], kind="capture", outcome="declined"
     ),
