@@ -11,7 +11,18 @@
 from django.urls import path
 
 from orders import apis
-from orders.views import actions, overview, promotions, purchases, queues, receipts, shoppers, tax_rates, try_cart
+from orders.views import (
+    actions,
+    overview,
+    promotions,
+    purchases,
+    queues,
+    receipts,
+    reconciliation,
+    shoppers,
+    tax_rates,
+    try_cart,
+)
 
 connector_urlpatterns = [
     path("v1/order/purchases", apis.CreatePurchasesApi.as_view(), name="create_purchases"),
@@ -32,6 +43,13 @@ staff_urlpatterns = [
     path("try-a-cart/", try_cart.TryCartView.as_view(), name="try_cart"),
     path("bad-carts/", queues.BadCartQueueView.as_view(), name="bad_cart_queue"),
     path("payment-issues/", queues.PaymentIssueQueueView.as_view(), name="issue_list"),
+    path("reconciliation/", reconciliation.ReconciliationQueueView.as_view(), name="reconciliation"),
+    path("reconciliation/run/", reconciliation.ReconciliationRunView.as_view(), name="reconciliation_run"),
+    path(
+        "reconciliation/<int:pk>/resolve/",
+        reconciliation.ReconciliationResolveView.as_view(),
+        name="reconciliation_resolve",
+    ),
     path("shoppers/<int:pk>/purchases/", shoppers.ShopperPurchasesView.as_view(), name="shopper_purchases"),
     path("payment-issues/<int:pk>/dismiss/", actions.IssueDismissView.as_view(), name="issue_dismiss"),
     path("purchases/<int:pk>/lines/<int:line_pk>/map/", actions.LineMapView.as_view(), name="line_map"),

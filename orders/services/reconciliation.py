@@ -199,8 +199,8 @@ def _payment_findings(
     approved = Q(outcome=APPROVED)
     capture = approved & Q(kind=PaymentOperationKind.CAPTURE)
     refund = approved & Q(kind=PaymentOperationKind.REFUND)
-    sums = {
-        row["purchase_id"]: row
+    sums: dict[int, dict[str, Any]] = {
+        row["purchase_id"]: dict(row)
         for row in PaymentOperation.objects.filter(purchase__in=purchases.values("pk"))
         .filter(capture | refund)
         .values("purchase_id")
