@@ -2,14 +2,18 @@
 (who and when are kept and shown) or reconciles a day; a Viewer's POST is refused and changes nothing."""
 
 from datetime import UTC, date, datetime
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import Store
+from operations.selectors.alerts import alerts_now
 from orders.models import PaymentStatus, ReconciliationDay, ReconciliationItem
+from orders.tasks import reconciliation_nightly_task
 from tests.conftest import client_for
 from tests.orders.test_views import make_purchase, table_rows
 
@@ -99,3 +103,40 @@ def test_reconcile_this_day_runs_it_and_lists_the_day(store: Store, store_manage
     assert list(ReconciliationItem.objects.values_list("kind", "trip_id")) == [("uncaptured", failed.trip_id)]
     days = table_rows(client.get(response["Location"]).content.decode(), "reconciliation-days")
     assert [[row[0], row[1], row[3], row[4]] for row in days] == [["2025-03-10", "Test Store", "1", "Open"]]
+
+
+def test_the_reconcile_command_runs_the_day_and_says_what_it_found(store: Store) -> None:
+    failed = make_purchase(
+        store, at=datetime(2025, 3, 10, 12, tzinfo=UTC), total="4.00", payment_status=PaymentStatus.FAILED
+    )
+    out = StringIO()
+
+    call_command("reconcile", "--store", store.store_id, "--day", "2025-03-10", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == (
+        "TEST_STORE_001 2025-03-10: 0 admissions (missing carts not decided yet (too early)), "
+        "1 priced purchases checked; 1 new, 0 cleared, 1 open."
+    )
+    assert list(ReconciliationItem.objects.values_list("trip_id", flat=True)) == [failed.trip_id]
+
+
+def test_the_nightly_task_runs_each_due_store_day_once(
+    store: Store, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.JWO_MISSING_CART_HOURS = 2
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2025, 3, 11, 3, tzinfo=UTC))
+
+    assert reconciliation_nightly_task.delay().get() == 1
+    assert reconciliation_nightly_task.delay().get() == 0
+    day = ReconciliationDay.objects.get()
+    assert (day.store, day.day, day.is_closed) == (store, DAY, True)
+
+
+def test_an_open_missing_cart_raises_the_alert(item: ReconciliationItem) -> None:
+    assert [(alert.key, alert.message, alert.url) for alert in alerts_now() if alert.key == "missing_carts"] == [
+        (
+            "missing_carts",
+            "1 admitted shopper with no purchase (missing cart): holds kept until staff decide",
+            "/orders/reconciliation/?kind=missing_cart",
+        )
+    ]
