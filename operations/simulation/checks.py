@@ -224,7 +224,8 @@ def finance_check(*, run_pk: int, store: Store, now: datetime) -> Invariant:
     totals = priced.aggregate(total=Sum("total"))["total"] or ZERO
     if captured != totals - refunded:
         problems.append(
-            f"captures add to {captured}; priced totals {totals} less refunds {refunded} = {totals - refunded}"
+            f"captures add to {captured:.2f}; priced totals {totals:.2f} less refunds {refunded:.2f} "
+            f"= {totals - refunded:.2f}"
         )
     return Invariant(
         "every trip reconciled and the captures equal the totals less refunds", not problems, tuple(problems)

@@ -39,6 +39,6 @@ def test_an_uncaptured_trip_fails_it_with_the_reason(store: Store) -> None:
         False,
         (
             f"Priced, not captured {purchase.trip_id}: Nothing captured (failed); total 5.00 USD, refunds 0.00 USD.",
-            "captures add to 0; priced totals 5.000 less refunds 0 = 5.000",
+            "captures add to 0.00; priced totals 5.00 less refunds 0.00 = 5.00",
         ),
     )
