@@ -141,7 +141,8 @@ def _missing_carts(
             kind=ReconciliationKind.MISSING_CART,
             trip_id=event_id,
             reason=f"Admitted at gate event {event_id}; no purchase came "
-            f"{settings.JWO_MISSING_CART_HOURS:g} h after the day's last gate event. The hold is kept.",
+            f"{settings.JWO_MISSING_CART_HOURS:g} h after the day's last gate event."
+            + (" Its hold is kept until staff decide." if event_id in holds else " No hold was placed."),
             gate_event_pk=admitted[event_id],
             authorisation_pk=holds.get(event_id),
         )

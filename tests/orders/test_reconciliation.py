@@ -234,13 +234,29 @@ def test_an_admission_with_no_purchase_is_a_missing_cart_only_after_the_configur
         lost.pk,
         lost_hold.pk,
     )
-    assert (
-        item.reason
-        == "Admitted at gate event ev-lost; no purchase came 2 h after the day's last gate event. The hold is kept."
+    assert item.reason == (
+        "Admitted at gate event ev-lost; no purchase came 2 h after the day's last gate event. "
+        "Its hold is kept until staff decide."
     )
     lost_hold.refresh_from_db()
     assert lost_hold.status == AuthorisationStatus.AUTHORISED  # kept for staff
     assert PaymentOperation.objects.filter(authorisation=lost_hold).count() == 0
+
+
+def test_an_associate_is_no_missing_cart_and_a_cash_shopper_without_hold_is_one(store: Store, shopper: Shopper) -> None:
+    GateEvent.objects.filter(pk=admit(store, shopper, "ev-staff").pk).update(visitor_type="ASSOCIATE")
+    GateEvent.objects.filter(pk=admit(store, shopper, "ev-cash").pk).update(visitor_type="CASH_SHOPPER")
+
+    result = reconciliation_run(store=store, day=DAY, now=LATE)
+
+    assert result.admissions == 1
+    assert [(kind, trip, reason) for kind, trip, _, _, reason in open_items(store)] == [
+        (
+            "missing_cart",
+            "ev-cash",
+            "Admitted at gate event ev-cash; no purchase came 2 h after the day's last gate event. No hold was placed.",
+        )
+    ]
 
 
 def test_a_group_trip_naming_the_admission_is_no_missing_cart(store: Store, shopper: Shopper) -> None:
