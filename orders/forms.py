@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
-from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, TaxRate
+from orders.models import (
+    PaymentStatus,
+    Promotion,
+    PurchaseStatus,
+    ReceiptStatus,
+    ReconciliationKind,
+    ReconciliationStatus,
+    TaxRate,
+)
 from orders.pricing.types import (
     PROMOTION_KIND_FIELDS,
     VALUE_FIELDS,
@@ -22,6 +30,7 @@ from orders.pricing.types import (
     promotion_value_problems,
 )
 from orders.purchase_request import MAX_QUANTITY_LENGTH, QUANTITY_PATTERN
+from orders.selectors.reconciliation import QueueFilters
 from orders.selectors.reports import PurchaseFilters
 from orders.services.payments.refunds import refund_amount_check
 from orders.services.promotions import promotion_engine_check
@@ -475,3 +484,34 @@ class AmazonFeedFilterForm(forms.Form):
     store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, to_field_name="store_id")
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     problems = forms.BooleanField(required=False, label="Only failed and parked")
+
+
+class ReconciliationFilterForm(forms.Form):
+    """The reconciliation queue's filters (the store list is limited to the user's stores)."""
+
+    store = forms.ModelChoiceField(queryset=Store.objects.order_by("name"), required=False, empty_label="All stores")
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(required=False, choices=[("", "Every kind"), *ReconciliationKind.choices])
+    status = forms.ChoiceField(
+        required=False, choices=[("open", "Open"), ("resolved", "Resolved"), ("all", "Open and resolved")]
+    )
+
+    def filters(self) -> QueueFilters:
+        if not self.is_valid():
+            return QueueFilters()
+        data = self.cleaned_data
+        status = data["status"] or ReconciliationStatus.OPEN
+        return QueueFilters(
+            store=data["store"], day=data["day"], kind=data["kind"], status="" if status == "all" else status
+        )
+
+
+class ReconciliationRunForm(forms.Form):
+    """ "Reconcile this day": one store, one day on its clock."""
+
+    store = forms.ModelChoiceField(queryset=Store.objects.order_by("name"))
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReconciliationResolveForm(forms.Form):
+    note = forms.CharField(max_length=500, strip=True)

@@ -4,14 +4,15 @@ backoff; after the last retry the money work becomes a payment issue for staff."
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from celery import Task, shared_task
 from django.conf import settings
 
+from catalog.models import Store
 from jwo_admin.core.metrics import payments_settled
 from jwo_admin.integrations.payments.gateway import GatewayUnavailable
-from orders.services import receipts
+from orders.services import receipts, reconciliation
 from orders.services.amazon_feed import amazon_feed_poll
 from orders.services.payments import holds, refunds, settlement
 
@@ -153,3 +154,20 @@ def amazon_feed_poll_task() -> dict[str, int]:
     """Every minute: Amazon's new report files and events, and the failed ones again (safe to run
     twice: files, lines and events are each recorded once, and each is claimed with a row lock)."""
     return dict(vars(amazon_feed_poll(seconds=settings.JWO_AMAZON_FEED_POLL_SECONDS)))
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def reconciliation_run_task(store_pk: int, day: str) -> dict[str, int]:
+    """Reconcile one store day (``day``: ISO date on the store's clock); safe to run twice."""
+    result = reconciliation.reconciliation_run(store=Store.objects.get(pk=store_pk), day=date.fromisoformat(day))
+    return {"admissions": result.admissions, "purchases": result.purchases_checked, "open": result.open_count}
+
+
+@shared_task
+def reconciliation_nightly_task() -> int:
+    """Hourly (beat): each store's previous day, once it is over on its clock and its missing carts
+    are decided, is reconciled; a day already run since is not run again."""
+    due = reconciliation.reconciliation_days_due()
+    for store_pk, day in due:
+        reconciliation_run_task.delay(store_pk, day.isoformat())
+    return len(due)

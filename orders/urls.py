@@ -11,7 +11,18 @@
 from django.urls import path
 
 from orders import apis
-from orders.views import actions, overview, promotions, purchases, queues, receipts, shoppers, tax_rates, try_cart
+from orders.views import (
+    actions,
+    overview,
+    promotions,
+    purchases,
+    queues,
+    receipts,
+    reconciliation,
+    shoppers,
+    tax_rates,
+    try_cart,
+)
 from orders.views import amazon_feed as feed_views
 
 connector_urlpatterns = [
@@ -36,6 +47,13 @@ staff_urlpatterns = [
     path("amazon-feed/", feed_views.AmazonFeedView.as_view(), name="amazon_feed"),
     path("amazon-feed/files/<int:pk>/retry/", feed_views.ReportFileRetryView.as_view(), name="report_file_retry"),
     path("amazon-feed/events/<int:pk>/retry/", feed_views.FeedEventRetryView.as_view(), name="feed_event_retry"),
+    path("reconciliation/", reconciliation.ReconciliationQueueView.as_view(), name="reconciliation"),
+    path("reconciliation/run/", reconciliation.ReconciliationRunView.as_view(), name="reconciliation_run"),
+    path(
+        "reconciliation/<int:pk>/resolve/",
+        reconciliation.ReconciliationResolveView.as_view(),
+        name="reconciliation_resolve",
+    ),
     path("shoppers/<int:pk>/purchases/", shoppers.ShopperPurchasesView.as_view(), name="shopper_purchases"),
     path("payment-issues/<int:pk>/dismiss/", actions.IssueDismissView.as_view(), name="issue_dismiss"),
     path("purchases/<int:pk>/lines/<int:line_pk>/map/", actions.LineMapView.as_view(), name="line_map"),

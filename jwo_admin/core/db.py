@@ -257,6 +257,17 @@ def copy_text(table: str, columns: Sequence[str], text: str, *, on: WriteConnect
         copy.write(text)
 
 
+def copy_out_size(query: str, params: Sequence[Any] | None = None) -> int:
+    """Stream ``query``'s rows out with ``COPY (query) TO STDOUT`` and return how many bytes came:
+    what the database takes to read and send rows, with nothing done to them (a benchmark's
+    reference figure)."""
+    size = 0
+    with connection.cursor() as django_cursor, django_cursor.cursor.copy(f"COPY ({query}) TO STDOUT", params) as copy:
+        for block in copy:
+            size += len(block)
+    return size
+
+
 def update_from_rows(
     *,
     table: str,

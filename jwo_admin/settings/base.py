@@ -288,6 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     "operations-sessions-clear": {"task": "operations.tasks.sessions_clear_task", "schedule": 24 * 3600.0},
     "operations-alerts-send": {"task": "operations.tasks.alerts_send_task", "schedule": 60.0},
     "orders-amazon-feed-poll": {"task": "orders.tasks.amazon_feed_poll_task", "schedule": 60.0},
+    "orders-reconciliation-nightly": {"task": "orders.tasks.reconciliation_nightly_task", "schedule": 3600.0},
 }
 
 # --- Catalog ---------------------------------------------------------------------------------
@@ -398,6 +399,12 @@ JWO_HOLD_RELEASE_HOURS = env.int("JWO_HOLD_RELEASE_HOURS", default=6)
 JWO_RECEIPT_RETRIES = env.int("JWO_RECEIPT_RETRIES", default=8)
 # Where the shopper's receipt links point (the site as shoppers reach it).
 JWO_PUBLIC_BASE_URL = env.str("JWO_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Reconciliation ---------------------------------------------------------------------------
+# An admitted shopper with no purchase this long after the store's last gate event of the day is a
+# missing cart (its hold is kept for staff to decide). Each store's previous day is reconciled
+# nightly, once this long has passed after its midnight.
+JWO_MISSING_CART_HOURS = env.float("JWO_MISSING_CART_HOURS", default=2.0)
 
 # --- Logging ---------------------------------------------------------------------------------
 # "plain" for people, "json" (one object per line, request id, secrets masked) for machines.

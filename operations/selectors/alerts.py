@@ -13,7 +13,14 @@ from django.utils import timezone
 from catalog.models import BatchStatus, InboundMessage, ItemResult, SyncItem, UploadBatch
 from entry.models import GateDecisionKind, GateEvent
 from operations.selectors.health import watched
-from orders.models import PaymentStatus, Purchase, PurchaseStatus
+from orders.models import (
+    PaymentStatus,
+    Purchase,
+    PurchaseStatus,
+    ReconciliationItem,
+    ReconciliationKind,
+    ReconciliationStatus,
+)
 
 # A quiet week's refusal share is not zero in practice; below this floor, "twice the usual" would
 # page someone for the first stale screenshot of the day.
@@ -134,6 +141,22 @@ def _reports(now: datetime) -> Alert | None:
     )
 
 
+def _missing_carts(now: datetime) -> Alert | None:
+    """Admitted shoppers whose cart never came (the reconciliation run): their holds wait for staff."""
+    count = ReconciliationItem.objects.filter(
+        kind=ReconciliationKind.MISSING_CART, status=ReconciliationStatus.OPEN, simulation_run_id__isnull=True
+    ).count()
+    if not count:
+        return None
+    return Alert(
+        "missing_carts",
+        "critical",
+        f"{count} admitted shopper{'s' if count != 1 else ''} with no purchase (missing cart"
+        f"{'s' if count != 1 else ''}): holds kept until staff decide",
+        reverse("orders:reconciliation") + "?kind=missing_cart",
+    )
+
+
 # What /readyz no longer fails for (every machine shares it): said here, to a person.
 WATCHED_ALERTS = {
     "redis": ("critical", "Redis does not answer: {detail}. Gate calls fall back to the database; tasks wait."),
@@ -152,7 +175,7 @@ def _watched(now: datetime) -> list[Alert]:
     return found
 
 
-CHECKS = (_unpriced, _uncharged, _refusals, _notifications, _syncs, _reports)
+CHECKS = (_unpriced, _uncharged, _missing_carts, _refusals, _notifications, _syncs, _reports)
 
 
 def alerts_now(*, now: datetime | None = None) -> list[Alert]:

@@ -13,9 +13,14 @@ applied is the pricing engine's own tests' business.
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.db.models import Q, Sum
+
 from catalog.models import Store
+from entry.models import GateEvent
 from jwo_admin.core.money import minor_unit
 from operations.simulation.config import ShelfItem
 from operations.simulation.driver import Trip
@@ -26,8 +31,11 @@ from orders.models import (
     Purchase,
     PurchaseLine,
     PurchaseStatus,
+    ReconciliationItem,
+    ReconciliationStatus,
     TaxRate,
 )
+from orders.services.reconciliation import reconciliation_run
 
 ZERO = Decimal(0)
 
@@ -187,3 +195,38 @@ def charges_check(purchases: list[Purchase]) -> Invariant:
         if purchase.payment_status == PaymentStatus.CAPTURED and purchase.captured_total != purchase.total:
             problems.append(f"{purchase.purchase_id}: captured {purchase.captured_total}, total {purchase.total}")
     return Invariant("no purchase charged twice", not problems, tuple(problems))
+
+
+def finance_check(*, run_pk: int, store: Store, now: datetime) -> Invariant:
+    """Every simulated trip reconciled: the reconciliation run over this run's own rows (each store
+    day they fall on, missing carts decided at once — every admitted shopper has sent their cart
+    by now) leaves nothing open; and the captures add up to the priced purchases' totals less
+    their refunds."""
+    stamps = [
+        *Purchase.objects.filter(simulation_run_id=run_pk).values_list("created_at", flat=True),
+        *GateEvent.objects.filter(simulation_run_id=run_pk).values_list("created_at", flat=True),
+    ]
+    decided = now + timedelta(hours=settings.JWO_MISSING_CART_HOURS, minutes=1)
+    for day in sorted({stamp.astimezone(store.zone).date() for stamp in stamps}):
+        reconciliation_run(store=store, day=day, simulation_run_id=run_pk, now=decided)
+    problems = [
+        f"{item.get_kind_display()} {item.trip_id}: {item.reason}"
+        for item in ReconciliationItem.objects.filter(simulation_run_id=run_pk, status=ReconciliationStatus.OPEN)
+    ]
+    priced = Purchase.objects.filter(simulation_run_id=run_pk, status=PurchaseStatus.PRICED).exclude(
+        payment_status__in=(PaymentStatus.AT_COUNTER, PaymentStatus.PAID_AT_COUNTER, PaymentStatus.NOT_CHARGED)
+    )
+    approved = PaymentOperation.objects.filter(purchase__in=priced, outcome="approved").aggregate(
+        captured=Sum("amount", filter=Q(kind=PaymentOperationKind.CAPTURE)),
+        refunded=Sum("amount", filter=Q(kind=PaymentOperationKind.REFUND)),
+    )
+    captured, refunded = approved["captured"] or ZERO, approved["refunded"] or ZERO
+    totals = priced.aggregate(total=Sum("total"))["total"] or ZERO
+    if captured != totals - refunded:
+        problems.append(
+            f"captures add to {captured:.2f}; priced totals {totals:.2f} less refunds {refunded:.2f} "
+            f"= {totals - refunded:.2f}"
+        )
+    return Invariant(
+        "every trip reconciled and the captures equal the totals less refunds", not problems, tuple(problems)
+    )

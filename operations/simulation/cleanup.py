@@ -2,7 +2,8 @@
 it was before the run. What the run created carries its id (``simulation_run_id``): its shoppers
 (and their cards, app tokens and Scan Key Codes), its gate events, its purchases (lines,
 discounts, audit trail, refunds, payment operations and issues) and its shoppers' holds, and the
-sandbox gateway's entries for them. The ``SimulationRun`` itself stays: the launch checklist reads it.
+sandbox gateway's entries for them, and the reconciliation items of its finance check. The
+``SimulationRun`` itself stays: the launch checklist reads it.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,15 @@ from django.db.models import Q
 
 from entry.models import GateEvent, Shopper
 from operations.models import SimulationRun
-from orders.models import PaymentAuthorisation, PaymentIssue, PaymentOperation, Purchase, Refund, SandboxCharge
+from orders.models import (
+    PaymentAuthorisation,
+    PaymentIssue,
+    PaymentOperation,
+    Purchase,
+    ReconciliationItem,
+    Refund,
+    SandboxCharge,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ def simulation_clean_up(*, run: SimulationRun) -> CleanUp:
     PaymentIssue.objects.filter(
         Q(purchase__in=purchases) | Q(shopper__in=shoppers) | Q(authorisation__in=holds)
     ).delete()
+    ReconciliationItem.objects.filter(simulation_run_id=run.pk).delete()  # the finance check's
     Refund.objects.filter(purchase__in=purchases).delete()  # protected: they go before their purchases
     purchase_count = purchases.count()
     purchases.delete()

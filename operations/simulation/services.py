@@ -18,7 +18,7 @@ from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.integrations.connector_client import ConnectorUnreachable, connector_status
 from operations.models import SimulationRun, SimulationStatus
 from operations.simulation.cast import cast_create, cast_dismiss, shelf_read
-from operations.simulation.checks import invariants_check
+from operations.simulation.checks import finance_check, invariants_check
 from operations.simulation.config import SimulationConfig, journeys_plan
 from operations.simulation.driver import Driver, Trip
 from orders.models import PaymentStatus, Purchase
@@ -158,7 +158,10 @@ def simulation_run(*, run_pk: int, progress: Callable[[int, int], None] = lambda
             cast_dismiss(cast)
         seconds = time.monotonic() - started
         unsettled = settlement_wait([trip.trip_id for trip in trips if trip.trip_id], timeout=60)
-        invariants = invariants_check(trips=trips, shelf=shelf, store=run.store)
+        invariants = [
+            *invariants_check(trips=trips, shelf=shelf, store=run.store),
+            finance_check(run_pk=run.pk, store=run.store, now=timezone.now()),
+        ]
         summary = _summary(trips, driver, seconds)
         summary["unsettled"] = unsettled
         summary["invariants"] = [invariant.as_dict() for invariant in invariants]

@@ -30,6 +30,13 @@ from orders.models.purchases import (
     PurchaseStatus,
     ReceiptStatus,
 )
+from orders.models.reconciliation import (
+    CLEARED_ON_RERUN,
+    ReconciliationDay,
+    ReconciliationItem,
+    ReconciliationKind,
+    ReconciliationStatus,
+)
 from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, StorePayment
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "FeedStatus",
     "ReportSource",
     "AuthorisationStatus",
+    "CLEARED_ON_RERUN",
     "DEFAULT_PREAUTHORISATION_AMOUNT",
     "ItemAlias",
     "ONE_PURCHASE_PER_HOLD",
@@ -56,6 +64,10 @@ __all__ = [
     "PurchaseLineDiscount",
     "PurchaseStatus",
     "ReceiptStatus",
+    "ReconciliationDay",
+    "ReconciliationItem",
+    "ReconciliationKind",
+    "ReconciliationStatus",
     "Refund",
     "RefundLine",
     "SandboxCharge",

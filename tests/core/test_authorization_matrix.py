@@ -50,6 +50,7 @@ from orders.models import (
     Purchase,
     PurchaseLine,
     PurchaseStatus,
+    ReconciliationItem,
     TaxRate,
 )
 from orders.pricing.types import PromotionKind
@@ -334,6 +335,12 @@ TABLE: tuple[Case, ...] = (
          allowed=to("/orders/amazon-feed/")),
     post("orders:issue_dismiss", "/orders/payment-issues/{payment_issue}/dismiss/", may=STORE_EDITORS,
          allowed=to(PURCHASE), form={"note": "matrix check"}),
+    staff("orders:reconciliation", "/orders/reconciliation/", may=EVERY_ROLE),
+    post("orders:reconciliation_resolve", "/orders/reconciliation/{reconciliation_item}/resolve/",
+         may=STORE_EDITORS, allowed=to("/orders/reconciliation/"), form={"note": "matrix check"}),
+    post("orders:reconciliation_run", "/orders/reconciliation/run/", may=STORE_EDITORS,
+         allowed=to("/orders/reconciliation/?store={store}&day=2025-03-10"),
+         form={"store": "{store}", "day": "2025-03-10"}),
     post("orders:line_map", PURCHASE + "lines/{line}/map/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"product": "COLA"}),
     post("orders:line_quantity", PURCHASE + "lines/{line}/quantity/", may=STORE_EDITORS, allowed=to(PURCHASE),
@@ -582,6 +589,9 @@ BUILDERS: dict[str, Any] = {
     "payment_issue": lambda world: PaymentIssue.objects.create(
         shopper=world["shopper"], purchase=world["purchase"], kind="capture", outcome="declined"
     ),
+    "reconciliation_item": lambda world: ReconciliationItem.objects.create(
+        store=world["store"], store_day="2025-03-10", kind="missing_cart", trip_id="ev-matrix", reason="matrix"
+    ),
     "promotion": lambda world: Promotion.objects.create(
         name="Matrix 10 %", kind=PromotionKind.PERCENT_OFF, percent=Decimal(10)
     ),
@@ -753,8 +763,8 @@ def test_the_table_covers_every_route_of_the_site() -> None:
 # The objects the table's paths and forms name that belong to the first store (a shopper belongs to the
 # stores whose gates they went through: the table's shopper went through none).
 STORE_OWNED = frozenset(
-    {"store", "product", "purchase", "line", "payment_issue", "promotion", "tax_rate", "import_job",
-     "sync_run", "upload_batch", "simulation_run", "shopper"}
+    {"store", "product", "purchase", "line", "payment_issue", "reconciliation_item", "promotion", "tax_rate",
+     "import_job", "sync_run", "upload_batch", "simulation_run", "shopper"}
 )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from operations.models import SimulationRun, SimulationStatus
 from operations.simulation.cast import shelf_read
 from operations.simulation.checks import TaxTable, charges_check, line_problems, purchase_problems
 from operations.simulation.config import ShelfItem
-from orders.models import Purchase, PurchaseLine, TaxRate
+from orders.models import Purchase, PurchaseLine, ReconciliationItem, TaxRate
 
 
 def simulated_store(*, inclusive: bool = False) -> Store:
@@ -93,7 +93,9 @@ def test_a_simulated_store_day_passes_and_its_summary_matches_the_database(
     }
     assert sum(purchases.values_list("replays", flat=True)) == summary["deliveries"]["duplicates"] > 0
     assert summary["errors"] == {}
-    assert [invariant["ok"] for invariant in summary["invariants"]] == [True] * 5
+    assert [invariant["ok"] for invariant in summary["invariants"]] == [True] * 6
+    assert summary["invariants"][-1]["name"] == "every trip reconciled and the captures equal the totals less refunds"
+    assert not ReconciliationItem.objects.filter(simulation_run_id=run.pk, status="open").exists()
     assert set(summary["latency"]) == {"app scan-keys", "identity", "purchases"}
     assert (
         summary["payments"].get("captured", 0)

@@ -24,6 +24,9 @@ from orders.models import (
     PaymentOperation,
     PaymentOperationKind,
     PaymentStatus,
+    ReconciliationItem,
+    ReconciliationKind,
+    ReconciliationStatus,
 )
 from orders.selectors.store_payments import store_preauthorisation_amount
 from orders.services.payments.issues import issue_open
@@ -170,6 +173,11 @@ def holds_stale(*, now: Any = None) -> list[PaymentAuthorisation]:
             created_at__lte=now - timedelta(hours=settings.JWO_HOLD_RELEASE_HOURS),
         )
         .exclude(purchases__payment_status__in=(PaymentStatus.PENDING, PaymentStatus.ON_HOLD, PaymentStatus.FAILED))
+        .exclude(  # a missing cart's hold is kept until staff decide (orders.services.reconciliation)
+            pk__in=ReconciliationItem.objects.filter(
+                kind=ReconciliationKind.MISSING_CART, status=ReconciliationStatus.OPEN, authorisation__isnull=False
+            ).values("authorisation_id")
+        )
         .exclude(
             pk__in=PaymentOperation.objects.filter(
                 kind=PaymentOperationKind.CAPTURE, outcome=APPROVED, authorisation__isnull=False
