@@ -27,6 +27,7 @@ from import_export import fields, resources
 from openpyxl import Workbook
 
 from jwo_admin.core.csv_safe import cell_neutralise
+from jwo_admin.core.money import quantize_money
 from orders.selectors.settlement import SettlementDay
 
 CHUNK_ROWS = 2000  # rows per database round trip (server-side cursor) and per CSV write
@@ -151,9 +152,10 @@ def settlement_rows(days: Iterable[SettlementDay]) -> Iterator[SettlementRow]:
     for settlement in days:
         currencies = settlement.currencies
         if not currencies:
+            zero = quantize_money(ZERO, settlement.store.currency)
             yield SettlementRow(
                 settlement.store.store_id, settlement.day, settlement.store.currency, settlement.trips,
-                settlement.purchases, 0, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, "",
+                settlement.purchases, 0, zero, zero, zero, zero, zero, zero, zero, zero, zero, "",
             )  # fmt: skip
         for money in currencies:
             yield SettlementRow(

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour
 
 from catalog.models import Store
@@ -78,7 +78,7 @@ def sales_report(*, store: Store, date_from: date, date_to: date) -> SalesReport
     )
     categories = tuple(
         row(values["category"] or NO_CATEGORY, values)
-        for values in lines.values(category=Coalesce("product__category", ""))
+        for values in lines.values(category=Coalesce("product__category", Value("")))
         .order_by()
         .annotate(**totals)
         .order_by("-gross", "category")
