@@ -105,12 +105,13 @@ def require_postgres() -> None:
 def template(model: type[models.Model], **values: Any) -> tuple[list[str], list[Any]]:
     """Every concrete column of ``model`` with its Django default (JSON as text), ``values`` over
     them: a COPY row that stays valid when a column with a default is added later."""
-    columns, row = [], []
+    columns: list[str] = []
+    row: list[Any] = []
     for field in model._meta.concrete_fields:
         value = values[field.name] if field.name in values else field.get_default()
         if isinstance(field, models.JSONField):
             value = json.dumps(value)
-        columns.append(field.column)
+        columns.append(str(field.column))
         row.append(value)
     return columns, row
 
