@@ -1,6 +1,7 @@
 """Finance exports as CSV (streamed) or XLSX (written to a temporary file, then streamed): the
 purchase list's filters, limited to the user's stores."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -28,11 +29,13 @@ RESOURCES: dict[str, type[resources.resources.Resource]] = {
 }
 
 
-def export_response(*, header: list[str], lines: Any, fmt: str, name: str) -> HttpResponseBase:
+def export_response(
+    *, header: list[str], lines: Any, fmt: str, name: str, text_times: Sequence[int] = ()
+) -> HttpResponseBase:
     filename = f"{name}-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
     if fmt == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
-            resources.csv_chunks(header, lines), content_type=FORMATS[fmt]
+            resources.csv_chunks(header, lines, text_times=text_times), content_type=FORMATS[fmt]
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
@@ -54,8 +57,13 @@ class ExportView(StoreScopedView, View):
             raise Http404("Those filters are not valid.")
         resource = RESOURCES[kind]()
         queryset = export_queryset(kind=kind, filters=form.filters(), store_ids=self.store_ids)
+        as_csv = fmt == "csv"
         return export_response(
-            header=resources.headers(resource), lines=resources.rows(resource, queryset), fmt=fmt, name=kind
+            header=resources.headers(resource),
+            lines=resources.rows(resource, queryset, times_as_text=as_csv),
+            fmt=fmt,
+            name=kind,
+            text_times=resources.time_columns(resource, queryset.model) if as_csv else (),
         )
 
 
