@@ -159,3 +159,12 @@ def test_the_line_resource_neutralises_formula_like_text_in_its_own_export(world
     dataset = PurchaseLineResource().export(queryset=world.purchases["P3"].lines.all())
 
     assert dataset.dict[0]["name"] == '\'=HYPERLINK("http://example.com","x")'
+
+
+def test_the_purchase_list_offers_its_filtered_rows_for_export(world: World, kiritimati_client: Client) -> None:
+    html = kiritimati_client.get(f"/orders/purchases/?store={world.store.pk}&status=priced").content.decode()
+
+    query = f"store={world.store.pk}&amp;status=priced"
+    for kind in ("purchases", "lines", "payments", "refunds"):
+        assert f'href="/orders/exports/{kind}.csv?{query}"' in html
+        assert f'href="/orders/exports/{kind}.xlsx?{query}"' in html
