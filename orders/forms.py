@@ -515,3 +515,38 @@ class ReconciliationRunForm(forms.Form):
 
 class ReconciliationResolveForm(forms.Form):
     note = forms.CharField(max_length=500, strip=True)
+
+
+# --- Settlement and sales ----------------------------------------------------------------------
+class SettlementFilterForm(forms.Form):
+    """A store and one of its days (blank: the user's first store, its today)."""
+
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label=None)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
+
+
+class SalesFilterForm(forms.Form):
+    """A store and a range of its days, both included (blank: the last 7 days to today)."""
+
+    MAX_DAYS: Final = 366
+
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label=None)
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError("“From” must not be after “To”.")
+        if date_from and date_to and (date_to - date_from).days >= self.MAX_DAYS:
+            raise forms.ValidationError(f"Pick at most {self.MAX_DAYS} days.")
+        return cleaned

@@ -13,12 +13,14 @@ from django.urls import path
 from orders import apis
 from orders.views import (
     actions,
+    exports,
     overview,
     promotions,
     purchases,
     queues,
     receipts,
     reconciliation,
+    settlement,
     shoppers,
     tax_rates,
     try_cart,
@@ -67,6 +69,10 @@ staff_urlpatterns = [
     path("purchases/<int:pk>/paid-at-counter/", actions.PaidAtCounterView.as_view(), name="paid_at_counter"),
     path("purchases/<int:pk>/refund/", actions.RefundView.as_view(), name="refund"),
     path("purchases/<int:pk>/refund-amount/", actions.RefundAmountView.as_view(), name="refund_amount"),
+    path("settlement/", settlement.SettlementView.as_view(), name="settlement"),
+    path("sales/", settlement.SalesReportView.as_view(), name="sales_report"),
+    path("exports/settlement-days.<slug:fmt>", exports.SettlementExportView.as_view(), name="export_settlement"),
+    path("exports/<slug:kind>.<slug:fmt>", exports.ExportView.as_view(), name="export"),
 ]
 
 shopper_urlpatterns = [

@@ -206,7 +206,18 @@ class PurchaseFilters:
 
 
 def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> QuerySet[Purchase]:
-    """Purchases matching the list's filters, newest first, each with its line count.
+    """Purchases matching the list's filters (``purchases_filtered``), newest first, each with its
+    line count."""
+    return (
+        purchases_filtered(filters=filters, zone=zone)
+        .annotate(line_count=Count("lines"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def purchases_filtered(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> QuerySet[Purchase]:
+    """Purchases matching the list's filters, unordered and without annotations (the exports read
+    them as a subquery).
 
     ``date_from``/``date_to`` are whole days, both included, each purchase's day on its store's
     clock (a Kiritimati purchase at 23:30 UTC on 6 Dec is on 7 Dec there). The search
@@ -240,7 +251,7 @@ def purchase_list(*, filters: PurchaseFilters, zone: tzinfo | None = None) -> Qu
     term = filters.search.strip()
     if term:
         purchases = purchases.filter(purchase_search(term=term))
-    return purchases.annotate(line_count=Count("lines")).order_by("-created_at", "-id")
+    return purchases
 
 
 def purchase_search(*, term: str) -> Q:

@@ -17,6 +17,8 @@ from orders.selectors import reports
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
 from orders.views.common import PAGE_SIZE, StoreScopedView, percent_text, quantity_text, query_without_page
 
+EXPORT_LABELS = (("purchases", "Purchases"), ("lines", "Lines"), ("payments", "Payments"), ("refunds", "Refunds"))
+
 
 class PurchaseListView(StoreScopedView, TemplateView):
     """Every purchase, newest first, 50 a page, filtered by store, status, payment status, days and
@@ -36,6 +38,7 @@ class PurchaseListView(StoreScopedView, TemplateView):
             page=page,
             purchases=page.object_list,
             query=query_without_page(self.request),
+            export_kinds=EXPORT_LABELS,
         )
         return context
 

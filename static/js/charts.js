@@ -18,11 +18,15 @@
     admitted: "#2e7d32",
     refused: "#c62828",
     store_default: "#f9a825",
-    payment_issues: "#6a1b9a"
+    payment_issues: "#6a1b9a",
+    gross: "#1565c0",
+    captured: "#2e7d32",
+    refunds: "#c62828"
   };
   var names = {
     priced: "Priced", empty: "Empty cart", bad_cart: "Bad cart", written_off: "Written off",
-    admitted: "Admitted", refused: "Refused", store_default: "Store default (500)", payment_issues: "Payment issues"
+    admitted: "Admitted", refused: "Refused", store_default: "Store default (500)", payment_issues: "Payment issues",
+    gross: "Gross sales", captured: "Captured", refunds: "Refunds"
   };
   var palette = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#4e342e"];
   function title(text) {
