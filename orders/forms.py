@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Store
 from jwo_admin.core.exceptions import ApplicationError
-from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, TaxRate
+from orders.models import PaymentStatus, Promotion, PurchaseStatus, ReceiptStatus, RefundReason, TaxRate
 from orders.pricing.types import (
     PROMOTION_KIND_FIELDS,
     VALUE_FIELDS,
@@ -448,6 +448,9 @@ class RefundAmountForm(forms.Form):
     amount = forms.DecimalField(
         label="Amount to refund", max_digits=17, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
+    reason_code = forms.ChoiceField(
+        label="Reason code", choices=RefundReason.choices, initial=RefundReason.OTHER, required=False
+    )
     reason = forms.CharField(label="Reason", max_length=255)
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -456,6 +459,10 @@ class RefundAmountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.currency = currency
         self.remaining = remaining
+
+    def clean_reason_code(self) -> str:
+        """A form sent without the code (an older page) counts as "other"."""
+        return self.cleaned_data.get("reason_code") or RefundReason.OTHER
 
     def clean_amount(self) -> Decimal:
         amount: Decimal = self.cleaned_data["amount"]

@@ -8,6 +8,7 @@ from orders.models.payments import (
     PaymentOperationKind,
     Refund,
     RefundLine,
+    RefundReason,
     SandboxCharge,
 )
 from orders.models.pricing import ItemAlias, Promotion, TaxRate
@@ -22,11 +23,12 @@ from orders.models.purchases import (
     PurchaseStatus,
     ReceiptStatus,
 )
-from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, StorePayment
+from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, ExpiredHoldPolicy, StorePayment
 
 __all__ = [
     "AuthorisationStatus",
     "DEFAULT_PREAUTHORISATION_AMOUNT",
+    "ExpiredHoldPolicy",
     "ItemAlias",
     "ONE_PURCHASE_PER_HOLD",
     "PaymentAuthorisation",
@@ -44,6 +46,7 @@ __all__ = [
     "ReceiptStatus",
     "Refund",
     "RefundLine",
+    "RefundReason",
     "SandboxCharge",
     "StorePayment",
     "TaxRate",
