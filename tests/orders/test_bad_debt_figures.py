@@ -80,8 +80,8 @@ def test_the_figures_per_currency_for_every_store_and_for_one(debts: tuple[Store
     shop, europe = debts
 
     assert bad_debt_figures() == [EUR, USD]
-    assert bad_debt_figures(store_ids=[shop.pk]) == [USD]
-    assert bad_debt_figures(store_ids=[europe.pk]) == [EUR]
+    assert bad_debt_figures(store_ids=frozenset({shop.pk})) == [USD]
+    assert bad_debt_figures(store_ids=frozenset({europe.pk})) == [EUR]
 
 
 def test_the_dashboard_shows_the_figures_of_the_users_stores(debts: tuple[Store, Store]) -> None:
