@@ -296,12 +296,13 @@ def _charge(purchase: Purchase) -> str:
                 outcome=HOLD_EXPIRED,
                 message=f"The {HOLD_EXPIRED_REASON} (gate event {hold.auth_event_id}).",
             )
-        audit(
-            purchase,
-            user_pk=None,
-            action=PurchaseAuditAction.REAUTHORISED,
-            detail=f"The {HOLD_EXPIRED_REASON}: {amount} {purchase.currency} authorised afresh.",
-        )
+        if not _staff_asked(purchase, PurchaseAuditAction.REAUTHORISED):  # once, however often retried
+            audit(
+                purchase,
+                user_pk=None,
+                action=PurchaseAuditAction.REAUTHORISED,
+                detail=f"The {HOLD_EXPIRED_REASON}: {amount} {purchase.currency} authorised afresh.",
+            )
     card = _card_reference(purchase, hold)
     if not card:
         return _failed(purchase, kind=PaymentOperationKind.CAPTURE, outcome="no_card", message="No card on file.")
