@@ -9,7 +9,8 @@ from catalog.forms import StoreForm
 from catalog.models import Store
 from entry.models import GateDefault
 from jwo_admin.core.roles import ADMIN, ROLE_PATTERNS
-from orders.models import DEFAULT_PREAUTHORISATION_AMOUNT
+from orders.models import DEFAULT_PREAUTHORISATION_AMOUNT, ExpiredHoldPolicy
+from orders.models.stores import default_refund_days
 
 
 class StoreSettingsForm(StoreForm):
@@ -32,6 +33,21 @@ class StoreSettingsForm(StoreForm):
         initial=DEFAULT_PREAUTHORISATION_AMOUNT,
         help_text="The hold put on a shopper's card at the gate (Amazon's Authorized Amount).",
     )
+    expired_hold_policy = forms.ChoiceField(
+        label="Expired pre-authorisation",
+        choices=ExpiredHoldPolicy.choices,
+        initial=ExpiredHoldPolicy.REAUTHORISE,
+        required=False,  # a form sent without it keeps the store's policy
+        help_text="A hold that expired before the cart was priced: authorise the total afresh, or record debt.",
+    )
+    refund_days = forms.IntegerField(
+        label="Refund window (days)",
+        min_value=0,
+        max_value=3650,
+        initial=default_refund_days,
+        required=False,  # a form sent without it keeps the store's window
+        help_text="Staff may refund a purchase this many days after it.",
+    )
 
     # As the page was when the gate default was a store's own field; the amount comes last.
     field_order = [
@@ -43,6 +59,8 @@ class StoreSettingsForm(StoreForm):
         "default_gate_decision",
         "send_clean_names",
         "preauthorisation_amount",
+        "expired_hold_policy",
+        "refund_days",
         "is_test_store",
     ]
 

@@ -11,6 +11,32 @@ from prometheus_client.registry import Collector
 
 from operations.selectors.health import oldest_unapplied_result_seconds, queue_depths, redis_check
 from orders.models import PaymentIssue, Purchase, PurchaseStatus, ReceiptStatus
+from orders.selectors.bad_debt import OPEN, RECOVERED, WRITTEN_OFF, bad_debt_rows
+
+
+def bad_debt_families() -> list[GaugeMetricFamily]:
+    """Debts (count and amount) per store, currency and state, and the open ones by age."""
+    count = GaugeMetricFamily(
+        "jwo_bad_debt_purchases",
+        "Purchases that became debt, by store, currency and state.",
+        labels=["store", "currency", "state"],
+    )
+    amount = GaugeMetricFamily(
+        "jwo_bad_debt_amount", "Their totals, by store, currency and state.", labels=["store", "currency", "state"]
+    )
+    age = GaugeMetricFamily(
+        "jwo_bad_debt_open_amount_by_age",
+        "Open debt by whole days since the purchase (0-7, 8-30, 31+), by store and currency.",
+        labels=["store", "currency", "age"],
+    )
+    for (store, currency), debt in bad_debt_rows().items():
+        for state in (OPEN, RECOVERED, WRITTEN_OFF):
+            figure = getattr(debt, state)
+            count.add_metric([store, currency, state], figure.count)
+            amount.add_metric([store, currency, state], float(figure.amount))
+        for label, figure in debt.open_by_age.items():
+            age.add_metric([store, currency, label], float(figure.amount))
+    return [count, amount, age]
 
 
 class DatabaseCollector(Collector):
@@ -22,6 +48,7 @@ class DatabaseCollector(Collector):
             ["receipts_undelivered"], Purchase.objects.filter(receipt_status=ReceiptStatus.FAILED).count()
         )
         yield open_work
+        yield from bad_debt_families()
         yield GaugeMetricFamily(
             "jwo_redis_up",
             "1 when Redis (cache, limiter, broker) answered this scrape, else 0.",

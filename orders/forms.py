@@ -20,6 +20,7 @@ from orders.models import (
     ReceiptStatus,
     ReconciliationKind,
     ReconciliationStatus,
+    RefundReason,
     TaxRate,
 )
 from orders.pricing.types import (
@@ -457,6 +458,9 @@ class RefundAmountForm(forms.Form):
     amount = forms.DecimalField(
         label="Amount to refund", max_digits=17, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
+    reason_code = forms.ChoiceField(
+        label="Reason code", choices=RefundReason.choices, initial=RefundReason.OTHER, required=False
+    )
     reason = forms.CharField(label="Reason", max_length=255)
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -465,6 +469,10 @@ class RefundAmountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.currency = currency
         self.remaining = remaining
+
+    def clean_reason_code(self) -> str:
+        """A form sent without the code (an older page) counts as "other"."""
+        return self.cleaned_data.get("reason_code") or RefundReason.OTHER
 
     def clean_amount(self) -> Decimal:
         amount: Decimal = self.cleaned_data["amount"]

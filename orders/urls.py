@@ -65,6 +65,7 @@ staff_urlpatterns = [
     path("purchases/<int:pk>/reprice/", actions.RepriceView.as_view(), name="reprice"),
     path("purchases/<int:pk>/charge/", actions.ChargeView.as_view(), name="charge"),
     path("purchases/<int:pk>/payment/", purchases.PaymentStatusView.as_view(), name="payment_status"),
+    path("purchases/<int:pk>/charge-newest-card/", actions.NewCardChargeView.as_view(), name="charge_new_card"),
     path("purchases/<int:pk>/write-off/", actions.WriteOffView.as_view(), name="write_off"),
     path("purchases/<int:pk>/paid-at-counter/", actions.PaidAtCounterView.as_view(), name="paid_at_counter"),
     path("purchases/<int:pk>/refund/", actions.RefundView.as_view(), name="refund"),

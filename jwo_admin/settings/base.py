@@ -395,6 +395,12 @@ JWO_PAYMENT_RETRIES = env.int("JWO_PAYMENT_RETRIES", default=6)
 JWO_REFUND_DAYS = env.int("JWO_REFUND_DAYS", default=30)
 # A hold with no purchase this long after entry is released by the sweeper.
 JWO_HOLD_RELEASE_HOURS = env.int("JWO_HOLD_RELEASE_HOURS", default=6)
+# A hold older than this when its cart is priced has expired at the card's bank: the store's policy
+# says whether it is authorised afresh or becomes debt (README, "Bad debt").
+JWO_HOLD_VALID_HOURS = env.int("JWO_HOLD_VALID_HOURS", default=168)
+# A shopper with this many debts recorded within this many days is blocked (README, "Bad debt").
+JWO_REPEAT_OFFENDER_DEBTS = env.int("JWO_REPEAT_OFFENDER_DEBTS", default=2)
+JWO_REPEAT_OFFENDER_DAYS = env.int("JWO_REPEAT_OFFENDER_DAYS", default=30)
 # A receipt the mail server refuses or cannot take is tried again this many times (1 min doubling to 1 h).
 JWO_RECEIPT_RETRIES = env.int("JWO_RECEIPT_RETRIES", default=8)
 # Where the shopper's receipt links point (the site as shoppers reach it).

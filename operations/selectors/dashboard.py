@@ -13,6 +13,7 @@ from catalog.selectors.stores import StoreSummary, store_summaries
 from catalog.selectors.sync import sync_results_by_day
 from entry.selectors.gate import GateCharts, StoreGateSummary, gate_charts, store_gate_summaries
 from orders.models import PaymentIssue, Purchase, PurchaseStatus
+from orders.selectors.bad_debt import BadDebt, bad_debt_figures
 from orders.selectors.reports import (
     OrderCharts,
     StoreOrderSummary,
@@ -33,6 +34,7 @@ class Dashboard:
     order_charts: OrderCharts
     open_work_chart: dict[str, list[Any]]
     sync_chart: dict[str, Any]
+    bad_debt: list[BadDebt]
 
 
 def open_work_per_hour(*, now: datetime | None = None, store_ids: StoreIds = None) -> dict[str, list[Any]]:
@@ -73,4 +75,5 @@ def dashboard(*, now: datetime | None = None, store_ids: StoreIds = None) -> Das
         order_charts=order_charts(now=now, store_ids=store_ids),
         open_work_chart=open_work_per_hour(now=now, store_ids=store_ids),
         sync_chart=sync_results_by_day(days=14, store_ids=store_ids),
+        bad_debt=bad_debt_figures(now=now, store_ids=store_ids),
     )

@@ -14,15 +14,28 @@ from orders.services.store_payments import store_payment_set
 
 
 @transaction.atomic
-def store_settings_save(*, store: Store, default_gate_decision: str, preauthorisation_amount: Decimal) -> Store:
+def store_settings_save(
+    *,
+    store: Store,
+    default_gate_decision: str,
+    preauthorisation_amount: Decimal,
+    expired_hold_policy: str | None = None,
+    refund_days: int | None = None,
+) -> Store:
     """Save ``store`` (new or edited), what its gate does when the identity connector answers 500,
-    and the amount held on a shopper's card at its gate, each through its app's service, all or
-    nothing. Raises ValidationError keyed by the staff form's field names (``store_id``…,
+    the amount held on a shopper's card at its gate, its expired-hold policy and refund window
+    (None: unchanged), each through its app's service, all or nothing.
+    Raises ValidationError keyed by the staff form's field names (``store_id``…,
     ``default_gate_decision``, ``preauthorisation_amount``); nothing is then saved."""
     store = store_save(store=store)
     try:
         store_gate_default_set(store=store, decision=default_gate_decision)
     except ValidationError as error:
         raise ValidationError({"default_gate_decision": error.messages}) from error
-    store_payment_set(store=store, preauthorisation_amount=preauthorisation_amount)
+    store_payment_set(
+        store=store,
+        preauthorisation_amount=preauthorisation_amount,
+        expired_hold_policy=expired_hold_policy,
+        refund_days=refund_days,
+    )
     return store

@@ -1,5 +1,6 @@
 """The store screens (create, edit): catalog's store, entry's gate default and orders'
-pre-authorisation amount on one form, saved together (``store_settings_save``).
+payments settings (pre-authorisation amount, expired-hold policy, refund window) on one form,
+saved together (``store_settings_save``).
 
 Operations holds them because the form spans three apps; their URLs stay catalog's
 (``catalog:store_create``, ``catalog:store_update`` under ``/catalog/stores/``), and so do their
@@ -19,7 +20,11 @@ from catalog.views.staff_stores import StoreScopedView
 from entry.selectors.stores import store_gate_default
 from operations.forms import StoreSettingsForm
 from operations.services.store_settings import store_settings_save
-from orders.selectors.store_payments import store_preauthorisation_amount
+from orders.selectors.store_payments import (
+    store_expired_hold_policy,
+    store_preauthorisation_amount,
+    store_refund_days,
+)
 
 TEMPLATE = "operations/store_form.html"
 
@@ -31,6 +36,8 @@ def _save(form: StoreSettingsForm) -> Store | None:
             store=form.save(commit=False),
             default_gate_decision=form.cleaned_data["default_gate_decision"],
             preauthorisation_amount=form.cleaned_data["preauthorisation_amount"],
+            expired_hold_policy=form.cleaned_data["expired_hold_policy"] or None,
+            refund_days=form.cleaned_data["refund_days"],
         )
     except ValidationError as error:
         errors = error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.error_list}
@@ -66,6 +73,8 @@ class StoreUpdateView(StoreScopedView, UpdateView):
         return {
             "default_gate_decision": store_gate_default(store=self.object),
             "preauthorisation_amount": store_preauthorisation_amount(store=self.object),
+            "expired_hold_policy": store_expired_hold_policy(store=self.object),
+            "refund_days": store_refund_days(store=self.object),
         }
 
     def form_valid(self, form: Any) -> HttpResponse:  # a StoreSettingsForm (UpdateView types it as any ModelForm)

@@ -16,6 +16,7 @@ from orders.models.payments import (
     PaymentOperationKind,
     Refund,
     RefundLine,
+    RefundReason,
     SandboxCharge,
 )
 from orders.models.pricing import ItemAlias, Promotion, TaxRate
@@ -37,7 +38,7 @@ from orders.models.reconciliation import (
     ReconciliationKind,
     ReconciliationStatus,
 )
-from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, StorePayment
+from orders.models.stores import DEFAULT_PREAUTHORISATION_AMOUNT, ExpiredHoldPolicy, StorePayment
 
 __all__ = [
     "AmazonFeedEvent",
@@ -49,6 +50,7 @@ __all__ = [
     "AuthorisationStatus",
     "CLEARED_ON_RERUN",
     "DEFAULT_PREAUTHORISATION_AMOUNT",
+    "ExpiredHoldPolicy",
     "ItemAlias",
     "ONE_PURCHASE_PER_HOLD",
     "PaymentAuthorisation",
@@ -70,6 +72,7 @@ __all__ = [
     "ReconciliationStatus",
     "Refund",
     "RefundLine",
+    "RefundReason",
     "SandboxCharge",
     "StorePayment",
     "TaxRate",

@@ -44,6 +44,17 @@ class PaymentAuthorisation(TimeStampedModel):
         return f"hold {self.amount} {self.currency} for {self.shopper_id} ({self.status})"
 
 
+class RefundReason(models.TextChoices):
+    """Why money was given back: a fixed list, so finance can count refunds by cause."""
+
+    DAMAGED = "damaged", "Damaged"
+    WRONG_ITEM = "wrong_item", "Wrong item charged"
+    NOT_TAKEN = "not_taken", "Not taken"
+    PRICE_ERROR = "price_error", "Price error"
+    GOODWILL = "goodwill", "Goodwill"
+    OTHER = "other", "Other"
+
+
 class Refund(TimeStampedModel):
     """Money given back on a captured purchase: whole, per line, or an amount staff type."""
 
@@ -55,6 +66,7 @@ class Refund(TimeStampedModel):
     purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=20, decimal_places=3)
     reason = models.CharField(max_length=255)
+    reason_code = models.CharField(max_length=12, choices=RefundReason.choices, default=RefundReason.OTHER)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     gateway_reference = models.CharField(max_length=255, blank=True)
     message = models.CharField(max_length=255, blank=True)

@@ -195,6 +195,8 @@ class PurchaseAuditAction(models.TextChoices):
     RECEIPT_RESENT = "receipt_resent", "Receipt sent again"
     REFUND = "refund", "Refunded"
     ISSUE_RESOLVED = "issue_resolved", "Payment issue resolved"
+    NEW_CARD = "new_card", "Charged to the newest card"
+    REAUTHORISED = "reauthorised", "Re-authorised (hold expired)"
 
 
 class PurchaseAudit(models.Model):

@@ -1,10 +1,11 @@
-"""Reads of the stores' payments settings. A store without an ``orders.StorePayment`` row holds the
-default amount (catalog creates stores and knows nothing of payments)."""
+"""Reads of the stores' payments settings. A store without an ``orders.StorePayment`` row has the
+defaults (catalog creates stores and knows nothing of payments)."""
 
 from decimal import Decimal
 
 from catalog.models import Store
-from orders.models import DEFAULT_PREAUTHORISATION_AMOUNT, StorePayment
+from orders.models import DEFAULT_PREAUTHORISATION_AMOUNT, ExpiredHoldPolicy, StorePayment
+from orders.models.stores import default_refund_days
 
 
 def store_preauthorisation_amount(*, store: Store) -> Decimal:
@@ -14,3 +15,19 @@ def store_preauthorisation_amount(*, store: Store) -> Decimal:
         return store.payment.preauthorisation_amount
     except StorePayment.DoesNotExist:
         return DEFAULT_PREAUTHORISATION_AMOUNT
+
+
+def store_expired_hold_policy(*, store: Store) -> str:
+    """What settling does with a hold that expired before the cart was priced (``ExpiredHoldPolicy``)."""
+    try:
+        return store.payment.expired_hold_policy
+    except StorePayment.DoesNotExist:
+        return ExpiredHoldPolicy.REAUTHORISE
+
+
+def store_refund_days(*, store: Store) -> int:
+    """How many days after a purchase staff may refund it: the store's window, or ``JWO_REFUND_DAYS``."""
+    try:
+        return store.payment.refund_days
+    except StorePayment.DoesNotExist:
+        return default_refund_days()

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from catalog.models import Product
-from entry.models import Shopper
+from entry.models import PaymentMethod, Shopper
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import (
     ItemAlias,
@@ -229,6 +229,24 @@ def purchase_charge(*, purchase_pk: int, user_pk: int | None) -> Purchase:
         purchase_created(purchase.pk)
     purchase.refresh_from_db()
     return purchase
+
+
+def purchase_charge_newest_card(*, purchase_pk: int, user_pk: int | None) -> Purchase:
+    """Settle a debt on the card the shopper added last (they replaced the one that was declined):
+    the audit says which card and who asked, then the charge is retried as *Charge* retries it."""
+    purchase = Purchase.objects.select_related("shopper").get(pk=purchase_pk)
+    if purchase.status != PurchaseStatus.PRICED or purchase.payment_status != PaymentStatus.FAILED:
+        raise ApplicationError(f"{purchase.purchase_id} has no unpaid charge to settle.")
+    card = (
+        PaymentMethod.objects.filter(shopper_id=purchase.shopper_id).order_by("-created_at", "-id").first()
+        if purchase.shopper_id is not None
+        else None
+    )
+    if card is None:
+        raise ApplicationError("The shopper has no card on file: ask them to add one, or take payment at the counter.")
+    with transaction.atomic():  # refused by purchase_charge: no audit entry either
+        _audit(purchase, user_pk, PurchaseAuditAction.NEW_CARD, f"charge the newest card, {card}")
+        return purchase_charge(purchase_pk=purchase_pk, user_pk=user_pk)
 
 
 def purchase_shopper_assign(*, purchase_pk: int, shopper_text: str, user_pk: int | None) -> Purchase:

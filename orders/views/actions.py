@@ -1,5 +1,6 @@
 """What staff do to a purchase from its page: resolve a bad cart (map a line, reprice, charge,
-write off), settle a payment (retry the charge, paid at the counter), refund, dismiss an issue.
+write off), settle a payment or a debt (retry the charge, charge the newest card, paid at the
+counter), refund, dismiss an issue.
 
 Each action is a POST that calls one service and comes back to the purchase's page with a
 message; a refused action (``ApplicationError``) changes nothing and says why."""
@@ -17,7 +18,7 @@ from catalog.models import Product, Store
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.money import quantize_money
 from orders.forms import RefundAmountForm
-from orders.models import PaymentIssue, Purchase
+from orders.models import PaymentIssue, Purchase, RefundReason
 from orders.purchase_request import CartItem
 from orders.selectors import reports
 from orders.selectors.pricing import cart_products
@@ -142,6 +143,14 @@ class ChargeView(PurchaseActionView):
         )
 
 
+class NewCardChargeView(PurchaseActionView):
+    """Settle a debt on the shopper's newest card (the one they added after the decline)."""
+
+    def act(self, request: HttpRequest, purchase: Purchase) -> str:
+        charged = bad_carts.purchase_charge_newest_card(purchase_pk=purchase.pk, user_pk=_user_pk(request))
+        return f"Charging the newest card. Payment: {charged.get_payment_status_display()}."
+
+
 class WriteOffView(PurchaseActionView):
     def act(self, request: HttpRequest, purchase: Purchase) -> str:
         bad_carts.purchase_write_off(
@@ -186,6 +195,7 @@ class RefundView(PurchaseActionView):
         refund = refund_create(
             purchase_pk=purchase.pk,
             reason=request.POST.get("reason", ""),
+            reason_code=request.POST.get("reason_code", RefundReason.OTHER),
             user_pk=_user_pk(request),
             lines=_refund_lines(request, purchase),
         )
@@ -214,6 +224,7 @@ class RefundAmountView(PurchaseDetailView):
                 refund = refund_create(
                     purchase_pk=purchase.pk,
                     reason=form.cleaned_data.get("reason", ""),
+                    reason_code=form.cleaned_data.get("reason_code", RefundReason.OTHER),
                     user_pk=_user_pk(request),
                     amount=form.cleaned_data.get("amount", Decimal(0)),
                     request_key=form.cleaned_data.get("request_key", ""),

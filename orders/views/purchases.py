@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -12,9 +11,10 @@ from django.views.generic import TemplateView
 
 from jwo_admin.core.money import quantize_money
 from orders.forms import PurchaseFilterForm, RefundAmountForm
-from orders.models import PaymentStatus, Purchase, PurchaseStatus
+from orders.models import PaymentStatus, Purchase, PurchaseStatus, RefundReason
 from orders.selectors import reports
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
+from orders.selectors.store_payments import store_refund_days
 from orders.views.common import PAGE_SIZE, StoreScopedView, percent_text, quantity_text, query_without_page
 
 EXPORT_LABELS = (("purchases", "Purchases"), ("lines", "Lines"), ("payments", "Payments"), ("refunds", "Refunds"))
@@ -116,7 +116,7 @@ def purchase_actions(user: Any, purchase: Purchase) -> dict[str, Any]:
     change = user.has_perm("orders.change_purchase")
     status, payment = purchase.status, purchase.payment_status
     refundable = purchase.captured_total if payment == PaymentStatus.CAPTURED else purchase.total
-    within = timezone.now() - purchase.created_at <= timedelta(days=settings.JWO_REFUND_DAYS)
+    within = timezone.now() - purchase.created_at <= timedelta(days=store_refund_days(store=purchase.store))
     return {
         "can_resolve": change and status == PurchaseStatus.BAD_CART and payment == PaymentStatus.ON_HOLD,
         "can_assign": change and payment in (PaymentStatus.FAILED, PaymentStatus.ON_HOLD),
@@ -135,4 +135,5 @@ def purchase_actions(user: Any, purchase: Purchase) -> dict[str, Any]:
         and within
         and refundable > purchase.refunded_total,
         "refundable": refundable - purchase.refunded_total,
+        "refund_reasons": RefundReason.choices,
     }

@@ -362,6 +362,7 @@ TABLE: tuple[Case, ...] = (
           label="XLSX"),
     everyone("orders:payment_status", PURCHASE + "payment/", Answer(200, text="", header=("HX-Refresh", "true")),
              but=dict.fromkeys(ROLES, Answer(200, header=("HX-Refresh", None))), headers=HTMX, label="htmx poll"),
+    post("orders:charge_new_card", PURCHASE + "charge-newest-card/", may=STORE_EDITORS, allowed=to(PURCHASE)),
     post("orders:write_off", PURCHASE + "write-off/", may=STORE_EDITORS, allowed=to(PURCHASE),
          form={"reason": "matrix check"}),
     post("orders:paid_at_counter", PURCHASE + "paid-at-counter/", may=STORE_EDITORS, allowed=to(PURCHASE),

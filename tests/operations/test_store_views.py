@@ -91,6 +91,8 @@ def test_the_new_store_form_starts_closed_with_the_default_amount_and_the_fields
         "default_gate_decision",
         "send_clean_names",
         "preauthorisation_amount",
+        "expired_hold_policy",
+        "refund_days",
         "is_test_store",
     ]
     assert selected_option(html, "default_gate_decision") == "CLOSED"

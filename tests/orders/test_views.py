@@ -625,7 +625,7 @@ def test_purchase_page_tells_the_whole_story(story: Purchase, viewer_client: Cli
         ["10 Mar 2025 14:20:00 UTC", "Refund", "1.88 USD", "approved", "ref_001", "ok", "8.0"],
     ]
     assert table_rows(html, "refund-table") == [
-        ["10 Mar 2025 14:20:00 UTC", "1.88 USD", "#1 SKU-COLA: 1.88", "Dented can", "Refunded", "storemgr"]
+        ["10 Mar 2025 14:20:00 UTC", "1.88 USD", "#1 SKU-COLA: 1.88", "Other: Dented can", "Refunded", "storemgr"]
     ]
     assert table_rows(html, "issue-table") == [
         [
@@ -670,6 +670,8 @@ AUDIT_WORDS = {
     PurchaseAuditAction.RECEIPT_RESENT: "Receipt sent again",
     PurchaseAuditAction.REFUND: "Refunded",
     PurchaseAuditAction.ISSUE_RESOLVED: "Payment issue resolved",
+    PurchaseAuditAction.NEW_CARD: "Charged to the newest card",
+    PurchaseAuditAction.REAUTHORISED: "Re-authorised (hold expired)",
 }
 
 

@@ -1,11 +1,20 @@
 """The payment-issues queue: a failed hold or charge lands here and flags its shopper, so the
-next gate answer refuses them (SPEC §9.1 rule 5) until staff settle it."""
+next gate answer refuses them (SPEC §9.1 rule 5) until staff settle it.
 
+An issue of a purchase, charged to a shopper, is **debt**: money they owe (the purchase's total).
+A shopper whose debts recorded within ``JWO_REPEAT_OFFENDER_DAYS`` reach
+``JWO_REPEAT_OFFENDER_DEBTS`` is blocked with the reason when the debt that crosses the rule is
+recorded (entry's block: staff review it on the shopper's page and may reinstate them)."""
+
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from entry.models import Shopper, ShopperStatus
+from entry.services.shoppers import shopper_set_status
 from jwo_admin.core.exceptions import ApplicationError
 from orders.models import PaymentAuthorisation, PaymentIssue, Purchase, PurchaseAudit, PurchaseAuditAction
 
@@ -28,6 +37,32 @@ def _unflag_if_settled(shopper_pk: int) -> None:
     ).update(status=ShopperStatus.ACTIVE, status_reason="", updated_at=timezone.now())
 
 
+def shopper_debts_recent(*, shopper_pk: int) -> int:
+    """How many purchases of the shopper became debt within ``JWO_REPEAT_OFFENDER_DAYS`` (a purchase
+    refused twice, its hold then its charge, is one debt; settled ones count too: the rule is about
+    how often their payments fail)."""
+    since = timezone.now() - timedelta(days=settings.JWO_REPEAT_OFFENDER_DAYS)
+    return (
+        PaymentIssue.objects.filter(shopper_id=shopper_pk, purchase__isnull=False, created_at__gte=since)
+        .values("purchase_id")
+        .distinct()
+        .count()
+    )
+
+
+def repeat_offender_block(*, shopper_pk: int) -> Shopper | None:
+    """Block the shopper if their recent debts reach the rule; the blocked shopper, or None when the
+    rule is not reached or they are blocked already (an earlier block keeps its reason)."""
+    count = shopper_debts_recent(shopper_pk=shopper_pk)
+    if count < settings.JWO_REPEAT_OFFENDER_DEBTS:
+        return None
+    shopper = Shopper.objects.exclude(status=ShopperStatus.BLOCKED).filter(pk=shopper_pk).first()
+    if shopper is None:
+        return None
+    reason = f"{count} unpaid debts in {settings.JWO_REPEAT_OFFENDER_DAYS} days"
+    return shopper_set_status(shopper=shopper, status=ShopperStatus.BLOCKED, reason=reason)
+
+
 def issue_open(
     *,
     shopper_pk: int | None,
@@ -41,6 +76,7 @@ def issue_open(
     """Open an issue (or return the one already open for the same purchase or hold) and, when
     ``flag``, flag its shopper: a declined card is theirs to fix; a trip nobody can be charged for
     (an unknown id, another shopper's hold) is staff's, and flags nobody."""
+    created = False
     try:
         with transaction.atomic():
             issue = PaymentIssue.objects.create(
@@ -51,6 +87,7 @@ def issue_open(
                 purchase=purchase,
                 authorisation=authorisation,
             )
+            created = True
     except IntegrityError:
         issue = PaymentIssue.objects.get(
             Q(purchase=purchase, kind=kind) if purchase else Q(authorisation=authorisation, purchase__isnull=True),
@@ -58,6 +95,8 @@ def issue_open(
         )
     if flag and shopper_pk is not None:
         _flag(shopper_pk, message)
+        if created and purchase is not None:
+            repeat_offender_block(shopper_pk=shopper_pk)
     return issue
 
 

@@ -1,5 +1,7 @@
-"""Refunds: staff give back all or part of a charged purchase within ``JWO_REFUND_DAYS``: everything
-left, quantities of its lines, or an amount they type (a goodwill gesture, a price promised).
+"""Refunds: staff give back all or part of a charged purchase within its store's refund window
+(``StorePayment.refund_days``, by default ``JWO_REFUND_DAYS``): everything left, quantities of its
+lines, or an amount they type (a goodwill gesture, a price promised), with a reason code from a
+fixed list (``RefundReason``) besides the words staff type.
 
 The amount is reserved on the purchase (``refunded_total``) under a row lock when the refund is
 created, so two staff members refunding at once can never give back more than was charged; the
@@ -13,7 +15,6 @@ gateway call.
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -32,7 +33,9 @@ from orders.models import (
     PurchaseLine,
     Refund,
     RefundLine,
+    RefundReason,
 )
+from orders.selectors.store_payments import store_refund_days
 from orders.services.payments.operations import gateway_call
 
 REFUNDABLE = (PaymentStatus.CAPTURED, PaymentStatus.PAID_AT_COUNTER)
@@ -120,6 +123,7 @@ def refund_create(
     lines: dict[int, Decimal] | None = None,
     amount: Decimal | None = None,
     request_key: str = "",
+    reason_code: str = RefundReason.OTHER,
 ) -> Refund:
     """Refund the given quantities per line (``{line pk: quantity}``), an ``amount`` of the purchase
     (no lines: not tied to any), or everything left. A ``request_key`` already used on the
@@ -127,6 +131,8 @@ def refund_create(
     reason = reason.strip()
     if not reason:
         raise ApplicationError("Say why the money is given back.")
+    if reason_code not in RefundReason.values:
+        raise ApplicationError("Choose a reason from the list.")
     if lines is not None and amount is not None:
         raise ApplicationError("Refund quantities of lines or an amount, not both.")
     is_amount = amount is not None
@@ -139,8 +145,9 @@ def refund_create(
                 return done
         if purchase.payment_status not in REFUNDABLE:
             raise ApplicationError(f"{purchase.purchase_id or 'This purchase'} was not charged: nothing to refund.")
-        if timezone.now() - purchase.created_at > timedelta(days=settings.JWO_REFUND_DAYS):
-            raise ApplicationError(f"Refunds are possible for {settings.JWO_REFUND_DAYS} days after the purchase.")
+        window = store_refund_days(store=purchase.store)
+        if timezone.now() - purchase.created_at > timedelta(days=window):
+            raise ApplicationError(f"Refunds are possible for {window} days after the purchase.")
         paid = purchase.captured_total if purchase.payment_status == PaymentStatus.CAPTURED else purchase.total
         available = paid - purchase.refunded_total
         parts = _line_parts(purchase, lines) if lines is not None else []
@@ -160,6 +167,7 @@ def refund_create(
             purchase=purchase,
             amount=amount,
             reason=reason[:255],
+            reason_code=reason_code,
             created_by_id=user_pk,
             status=Refund.Status.SUCCEEDED if at_counter else Refund.Status.PENDING,
             message="Cash at the counter." if at_counter else "",

@@ -9,11 +9,18 @@ refused (nothing moved) does a staff retry ask anew, under keys with an attempt 
 
 Capture rule: within the hold, capture the hold. Above it (or without a usable hold), authorise
 the total afresh on the same card, capture that, and release the original hold.
+
+A hold older than ``JWO_HOLD_VALID_HOURS`` when the cart is priced has expired at the card's bank:
+the store's ``expired_hold_policy`` says whether the total is authorised afresh (as above; the
+purchase's audit says why) or the purchase becomes debt (a payment issue, "pre-authorisation
+expired before the cart was priced", for staff to retry, settle or write off). Staff may also ask
+for the shopper's newest card to be charged (``NEW_CARD`` in the purchase's audit).
 """
 
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +30,7 @@ from jwo_admin.core.money import quantize_money
 from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.models import (
     AuthorisationStatus,
+    ExpiredHoldPolicy,
     PaymentAuthorisation,
     PaymentIssue,
     PaymentOperation,
@@ -35,6 +43,7 @@ from orders.models import (
 )
 from orders.purchase_request import stored_auth_events
 from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES
+from orders.selectors.store_payments import store_expired_hold_policy
 from orders.services.payments.holds import holds_stale
 from orders.services.payments.issues import issue_open, issues_resolve, open_issues_for
 from orders.services.payments.operations import gateway_call, void_quietly
@@ -46,6 +55,8 @@ logger = logging.getLogger(__name__)
 HOLD_MISMATCH = "hold_mismatch"
 UNKNOWN_SHOPPER = "unknown_shopper"
 NO_SHOPPER = "no_shopper"
+HOLD_EXPIRED = "hold_expired"
+HOLD_EXPIRED_REASON = "pre-authorisation expired before the cart was priced"
 
 
 class HoldUndecided(Exception):
@@ -128,7 +139,7 @@ def _hold_refusal(purchase: Purchase) -> str:
 
 def _staff_released(purchase: Purchase) -> bool:
     """Staff asked for this purchase to be charged (*Charge*, after reading its payment issue)."""
-    return PurchaseAudit.objects.filter(purchase=purchase, action=PurchaseAuditAction.CHARGE).exists()
+    return _staff_asked(purchase, PurchaseAuditAction.CHARGE)
 
 
 def _set_status(purchase: Purchase, status: str, *, expected: tuple[str, ...], **fields: object) -> bool:
@@ -208,9 +219,33 @@ def _nobody(purchase: Purchase) -> str:
     )
 
 
+def _staff_asked(purchase: Purchase, action: PurchaseAuditAction) -> bool:
+    return PurchaseAudit.objects.filter(purchase=purchase, action=action).exists()
+
+
+def _newest_card(purchase: Purchase) -> str:
+    """The card the shopper added last: the one staff settle a debt on (*Charge the newest card*)."""
+    if purchase.shopper_id is None:
+        return ""
+    card = PaymentMethod.objects.filter(shopper_id=purchase.shopper_id).order_by("-created_at", "-id").first()
+    return card.provider_reference if card is not None else ""
+
+
+def _hold_expired(hold: PaymentAuthorisation | None) -> bool:
+    """An authorised hold placed longer ago than the card's bank keeps one (``JWO_HOLD_VALID_HOURS``)."""
+    return (
+        hold is not None
+        and hold.status == AuthorisationStatus.AUTHORISED
+        and hold.created_at <= timezone.now() - timedelta(hours=settings.JWO_HOLD_VALID_HOURS)
+    )
+
+
 def _card_reference(purchase: Purchase, hold: PaymentAuthorisation | None) -> str:
     """The card the shopper was held on; when that hold was refused or failed, their default card
-    now (the card they added since is the one a staff retry should charge)."""
+    now (the card they added since is the one a staff retry should charge); the newest card when
+    staff asked for it."""
+    if _staff_asked(purchase, PurchaseAuditAction.NEW_CARD):
+        return _newest_card(purchase)
     refused = (AuthorisationStatus.DECLINED, AuthorisationStatus.FAILED)
     if hold is not None and hold.card_reference and hold.status not in refused:
         return hold.card_reference
@@ -252,12 +287,34 @@ def _charge(purchase: Purchase) -> str:
     if purchase.shopper_id is None:
         return _nobody(purchase)
     amount = quantize_money(purchase.total, purchase.currency)
+    expired = _hold_expired(hold)
+    if expired and hold is not None and not _staff_released(purchase):
+        if store_expired_hold_policy(store=purchase.store) == ExpiredHoldPolicy.DEBT:
+            return _failed(
+                purchase,
+                kind=PaymentOperationKind.AUTHORISE,
+                outcome=HOLD_EXPIRED,
+                message=f"The {HOLD_EXPIRED_REASON} (gate event {hold.auth_event_id}).",
+            )
+        if not _staff_asked(purchase, PurchaseAuditAction.REAUTHORISED):  # once, however often retried
+            audit(
+                purchase,
+                user_pk=None,
+                action=PurchaseAuditAction.REAUTHORISED,
+                detail=f"The {HOLD_EXPIRED_REASON}: {amount} {purchase.currency} authorised afresh.",
+            )
     card = _card_reference(purchase, hold)
     if not card:
         return _failed(purchase, kind=PaymentOperationKind.CAPTURE, outcome="no_card", message="No card on file.")
     gateway = payment_gateway()
     attempt = _attempt(purchase)
-    uses_hold = hold is not None and hold.status == AuthorisationStatus.AUTHORISED and amount <= hold.amount
+    uses_hold = (
+        hold is not None
+        and hold.status == AuthorisationStatus.AUTHORISED
+        and amount <= hold.amount
+        and not expired
+        and not _staff_asked(purchase, PurchaseAuditAction.NEW_CARD)
+    )
     if uses_hold and hold is not None:
         authorisation_reference = hold.gateway_reference
     else:
@@ -273,11 +330,12 @@ def _charge(purchase: Purchase) -> str:
             currency=purchase.currency,
         )
         if not authorised.approved:
+            why = authorised.message or authorised.outcome
             return _failed(
                 purchase,
                 kind=PaymentOperationKind.AUTHORISE,
                 outcome=authorised.outcome,
-                message=authorised.message or authorised.outcome,
+                message=f"The {HOLD_EXPIRED_REASON}; authorising afresh: {why}" if expired else why,
             )
         authorisation_reference = authorised.reference
     key = f"capture:{purchase.pk}{attempt}"
