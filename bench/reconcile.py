@@ -43,6 +43,7 @@ from django.db import connections, models  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from catalog.models import Store  # noqa: E402
+from catalog.selectors.stores import store_day_bounds  # noqa: E402
 from entry.models import GateEvent, Shopper  # noqa: E402
 from jwo_admin.core import db  # noqa: E402
 from orders.models import (  # noqa: E402
@@ -51,7 +52,7 @@ from orders.models import (  # noqa: E402
     Purchase,
     ReconciliationItem,
 )
-from orders.services.reconciliation import reconciliation_run, store_day_bounds  # noqa: E402
+from orders.services.reconciliation import reconciliation_run  # noqa: E402
 
 BENCH_DB = "jwo_bench_reconcile"
 BAR_SECONDS = 10.0

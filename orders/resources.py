@@ -106,6 +106,7 @@ class RefundResource(ExportResource):
     store = _field("purchase__store__store_id", "store_id")
     amount = _field("amount")
     currency = _field("purchase__currency", "currency")
+    reason_code = _field("reason_code")
     reason = _field("reason")
     status = _field("status")
     gateway_reference = _field("gateway_reference")

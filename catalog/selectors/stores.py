@@ -1,6 +1,7 @@
 """Stores as staff and the sync see them: the list, and each store's catalog figures."""
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -42,3 +43,13 @@ def store_summaries(*, store_ids: StoreIds = None) -> list[StoreSummary]:
         )
         for store in stores
     ]
+
+
+def store_day_bounds(*, store: Store, day: date) -> tuple[datetime, datetime]:
+    """The first instant of ``day`` and of the next day on the store's clock, in UTC (a day may be
+    23 or 25 hours long across a daylight-saving change): the one rule the settlement, the sales
+    report, the reconciliation and Amazon's trips share."""
+    zone = store.zone
+    start = datetime.combine(day, time.min).replace(tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone).astimezone(UTC)
+    return start, end

@@ -8,13 +8,15 @@ takes its output as it is (kinds and reasons are those of the queue's Amazon ite
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from catalog.models import Store
+from catalog.selectors.stores import store_day_bounds
 from orders.models import AmazonFeedEvent, AmazonReportFile, AmazonTrip, FeedStatus, Purchase
 from orders.pricing.units import quantity_text
 
@@ -31,12 +33,6 @@ class AmazonDifference:
     reason: str  # in staff words
 
 
-def store_day_bounds(*, store: Store, day: date) -> tuple[datetime, datetime]:
-    """The store's day ``day`` on its own clock, as [start, end) instants."""
-    start = datetime.combine(day, time.min, tzinfo=store.zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=store.zone)
-
-
 def _cart_text(quantities: dict[str, Decimal]) -> str:
     return ", ".join(f"{sku} × {quantity_text(quantity)}" for sku, quantity in sorted(quantities.items())) or "nothing"
 
@@ -46,6 +42,14 @@ def _summed(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     for sku, quantity in pairs:
         totals[sku] += quantity
     return {sku: quantity for sku, quantity in totals.items() if quantity}
+
+
+def amazon_feed_enabled() -> bool:
+    """Amazon's reports or events are received (a bucket, a drop folder or an event queue is set):
+    only then can a purchase lack its Amazon trip."""
+    return bool(
+        settings.JWO_AMAZON_REPORT_BUCKET or settings.JWO_AMAZON_REPORT_DROP_DIR or settings.JWO_AMAZON_EVENT_QUEUE_URL
+    )
 
 
 def amazon_trip_differences(*, store: Store, day: date) -> list[AmazonDifference]:

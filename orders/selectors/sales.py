@@ -14,9 +14,9 @@ from django.db.models import Count, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour
 
 from catalog.models import Store
+from catalog.selectors.stores import store_day_bounds
 from jwo_admin.core.money import quantize_money
 from orders.models import Purchase, PurchaseLine, PurchaseStatus
-from orders.selectors.settlement import store_day_bounds
 
 ZERO = Decimal(0)
 TOP_PRODUCTS = 50

@@ -9,7 +9,7 @@ queries; a store simulation's rows are left out (``.real()``).
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from catalog.models import Store
+from catalog.selectors.stores import store_day_bounds
 from entry.models import GateDecisionKind, GateEvent
 from jwo_admin.core.money import quantize_money
 from orders.models import PaymentStatus, Purchase, PurchaseLine, PurchaseStatus, Refund
@@ -74,15 +75,6 @@ class SettlementDay:
     purchases: int  # real purchases of the day, whatever their status
     purchases_by_status: dict[str, int] = field(default_factory=dict)
     currencies: tuple[CurrencySettlement, ...] = ()
-
-
-def store_day_bounds(*, store: Store, day: date) -> tuple[datetime, datetime]:
-    """The first instant of ``day`` and of the next day on the store's clock, in UTC (a day may be
-    23 or 25 hours long across a daylight-saving change)."""
-    zone = store.zone
-    start = datetime.combine(day, time.min).replace(tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone).astimezone(UTC)
-    return start, end
 
 
 def store_today(*, store: Store, now: datetime) -> date:

@@ -14,7 +14,7 @@ the gateway (the stale-hold sweep leaves the hold of an open missing cart alone 
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import Store
+from catalog.selectors.stores import store_day_bounds
 from entry.models import GateDecisionKind, GateEvent, VisitorType
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.integrations.payments.gateway import APPROVED
@@ -41,9 +42,16 @@ from orders.models import (
     ReconciliationKind,
     ReconciliationStatus,
 )
+from orders.selectors.amazon_feed import amazon_feed_enabled, amazon_trip_differences
 
 ZERO = Decimal(0)
-# The kinds a run of our own records decides; Amazon's kinds are recorded by the feed's matching.
+# The kinds a run of our own records decides; Amazon's kinds come from matching its trips
+# (orders.selectors.amazon_feed), judged only where Amazon's reports or events are received.
+AMAZON_KINDS = (
+    ReconciliationKind.AMAZON_TRIP_WITHOUT_PURCHASE,
+    ReconciliationKind.PURCHASE_WITHOUT_AMAZON_TRIP,
+    ReconciliationKind.AMAZON_LINES_DIFFER,
+)
 PAYMENT_KINDS = (
     ReconciliationKind.UNCAPTURED,
     ReconciliationKind.CAPTURED_TWICE,
@@ -81,15 +89,6 @@ class RunResult:
     opened: int
     cleared: int
     open_count: int
-
-
-def store_day_bounds(*, store: Store, day: date) -> tuple[datetime, datetime]:
-    """The day's first instant and the next day's, on the store's clock."""
-    zone = store.zone
-    return (
-        datetime.combine(day, time.min, tzinfo=zone),
-        datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
-    )
 
 
 def _scoped(rows: QuerySet[Any], simulation_run_id: int | None) -> QuerySet[Any]:
@@ -152,16 +151,20 @@ def _missing_carts(
 
 
 def _payment_finding(row: dict[str, Any]) -> Finding | None:
-    """The discrepancy of one priced purchase, if any (None: captured = total − refunds)."""
+    """The discrepancy of one priced purchase, if any (None: it adds up).
+
+    Refunds are given back after the capture (a purchase is refunded only once charged), so a
+    purchase adds up when it was captured once, at its total; what it keeps is then captured −
+    refunds = total − refunds. ``expected`` and ``actual`` are those two net amounts."""
     total, currency = row["total"], row["currency"]
     captures, captured, refunded = row["captures"], row["captured"], row["refunded"]
-    expected = total - refunded
+    expected, actual = total - refunded, captured - refunded
     amounts = f"total {_money(total, currency)}, refunds {_money(refunded, currency)}"
     kind, reason = "", ""
     if captures > 1:
         kind = ReconciliationKind.CAPTURED_TWICE
         reason = f"Captured {captures} times, {_money(captured, currency)} in all; {amounts}."
-    elif captures == 0 and expected > 0:
+    elif captures == 0 and total > 0:
         if row["authorisation__status"] == AuthorisationStatus.VOIDED:
             kind = ReconciliationKind.HOLD_EXPIRED_BEFORE_CAPTURE
             reason = f"The hold was released before any capture; {amounts}, nothing captured."
@@ -174,9 +177,13 @@ def _payment_finding(row: dict[str, Any]) -> Finding | None:
     elif captured > total:
         kind = ReconciliationKind.CAPTURED_OVER_TOTAL
         reason = f"Captured {_money(captured, currency)} of a {_money(total, currency)} total."
-    elif captured != expected:
+    elif captured != total:
         kind = ReconciliationKind.CAPTURE_MISMATCH
-        reason = f"Captured {_money(captured, currency)}, expected {_money(expected, currency)} ({amounts})."
+        reason = (
+            f"Captured {_money(captured, currency)} of a {_money(total, currency)} total: kept "
+            f"{_money(actual, currency)} after refunds of {_money(refunded, currency)}, "
+            f"expected {_money(expected, currency)}."
+        )
     if not kind:
         return None
     return Finding(
@@ -186,7 +193,7 @@ def _payment_finding(row: dict[str, Any]) -> Finding | None:
         purchase_pk=row["pk"],
         authorisation_pk=row["authorisation_id"],
         expected=expected,
-        actual=captured,
+        actual=actual,
     )
 
 
@@ -314,11 +321,24 @@ def reconciliation_run(
     )
     progress("payments")
     payments, checked = _payment_findings(store=store, start=start, end=end, simulation_run_id=simulation_run_id)
-    progress("queue")
+    amazon: list[Finding] = []
     kinds = [*PAYMENT_KINDS, *([ReconciliationKind.MISSING_CART] if decided else [])]
+    if simulation_run_id is None and amazon_feed_enabled():
+        progress("amazon")
+        amazon = [
+            Finding(kind=found.kind, trip_id=found.trip_id, reason=found.reason, purchase_pk=found.purchase)
+            for found in amazon_trip_differences(store=store, day=day)
+        ]
+        kinds += AMAZON_KINDS
+    progress("queue")
     with transaction.atomic():
         opened, cleared = _apply(
-            missing + payments, store=store, day=day, kinds=kinds, simulation_run_id=simulation_run_id, now=now
+            missing + payments + amazon,
+            store=store,
+            day=day,
+            kinds=kinds,
+            simulation_run_id=simulation_run_id,
+            now=now,
         )
         if simulation_run_id is None:
             open_count = _day_refresh(store=store, day=day, now=now, ran=True).open_count

@@ -113,8 +113,8 @@ def test_without_a_store_filter_only_the_users_stores_real_rows_are_exported(
     ]
     formula = '\'=HYPERLINK("http://example.com","x")'
     assert [row[2:] for row in refunds[1:]] == [
-        ["PO-KIRITIMATI-P1", "KIRITIMATI", "3.150", "AUD", formula, "succeeded", ""],
-        ["PO-KIRITIMATI-P1", "KIRITIMATI", "1.000", "AUD", "declined", "failed", ""],
+        ["PO-KIRITIMATI-P1", "KIRITIMATI", "3.150", "AUD", "other", formula, "succeeded", ""],
+        ["PO-KIRITIMATI-P1", "KIRITIMATI", "1.000", "AUD", "other", "declined", "failed", ""],
     ]
 
 

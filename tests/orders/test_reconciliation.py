@@ -12,6 +12,8 @@ from entry.models import GateDecisionKind, GateEvent, GateReason, Shopper
 from entry.services.shoppers import shopper_create
 from orders.models import (
     CLEARED_ON_RERUN,
+    AmazonTrip,
+    AmazonTripLine,
     AuthorisationStatus,
     PaymentAuthorisation,
     PaymentOperation,
@@ -88,17 +90,28 @@ def open_items(store: Store) -> list[tuple[str, str, Decimal | None, Decimal | N
 def test_a_purchase_captured_at_its_total_less_refunds_adds_up(store: Store) -> None:
     purchase = priced(store, "12.50")
     operation(purchase, PaymentOperationKind.CAPTURE, "12.50")
-    operation(purchase, PaymentOperationKind.REFUND, "2.50")  # captured 12.50 = 12.50 − 0 at capture; refund later
+    operation(purchase, PaymentOperationKind.REFUND, "2.50")  # given back after the capture
     result = reconciliation_run(store=store, day=DAY, now=LATE)
 
-    # 12.50 captured against 12.50 − 2.50 = 10.00 expected: a refund does not give back a capture
+    # kept 12.50 − 2.50 = 10.00, the total less refunds 12.50 − 2.50 = 10.00
+    assert open_items(store) == []
+    assert (result.purchases_checked, result.opened) == (1, 0)
+
+
+def test_a_capture_short_of_the_total_is_a_mismatch_net_of_refunds(store: Store) -> None:
+    purchase = priced(store, "12.50")
+    operation(purchase, PaymentOperationKind.CAPTURE, "10.00")
+    operation(purchase, PaymentOperationKind.REFUND, "2.50")
+    result = reconciliation_run(store=store, day=DAY, now=LATE)
+
+    # kept 10.00 − 2.50 = 7.50 against 12.50 − 2.50 = 10.00
     assert open_items(store) == [
         (
             "capture_mismatch",
             purchase.trip_id,
             Decimal("10.000"),
-            Decimal("12.500"),
-            "Captured 12.50 USD, expected 10.00 USD (total 12.50 USD, refunds 2.50 USD).",
+            Decimal("7.500"),
+            "Captured 10.00 USD of a 12.50 USD total: kept 7.50 USD after refunds of 2.50 USD, expected 10.00 USD.",
         )
     ]
     assert (result.purchases_checked, result.opened) == (1, 1)
@@ -172,9 +185,9 @@ def test_refunded_over_captured(store: Store) -> None:
 
     reconciliation_run(store=store, day=DAY, now=LATE)
 
-    # expected 10.00 − 8.00 = 2.00; 8.00 refunded of 6.00 captured
+    # expected 10.00 − 8.00 = 2.00 kept; 6.00 captured − 8.00 refunded = −2.00 kept
     assert open_items(store) == [
-        ("refunded_over_captured", purchase.trip_id, Decimal("2.000"), Decimal("6.000"),
+        ("refunded_over_captured", purchase.trip_id, Decimal("2.000"), Decimal("-2.000"),
          "Refunded 8.00 USD of 6.00 USD captured.")
     ]  # fmt: skip
 
@@ -378,3 +391,39 @@ def test_each_store_is_due_for_its_previous_day_after_the_wait(store: Store, set
     assert reconciliation_days_due(now=datetime(2025, 6, 11, 6, 0, tzinfo=UTC)) == [(store.pk, date(2025, 6, 10))]
     reconciliation_run(store=store, day=date(2025, 6, 10), now=datetime(2025, 6, 11, 6, 0, tzinfo=UTC))
     assert reconciliation_days_due(now=datetime(2025, 6, 11, 7, 0, tzinfo=UTC)) == []
+
+
+# --- Amazon's trips ---------------------------------------------------------------------------------
+def amazon_trip(store: Store, trip_id: str, lines: list[tuple[str, str]]) -> None:
+    trip = AmazonTrip.objects.create(trip_id=trip_id, store=store, ended_at=AT)
+    for number, (sku, quantity) in enumerate(lines):
+        AmazonTripLine.objects.create(trip=trip, line_id=f"{trip_id}-{number}", sku=sku, quantity=Decimal(quantity))
+
+
+def test_amazon_differences_join_the_queue_where_the_feed_is_received(store: Store, settings: Any) -> None:
+    settings.JWO_AMAZON_EVENT_QUEUE_URL = "http://sqs.local/000000000000/jwo-store-events"
+    matched = priced(store, "4.50")
+    operation(matched, PaymentOperationKind.CAPTURE, "4.50")
+    ours_only = priced(store, "2.00")
+    operation(ours_only, PaymentOperationKind.CAPTURE, "2.00")
+    amazon_trip(store, matched.trip_id, [(line.item_id, str(line.quantity)) for line in matched.lines.all()])
+    amazon_trip(store, "amazon-only-trip", [("SKU-9", "1")])
+
+    reconciliation_run(store=store, day=DAY, now=LATE)
+    reconciliation_run(store=store, day=DAY, now=LATE)  # a re-run adds nothing
+
+    assert [(kind, trip) for kind, trip, *_ in open_items(store)] == [
+        ("amazon_trip_without_purchase", "amazon-only-trip"),
+        ("purchase_without_amazon_trip", ours_only.trip_id),
+    ]
+    assert ReconciliationItem.objects.count() == 2
+
+
+def test_without_a_feed_no_purchase_lacks_its_amazon_trip(store: Store, settings: Any) -> None:
+    settings.JWO_AMAZON_EVENT_QUEUE_URL = settings.JWO_AMAZON_REPORT_BUCKET = settings.JWO_AMAZON_REPORT_DROP_DIR = ""
+    purchase = priced(store, "2.00")
+    operation(purchase, PaymentOperationKind.CAPTURE, "2.00")
+
+    reconciliation_run(store=store, day=DAY, now=LATE)
+
+    assert ReconciliationItem.objects.count() == 0
