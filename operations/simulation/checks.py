@@ -200,8 +200,8 @@ def charges_check(purchases: list[Purchase]) -> Invariant:
 def finance_check(*, run_pk: int, store: Store, now: datetime) -> Invariant:
     """Every simulated trip reconciled: the reconciliation run over this run's own rows (each store
     day they fall on, missing carts decided at once — every admitted shopper has sent their cart
-    by now) leaves nothing open; and the captures add up to the priced purchases' totals less
-    their refunds."""
+    by now) leaves nothing open; and what the captures keep after refunds adds up to the priced
+    purchases' totals less their refunds (refunds come after the capture)."""
     stamps = [
         *Purchase.objects.filter(simulation_run_id=run_pk).values_list("created_at", flat=True),
         *GateEvent.objects.filter(simulation_run_id=run_pk).values_list("created_at", flat=True),
@@ -222,11 +222,11 @@ def finance_check(*, run_pk: int, store: Store, now: datetime) -> Invariant:
     )
     captured, refunded = approved["captured"] or ZERO, approved["refunded"] or ZERO
     totals = priced.aggregate(total=Sum("total"))["total"] or ZERO
-    if captured != totals - refunded:
+    if captured != totals:  # then captured − refunds = totals − refunds: what is kept adds up
         problems.append(
-            f"captures add to {captured:.2f}; priced totals {totals:.2f} less refunds {refunded:.2f} "
-            f"= {totals - refunded:.2f}"
+            f"captures add to {captured:.2f} against priced totals of {totals:.2f} "
+            f"(refunds of {refunded:.2f} are given back after the capture)"
         )
     return Invariant(
-        "every trip reconciled and the captures equal the totals less refunds", not problems, tuple(problems)
+        "every trip reconciled; captures less refunds equal the totals less refunds", not problems, tuple(problems)
     )

@@ -23,7 +23,7 @@ def test_a_run_whose_trips_add_up_passes(store: Store) -> None:
     make_purchase(store, at=AT, total="9.00", payment_status=PaymentStatus.FAILED)  # real: not the run's
 
     assert finance_check(run_pk=3, store=store, now=AT).as_dict() == {
-        "name": "every trip reconciled and the captures equal the totals less refunds",
+        "name": "every trip reconciled; captures less refunds equal the totals less refunds",
         "ok": True,
         "problems": [],
         "count": 0,
@@ -39,6 +39,6 @@ def test_an_uncaptured_trip_fails_it_with_the_reason(store: Store) -> None:
         False,
         (
             f"Priced, not captured {purchase.trip_id}: Nothing captured (failed); total 5.00 USD, refunds 0.00 USD.",
-            "captures add to 0.00; priced totals 5.00 less refunds 0.00 = 5.00",
+            "captures add to 0.00 against priced totals of 5.00 (refunds of 0.00 are given back after the capture)",
         ),
     )

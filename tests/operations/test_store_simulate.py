@@ -94,7 +94,8 @@ def test_a_simulated_store_day_passes_and_its_summary_matches_the_database(
     assert sum(purchases.values_list("replays", flat=True)) == summary["deliveries"]["duplicates"] > 0
     assert summary["errors"] == {}
     assert [invariant["ok"] for invariant in summary["invariants"]] == [True] * 6
-    assert summary["invariants"][-1]["name"] == "every trip reconciled and the captures equal the totals less refunds"
+    finance = "every trip reconciled; captures less refunds equal the totals less refunds"
+    assert summary["invariants"][-1]["name"] == finance
     assert not ReconciliationItem.objects.filter(simulation_run_id=run.pk, status="open").exists()
     assert set(summary["latency"]) == {"app scan-keys", "identity", "purchases"}
     assert (
