@@ -75,7 +75,7 @@ def test_part_of_a_purchase_is_refunded_and_the_page_shows_what_is_left(
     page.reload()  # the gateway has answered on the worker by now
     assert words(page.inner_text("#refund-remaining")) == "Left to refund: 22.50 USD"
     assert words(page.locator("#refund-table tbody tr").nth(0).inner_text()).split(" UTC ", 1)[1] == (
-        "10.50 USD whole purchase Cheese past its date Refunded manager"
+        "10.50 USD whole purchase Other: Cheese past its date Refunded manager"
     )
 
     # more than is left: refused on the field, nothing given back

@@ -31,10 +31,10 @@ def test_a_store_manager_runs_a_simulation_and_sees_it_pass(page: Any, live_serv
     assert run.status == SimulationStatus.PASSED, run.summary
     assert run.base_url == live_server.url
     assert page.inner_text("#simulation-status") == "Passed"
-    assert page.locator("#simulation-invariants > li").count() == 5
+    assert page.locator("#simulation-invariants > li").count() == 6
     assert page.locator("#simulation-invariants .badge.bad").count() == 0
     purchases = Purchase.objects.filter(shopper__external_id__startswith=f"sim-{run.pk}-")
-    assert page.inner_text("#simulation-report").count("PASS") == 5
+    assert page.inner_text("#simulation-report").count("PASS") == 6
     assert str(run.summary["carts"]["priced"]) in page.inner_text("#simulation-counts")
     assert run.summary["carts"]["priced"] == purchases.filter(status="priced").count()
     page.click("text=← Simulator")
