@@ -11,10 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Product, Store
-from orders.models import Promotion, Purchase, TaxRate
+from entry.models import GateDecisionKind, GateEvent, GateReason, Shopper, VisitorType
+from orders.models import AuthorisationStatus, PaymentAuthorisation, Promotion, Purchase, TaxRate
 from orders.purchase_request import purchase_request_parse
 from orders.services.payments.settlement import purchase_settle
 from orders.services.purchases import purchase_create
+from orders.services.reconciliation import RunResult, reconciliation_run
+
+# A shopper admitted yesterday afternoon whose cart never arrived: the reconciliation queue's lost cart.
+DEMO_LOST_CART_EVENT = str(uuid.uuid5(uuid.NAMESPACE_URL, "demo-lost-cart"))
 
 # (tax code, US store rate, EU store rate, exempt in the US): New York-like and German-like rates.
 DEMO_TAX = (
@@ -81,6 +86,8 @@ def _demo_trips(count: int) -> list[tuple[int, int, str, str, list[tuple[int | N
     trips.append((0, 10, "cust-demo-002", "SHOPPER", [(3, "1"), (None, "1")]))  # a bad cart for the queue
     trips.append((0, 11, "cash-demo-001", "CASH_SHOPPER", [(5, "2"), (8, "1")]))  # pays at the counter
     trips.append((1, 17, "cust-demo-declined", "SHOPPER", [(2, "1"), (7, "2")]))  # a payment issue
+    # the same card declined again three days ago: a second debt in 30 days, a repeat offender
+    trips.append((3, 16, "cust-demo-declined", "SHOPPER", [(4, "1")]))
     return trips
 
 
@@ -143,3 +150,37 @@ def demo_purchases_ensure(*, store: Store, count: int = 60) -> int:
         purchase_settle(purchase_pk=answer.purchase_pk)  # sandbox cards answer at once
         made += 1
     return made
+
+
+def demo_lost_cart_ensure(*, store: Store) -> RunResult | None:
+    """Yesterday (the store's clock), a shopper went through the gate at 15:00 and no purchase ever
+    came: an admitted gate event with its hold, and no cart. Yesterday is then reconciled, so the
+    queue shows the lost cart (and yesterday's declined card) at once. Safe to re-run."""
+    shopper = Shopper.objects.filter(external_id="cust-demo-001").first()
+    if shopper is None:
+        return None
+    yesterday = timezone.localtime(timezone.now(), store.zone).date() - timedelta(days=1)
+    at = datetime.combine(yesterday, datetime.min.time(), tzinfo=store.zone).replace(hour=15)
+    if not GateEvent.objects.filter(auth_event_id=DEMO_LOST_CART_EVENT).exists():
+        event = GateEvent.objects.create(
+            auth_event_id=DEMO_LOST_CART_EVENT,
+            store=store,
+            store_ref=store.store_id,
+            decision=GateDecisionKind.ADMITTED,
+            reason=GateReason.ADMITTED,
+            status_code=200,
+            response_body={},
+            shopper=shopper,
+            visitor_type=VisitorType.SHOPPER,
+            latency_ms=12.0,
+        )
+        GateEvent.objects.filter(pk=event.pk).update(created_at=at)
+        PaymentAuthorisation.objects.create(
+            auth_event_id=DEMO_LOST_CART_EVENT,
+            store=store,
+            shopper=shopper,
+            amount=Decimal(50),
+            currency=store.currency,
+            status=AuthorisationStatus.AUTHORISED,
+        )
+    return reconciliation_run(store=store, day=yesterday)

@@ -16,7 +16,7 @@ from catalog.services.stores import mapping_profile_save
 from entry.demo import demo_shoppers_ensure
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_list, connector_key_revoke
 from jwo_admin.core.services import demo_staff_ensure
-from orders.demo import demo_pricing_ensure, demo_purchases_ensure
+from orders.demo import demo_lost_cart_ensure, demo_pricing_ensure, demo_purchases_ensure
 
 DEMO_KEY_NAME = "demo (make run)"
 
@@ -94,7 +94,14 @@ def demo_seed(*, products: int, password: str) -> DemoSeedReport:
     purchases = demo_purchases_ensure(store=store)
     if purchases:
         report.lines.append(
-            f"Orders: {purchases} demo purchases over two weeks (one bad cart and one payment issue to resolve)."
+            f"Orders: {purchases} demo purchases over two weeks (one bad cart to resolve; a shopper whose card "
+            "was declined twice, blocked as a repeat offender)."
+        )
+    reconciled = demo_lost_cart_ensure(store=store)
+    if reconciled is not None:
+        report.lines.append(
+            f"Reconciliation: yesterday at {store.store_id} has {reconciled.open_count} items open, among them a "
+            "lost cart (a shopper admitted at 15:00, no purchase since): Orders → Reconciliation."
         )
     for old in connector_key_list().filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
         connector_key_revoke(key_id=old.key_id)

@@ -26,7 +26,8 @@ from entry.models import Shopper
 from jwo_admin.core.connector_keys import connector_key_verify
 from jwo_admin.core.models import ConnectorKey
 from operations.management.commands.demo_seed import shown_path
-from orders.models import PaymentIssue, Purchase
+from orders.demo import DEMO_LOST_CART_EVENT
+from orders.models import PaymentIssue, Purchase, ReconciliationItem
 from tests.catalog.helpers import run_import
 from tests.conftest import missing_service
 from tests.core.test_settings import PRODUCTION_ENV, manage
@@ -64,11 +65,22 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
     password = printed_password(output)
     key = output.split("Connector key (shown once): ")[1].split()[0]
     sample = var_dir / "demo" / "sample-import.csv"
+    open_items = ReconciliationItem.objects.filter(status="open")
+    # the lost cart, and the declined card when its trip (17:00 UTC the day before) falls on the
+    # store's yesterday in New York, which depends on the hour the test runs
+    lost = open_items.get(kind="missing_cart")
+    assert (lost.trip_id, lost.store.store_id) == (DEMO_LOST_CART_EVENT, "DEMO-STORE-001")
+    assert set(open_items.exclude(pk=lost.pk).values_list("kind", "purchase__shopper__external_id")) <= {
+        ("uncaptured", "cust-demo-declined")
+    }
     assert output.splitlines() == [
         "Demo store DEMO-STORE-001: 200 catalog rows imported (200 new, 0 unchanged). "
         f"Sample file to import: {sample} (mapping “Demo ERP”).",
         "Pricing: tax rates for both stores and 6 promotions, one of each kind.",
-        "Orders: 64 demo purchases over two weeks (one bad cart and one payment issue to resolve).",
+        "Orders: 65 demo purchases over two weeks (one bad cart to resolve; a shopper whose card was declined "
+        "twice, blocked as a repeat offender).",
+        f"Reconciliation: yesterday at DEMO-STORE-001 has {open_items.count()} items open, among them a lost cart "
+        "(a shopper admitted at 15:00, no purchase since): Orders → Reconciliation.",
         "Try Create Purchases: Orders → Try a cart prices a cart and prints the curl command that sends it.",
         f"Staff login: admin / {password} (Admin)",
         f"Staff login: catalog / {password} (Catalog manager)",
@@ -88,7 +100,7 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
         ("cust-demo-001", "SHOPPER", "active"),
         ("cust-demo-002", "SHOPPER", "active"),
         ("cust-demo-blocked", "SHOPPER", "blocked"),
-        ("cust-demo-declined", "SHOPPER", "flagged"),  # its sandbox card declined the demo charge
+        ("cust-demo-declined", "SHOPPER", "blocked"),  # its sandbox card declined twice: a repeat offender
         ("cust-demo-nocard", "SHOPPER", "active"),
     ]
     purchases = Purchase.objects.filter(store__store_id="DEMO-STORE-001")
@@ -97,11 +109,13 @@ def test_demo_seed_creates_stores_products_profile_staff_and_sample(var_dir: Pat
         (("empty", "not_charged"), 1),
         (("priced", "at_counter"), 1),
         (("priced", "captured"), 60),
-        (("priced", "failed"), 1),
+        (("priced", "failed"), 2),
     ]
-    assert list(PaymentIssue.objects.values_list("shopper__external_id", "kind", "outcome", "status")) == [
-        ("cust-demo-declined", "authorise", "declined", "open")
-    ]
+    assert (
+        list(PaymentIssue.objects.values_list("shopper__external_id", "kind", "outcome", "status"))
+        == [("cust-demo-declined", "authorise", "declined", "open")] * 2
+    )
+    assert Shopper.objects.get(external_id="cust-demo-declined").status_reason == "2 unpaid debts in 30 days"
     assert list(Store.objects.order_by("store_id").values_list("store_id", "currency")) == [
         ("DEMO-STORE-001", "USD"),
         ("DEMO-STORE-002", "EUR"),
@@ -154,7 +168,8 @@ def test_demo_seed_run_twice_keeps_one_active_demo_connector_key(var_dir: Path) 
     assert connector_key_verify(second) is not None
     assert ConnectorKey.objects.filter(revoked_at__isnull=True).count() == 1
     assert Shopper.objects.count() == 7
-    assert Purchase.objects.count() == 64  # the demo trips are made once
+    assert Purchase.objects.count() == 65  # the demo trips are made once
+    assert ReconciliationItem.objects.filter(kind="missing_cart").count() == 1  # and the lost cart too
 
 
 def test_demo_seed_uses_a_given_password(var_dir: Path) -> None:
@@ -257,7 +272,7 @@ def test_demo_seed_with_production_settings_does_not_crash_when_mail_cannot_be_s
         seeded = manage("demo_seed", "--products", "200", DJANGO_SETTINGS_MODULE=PRODUCTION, **env)
 
         assert seeded.returncode == 0, seeded.stderr[-3000:]
-        assert "Orders: 64 demo purchases over two weeks" in seeded.stdout
+        assert "Orders: 65 demo purchases over two weeks" in seeded.stdout
         with psycopg.connect(own_database, autocommit=True) as sql:
             receipts: dict[str, int] = dict(
                 sql.execute(
