@@ -6,7 +6,7 @@ by spreadsheet programs (CSV injection); a leading quote makes it plain text.
 
 from typing import Any
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # the first characters a spreadsheet runs
 
 
 def csv_safe_cell(value: object) -> str:
@@ -18,7 +18,7 @@ def csv_safe_cell(value: object) -> str:
     ("'-1.50", 'Milk', '')
     """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def cell_neutralise(value: Any) -> Any:
