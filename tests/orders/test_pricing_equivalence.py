@@ -191,18 +191,22 @@ def test_small_carts_with_few_promotions_price_exactly_as_the_reference_engine(s
 
 def test_equal_nets_sharing_a_basket_discount_price_as_the_reference_engine() -> None:
     # Ties in the largest-remainder sharing: 3 lines of the same net share 10.00 (3.34, 3.33, 3.33),
-    # and nets of different sizes whose shares leave the same remainder (0.10 and 1.00 of 2.20).
+    # and nets of different sizes whose shares leave the same remainder: 32.00 over 21.00, 3.00, 21.00
+    # gives exact shares 14.9333…, 2.1333…, 14.9333… and one cent left; in allocate_money's 28 digits
+    # the smaller share keeps one more 3, so it gets the cent: 14.93, 2.14, 14.93 (not 14.94, 2.13, 14.93).
     pricing = StorePricing(
         store_id="S1", currency="USD", prices_include_tax=False, time_zone="UTC", tax_rates={"STD": Decimal(0)}
     )
     basket: dict[str, Any] = {"kind": PromotionKind.SPEND_AND_SAVE, "minimum_spend": Decimal(0)}
     spend = Promotion(id=1, name="10 off", amount=Decimal(10), **basket)
     third = Promotion(id=2, name="1 off", amount=Decimal(1), **basket)
+    tie = Promotion(id=3, name="32 off", amount=Decimal(32), **basket)
     for prices, promotion in (
         (["5.00", "5.00", "5.00"], spend),
         (["0.10", "1.00", "1.10"], third),
         (["1.00", "0.10", "1.10", "0.10"], third),
         (["33.33", "333.33", "3.33"], third),
+        (["21.00", "3.00", "21.00"], tie),
     ):
         lines = [
             CartLine(f"li-{n}", PricedProduct(sku=f"P{n}", price=Decimal(text), tax_code="STD"), Decimal(1))
@@ -211,3 +215,5 @@ def test_equal_nets_sharing_a_basket_discount_price_as_the_reference_engine() ->
         expected, results = priced_both_ways(lines, pricing, [promotion], AT)
         for result in results:
             assert repr(result) == repr(expected)
+    assert isinstance(expected, PricedCart)
+    assert [str(priced.discount_total) for priced in expected.lines] == ["14.93", "2.14", "14.93"]
