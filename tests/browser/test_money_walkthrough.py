@@ -246,3 +246,18 @@ def test_after_a_simulated_day_the_money_view_adds_up_and_the_problems_are_shown
     page.goto(f"{live_server.url}/entry/gate-log/")
     row = page.locator(f'tr[data-event="{refused.pk}"] td').all_inner_texts()
     assert row[3:6] == ["Shopper blocked", "2 unpaid debts in 30 days", offender.name]
+
+    # Staff review the block: lifting it takes a reason, kept in the shopper's history beside the rule's block.
+    page.goto(f"{live_server.url}/entry/shoppers/{offender.pk}/")
+    page.click("#reinstate-shopper")  # no reason: the browser asks for one, nothing is sent
+    assert page.evaluate("document.querySelector('#reinstate-form input[name=reason]').validity.valueMissing")
+    offender.refresh_from_db()
+    assert offender.status == "blocked"
+    page.get_by_label("Reason to unblock").fill("New card on file; both debts paid at the counter")
+    page.click("#reinstate-shopper")
+    page.wait_for_selector("#shopper-status >> text=Active")
+    history = [row.locator("td").all_inner_texts()[1:] for row in page.locator("#status-history tbody tr").all()]
+    assert history[:2] == [
+        ["Blocked", "Active", "New card on file; both debts paid at the counter", "store"],
+        ["Flagged (under review)", "Blocked", "2 unpaid debts in 30 days", "not staff (a rule or a command)"],
+    ]
