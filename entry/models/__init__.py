@@ -1,7 +1,15 @@
 """Entry models, one module per responsibility; import them from here."""
 
 from entry.models.gate import GateDecisionKind, GateDefault, GateEvent, GateReason, StoreGate
-from entry.models.shoppers import PaymentMethod, ScanKey, Shopper, ShopperStatus, ShopperToken, VisitorType
+from entry.models.shoppers import (
+    PaymentMethod,
+    ScanKey,
+    Shopper,
+    ShopperStatus,
+    ShopperStatusChange,
+    ShopperToken,
+    VisitorType,
+)
 
 __all__ = [
     "GateDecisionKind",
@@ -12,6 +20,7 @@ __all__ = [
     "ScanKey",
     "Shopper",
     "ShopperStatus",
+    "ShopperStatusChange",
     "ShopperToken",
     "StoreGate",
     "VisitorType",

@@ -1,5 +1,6 @@
 """Shoppers, their cards on file, their app tokens and their Scan Key Codes."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -57,6 +58,26 @@ class Shopper(TimeStampedModel):
     def needs_card(self) -> bool:
         """A cart is charged to a card only for app shoppers; associates and cash shoppers pay otherwise."""
         return self.visitor_type == VisitorType.SHOPPER
+
+
+class ShopperStatusChange(models.Model):
+    """The audit trail of a shopper's status: who flagged, blocked or reinstated them, when, and why.
+    ``changed_by`` is empty when a rule did it (the repeat-offender block); unblocking always says why."""
+
+    shopper = models.ForeignKey(Shopper, on_delete=models.CASCADE, related_name="status_changes")
+    created_at = models.DateTimeField(auto_now_add=True)
+    previous_status = models.CharField(max_length=8, choices=ShopperStatus.choices)
+    status = models.CharField(max_length=8, choices=ShopperStatus.choices)
+    note = models.CharField(max_length=255, blank=True, help_text="Why: the block's reason, or why it was lifted.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.shopper_id}: {self.previous_status} → {self.status}"
 
 
 class PaymentMethod(TimeStampedModel):

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from catalog.selectors.staff_stores import StoreIds, stores_scope
-from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper
+from entry.models import GateEvent, PaymentMethod, ScanKey, Shopper, ShopperStatusChange
 from jwo_admin.core.simulated import SimulatedQuerySet
 
 
@@ -74,3 +74,8 @@ def shopper_active_code_count(*, shopper: Shopper, now: datetime | None = None) 
     now = now or timezone.now()
     horizon = now - timedelta(seconds=settings.JWO_SCAN_KEY_CLOCK_SKEW_SECONDS)
     return ScanKey.objects.filter(shopper=shopper, revoked_at__isnull=True, expires_at__gte=horizon).count()
+
+
+def shopper_status_changes(*, shopper: Shopper, limit: int = 20) -> QuerySet[ShopperStatusChange]:
+    """The shopper's audit trail of flags, blocks and reinstatements, newest first, with who did it."""
+    return ShopperStatusChange.objects.filter(shopper=shopper).select_related("changed_by")[:limit]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Store
-from entry.models import PaymentMethod, ScanKey, Shopper, ShopperStatus, ShopperToken, VisitorType
+from entry.models import PaymentMethod, ScanKey, Shopper, ShopperStatus, ShopperStatusChange, ShopperToken, VisitorType
 from entry.scan_keys import new_token, scan_key_encode
 from jwo_admin.core.exceptions import ApplicationError
 
@@ -83,14 +83,24 @@ def payment_method_add(
     return method
 
 
-def shopper_set_status(*, shopper: Shopper, status: str, reason: str = "") -> Shopper:
-    """Flag, block or reinstate; blocking also revokes the codes already on the shopper's screen."""
+def shopper_set_status(*, shopper: Shopper, status: str, reason: str = "", user_pk: int | None = None) -> Shopper:
+    """Flag, block or reinstate; blocking also revokes the codes already on the shopper's screen.
+    Each change is kept in the shopper's audit trail (``ShopperStatusChange``) with ``reason`` and
+    who (``user_pk``; none: a rule did it). Unblocking takes a reason: a block is lifted only with a why."""
     if status not in ShopperStatus.values:
         raise ApplicationError(f"Unknown status {status!r}.")
+    note = reason.strip()[:255]
+    previous = shopper.status
+    if previous == ShopperStatus.BLOCKED and status != ShopperStatus.BLOCKED and not note:
+        raise ApplicationError("Say why the shopper is unblocked.")
     with transaction.atomic():
         shopper.status = status
-        shopper.status_reason = "" if status == ShopperStatus.ACTIVE else reason.strip()[:255]
+        shopper.status_reason = "" if status == ShopperStatus.ACTIVE else note
         shopper.save(update_fields=["status", "status_reason", "updated_at"])
+        if status != previous:
+            ShopperStatusChange.objects.create(
+                shopper=shopper, previous_status=previous, status=status, note=note, changed_by_id=user_pk
+            )
         if status == ShopperStatus.BLOCKED:
             scan_keys_revoke(shopper=shopper)
     return shopper

@@ -153,6 +153,7 @@ class ShopperDetailView(StoreScopedView, TemplateView):
             cards=shoppers.shopper_cards(shopper=shopper),
             events=shoppers.shopper_gate_events(shopper=shopper, limit=20, store_ids=self.store_ids),
             active_codes=shoppers.shopper_active_code_count(shopper=shopper),
+            status_changes=shoppers.shopper_status_changes(shopper=shopper),
             statuses=ShopperStatus,
             type_form=ShopperTypeForm(initial={"visitor_type": shopper.visitor_type}),
         )
@@ -190,7 +191,7 @@ class ShopperStatusView(ShopperActionView):
             messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return
         status, reason = form.cleaned_data["status"], form.cleaned_data["reason"]
-        shopper_set_status(shopper=shopper, status=status, reason=reason)
+        shopper_set_status(shopper=shopper, status=status, reason=reason, user_pk=request.user.pk)
         messages.success(request, STATUS_DONE[ShopperStatus(status)].format(name=shopper.name, reason=reason))
 
 

@@ -24,6 +24,7 @@ from entry.models import (
     ScanKey,
     Shopper,
     ShopperStatus,
+    ShopperStatusChange,
     StoreGate,
     VisitorType,
 )
@@ -601,14 +602,42 @@ def test_store_manager_blocks_and_the_codes_are_revoked(manager_client: Client, 
     assert ScanKey.objects.filter(shopper=alice).count() == 2
 
 
-def test_store_manager_unblocks(manager_client: Client, shoppers: dict[str, Shopper]) -> None:
+def test_store_manager_unblocks_saying_why_and_the_shoppers_page_keeps_it(
+    manager_client: Client, shoppers: dict[str, Shopper], store_manager: User
+) -> None:
     bob = shoppers["bob"]
 
-    response = manager_client.post(reverse("entry:shopper_status", args=[bob.pk]), {"status": "active", "reason": ""})
+    response = manager_client.post(
+        reverse("entry:shopper_status", args=[bob.pk]), {"status": "active", "reason": " Rehired in March "}
+    )
 
     assert flash(response) == ["Shopper staff-bob reinstated."]
     bob.refresh_from_db()
     assert (bob.status, bob.status_reason) == (ShopperStatus.ACTIVE, "")
+    assert list(
+        ShopperStatusChange.objects.filter(shopper=bob).values_list("previous_status", "status", "note", "changed_by")
+    ) == [("blocked", "active", "Rehired in March", store_manager.pk)]
+    page = manager_client.get(reverse("entry:shopper_detail", args=[bob.pk])).content.decode()
+    history = re.search(r'<table class="dense striped" id="status-history">.*?</table>', page, flags=re.DOTALL)
+    assert history is not None
+    rows = re.findall(r"<tr>(.*?)</tr>", history[0], flags=re.DOTALL)[1:]  # the header row first
+    assert [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows] == [
+        f"{timezone.localtime(ShopperStatusChange.objects.get().created_at):%-d %b %Y %H:%M %Z} "
+        "Blocked Active Rehired in March storemgr"
+    ]
+
+
+def test_unblocking_without_a_reason_is_refused_and_changes_nothing(
+    manager_client: Client, shoppers: dict[str, Shopper]
+) -> None:
+    bob = shoppers["bob"]
+
+    response = manager_client.post(reverse("entry:shopper_status", args=[bob.pk]), {"status": "active", "reason": " "})
+
+    assert flash(response) == ["Say why the shopper is unblocked."]
+    bob.refresh_from_db()
+    assert (bob.status, bob.status_reason) == (ShopperStatus.BLOCKED, "left the company")
+    assert not ShopperStatusChange.objects.exists()
 
 
 def test_store_manager_revokes_codes(manager_client: Client, alice: Shopper) -> None:

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Store
-from entry.models import GateEvent, Shopper, ShopperStatus
+from entry.models import GateEvent, Shopper, ShopperStatus, ShopperStatusChange
 from entry.services.shoppers import payment_method_add
 from jwo_admin.core.connector_keys import connector_key_create
 from jwo_admin.core.exceptions import ApplicationError
@@ -295,7 +295,23 @@ def test_staff_see_the_block_and_its_reason_and_may_unblock(shop: Store, key: st
 
     assert "2 unpaid debts in 30 days" in page
 
-    response = client.post(f"/entry/shoppers/{shopper.pk}/status/", {"status": "active"})
+    refused = client.post(f"/entry/shoppers/{shopper.pk}/status/", {"status": "active"})
+
+    assert refused.status_code == 302
+    assert status_of(shopper) == (ShopperStatus.BLOCKED, "2 unpaid debts in 30 days")  # no reason, no unblock
+
+    response = client.post(
+        f"/entry/shoppers/{shopper.pk}/status/", {"status": "active", "reason": "Card replaced; debts paid in store"}
+    )
 
     assert response.status_code == 302
     assert status_of(shopper) == (ShopperStatus.ACTIVE, "")
+    assert list(
+        ShopperStatusChange.objects.filter(shopper=shopper)
+        .order_by("id")
+        .values_list("previous_status", "status", "note", "changed_by")
+    ) == [
+        ("flagged", "blocked", "2 unpaid debts in 30 days", None),  # the rule, on the second debt
+        ("blocked", "active", "Card replaced; debts paid in store", store_manager.pk),
+    ]
+    assert "Card replaced; debts paid in store" in client.get(f"/entry/shoppers/{shopper.pk}/").content.decode()
