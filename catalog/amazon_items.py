@@ -139,7 +139,7 @@ def item_fingerprint(
 
 def row_hash(values: Iterable[Any]) -> str:
     """Hash of one import row's mapped values: an identical row needs no checking or writing."""
-    encoded = "\x1f".join([value if isinstance(value, str) else str(value) for value in values]).encode()
+    encoded = "\x1f".join(map(str, values)).encode()  # str() of a str is the same text
     return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
 
 

@@ -349,6 +349,21 @@ def _declared(text: str, declared: BarcodeType, *, is_number: bool) -> Barcode |
     return _build(text, declared)
 
 
+_PLAIN_TYPES: Final = {12: BarcodeType.UPC.value, 13: BarcodeType.EAN.value, 14: BarcodeType.GTIN.value}
+
+
+def plain_gs1(text: str) -> tuple[str, str] | None:
+    """Type and match key of a barcode written out in full as a UPC-A, EAN-13 or GTIN-14 with the
+    right check digit, declared as nothing: what :func:`parse_barcode` gives it, with no warning.
+    Most barcodes of an import are such; for anything else (None) ``parse_barcode`` decides."""
+    kind = _PLAIN_TYPES.get(len(text))
+    if kind is None or not text.isascii() or not text.isdigit() or not text.lstrip("0"):
+        return None
+    if ord(text[-1]) - 48 != _check_digit(text[:-1]):
+        return None
+    return kind, text.rjust(_GTIN14_LENGTH, "0")
+
+
 def parse_barcode(value: str, declared_type: str | None = None) -> Barcode:
     """Validate one barcode the way Amazon will, inferring the type when none (or a blank one) is
     declared. ``value`` may be a :class:`SpreadsheetNumber` (a number cell): lost leading zeros are

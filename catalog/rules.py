@@ -139,6 +139,49 @@ def _sku_characters(sku: str) -> FieldError | None:
     return FieldError(SKU_FIELD, f"{_SKU_RULE} ({detail})")
 
 
+def plain_price(text: str, places: int) -> str | None:
+    """The price Amazon receives for a price written as plain digits with at most ``places``
+    decimals (``4.99``, ``12``, ``.5``, blank for none): what :func:`validate_item` gives it,
+    with text operations instead of ``Decimal`` (an import runs this for every row). None for
+    anything else (a sign, an exponent, too many places or characters), which ``validate_item``
+    must judge and explain."""
+    if not text:
+        return ""
+    whole, _, fraction = text.partition(".")
+    if not (whole or fraction) or not text.isascii():
+        return None
+    if (whole and not whole.isdigit()) or (fraction and not fraction.isdigit()):
+        return None
+    if len(fraction.rstrip("0")) > places:
+        return None
+    whole = whole.lstrip("0") or "0"
+    formatted = f"{whole}.{fraction.ljust(places, '0')[:places]}" if places else whole
+    return formatted if len(formatted) <= MAX_PRICE_LENGTH else None
+
+
+def plain_text_fits(*, name: str, brand: str, tax_code: str, category: str, subcategory: str) -> bool:
+    """Whether these (stripped) texts pass :func:`validate_item` with no error and no warning:
+    a printable-ASCII name short enough for receipts, a printable-ASCII brand, and every field
+    within Amazon's lengths. A row that fits needs no per-field checks."""
+    return bool(
+        name
+        and len(name) <= MAX_RECEIPT_NAME_LENGTH
+        and len(brand) <= MAX_BRAND_LENGTH
+        and len(tax_code) <= MAX_TAX_CODE_LENGTH
+        and len(category) <= MAX_CATEGORY_LENGTH
+        and len(subcategory) <= MAX_SUBCATEGORY_LENGTH
+        and name.isascii()
+        and name.isprintable()
+        and brand.isascii()
+        and brand.isprintable()
+    )
+
+
+def plain_sku(sku: str) -> bool:
+    """Whether a (stripped) SKU passes :func:`validate_item`'s SKU rules."""
+    return len(sku) <= MAX_SKU_LENGTH and _SKU_PATTERN.fullmatch(sku) is not None
+
+
 def _price_format_error(text: str) -> FieldError:
     """Explain why a price is not a plain number, naming the most likely spreadsheet mistake."""
     if any(unicodedata.category(char) == "Sc" for char in text):

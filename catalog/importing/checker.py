@@ -12,10 +12,19 @@ from dataclasses import dataclass, field
 from typing import IO, Protocol
 
 from catalog.amazon_items import item_fingerprint, name_sent, row_hash
+from catalog.barcodes import plain_gs1
 from catalog.importing.mapping import ColumnMap, MappedRow
 from catalog.importing.readers import FileRefused, TableReader
 from catalog.models import ProductStatus, SaleUnit
-from catalog.rules import ItemInput, ValidItem, validate_item
+from catalog.rules import (
+    MAX_ADDITIONAL_BARCODES,
+    ItemInput,
+    ValidItem,
+    plain_price,
+    plain_sku,
+    plain_text_fits,
+    validate_item,
+)
 
 MAX_RECORDED_PROBLEMS = 100_000
 PROGRESS_SECONDS = 0.25  # how often a running check reports its progress
@@ -136,7 +145,7 @@ class Checker:
         self._changed_keys: dict[str, frozenset[str]] = {}  # existing SKU → its barcode keys after import
         self._deferred: list[tuple[int, str, str, str, str]] = []  # row, sku, key, value, owner SKU
         self._deferred_rows: dict[int, tuple[str, ...]] = {}  # row → its cells, for problems found after the pass
-        self._raw: tuple[str, ...] = ()  # the row being checked, as read
+        self._row: list[str] = []  # the row being checked, as read (its text only when a problem needs it)
         # Rows hash with the settings that shape their result, so a settings change re-checks them.
         self._hash_salt = f"{context.store_id}|{context.price_places}|{','.join(sorted(context.sync_fields))}"
 
@@ -149,14 +158,14 @@ class Checker:
         reported = time.monotonic()
         for raw in self.reader.rows():
             row_number += 1
-            if not any(cell.strip() for cell in raw):
+            if not "".join(raw).strip():  # a blank row (every cell blank), skipped
                 continue
             result.rows_total += 1
             if result.rows_total > self.max_rows:
                 raise FileRefused(
                     f"The file has more than {self.max_rows:,} product rows; split it and import the parts."
                 )
-            self._raw = tuple(str(cell) for cell in raw)
+            self._row = raw
             spooled = self._check_row(row_number, self.columns.map(raw))
             if spooled is not None and self.keep_rows:
                 chunk.append(spooled)
@@ -174,6 +183,11 @@ class Checker:
         self._resolve_deferred()
         result.spool.flush()
         return result
+
+    @property
+    def _raw(self) -> tuple[str, ...]:
+        """The row being checked, as read: what a problem shows and the problems download gives."""
+        return tuple(str(cell) for cell in self._row)
 
     def _reject(
         self, row_number: int, sku: str, errors: list[tuple[str, str]], original_row: tuple[str, ...] | None = None
@@ -197,6 +211,13 @@ class Checker:
         if existing is not None and existing.import_hash == import_hash:
             result.unchanged += 1
             return None
+        if existing is None:
+            plain = self._check_plain_row(row_number, mapped, import_hash)
+            if plain is not None:
+                if self.stream is not None:
+                    self.stream.add(plain)  # nothing later in the file can reject it: write it now
+                    return None
+                return plain
 
         status = _STATUSES.get(mapped.status)
         unit = mapped.unit or SaleUnit.EACH.value
@@ -238,6 +259,54 @@ class Checker:
             self.stream.add(spooled)  # nothing later in the file can reject it: write it now
             return None
         return spooled
+
+    def _check_plain_row(self, row_number: int, mapped: MappedRow, import_hash: str) -> SpooledRow | None:
+        """A new product whose row needs none of :meth:`_check_row`'s explanations, checked in one
+        tight pass: every field plain (see ``plain_*`` in catalog.rules and catalog.barcodes), no
+        warning, no barcode claimed by another row or product. It gets exactly what the full check
+        would give it (a test pins the two together), without the per-row objects; any other row
+        returns None, untouched, for the full check to judge and explain."""
+        sku, name, entries, brand, price, tax_code, category, subcategory, unit, status_text = mapped
+        status = _STATUSES.get(status_text)
+        unit = unit or "each"
+        if status is None or unit not in _UNITS or len(entries) > MAX_ADDITIONAL_BARCODES + 1 or not plain_sku(sku):
+            return None
+        if not plain_text_fits(name=name, brand=brand, tax_code=tax_code, category=category, subcategory=subcategory):
+            return None
+        price_text = plain_price(price, self.context.price_places)
+        if price_text is None:
+            return None
+        barcodes = []
+        claims, owners = self._claims, self.existing.owners
+        for value, declared in entries:
+            parsed = None if declared else plain_gs1(value)
+            if parsed is None:
+                return None
+            kind, key = parsed
+            claim = claims.get(key)
+            if (claim is not None and claim[0] != sku) or (owners and owners.get(key, sku) != sku):
+                return None
+            barcodes.append((value, kind, key))
+        if len({key for _, _, key in barcodes}) != len(barcodes):
+            return None  # the same barcode twice in the row: the full check drops one, with a warning
+        for _, _, key in barcodes:
+            claims[key] = (sku, row_number)
+        self.result.new += 1
+        context = self.context
+        fingerprint = item_fingerprint(
+            store_id=context.store_id,
+            sku=sku,
+            name=name,
+            barcodes=[(value, kind) for value, kind, _ in barcodes],
+            price=price_text,
+            brand=brand,
+            tax_code=tax_code,
+            category=category,
+            subcategory=subcategory,
+            sync_fields=context.sync_fields,
+        )
+        values: ProductValues = (sku, name, brand, price_text, tax_code, category, subcategory, unit, status, [], "")
+        return (row_number, None, values, tuple(barcodes), fingerprint, import_hash)
 
     def _claim_barcodes(self, row_number: int, item: ValidItem, existing: ExistingProduct | None) -> bool:
         keys = [barcode.match_key for barcode in item.barcodes]

@@ -62,9 +62,14 @@ ID_BLOCK = 10_000
 ANALYZE_AFTER_ROWS = 10_000
 
 
+# The columns the catalog's lookups and joins use: what the planner needs right after an import.
+# The rest of the statistics follow from autovacuum (see db.key_statistics_refresh).
+ANALYZE_COLUMNS = {Product: ("id", "store_id", "sku"), Barcode: ("store_id", "product_id", "match_key")}
+
+
 def tables_analyze(conn: db.WriteConnection) -> None:
     """Refresh the planner's statistics of the catalog tables an import has just filled (committed)."""
-    db.statistics_refresh(Product, Barcode, on=conn)
+    db.key_statistics_refresh(ANALYZE_COLUMNS, on=conn)
     conn.commit()
 
 
