@@ -22,6 +22,7 @@ UNAUTHORIZED_BODY = {"message": "Unauthorized - Invalid or Unknown Key"}
 UNDECIDED_BODIES: dict[str, dict[str, str]] = {
     GateReason.TIMEOUT: {"message": "The shopper could not be verified in time; follow the store's default."},
     GateReason.ERROR: {"message": "The store's records could not be read; follow the store's default."},
+    GateReason.LATE: {"message": "The shopper could not be verified in time; follow the store's default."},
 }
 
 
