@@ -615,7 +615,9 @@ def overload_report(
         f"  overload identity  {len(identity):,} calls   answered within 2 s (as decided, or the store-default 500) "
         f"{len(in_time):,}, of them {store_default:,} store-default 500s; never answered {missing}; p50 "
         f"{serving.percentile(latencies, 0.5):.0f} ms, p99 {serving.percentile(latencies, 0.99):.0f} ms, max "
-        f"{max(latencies, default=0):.0f} ms   (bar: every call {verdict(len(in_time) == len(identity))})"
+        f"{max(latencies, default=0):.0f} ms; locust's send lag p99 "
+        f"{serving.percentile([(call.sent - call.due) * 1000 for call in gates], 0.99):.0f} ms"
+        f"   (bar: every call {verdict(len(in_time) == len(identity))})"
     )
     exits = [call for call in trace.calls if call.name == "purchases"]
     retried = sum(int(call.kind.split("+")[1]) for call in exits if "+" in call.kind)

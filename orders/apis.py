@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import ConnectorApi, body_refusal
-from jwo_admin.core.arrival import CallTooLate, arrival_check
+from jwo_admin.core.arrival import PURCHASE_SHED_MESSAGE, CallTooLate, arrival_check
 from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
 from orders.api_schema import create_purchases_schema
 from orders.services.purchase_calls import (
@@ -28,7 +28,7 @@ from orders.services.purchase_calls import (
 )
 
 UNAVAILABLE_MESSAGE = "The purchase could not be stored just now; nothing was kept. Retry."
-SHED_MESSAGE = "Too busy to take the purchase just now; nothing was kept. Retry."
+SHED_MESSAGE = PURCHASE_SHED_MESSAGE
 
 
 def purchase_response(decision: PurchaseDecision) -> Response:

@@ -1,5 +1,6 @@
 """When a call arrived: the proxy's request-start header in its forms, gunicorn's own stamp, and now."""
 
+import json
 import runpy
 import time
 from pathlib import Path
@@ -7,10 +8,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from jwo_admin.core.arrival import (
+    IDENTITY_TIMEOUT_MESSAGE,
+    PURCHASE_SHED_MESSAGE,
     WORKER_ARRIVAL_HEADER,
     CallTooLate,
+    ShedLateCalls,
     arrival_check,
     request_arrived_at,
     request_start_parse,
@@ -101,3 +106,52 @@ def test_gunicorns_pre_request_hook_stamps_the_arrival() -> None:
     stamp = request_start_parse(value)
     assert stamp is not None
     assert request_waited({"HTTP_X_JWO_WORKER_ARRIVAL": value}) < 5.0
+
+
+def _wsgi(path: str, waited: float, method: str = "POST") -> tuple[str, dict[str, str], bytes, list[str]]:
+    passed: list[str] = []
+
+    def django(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        passed.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"django"]
+
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answer.update(status=status, headers=dict(headers))
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_X_REQUEST_START": f"t={time.time() - waited:.3f}"}
+    body = b"".join(ShedLateCalls(django)(environ, start_response))
+    return answer["status"], answer["headers"], body, passed
+
+
+def _late(connector: str) -> float:
+    labels = {"connector": connector, "reason": "shed"}
+    return REGISTRY.get_sample_value("jwo_connector_late_calls_total", labels) or 0.0
+
+
+def test_the_wsgi_gate_answers_late_connector_calls_before_django_and_counts_them() -> None:
+    identity, purchases = _late("identity"), _late("purchases")
+
+    status, headers, body, passed = _wsgi("/v1/identity/identity-keys", waited=1.5)
+    timeout = {"message": IDENTITY_TIMEOUT_MESSAGE}
+    assert (status, json.loads(body), passed) == ("500 Internal Server Error", timeout, [])
+    assert (headers["Content-Type"], headers["Cache-Control"]) == ("application/json; charset=utf-8", "no-store")
+    status, headers, body, passed = _wsgi("/v1/order/purchases", waited=6.0)
+    assert (status, headers["Retry-After"], json.loads(body), passed) == (
+        "503 Service Unavailable",
+        "1",
+        {"message": PURCHASE_SHED_MESSAGE},
+        [],
+    )
+    assert (_late("identity"), _late("purchases")) == (identity + 1, purchases + 1)
+
+
+def test_the_wsgi_gate_lets_fresh_calls_and_other_pages_through() -> None:
+    identity, purchases = _late("identity"), _late("purchases")
+
+    assert _wsgi("/v1/identity/identity-keys", waited=0.5)[2:] == (b"django", ["/v1/identity/identity-keys"])
+    assert _wsgi("/v1/order/purchases", waited=4.0)[2:] == (b"django", ["/v1/order/purchases"])
+    assert _wsgi("/orders/purchases/", waited=60.0, method="GET")[2:] == (b"django", ["/orders/purchases/"])
+    assert (_late("identity"), _late("purchases")) == (identity, purchases)
