@@ -137,7 +137,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         [call for call in identity if call.due < cut],
         [call for call in purchases if call.due < cut],
     )
-    return {"identity": identity, "purchases": purchases}
+    return {"identity": identity, "purchases": purchases, "gate_seed": gate_seed, "store_seed": store_seed, "rng": rng}
 
 
 def write_plan(directory: Path, setup: dict[str, Any], identity: list[Planned], purchases: list[Planned]) -> None:
@@ -147,9 +147,9 @@ def write_plan(directory: Path, setup: dict[str, Any], identity: list[Planned], 
     (directory / "purchases.tsv").write_text("".join(call.line() for call in purchases))
 
 
-def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: int) -> int:
+def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: int, gates: int = GATE_USERS) -> int:
     """Headless locust until every planned call is answered (at most ``bound`` seconds); its pid."""
-    users = {"Gate": GATE_USERS, "WalkOut": walk_outs, "Staff": staff}
+    users = {"Gate": gates, "WalkOut": walk_outs, "Staff": staff}
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
         "--host", host, "--users", str(sum(users.values())), "--spawn-rate", "1000", "--run-time", f"{int(bound)}s",
@@ -235,6 +235,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--identity-workers", type=int, default=0, help="a gunicorn of this many workers for the Identity Connector"
     )
+    parser.add_argument(
+        "--overload-seconds", type=float, default=20.0, help="the overload step's burst (0: no overload step)"
+    )
+    parser.add_argument("--overload-factor", type=float, default=3.0, help="the burst's rate ÷ the measured capacity")
+    parser.add_argument(
+        "--overload-identity-workers",
+        type=int,
+        default=2,
+        help="the Identity Connector's own gunicorn in the overload step, as deployed (deploy/nginx)",
+    )
     parser.add_argument("--seed", type=int, default=20261124, help="random seed of the plan")
     parser.add_argument(
         "--settings", default="jwo_admin.settings.production", help="the app's settings module (to measure a change)"
@@ -262,9 +272,19 @@ def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module
         hosts = [f"http://{serving.HOST}:{server.port}" for server in servers]
         setup_path = workdir / name / "setup.json"
         setup_path.write_text(json.dumps({**json.loads(setup_path.read_text()), "identity_host": hosts[-1]}))
-        length = (args.warm_up + args.seconds) if name == "app" else (args.reference_warm_up + args.reference_seconds)
+        setup = json.loads(setup_path.read_text())
+        length = {"app": args.warm_up + args.seconds, "overload": setup.get("length", 0.0)}.get(
+            name, args.reference_warm_up + args.reference_seconds
+        )
         with serving.CpuSampler(classify) as sampler:
-            run_locust(hosts[0], workdir / name, length + 60, 0 if name == "bare" else args.staff, walk_out_users(args))
+            run_locust(
+                hosts[0],
+                workdir / name,
+                length + 60,
+                0 if name in ("bare", "overload") else args.staff,
+                setup.get("walk_out_users", walk_out_users(args)),
+                setup.get("gate_users", GATE_USERS),
+            )
         errors = [line for server in servers for line in serving.log_errors(server)]
     trace = read_trace(workdir / name)
     return {"trace": trace, "sampler": sampler, "log_errors": errors, "servers": servers}
@@ -297,6 +317,8 @@ def main(argv: list[str]) -> int:
             stored = server_side(since, until)
             bare = measure(args, env, workdir, "bench.gate_bare_settings", "bare")
             report(args, planned, app, bare, stored)
+            if args.overload_seconds > 0:
+                overload(args, env, workdir, planned, app)
             if args.keep:
                 shutil.copytree(workdir, args.keep, dirs_exist_ok=True)
     finally:
@@ -496,6 +518,121 @@ def cpu(args: argparse.Namespace, app: dict[str, Any]) -> None:
         f"{together:.1f}× (≈ {together * args.entries:.0f} entries/s + {together * args.purchases:.0f} purchases/s), "
         f"PostgreSQL then {together * database:.2f} cores"
     )
+
+
+# --- The overload step -----------------------------------------------------------------------------
+AFTER_SECONDS = 10.0  # the normal rates after the burst; recovered if calls due from 5 s after it meet the bars
+RECOVERY_SECONDS = 5.0
+GATE_WAIT_MS = 2000.0  # Amazon's gate gives up then
+
+
+def capacity(args: argparse.Namespace, app: dict[str, Any]) -> tuple[float, float]:
+    """Calls/s this machine serves in the plan's mix, from the measured run: calls answered per
+    CPU-second of gunicorn, PostgreSQL and Redis, times the cores. And the CPU-seconds per call."""
+    start = app["trace"].start
+    parts, _, _ = app["sampler"].between(start + args.warm_up, start + args.warm_up + args.seconds)
+    used = sum(parts.get(part, 0.0) for part in ("gunicorn", "postgresql", "redis"))
+    answered = sum(
+        1
+        for call in app["trace"].calls
+        if call.name in ("identity", "purchases") and args.warm_up <= call.due - start < args.warm_up + args.seconds
+    )
+    per_call = used / max(answered, 1)
+    return (os.cpu_count() or 1) / max(per_call, 1e-9), per_call
+
+
+def overload(
+    args: argparse.Namespace, env: dict[str, str], workdir: Path, planned: dict[str, Any], app: dict[str, Any]
+) -> None:
+    """``--overload-factor`` × the capacity measured above for ``--overload-seconds``, the plan's
+    identity : purchases mix, walk-outs spread evenly; then 10 s at the normal rates. Served as
+    deployed: the Identity Connector on a gunicorn of its own, every call carrying the proxy's
+    ``X-Request-Start`` (locust stamps it when it sends, as nginx would when it receives)."""
+    from django.db import connections
+
+    from orders.models import Purchase
+
+    measured, per_call = capacity(args, app)
+    total = args.overload_factor * measured
+    share = args.entries / max(args.entries + args.purchases, 1e-9)
+    rates = {"identity": total * share, "purchases": total * (1 - share)}
+    burst, rng = args.overload_seconds, planned["rng"]
+    identity: list[Planned] = []
+    purchases: list[Planned] = []
+    trips: list[str] = []
+    for start, seconds, identity_rate, purchase_rate in (
+        (0.0, burst, rates["identity"], rates["purchases"]),
+        (burst, AFTER_SECONDS, args.entries, args.purchases),
+    ):
+        calls = gate.plan(round(identity_rate * seconds), identity_rate, planned["gate_seed"].shoppers, rng)
+        identity += [
+            Planned(start + n / identity_rate, c.kind, c.expected, c.body.decode()) for n, c in enumerate(calls)
+        ]
+        count = round(purchase_rate * seconds)
+        exits = purchases_connector.plan(count, purchase_rate, planned["store_seed"], 20, rng, 0)
+        purchases += [Planned(start + n / purchase_rate, c.kind, 201, c.body.decode()) for n, c in enumerate(exits)]
+        trips += [c.trip for c in exits]
+    connections.close_all()
+    setup = json.loads((workdir / "app" / "setup.json").read_text())
+    setup.update(
+        overload=True,
+        staff=0,
+        length=burst + AFTER_SECONDS,
+        gate_users=int(rates["identity"] * 2.5) + GATE_USERS,  # a free user per call for 2.5 s of answers
+        walk_out_users=int(rates["purchases"] * 3) + 8,
+    )
+    write_plan(workdir / "overload", setup, identity, purchases)
+    say(
+        f"· overload step: capacity {measured:.0f} calls/s in this mix ({per_call * 1000:.1f} ms of gunicorn, "
+        f"PostgreSQL and Redis CPU per call, {os.cpu_count()} cores, measured in the run above); "
+        f"{args.overload_factor:g}× = {rates['identity']:.0f} identity + {rates['purchases']:.0f} purchases/s "
+        f"for {burst:.0f} s, then {args.entries:.0f} + {args.purchases:.0f}/s for {AFTER_SECONDS:.0f} s"
+    )
+    served = argparse.Namespace(**{**vars(args), "identity_workers": args.overload_identity_workers})
+    result = measure(served, env, workdir, args.settings, "overload")
+    connections.close_all()
+    stored = Purchase.objects.filter(trip_id__in=trips).count()
+    overload_report(args, result["trace"], identity, purchases, len(set(trips)), stored, burst)
+
+
+def overload_report(
+    args: argparse.Namespace,
+    trace: Trace,
+    identity: list[Planned],
+    purchases: list[Planned],
+    trips: int,
+    stored: int,
+    burst: float,
+) -> None:
+    verdict = serving.verdict
+    gates = [call for call in trace.calls if call.name == "identity"]
+    answers = ("", "store default 500")
+    in_time = [call for call in gates if (call.done - call.due) * 1000 <= GATE_WAIT_MS and call.error in answers]
+    store_default = sum(1 for call in gates if call.error == "store default 500")
+    missing = len(identity) - len(gates)
+    latencies = [(call.done - call.due) * 1000 for call in gates]
+    say(
+        f"  overload identity  {len(identity):,} calls   answered within 2 s (as decided, or the store-default 500) "
+        f"{len(in_time):,}, of them {store_default:,} store-default 500s; never answered {missing}; p50 "
+        f"{serving.percentile(latencies, 0.5):.0f} ms, p99 {serving.percentile(latencies, 0.99):.0f} ms, max "
+        f"{max(latencies, default=0):.0f} ms; locust's send lag p99 "
+        f"{serving.percentile([(call.sent - call.due) * 1000 for call in gates], 0.99):.0f} ms"
+        f"   (bar: every call {verdict(len(in_time) == len(identity))})"
+    )
+    exits = [call for call in trace.calls if call.name == "purchases"]
+    retried = sum(int(call.kind.split("+")[1]) for call in exits if "+" in call.kind)
+    failed = sum(1 for call in exits if call.error)
+    say(
+        f"  overload purchases {len(purchases):,} trips sent, {failed} not taken in the end, {retried:,} retries after "
+        f"503 + Retry-After; stored {stored:,} purchases for {trips:,} trips   (bar: none lost or doubled "
+        f"{verdict(stored == trips == len(purchases) and failed == 0 and len(exits) == len(purchases))})"
+    )
+    for name, (bar_ms, _, _) in BARS.items():
+        after = figures(trace, [], name, burst + RECOVERY_SECONDS, burst + AFTER_SECONDS)
+        say(
+            f"  after the burst    {name:<10} calls due from {RECOVERY_SECONDS:.0f} s after it: {after.planned:,}, "
+            f"p99 {after.p99:.0f} ms (bar: back to normal, ≤ {bar_ms:.0f} ms {verdict(after.p99 <= bar_ms)})"
+        )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,15 @@ errorlog = "-"
 loglevel = os.environ.get("JWO_GUNICORN_LOG_LEVEL", "warning")
 
 
+def pre_request(worker: Any, req: Any) -> None:
+    """Stamp when this worker picked the call up (X-JWO-Worker-Arrival), so the app times every
+    connector call from it where no proxy sets X-Request-Start (jwo_admin/core/arrival.py). The
+    true arrival is earlier when the call waited in the listen backlog: only a proxy sees that."""
+    from jwo_admin.core.arrival import worker_arrival_stamp  # the app's path is set once a worker runs
+
+    worker_arrival_stamp(req.headers)
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """A worker that exits leaves its live gauges behind in PROMETHEUS_MULTIPROC_DIR (set in the
     environment, an empty directory per machine); drop them, as prometheus-client asks."""

@@ -21,7 +21,7 @@ from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_toke
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.models import GateDecisionKind, GateReason
 from entry.services.gate_answers import GateDecision, gate_answer_wire
-from entry.services.identity_calls import identity_call_decide
+from entry.services.identity_calls import identity_call_decide, identity_call_shed
 from entry.services.shoppers import (
     IssuedScanKey,
     ScanKeyNotIssued,
@@ -31,6 +31,7 @@ from entry.services.shoppers import (
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import ConnectorApi, body_refusal
+from jwo_admin.core.arrival import CallTooLate, request_waited
 from jwo_admin.core.client_address import client_address
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
 
@@ -50,13 +51,19 @@ class IdentityKeysApi(ConnectorApi):
     """POST /v1/identity/identity-keys — decide whether the gate opens, well inside Amazon's 2 s.
 
     Thin: what arrived goes to the connector's one entry point (``identity_call_decide``), errors
-    included. Only calls without a valid connector key (401, 429) or not POST (405) are answered
-    here alone: they are not Amazon's calls, so they are counted, never kept in the gate log."""
+    included. A call that queued past ``JWO_IDENTITY_SHED_MS`` is answered before anything else
+    (``identity_call_shed``: the store-default 500, no database, no cache, no record). Only calls
+    without a valid connector key (401, 429) or not POST (405) are answered here alone: they are
+    not Amazon's calls, so they are counted, never kept in the gate log."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        request.started = time.perf_counter()  # type: ignore[attr-defined]
+        # The budget counts from the call's arrival: the time it queued for a worker is spent too.
+        waited = request_waited(request.META)
+        request.started = time.perf_counter() - waited  # type: ignore[attr-defined]
         # the connector key's check runs under the same deadline (ConnectorKeyAuthentication)
         request.deadline = request.started + settings.JWO_IDENTITY_BUDGET_MS / 1000  # type: ignore[attr-defined]
+        if waited * 1000 > settings.JWO_IDENTITY_SHED_MS:  # before the key's check: no database, no cache
+            raise CallTooLate(waited)
         super().initial(request, *args, **kwargs)
 
     @identity_keys_schema
@@ -69,6 +76,8 @@ class IdentityKeysApi(ConnectorApi):
         return gate_response(decision)
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, CallTooLate):
+            return gate_response(identity_call_shed(waited=exc.waited))
         started = getattr(self.request, "started", time.perf_counter())
         run = self.simulation_run_id()
         if isinstance(exc, exceptions.UnsupportedMediaType):

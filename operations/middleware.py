@@ -1,13 +1,15 @@
 """Times every call to Amazon's connectors and the shopper app's API, for ``/metrics``.
 
-By resolved URL name, so the views stay as they are; staff pages are not timed here.
+By resolved URL name, so the views stay as they are; staff pages are not timed here. From the
+call's arrival (the proxy's request-start header, else gunicorn's stamp: jwo_admin/core/arrival.py),
+so the time it queued for a worker is in the figure, as the caller lived it.
 """
 
-import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from jwo_admin.core.arrival import request_arrived_at, request_waited
 from jwo_admin.core.metrics import connector_latency
 
 CONNECTORS = {
@@ -23,12 +25,12 @@ class ConnectorMetricsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
+        request_arrived_at(request.META)  # read before the call's own work: the views time from it too
         response = self.get_response(request)
         match = request.resolver_match
         connector = CONNECTORS.get(match.view_name) if match is not None else None
         if connector is not None:
             connector_latency.labels(connector=connector, outcome=str(response.status_code)).observe(
-                time.perf_counter() - started
+                request_waited(request.META)
             )
         return response

@@ -1,10 +1,15 @@
 """Amazon's Ordering Connector endpoint: ``POST /v1/order/purchases`` (SPEC §10).
 
 Thin: what arrived goes to the connector's one entry point (``orders.services.purchase_calls``), and its
-decision is rendered here as HTTP. Only refusals made before a call is taken (no valid connector
-key, throttled, not POST, not JSON's media type) are answered by the connector base alone.
+decision is rendered here as HTTP. A call that queued for a worker past ``JWO_PURCHASE_SHED_MS``
+(counted from its arrival, ``jwo_admin.core.arrival``) is answered 503 before anything else.
+Only refusals made before a call is taken (no valid connector key, throttled, not POST, not
+JSON's media type) are answered by the connector base alone.
 """
 
+from typing import Any
+
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils.decorators import method_decorator
 from rest_framework.request import Request
@@ -12,11 +17,18 @@ from rest_framework.response import Response
 
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import ConnectorApi, body_refusal
+from jwo_admin.core.arrival import PURCHASE_SHED_MESSAGE, CallTooLate, arrival_check
 from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
 from orders.api_schema import create_purchases_schema
-from orders.services.purchase_calls import PurchaseDecision, PurchaseOutcome, purchase_call_decide
+from orders.services.purchase_calls import (
+    PurchaseDecision,
+    PurchaseOutcome,
+    purchase_call_decide,
+    purchase_call_shed,
+)
 
 UNAVAILABLE_MESSAGE = "The purchase could not be stored just now; nothing was kept. Retry."
+SHED_MESSAGE = PURCHASE_SHED_MESSAGE
 
 
 def purchase_response(decision: PurchaseDecision) -> Response:
@@ -28,6 +40,8 @@ def purchase_response(decision: PurchaseDecision) -> Response:
         return Response({"message": decision.message, "field": decision.field}, status=400)
     if decision.outcome == PurchaseOutcome.UNAVAILABLE:
         return Response({"message": UNAVAILABLE_MESSAGE}, status=503, headers={"Retry-After": "1"})
+    if decision.outcome == PurchaseOutcome.SHED:
+        return Response({"message": SHED_MESSAGE}, status=503, headers={"Retry-After": "1"})
     return Response({"purchaseId": decision.purchase_id}, status=201)
 
 
@@ -35,11 +49,18 @@ def purchase_response(decision: PurchaseDecision) -> Response:
 class CreatePurchasesApi(ConnectorApi):
     """Price the trip's cart and answer ``201 {"purchaseId": …}``; replays get the first answer."""
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before the key's check: a call that queued too long costs no database work at all.
+        arrival_check(request.META, budget_ms=settings.JWO_PURCHASE_SHED_MS)
+        super().initial(request, *args, **kwargs)
+
     @create_purchases_schema
     def post(self, request: Request) -> Response:
         return purchase_response(purchase_call_decide(body=request.data, simulation_run_id=self.simulation_run_id()))
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, CallTooLate):
+            return purchase_response(purchase_call_shed(waited=exc.waited))
         # The key could not be read (the database is down), or a statement failed: nothing stored.
         if isinstance(exc, ConnectorKeyUnverifiable | DatabaseError):
             return purchase_response(purchase_call_decide(body=None, failure=exc))

@@ -34,6 +34,7 @@ class GateReason(models.TextChoices):
     NO_PAYMENT_METHOD = "no_payment_method", "No payment method"
     PAYMENT_EXPIRED = "payment_expired", "Payment method expired"
     TIMEOUT = "timeout", "Could not decide in time"
+    LATE = "late", "Decided too late: admitted no one"
     ERROR = "error", "Internal error"
 
 

@@ -15,13 +15,15 @@ from enum import StrEnum
 from typing import Any
 
 from entry.models import GateDecisionKind, GateReason
+from jwo_admin.core.arrival import IDENTITY_TIMEOUT_MESSAGE
 
 UNAUTHORIZED_BODY = {"message": "Unauthorized - Invalid or Unknown Key"}
 # The deliberate 500 says which kind of failure it was, without internals (the gate follows the
 # store's default either way; the gate log keeps the cause).
 UNDECIDED_BODIES: dict[str, dict[str, str]] = {
-    GateReason.TIMEOUT: {"message": "The shopper could not be verified in time; follow the store's default."},
+    GateReason.TIMEOUT: {"message": IDENTITY_TIMEOUT_MESSAGE},
     GateReason.ERROR: {"message": "The store's records could not be read; follow the store's default."},
+    GateReason.LATE: {"message": IDENTITY_TIMEOUT_MESSAGE},
 }
 
 

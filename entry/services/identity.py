@@ -9,6 +9,10 @@ Order of work, cheapest first, so that abuse costs us little:
    the first answer and hands it back;
 3. past the deadline, or on a database error, a deliberate 500: Amazon's gate then follows the
    store's default decision, and we record that we let it.
+
+``started`` is the call's arrival (``jwo_admin.core.arrival``), not the view's start: the time a
+call queued for a worker is spent from the same budget. A decision made past the budget is kept
+as *answered late* (``GateReason.LATE``, the store-default 500): it admits no one and places no hold.
 """
 
 import logging
@@ -39,6 +43,7 @@ from jwo_admin.core.deadline import (
     run_within,
     submit,
 )
+from jwo_admin.core.metrics import connector_late_calls
 from jwo_admin.core.spool import spool_drain, spool_push
 
 logger = logging.getLogger(__name__)
@@ -203,7 +208,19 @@ def _decide_in_database(
             _record_undecided_now(call_fields=call_fields, store=store, started=started)
         raise
     abandoned = handoff.check(finish=True)
-    if stored is None and not abandoned and answer.outcome == GateOutcome.ADMITTED:
+    if stored is not None:
+        return stored
+    if abandoned:  # our decision is on record, Amazon got a 500
+        _rewrite_undecided(call.auth_event_id, _undecided_answer(GateReason.TIMEOUT, store, _deadline_text()))
+        return answer
+    if _remaining(started) < 0 and answer.outcome != GateOutcome.UNDECIDED:
+        # Decided past the budget counted from arrival: Amazon's gate may be gone, so this answer
+        # must act as if never given — the 500 (store default), no admission, no hold.
+        late = _undecided_answer(GateReason.LATE, store, _late_text(started))
+        _rewrite_undecided(call.auth_event_id, late, latency_ms=(time.perf_counter() - started) * 1000)
+        connector_late_calls.labels(connector="identity", reason="answered_late").inc()
+        return late
+    if answer.outcome == GateOutcome.ADMITTED:
         run_later(
             shopper_admitted_announce,
             auth_event_id=call.auth_event_id,
@@ -211,19 +228,30 @@ def _decide_in_database(
             shopper_pk=answer.shopper_id,
             visitor_type=answer.visitor_type,
         )
-    if abandoned and stored is None:  # our decision is on record, Amazon got a 500
-        undecided = _undecided_answer(GateReason.TIMEOUT, store, _deadline_text())
-        status, body = gate_answer_wire(undecided)
-        GateEvent.objects.filter(auth_event_id=call.auth_event_id).update(
-            decision=undecided.kind,
-            reason=undecided.reason,
-            detail=undecided.detail,
-            status_code=status,
-            response_body=body,
-            shopper=None,
-            visitor_type="",
-        )
-    return stored or answer
+    return answer
+
+
+def _rewrite_undecided(auth_event_id: str, undecided: GateDecision, *, latency_ms: float | None = None) -> None:
+    """The gate event just stored says what Amazon received instead: the store-default 500."""
+    status, body = gate_answer_wire(undecided)
+    timing = {} if latency_ms is None else {"latency_ms": round(latency_ms, 3)}
+    GateEvent.objects.filter(auth_event_id=auth_event_id).update(
+        **timing,
+        decision=undecided.kind,
+        reason=undecided.reason,
+        detail=undecided.detail,
+        status_code=status,
+        response_body=body,
+        shopper=None,
+        visitor_type="",
+    )
+
+
+def _late_text(started: float) -> str:
+    return (
+        f"decided {(time.perf_counter() - started) * 1000:.0f} ms after arrival, past the "
+        f"{settings.JWO_IDENTITY_BUDGET_MS / 1000:.3f} s budget"
+    )
 
 
 def _deadline_text() -> str:

@@ -31,6 +31,7 @@ from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import STATUS_MESSAGES
 from jwo_admin.core.api.fields import InvalidField
 from jwo_admin.core.deadline import DeadlineExceeded
+from jwo_admin.core.metrics import connector_late_calls
 from jwo_admin.core.request_id import amazon_request_id_note
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,20 @@ def identity_call_decide(
         auth_event_at=parsed.auth_event_at,
     )
     return identity_verify(call=call, store=store, raw=raw, started=started, simulation_run_id=run)
+
+
+def identity_call_shed(*, waited: float) -> GateDecision:
+    """A call that waited ``waited`` seconds for a worker, past ``JWO_IDENTITY_SHED_MS``: the
+    deliberate 500 at once, so it still reaches the gate in time and the gate follows the store's
+    default (set in Amazon's portal: the 500 needs no store of ours). No database, no cache, and
+    no gate event — writing one is the very work an overloaded machine cannot afford; the call is
+    counted in ``/metrics`` (``jwo_connector_late_calls_total{connector="identity",reason="shed"}``)."""
+    connector_late_calls.labels(connector="identity", reason="shed").inc()
+    return GateDecision(
+        GateOutcome.UNDECIDED,
+        GateReason.TIMEOUT,
+        f"Gate followed the store default: waited {waited * 1000:.0f} ms for a worker",
+    )
 
 
 def _store(store_id: str, started: float) -> StoreGateProfile | None:

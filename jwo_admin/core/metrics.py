@@ -12,7 +12,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 1
 
 connector_latency = Histogram(
     "jwo_connector_request_seconds",
-    "Time to answer a connector or app API call, by connector and HTTP status.",
+    "Time from a connector or app API call's arrival (jwo_admin/core/arrival.py) to its answer, by connector and "
+    "HTTP status.",
     ["connector", "outcome"],
     buckets=LATENCY_BUCKETS,
 )
@@ -20,6 +21,12 @@ gate_decisions = Counter(
     "jwo_gate_decisions",
     "Identity Connector answers, by decision and reason.",
     ["decision", "reason"],
+)
+connector_late_calls = Counter(
+    "jwo_connector_late_calls",
+    "Connector calls past their budget, by connector and reason: shed (waited for a worker past it, answered at "
+    "once without database work) or answered_late (decided past it: recorded as the store default, no hold).",
+    ["connector", "reason"],
 )
 connector_key_refusals = Counter(
     "jwo_connector_key_refusals",

@@ -370,6 +370,14 @@ JWO_ADMIT_FLAGGED_SHOPPERS = env.bool("JWO_ADMIT_FLAGGED_SHOPPERS", default=Fals
 # store's default decision.
 JWO_IDENTITY_BUDGET_MS = env.int("JWO_IDENTITY_BUDGET_MS", default=1200)
 JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per web process
+# Every connector call is timed from its arrival (jwo_admin/core/arrival.py): the proxy's request-start
+# header ("" to trust none: no proxy in front sets it), else gunicorn's own stamp. A call that waited
+# longer than these for a worker is answered at once without database work: the Identity Connector
+# with its store-default 500 (Amazon waits 2 s; the answer must still reach the gate), Create
+# Purchases with 503 and Retry-After (Amazon retries; the replay is priced then, once).
+JWO_REQUEST_START_HEADER = env.str("JWO_REQUEST_START_HEADER", default="X-Request-Start")
+JWO_IDENTITY_SHED_MS = env.int("JWO_IDENTITY_SHED_MS", default=1000)
+JWO_PURCHASE_SHED_MS = env.int("JWO_PURCHASE_SHED_MS", default=5000)
 # Each process keeps what it read from the shared cache (connector keys, stores) this long, so a
 # gate call usually makes no cache round trip; a revoked key reaches other processes within it.
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)

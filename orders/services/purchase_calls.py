@@ -14,6 +14,7 @@ from typing import Any
 from django.db import DatabaseError
 
 from jwo_admin.core.api.fields import InvalidField
+from jwo_admin.core.metrics import connector_late_calls
 from jwo_admin.core.request_id import amazon_request_id_note
 from orders.purchase_request import purchase_request_parse
 from orders.services.purchases import UnknownStore, purchase_create
@@ -27,6 +28,7 @@ class PurchaseOutcome(StrEnum):
     REPLAY = "replay"  # the trip was stored before: its first answer again
     REFUSED = "refused"  # the body is at fault; nothing stored
     UNAVAILABLE = "unavailable"  # the database failed before anything was stored; Amazon retries
+    SHED = "shed"  # waited past JWO_PURCHASE_SHED_MS for a worker: nothing done, Amazon retries
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ def _refused(field: str, message: str) -> PurchaseDecision:
 def _unavailable(error: Exception) -> PurchaseDecision:
     logger.error("Create Purchases answered 503: %s", error)
     return PurchaseDecision(PurchaseOutcome.UNAVAILABLE)
+
+
+def purchase_call_shed(*, waited: float) -> PurchaseDecision:
+    """A call that waited ``waited`` seconds for a worker, past ``JWO_PURCHASE_SHED_MS``: nothing is
+    read or stored (the machine is behind; this work would only put it further behind) and Amazon
+    is asked to retry shortly, when the trip is priced once. Counted in ``/metrics``."""
+    connector_late_calls.labels(connector="purchases", reason="shed").inc()
+    logger.info("Create Purchases shed after waiting %.0f ms for a worker", waited * 1000)
+    return PurchaseDecision(PurchaseOutcome.SHED)
 
 
 def purchase_call_decide(

@@ -147,7 +147,7 @@ def test_the_procfile_and_the_systemd_units_run_the_same_processes() -> None:
     procfile = dict(
         line.split(": ", 1) for line in (DEPLOY / "Procfile").read_text().splitlines() if line and line[0] != "#"
     )
-    processes = {"release", "web", "worker", "worker-payments", "beat", "results", "metrics"}
+    processes = {"release", "web", "web-identity", "worker", "worker-payments", "beat", "results", "metrics"}
     assert set(procfile) == processes
     units = {}
     for path in sorted((DEPLOY / "systemd").glob("*.service")):
