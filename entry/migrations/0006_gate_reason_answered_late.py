@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('entry', '0004_simulated_shoppers_and_gate_events'),
+        ('entry', '0005_shopper_status_changes'),
     ]
 
     operations = [
