@@ -22,7 +22,7 @@ CPU the mix needs (100 admissions/s + 30 purchases/s) and whether one core cover
 
 A measurement, not a test: it exits 0 whatever the figures; 1 when a phase does not finish.
 
-    .venv/bin/python bench/celery_work.py [--admissions 2000] [--purchases 600] [--noop 2000]
+    .venv/bin/python bench/celery_work.py [--admissions 1000] [--purchases 300] [--noop 1000]
 """
 
 import argparse
@@ -56,9 +56,9 @@ DRAIN_TIMEOUT = 600.0
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--admissions", type=int, default=2000, help="admissions whose holds the worker places")
-    parser.add_argument("--purchases", type=int, default=600, help="purchases it settles (≤ admissions)")
-    parser.add_argument("--noop", type=int, default=2000, help="no-op tasks of the reference")
+    parser.add_argument("--admissions", type=int, default=1000, help="admissions whose holds the worker places")
+    parser.add_argument("--purchases", type=int, default=300, help="purchases it settles (≤ admissions)")
+    parser.add_argument("--noop", type=int, default=1000, help="no-op tasks of the reference")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the machine's 2 cores)")
     args = parser.parse_args(argv)
     if min(args.admissions, args.purchases, args.noop, args.concurrency) < 1 or args.purchases > args.admissions:
