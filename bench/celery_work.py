@@ -9,7 +9,8 @@ Redis database and a PostgreSQL database of its own, with the sandbox gateway:
 * reference — ``--noop`` no-op tasks (Celery's built-in ``celery.accumulate``) through the same
   worker and queue: the broker's and Celery's own floor per task;
 * holds — ``--admissions`` admitted shoppers, each announced as the Identity Connector does
-  (``hold_request``), drained until every hold is authorised;
+  (``hold_request``, which hands them over in batches of ``--batch``), drained until every hold
+  is authorised;
 * purchases — ``--purchases`` priced trips of those shoppers (within their hold), each announced
   as Create Purchases does (``purchase_created``), drained until each is captured and its receipt
   sent.
@@ -24,6 +25,9 @@ A measurement, not a test: it exits 0 whatever the figures; 1 when a phase does 
 
     .venv/bin/python bench/celery_work.py [--admissions 1000] [--purchases 300] [--noop 1000]
 """
+
+# Imports inside functions: Django and the app's modules load once django_setup() has been given
+# the bench's environment (its own database and Redis).
 
 import argparse
 import os
@@ -41,9 +45,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from bench import serving  # noqa: E402
-from bench.serving import say  # noqa: E402
+import serving  # noqa: E402  (bench/ is on sys.path)
+from serving import say  # noqa: E402
 
 DB_NAME = "jwo_bench_celery"
 REDIS_DB = 11  # the bench's own broker database: its tasks never meet a test's or another bench's
@@ -60,6 +65,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--purchases", type=int, default=300, help="purchases it settles (≤ admissions)")
     parser.add_argument("--noop", type=int, default=1000, help="no-op tasks of the reference")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (the machine's 2 cores)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=5,
+        help="admissions per hold task (JWO_HOLD_BATCH_SIZE; 5: 100 admissions/s, 4 gunicorn workers, a 0.2 s window)",
+    )
     args = parser.parse_args(argv)
     if min(args.admissions, args.purchases, args.noop, args.concurrency) < 1 or args.purchases > args.admissions:
         parser.error("counts must be positive and --purchases at most --admissions")
@@ -222,15 +233,21 @@ class Worker:
         self.ready.unlink(missing_ok=True)
         metrics = tempfile.mkdtemp(prefix="metrics-", dir=workdir)
         self.log = workdir / "worker.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "jwo_admin", "worker", "-Q", f"{QUEUE},celery",
+            "--pool", "prefork", "--concurrency", str(concurrency), "--loglevel", "WARNING",
+            "--without-heartbeat", "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
         with self.log.open("ab") as handle:
             self.process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "-A", "jwo_admin", "worker", "-Q", f"{QUEUE},celery",
-                    "--pool", "prefork", "--concurrency", str(concurrency), "--loglevel", "WARNING",
-                    "--without-heartbeat", "--without-gossip", "--without-mingle",
-                ],  # fmt: skip
+                command,
                 cwd=ROOT,
-                env={**os.environ, **env, "JWO_WORKER_READY_FILE": str(self.ready), "PROMETHEUS_MULTIPROC_DIR": metrics},
+                env={
+                    **os.environ,
+                    **env,
+                    "JWO_WORKER_READY_FILE": str(self.ready),
+                    "PROMETHEUS_MULTIPROC_DIR": metrics,
+                },
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -296,6 +313,17 @@ class Published:
         return total
 
 
+class Sampler(serving.CpuSampler):
+    """A process not ours yet is looked at again next time: a PostgreSQL backend is first seen as
+    its postmaster's fork, before it names its database in its title."""
+
+    def _part(self, pid: int, fields: list[str]) -> str | None:
+        part = super()._part(pid, fields)
+        if part is None:
+            self._kinds.pop((pid, fields[19]), None)
+        return part
+
+
 def run_phase(
     name: str,
     units: int,
@@ -316,7 +344,7 @@ def run_phase(
             return "postgresql"
         return None
 
-    with serving.CpuSampler(classify, interval=0.25) as sampler:
+    with Sampler(classify, interval=0.25) as sampler:
         worker = Worker(env, workdir, concurrency)
         worker_group.append(worker.process.pid)  # before the sampler first sees it
         try:
@@ -350,7 +378,10 @@ def report(phases: list[Phase], reference: Phase) -> None:
             f"{phase.units / phase.seconds:>9.1f}{phase.cpu:>8.2f}{phase.worker_cpu:>8.2f}{phase.database_cpu:>7.2f}"
         )
     say("")
-    say(f"reference: a no-op task costs {reference.cpu_per_unit * 1000:.2f} ms CPU → {reference.per_core:,.0f} tasks/s per core")
+    say(
+        f"reference: a no-op task costs {reference.cpu_per_unit * 1000:.2f} ms CPU "
+        f"→ {reference.per_core:,.0f} tasks/s per core"
+    )
     for phase in phases:
         if phase is reference:
             continue
@@ -364,8 +395,8 @@ def report(phases: list[Phase], reference: Phase) -> None:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     env = serving.production_env(serving.services(), DB_NAME, REDIS_DB)
+    env["JWO_HOLD_BATCH_SIZE"] = str(args.batch)
     serving.django_setup(env)
-    # Here: Django is set up above, with the bench's environment.
     import redis as redis_client
     from celery import current_app
     from django.db import connection
@@ -374,6 +405,7 @@ def main(argv: list[str]) -> int:
     from orders.services.payments import dispatch, holds
 
     say(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    say(f"holds handed over in batches of up to {args.batch} admissions (JWO_HOLD_BATCH_SIZE)")
     broker = redis_client.Redis.from_url(env["REDIS_URL"])
     with serving.bench_database(env) as migrated, tempfile.TemporaryDirectory(prefix="jwo-bench-celery-") as temp:
         workdir = Path(temp)
