@@ -266,6 +266,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING: same format, same masking
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless told to
+# reuse it: a PostgreSQL backend started per hold or charge cost the worker more than the hold or
+# charge itself (bench/celery_work.py). Kept instead; jwo_admin.celery closes it after a task as
+# Django does after a request (past CONN_MAX_AGE, or left unusable by an error).
+CELERY_DB_REUSE_MAX = 100_000
 # Gate holds and charges have a queue of their own, so they never wait behind an import, a sync or
 # a simulation: production runs a worker per queue (deploy/systemd/jwo-worker*.service); a worker
 # started without -Q (make run, tests) takes both.
