@@ -145,7 +145,8 @@ def admissions_record(seeded: Seeded) -> list[str]:
 
 def purchases_record(seeded: Seeded, event_ids: list[str], count: int) -> list[int]:
     """``count`` priced trips (2.20, within the hold) of the first shoppers, as Create Purchases
-    stores them before it announces them; their primary keys."""
+    stores them before it announces them (a valid request body: the settlement finds the trip's
+    hold from its authEvents and captures it); their primary keys."""
     from django.utils import timezone
 
     from orders.models import PaymentStatus, Purchase, PurchaseLine, PurchaseStatus
@@ -155,9 +156,10 @@ def purchases_record(seeded: Seeded, event_ids: list[str], count: int) -> list[i
     stamp = "%Y-%m-%dT%H:%M:%SZ"
     purchases = []
     for n, (shopper, event_id) in enumerate(zip(seeded.shoppers[:count], event_ids[:count], strict=True)):
+        trip_id = str(uuid.uuid4())
         body = {
             "requestId": str(uuid.uuid4()),
-            "idempotentShoppingTripId": f"trip-{n}",
+            "idempotentShoppingTripId": trip_id,
             "storeId": "BENCH_CELERY",
             "shoppingTrip": {
                 "startTime": start.strftime(stamp),
@@ -176,7 +178,7 @@ def purchases_record(seeded: Seeded, event_ids: list[str], count: int) -> list[i
         }
         purchases.append(
             Purchase(
-                trip_id=f"trip-{n}",
+                trip_id=trip_id,
                 purchase_id=f"P-{n:06d}",
                 store_id=seeded.store_pk,
                 status=PurchaseStatus.PRICED,
@@ -448,11 +450,13 @@ def main(argv: list[str]) -> int:
         purchase_phase = measure(
             "settlement per purchase", args.purchases, lambda: settled.count() >= args.purchases and queue_empty(broker)
         )
+        through_hold = Purchase.objects.filter(authorisation__status=AuthorisationStatus.CAPTURED).count()
         broker.flushdb()
 
     phases = [reference, hold_phase, purchase_phase]
     say("")
     report(phases, reference)
+    say(f"captured through the gate's hold: {through_hold:,} of {args.purchases:,} purchases")
     need = MIX_ADMISSIONS * hold_phase.cpu_per_unit + MIX_PURCHASES * purchase_phase.cpu_per_unit
     say("")
     say(
