@@ -2,8 +2,9 @@
 
 Two signal handlers measure queue lag: the publisher stamps the time into the message headers,
 and the worker observes how long the message waited before it started. Two more put the task id
-on every log line the task writes. One tells ``make run`` that the worker is up (so its welcome is
-printed after the worker's start-up lines, not among them).
+on every log line the task writes. One tidies the task's database connections as Django does after
+a request, so the worker keeps them between tasks. One tells ``make run`` that the worker is up
+(so its welcome is printed after the worker's start-up lines, not among them).
 """
 
 import os
@@ -58,6 +59,19 @@ def _task_id_reset(task_id: str | None = None, **_: Any) -> None:
     token = _task_tokens.pop(task_id or "", None)
     if token is not None:
         task_id_var.reset(token)
+
+
+@task_postrun.connect(dispatch_uid="jwo.db_connections_tidy")
+def _db_connections_tidy(task: Any = None, **_: Any) -> None:
+    """After a task, what Django does after a request: a connection older than CONN_MAX_AGE, or
+    made unusable by an error, is closed (the next task opens a fresh one); the rest are kept,
+    health-checked on their next use (CELERY_DB_REUSE_MAX stops Celery closing them every time)."""
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return  # run eagerly, inside the caller's own request or test
+    # Imported here: celery.py is imported (by jwo_admin/__init__) before Django's settings are ready.
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 # scripts/run.py sets it; the worker writes the file once it consumes.

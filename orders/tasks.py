@@ -60,8 +60,32 @@ def _gateway_backoff(error: Exception, retries: int) -> int:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
+def holds_place_task(self: Task, auth_event_ids: list[str]) -> dict[str, str]:
+    """Place the gate's holds of a batch of admissions. Only the holds the gateway gave no answer
+    for are asked again (a new delivery carrying just their ids, backing off as one hold's would);
+    after the last retry each of them becomes a payment issue."""
+    statuses: dict[str, str] = {}
+    ids = auth_event_ids
+    while True:
+        placed = holds.holds_place(auth_event_ids=ids)
+        statuses.update(placed.statuses)
+        if not placed.unanswered:
+            return statuses
+        retries = self.request.retries or 0
+        if retries >= settings.JWO_PAYMENT_RETRIES:
+            for auth_event_id, message in placed.unanswered.items():
+                statuses[auth_event_id] = holds.hold_give_up(auth_event_id=auth_event_id, message=message)
+            return statuses
+        ids = list(placed.unanswered)
+        if not self.request.is_eager:
+            raise self.retry(args=(ids,), countdown=_backoff(retries))
+        self.request.retries = retries + 1  # eagerly (tests) the retries follow at once, as in _with_retries
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
 def hold_place_task(self: Task, auth_event_id: str) -> str:
-    """Place the gate's hold on the shopper's card."""
+    """Place the gate's hold on the shopper's card (one admission: messages queued before holds
+    were batched, and a hold asked for by hand)."""
     return _with_retries(
         self,
         lambda: holds.hold_place(auth_event_id=auth_event_id),

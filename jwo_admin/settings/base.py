@@ -266,6 +266,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING: same format, same masking
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless told to
+# reuse it: a PostgreSQL backend started per hold or charge cost the worker more than the hold or
+# charge itself (bench/celery_work.py). Kept instead; jwo_admin.celery closes it after a task as
+# Django does after a request (past CONN_MAX_AGE, or left unusable by an error).
+CELERY_DB_REUSE_MAX = 100_000
 # Gate holds and charges have a queue of their own, so they never wait behind an import, a sync or
 # a simulation: production runs a worker per queue (deploy/systemd/jwo-worker*.service); a worker
 # started without -Q (make run, tests) takes both.
@@ -273,6 +278,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("payments"))
 CELERY_TASK_ROUTES = {
     "orders.tasks.hold_place_task": {"queue": "payments"},
+    "orders.tasks.holds_place_task": {"queue": "payments"},
     "orders.tasks.purchase_settle_task": {"queue": "payments"},
     "orders.tasks.refund_process_task": {"queue": "payments"},
 }
@@ -406,6 +412,10 @@ JWO_HOLD_RELEASE_HOURS = env.int("JWO_HOLD_RELEASE_HOURS", default=6)
 # A hold older than this when its cart is priced has expired at the card's bank: the store's policy
 # says whether it is authorised afresh or becomes debt (README, "Bad debt").
 JWO_HOLD_VALID_HOURS = env.int("JWO_HOLD_VALID_HOURS", default=168)
+# Admissions announced within this many seconds (up to JWO_HOLD_BATCH_SIZE) go to the worker as one
+# task: one hand-off and one read of the holds per batch, not per admission (README, "Payments").
+JWO_HOLD_BATCH_SECONDS = env.float("JWO_HOLD_BATCH_SECONDS", default=0.2)
+JWO_HOLD_BATCH_SIZE = env.int("JWO_HOLD_BATCH_SIZE", default=100)
 # A shopper with this many debts recorded within this many days is blocked (README, "Bad debt").
 JWO_REPEAT_OFFENDER_DEBTS = env.int("JWO_REPEAT_OFFENDER_DEBTS", default=2)
 JWO_REPEAT_OFFENDER_DAYS = env.int("JWO_REPEAT_OFFENDER_DAYS", default=30)

@@ -105,6 +105,7 @@ def test_without_a_token_the_command_refuses_to_serve(tmp_path: Path) -> None:
     ("task", "queue"),
     [
         ("orders.tasks.hold_place_task", "payments"),
+        ("orders.tasks.holds_place_task", "payments"),
         ("orders.tasks.purchase_settle_task", "payments"),
         ("orders.tasks.refund_process_task", "payments"),
         ("orders.tasks.receipt_send_task", "celery"),

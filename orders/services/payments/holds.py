@@ -3,11 +3,23 @@
 The Identity Connector announces an admission (``entry.signals.shopper_admitted``) after its
 answer is on record, on its background pool; ``hold_request`` then writes the hold's row (so
 Create Purchases, minutes later, finds it by the gate's ``authEvent.id``) and hands the gateway
-call to a worker (``hold_place_task``). A declined hold opens a payment issue, which flags the
-shopper: the next gate answer refuses them until staff settle it.
+call to a worker. A declined hold opens a payment issue, which flags the shopper: the next gate
+answer refuses them until staff settle it.
+
+Admissions reach the worker in batches (``holds_place_task``): each process gathers the ids it
+announces for ``JWO_HOLD_BATCH_SECONDS`` (or until ``JWO_HOLD_BATCH_SIZE``) and hands them over as
+one task, whose service reads the batch's holds in two queries and makes one gateway call per hold.
+At 100 admissions a second a task per admission cost the worker more than the holds themselves
+(bench/celery_work.py). A batch lost with its process (a crash inside the window) is what the
+sweeper already covers: the rows are written before the hand-off, and ``holds_unplaced`` requests
+any still unanswered two minutes on.
 """
 
+import atexit
 import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -17,13 +29,14 @@ from django.utils import timezone
 
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, VisitorType
 from jwo_admin.core.tasks import task_enqueue
-from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, payment_gateway
+from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.models import (
     AuthorisationStatus,
     PaymentAuthorisation,
     PaymentOperation,
     PaymentOperationKind,
     PaymentStatus,
+    Purchase,
     ReconciliationItem,
     ReconciliationKind,
     ReconciliationStatus,
@@ -35,11 +48,61 @@ from orders.services.payments.operations import gateway_call, void_quietly
 logger = logging.getLogger(__name__)
 
 
-HOLD_TASK = "orders.tasks.hold_place_task"
+HOLD_TASK = "orders.tasks.holds_place_task"
 
 
-def _enqueue(auth_event_id: str) -> None:
-    task_enqueue(HOLD_TASK, auth_event_id, what=f"the hold for gate event {auth_event_id}")
+def _enqueue(auth_event_ids: list[str]) -> None:
+    what = f"the holds for gate events {', '.join(auth_event_ids[:3])}{' …' if len(auth_event_ids) > 3 else ''}"
+    task_enqueue(HOLD_TASK, auth_event_ids, what=what)
+
+
+class HoldBatch:
+    """The admissions this process announced in the current window, handed to the worker as one
+    task when the window ends (a timer) or the batch is full, whichever comes first."""
+
+    def __init__(self, window: Callable[[], float]) -> None:
+        self._window = window  # seconds; 0: no batching, each id handed over at once
+        self._lock = threading.Lock()
+        self._ids: list[str] = []
+        self._timer: threading.Timer | None = None
+
+    def add(self, auth_event_id: str) -> None:
+        window = self._window()
+        with self._lock:
+            self._ids.append(auth_event_id)
+            full = window <= 0 or len(self._ids) >= settings.JWO_HOLD_BATCH_SIZE
+            if not full and self._timer is None:
+                self._timer = threading.Timer(window, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+        if full:
+            self.flush()
+
+    def flush(self) -> list[str]:
+        """Hand the gathered ids to the worker now; the ids handed over."""
+        with self._lock:
+            ids, self._ids = self._ids, []
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if ids:
+            _enqueue(ids)
+        return ids
+
+
+def _batch_window() -> float:
+    # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) a timer would place the hold on another thread,
+    # outside the caller's transaction: each is handed over at once instead.
+    return 0.0 if settings.CELERY_TASK_ALWAYS_EAGER else float(settings.JWO_HOLD_BATCH_SECONDS)
+
+
+_batch = HoldBatch(_batch_window)
+atexit.register(_batch.flush)  # a process that stops cleanly hands over what it gathered
+
+
+def holds_request_flush() -> list[str]:
+    """Hand this process's gathered admissions to the worker now (the bench, a clean shutdown)."""
+    return _batch.flush()
 
 
 def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None:
@@ -71,7 +134,7 @@ def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None
         hold = PaymentAuthorisation.objects.get(auth_event_id=auth_event_id)
         if hold.status != AuthorisationStatus.REQUESTED:
             return hold
-    transaction.on_commit(lambda: _enqueue(auth_event_id))
+    transaction.on_commit(lambda: _batch.add(auth_event_id))
     return hold
 
 
@@ -90,15 +153,59 @@ def _fail(hold: PaymentAuthorisation, status: str, outcome: str, message: str) -
     return status
 
 
+@dataclass
+class HoldsPlaced:
+    """What a batch's gateway calls came to: each hold's status, and the holds the gateway gave no
+    answer for (id → why), which the task asks again with the same idempotency keys."""
+
+    statuses: dict[str, str] = field(default_factory=dict)
+    unanswered: dict[str, str] = field(default_factory=dict)
+
+
+def holds_place(*, auth_event_ids: Iterable[str]) -> HoldsPlaced:
+    """Ask the gateway for each hold of a batch (an id given twice is asked once); a hold already
+    answered is left as it is. The batch's holds, and whether a purchase was settled first, are read
+    in two queries; then one gateway call per hold still requested. One hold's failure does not
+    stop the others: an unanswered call is reported for retry, anything else is logged and left
+    requested for the sweeper."""
+    ids = list(dict.fromkeys(auth_event_ids))
+    holds = {hold.auth_event_id: hold for hold in PaymentAuthorisation.objects.filter(auth_event_id__in=ids)}
+    requested = [hold.pk for hold in holds.values() if hold.status == AuthorisationStatus.REQUESTED]
+    settled_first = set(
+        Purchase.objects.filter(authorisation_id__in=requested)
+        .exclude(payment_status__in=(PaymentStatus.PENDING, PaymentStatus.ON_HOLD))
+        .values_list("authorisation_id", flat=True)
+    )
+    placed = HoldsPlaced()
+    for auth_event_id in ids:
+        hold = holds.get(auth_event_id)
+        if hold is None:
+            placed.statuses[auth_event_id] = "missing"
+            continue
+        try:
+            placed.statuses[auth_event_id] = _place(hold, settled_first=hold.pk in settled_first)
+        except GatewayUnavailable as error:
+            placed.unanswered[auth_event_id] = str(error)
+        except Exception:
+            logger.exception("the hold for gate event %s was not placed; the sweeper will ask again", auth_event_id)
+            placed.statuses[auth_event_id] = AuthorisationStatus.REQUESTED
+    return placed
+
+
 def hold_place(*, auth_event_id: str) -> str:
-    """Ask the gateway for the hold; returns the hold's status. GatewayUnavailable propagates
+    """Ask the gateway for one hold; returns the hold's status. GatewayUnavailable propagates
     (the task retries with the same idempotency key, so a lost answer is never a second hold)."""
-    hold = PaymentAuthorisation.objects.filter(auth_event_id=auth_event_id).first()
-    if hold is None:
-        return "missing"
+    placed = holds_place(auth_event_ids=[auth_event_id])
+    if auth_event_id in placed.unanswered:
+        raise GatewayUnavailable(placed.unanswered[auth_event_id])
+    return placed.statuses[auth_event_id]
+
+
+def _place(hold: PaymentAuthorisation, *, settled_first: bool) -> str:
+    auth_event_id = hold.auth_event_id
     if hold.status != AuthorisationStatus.REQUESTED:
         return hold.status
-    if hold.purchases.exclude(payment_status__in=(PaymentStatus.PENDING, PaymentStatus.ON_HOLD)).exists():
+    if settled_first:
         PaymentAuthorisation.objects.filter(pk=hold.pk, status=AuthorisationStatus.REQUESTED).update(
             status=AuthorisationStatus.VOIDED,
             message="Not placed: the trip was settled first.",

@@ -219,8 +219,17 @@ def _nobody(purchase: Purchase) -> str:
     )
 
 
+# What the purchase's audit holds, read once per settlement run (a run asks up to four times):
+# kept on the instance the run loads, so a later run, or a staff action since, reads it afresh.
+_AUDIT_ACTIONS = "_settlement_audit_actions"
+
+
 def _staff_asked(purchase: Purchase, action: PurchaseAuditAction) -> bool:
-    return PurchaseAudit.objects.filter(purchase=purchase, action=action).exists()
+    actions: set[str] | None = getattr(purchase, _AUDIT_ACTIONS, None)
+    if actions is None:
+        actions = set(PurchaseAudit.objects.filter(purchase=purchase).values_list("action", flat=True))
+        setattr(purchase, _AUDIT_ACTIONS, actions)
+    return action in actions
 
 
 def _newest_card(purchase: Purchase) -> str:
@@ -444,3 +453,6 @@ def holds_release_stale() -> int:
 
 def audit(purchase: Purchase, *, user_pk: int | None, action: PurchaseAuditAction, detail: str) -> None:
     PurchaseAudit.objects.create(purchase=purchase, user_id=user_pk, action=action, detail=detail[:500])
+    actions: set[str] | None = getattr(purchase, _AUDIT_ACTIONS, None)
+    if actions is not None:
+        actions.add(action)
