@@ -29,6 +29,11 @@ def bad_debt_families() -> list[GaugeMetricFamily]:
         "Open debt by whole days since the purchase (0-7, 8-30, 31+), by store and currency.",
         labels=["store", "currency", "age"],
     )
+    expired = GaugeMetricFamily(
+        "jwo_expired_holds",
+        "Purchases whose gate hold had expired when priced, by store, currency and outcome (reauthorised, debt).",
+        labels=["store", "currency", "outcome"],
+    )
     for (store, currency), debt in bad_debt_rows().items():
         for state in (OPEN, RECOVERED, WRITTEN_OFF):
             figure = getattr(debt, state)
@@ -36,7 +41,9 @@ def bad_debt_families() -> list[GaugeMetricFamily]:
             amount.add_metric([store, currency, state], float(figure.amount))
         for label, figure in debt.open_by_age.items():
             age.add_metric([store, currency, label], float(figure.amount))
-    return [count, amount, age]
+        expired.add_metric([store, currency, "reauthorised"], debt.expired_reauthorised.count)
+        expired.add_metric([store, currency, "debt"], debt.expired_debt.count)
+    return [count, amount, age, expired]
 
 
 class DatabaseCollector(Collector):

@@ -526,11 +526,21 @@ class ReconciliationResolveForm(forms.Form):
 
 
 # --- Settlement and sales ----------------------------------------------------------------------
+NO_SIMULATION_RUN = "None (real figures only)"
+
+
 class SettlementFilterForm(forms.Form):
-    """A store and one of its days (blank: the user's first store, its today)."""
+    """A store and one of its days (blank: the user's first store, its today), real figures or one
+    of the store's simulation runs' (blank: real)."""
 
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label=None)
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    simulation_run = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Simulation run",
+        widget=forms.Select(choices=[("", NO_SIMULATION_RUN)]),  # the chosen store's runs: set by the view
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -538,13 +548,20 @@ class SettlementFilterForm(forms.Form):
 
 
 class SalesFilterForm(forms.Form):
-    """A store and a range of its days, both included (blank: the last 7 days to today)."""
+    """A store and a range of its days, both included (blank: the last 7 days to today, or the
+    simulation run's days), real sales or one of the store's simulation runs' (blank: real)."""
 
     MAX_DAYS: Final = 366
 
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label=None)
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    simulation_run = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Simulation run",
+        widget=forms.Select(choices=[("", NO_SIMULATION_RUN)]),  # the chosen store's runs: set by the view
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

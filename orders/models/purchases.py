@@ -197,6 +197,7 @@ class PurchaseAuditAction(models.TextChoices):
     ISSUE_RESOLVED = "issue_resolved", "Payment issue resolved"
     NEW_CARD = "new_card", "Charged to the newest card"
     REAUTHORISED = "reauthorised", "Re-authorised (hold expired)"
+    HOLD_EXPIRED_DEBT = "hold_expired_debt", "Became debt (hold expired)"
 
 
 class PurchaseAudit(models.Model):

@@ -26,6 +26,8 @@ class ReconciliationKind(models.TextChoices):
     AMAZON_TRIP_WITHOUT_PURCHASE = "amazon_trip_without_purchase", "Amazon trip without purchase"
     PURCHASE_WITHOUT_AMAZON_TRIP = "purchase_without_amazon_trip", "Purchase without Amazon trip"
     AMAZON_LINES_DIFFER = "amazon_lines_differ", "Cart lines differ from Amazon's"
+    # for information, resolved when found: nothing to decide, but staff see it in the day's queue
+    HOLD_REAUTHORISED = "hold_reauthorised", "Hold expired, re-authorised"
 
 
 class ReconciliationStatus(models.TextChoices):

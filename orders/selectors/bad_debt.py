@@ -6,6 +6,11 @@ fresh authorisation, a hold that expired before the cart was priced under the "d
 it stands is its payment status: still failed is **open**, charged or paid at the counter since is
 **recovered**, not charged is **written off**. The amount is the purchase's total; the age counts
 whole days since the purchase (0–7, 8–30, 31+). Simulated purchases are left out (``.real()``).
+
+**Expired holds** are reported beside them: purchases whose gate hold had expired when their cart
+was priced, by what the store's policy and the card's bank made of it — **re-authorised** (a fresh
+authorisation approved) or **became debt** — as the charge recorded it once in the purchase's audit
+(``REAUTHORISED`` / ``HOLD_EXPIRED_DEBT``), counted with their totals.
 """
 
 from collections import defaultdict
@@ -18,7 +23,7 @@ from django.utils import timezone
 
 from catalog.selectors.staff_stores import StoreIds, stores_scope
 from jwo_admin.core.money import quantize_money
-from orders.models import PaymentIssue, PaymentStatus, Purchase
+from orders.models import PaymentIssue, PaymentStatus, Purchase, PurchaseAudit, PurchaseAuditAction
 
 OPEN, RECOVERED, WRITTEN_OFF = "open", "recovered", "written_off"
 STATES = {
@@ -46,6 +51,15 @@ class BadDebt:
     recovered: Figure = field(default_factory=Figure)
     written_off: Figure = field(default_factory=Figure)
     open_by_age: dict[str, Figure] = field(default_factory=lambda: {label: Figure() for label, *_ in AGE_BUCKETS})
+    expired_reauthorised: Figure = field(default_factory=Figure)  # expired holds re-authorised
+    expired_debt: Figure = field(default_factory=Figure)  # expired holds that became debt
+
+
+EXPIRED_HOLDS = {
+    PurchaseAuditAction.REAUTHORISED: "expired_reauthorised",
+    PurchaseAuditAction.HOLD_EXPIRED_DEBT: "expired_debt",
+}
+EXPIRED_STATES = tuple(EXPIRED_HOLDS.values())
 
 
 def debt_purchases(*, store_ids: StoreIds = None) -> QuerySet[Purchase]:
@@ -65,7 +79,7 @@ def _age_bucket(now: datetime) -> Case:
 
 
 def bad_debt_rows(*, now: datetime | None = None, store_ids: StoreIds = None) -> dict[tuple[str, str], BadDebt]:
-    """Figures per (store id, currency): one grouped query."""
+    """Figures per (store id, currency): two grouped queries (debts, expired holds)."""
     now = now or timezone.now()
     rows = (
         debt_purchases(store_ids=store_ids)
@@ -87,6 +101,20 @@ def bad_debt_rows(*, now: datetime | None = None, store_ids: StoreIds = None) ->
         if state == OPEN:
             debt.open_by_age[row["age"]].count += row["count"]
             debt.open_by_age[row["age"]].amount += amount
+    expired = (
+        PurchaseAudit.objects.filter(
+            action__in=list(EXPIRED_HOLDS), purchase__in=stores_scope(Purchase.objects.real(), store_ids=store_ids)
+        )
+        .values("purchase__store__store_id", "purchase__currency", "action")
+        .order_by()
+        .annotate(count=Count("pk"), amount=Sum("purchase__total"))
+    )
+    for audited in expired:  # one audit row per purchase: the charge writes it once
+        currency = audited["purchase__currency"]
+        debt = figures.setdefault((audited["purchase__store__store_id"], currency), BadDebt(currency=currency))
+        target = getattr(debt, EXPIRED_HOLDS[PurchaseAuditAction(audited["action"])])
+        target.count += audited["count"]
+        target.amount += quantize_money(audited["amount"] or Decimal(0), currency)
     return dict(sorted(figures.items()))
 
 
@@ -96,7 +124,7 @@ def bad_debt_figures(*, now: datetime | None = None, store_ids: StoreIds = None)
     for (_store, currency), debt in bad_debt_rows(now=now, store_ids=store_ids).items():
         total = by_currency[currency]
         total.currency = currency
-        for state in (OPEN, RECOVERED, WRITTEN_OFF):
+        for state in (OPEN, RECOVERED, WRITTEN_OFF, *EXPIRED_STATES):
             getattr(total, state).count += getattr(debt, state).count
             getattr(total, state).amount += getattr(debt, state).amount
         for label, figure in debt.open_by_age.items():

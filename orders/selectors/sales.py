@@ -2,7 +2,8 @@
 
 From the lines of a store's *priced* real purchases over a range of store days. Quantities are
 what the line was priced on (the product's sale unit; the quantity sent when it has none), gross is
-the line's price before promotions, in the store's currency.
+the line's price before promotions, in the store's currency. Asked for one simulation run, the
+same from that run's purchases only (never mixed with real ones).
 """
 
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from catalog.models import Store
 from catalog.selectors.stores import store_day_bounds
 from jwo_admin.core.money import quantize_money
 from orders.models import Purchase, PurchaseLine, PurchaseStatus
+from orders.selectors.settlement import rows_of
 
 ZERO = Decimal(0)
 TOP_PRODUCTS = 50
@@ -40,6 +42,7 @@ class SalesReport:
     categories: tuple[SalesRow, ...]  # by gross
     hours: tuple[SalesRow, ...]  # 00:00 to 23:00, every hour present
     gross: Decimal
+    simulation_run: int | None = None  # the simulation run whose sales these are; None: real sales
 
     def chart(self, rows: str) -> dict[str, Any]:
         """``products``/``categories``/``hours`` as Chart.js data: labels and the gross per label."""
@@ -47,20 +50,21 @@ class SalesReport:
         return {"labels": [row.label for row in chosen], "gross": [str(row.gross) for row in chosen]}
 
 
-def _lines(*, store: Store, date_from: date, date_to: date) -> QuerySet[PurchaseLine]:
+def _lines(*, store: Store, date_from: date, date_to: date, simulation_run: int | None) -> QuerySet[PurchaseLine]:
     start, _ = store_day_bounds(store=store, day=date_from)
     _, end = store_day_bounds(store=store, day=date_to)
-    purchases = Purchase.objects.real().filter(
+    purchases = rows_of(Purchase.objects.all(), simulation_run=simulation_run).filter(
         store=store, status=PurchaseStatus.PRICED, created_at__gte=start, created_at__lt=end
     )
     return PurchaseLine.objects.filter(purchase__in=purchases)
 
 
-def sales_report(*, store: Store, date_from: date, date_to: date) -> SalesReport:
+def sales_report(*, store: Store, date_from: date, date_to: date, simulation_run: int | None = None) -> SalesReport:
     """Quantity and gross per product (top 50 by gross, then SKU), per category (a line whose
     product is gone counts under "(no category)") and per hour of the store's clock, for the store
-    days ``date_from`` to ``date_to`` (both included). Three grouped queries."""
-    lines = _lines(store=store, date_from=date_from, date_to=date_to)
+    days ``date_from`` to ``date_to`` (both included), of real purchases or ``simulation_run``'s
+    only. Three grouped queries."""
+    lines = _lines(store=store, date_from=date_from, date_to=date_to, simulation_run=simulation_run)
     currency = store.currency
     totals = {"quantity": Sum(Coalesce("priced_quantity", "quantity")), "gross": Sum("gross"), "lines": Count("pk")}
 
@@ -100,4 +104,5 @@ def sales_report(*, store: Store, date_from: date, date_to: date) -> SalesReport
         categories=categories,
         hours=hours,
         gross=quantize_money(sum((hour.gross for hour in hours), ZERO), currency),
+        simulation_run=simulation_run,
     )

@@ -6,26 +6,87 @@ day created, whatever happened to their money since (a refund given a week later
 was bought on), so a day's page adds up: ``total = captured + paid at counter + outstanding +
 written off`` for priced purchases. Figures are Decimal, per currency, from a handful of grouped
 queries; a store simulation's rows are left out (``.real()``).
+
+Asked for one simulation run (``simulation_run``: its id), the same figures are worked out from that
+run's rows *only*, never mixed with real ones, so a simulated day can be checked the way a real one
+is without a simulated cent reaching real money.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from catalog.models import Store
 from catalog.selectors.stores import store_day_bounds
 from entry.models import GateDecisionKind, GateEvent
 from jwo_admin.core.money import quantize_money
+from jwo_admin.core.simulated import SimulatedQuerySet
 from orders.models import PaymentStatus, Purchase, PurchaseLine, PurchaseStatus, Refund
 from orders.pricing.units import quantity_text
 
 ZERO = Decimal(0)
 CHART_DAYS = 30
 OUTSTANDING_STATUSES = (PaymentStatus.PENDING, PaymentStatus.ON_HOLD, PaymentStatus.FAILED, PaymentStatus.AT_COUNTER)
+SIMULATION_RUNS_LISTED = 50
+
+_Rows = TypeVar("_Rows", bound=SimulatedQuerySet[Any])
+
+
+def rows_of(rows: _Rows, *, simulation_run: int | None) -> _Rows:
+    """Real rows (``simulation_run`` None), else that simulation run's rows only: the money pages
+    show one or the other, never both."""
+    return rows.real() if simulation_run is None else rows.filter(simulation_run_id=simulation_run)
+
+
+@dataclass(frozen=True)
+class SimulationRunDays:
+    """A store simulation run as the money pages offer it: its id and the span of its rows."""
+
+    run_id: int
+    first_at: datetime  # its first admission or purchase
+    last_at: datetime
+    first_day: date  # on the store's clock
+    last_day: date
+
+    @property
+    def label(self) -> str:
+        return f"Simulation #{self.run_id} ({self.first_day:%Y-%m-%d})"
+
+
+def simulation_run_days(*, store: Store) -> list[SimulationRunDays]:
+    """The store's simulation runs that left gate admissions or purchases, newest first (the last 50).
+
+    Read from the rows themselves: a run's id is a plain integer on them (orders sits below
+    operations, whose ``SimulationRun`` it may not read), so only the chosen store's runs are ever
+    offered. Two grouped queries."""
+    spans: dict[int, tuple[datetime, datetime]] = {}
+    for rows in (
+        GateEvent.objects.filter(store=store, decision=GateDecisionKind.ADMITTED, simulation_run_id__isnull=False),
+        Purchase.objects.filter(store=store, simulation_run_id__isnull=False),
+    ):
+        for span in (
+            rows.values("simulation_run_id").order_by().annotate(first=Min("created_at"), last=Max("created_at"))
+        ):
+            run_id = span["simulation_run_id"]
+            if run_id is None:  # excluded by the filter; says so to the type checker
+                continue
+            first, last = spans.get(run_id, (span["first"], span["last"]))
+            spans[run_id] = (min(first, span["first"]), max(last, span["last"]))
+    newest = sorted(spans, reverse=True)[:SIMULATION_RUNS_LISTED]
+    return [
+        SimulationRunDays(
+            run_id=run_id,
+            first_at=spans[run_id][0],
+            last_at=spans[run_id][1],
+            first_day=store_today(store=store, now=spans[run_id][0]),
+            last_day=store_today(store=store, now=spans[run_id][1]),
+        )
+        for run_id in newest
+    ]
 
 
 @dataclass(frozen=True)
@@ -71,30 +132,34 @@ class SettlementDay:
     day: date
     start: datetime  # the day's first instant (aware, on the store's clock)
     end: datetime  # the next day's first instant
-    trips: int  # real gate admissions of the day
-    purchases: int  # real purchases of the day, whatever their status
+    trips: int  # real gate admissions of the day (the run's, for a simulation run)
+    purchases: int  # real purchases of the day, whatever their status (the run's, for a simulation run)
     purchases_by_status: dict[str, int] = field(default_factory=dict)
     currencies: tuple[CurrencySettlement, ...] = ()
+    simulation_run: int | None = None  # the simulation run whose figures these are; None: real money
 
 
 def store_today(*, store: Store, now: datetime) -> date:
     return now.astimezone(store.zone).date()
 
 
-def settlement_day(*, store: Store, day: date) -> SettlementDay:
+def settlement_day(*, store: Store, day: date, simulation_run: int | None = None) -> SettlementDay:
     """The settlement of ``store``'s ``day``: trips (real gate admissions), purchases (by status),
     and per currency the priced purchases' gross, promotions, tax (by rate), total, then where their
     money stands: captured, paid at the counter, outstanding, written off, and refunds given on them.
+    With ``simulation_run``, the same from that run's admissions and purchases only.
 
     Read-only; five grouped queries whatever the day's size.
     """
     start, end = store_day_bounds(store=store, day=day)
     trips = (
-        GateEvent.objects.real()
+        rows_of(GateEvent.objects.all(), simulation_run=simulation_run)
         .filter(store=store, decision=GateDecisionKind.ADMITTED, created_at__gte=start, created_at__lt=end)
         .count()
     )
-    purchases = Purchase.objects.real().filter(store=store, created_at__gte=start, created_at__lt=end)
+    purchases = rows_of(Purchase.objects.all(), simulation_run=simulation_run).filter(
+        store=store, created_at__gte=start, created_at__lt=end
+    )
     by_status = {
         row["status"]: row["count"] for row in purchases.values("status").order_by().annotate(count=Count("pk"))
     }
@@ -164,6 +229,7 @@ def settlement_day(*, store: Store, day: date) -> SettlementDay:
         purchases=sum(by_status.values()),
         purchases_by_status=by_status,
         currencies=tuple(currencies),
+        simulation_run=simulation_run,
     )
 
 
@@ -173,14 +239,17 @@ def settlement_days(*, store: Store, date_from: date, date_to: date) -> list[Set
     return [settlement_day(store=store, day=date_from + timedelta(days=back)) for back in range(days)]
 
 
-def settlement_chart(*, store: Store, last_day: date, days: int = CHART_DAYS) -> dict[str, Any]:
+def settlement_chart(
+    *, store: Store, last_day: date, days: int = CHART_DAYS, simulation_run: int | None = None
+) -> dict[str, Any]:
     """Chart.js-ready series over the ``days`` store days ending on ``last_day``: per day, the
     priced purchases' gross, what was captured (card and counter) and the refunds given on them,
-    as decimal strings in the store's currency (the day is each purchase's day, as on the page)."""
+    as decimal strings in the store's currency (the day is each purchase's day, as on the page).
+    Real purchases, or ``simulation_run``'s only."""
     first_day = last_day - timedelta(days=days - 1)
     start, _ = store_day_bounds(store=store, day=first_day)
     _, end = store_day_bounds(store=store, day=last_day)
-    purchases = Purchase.objects.real().filter(
+    purchases = rows_of(Purchase.objects.all(), simulation_run=simulation_run).filter(
         store=store, currency=store.currency, created_at__gte=start, created_at__lt=end
     )
     per_day = {

@@ -10,6 +10,10 @@ The work is a handful of set-based queries whatever the day's size (no query per
 admissions with their holds and purchases in one, the payment totals grouped by purchase in one,
 the day's purchases in one, then bulk writes. A missing cart keeps its hold: nothing here calls
 the gateway (the stale-hold sweep leaves the hold of an open missing cart alone too).
+
+A purchase whose expired hold was re-authorised adds up, but staff should see it where they look:
+it gets an information item (``HOLD_REAUTHORISED``), resolved when found, so it never keeps a day
+open.
 """
 
 from collections.abc import Callable, Iterable
@@ -36,6 +40,8 @@ from orders.models import (
     PaymentOperationKind,
     PaymentStatus,
     Purchase,
+    PurchaseAudit,
+    PurchaseAuditAction,
     PurchaseStatus,
     ReconciliationDay,
     ReconciliationItem,
@@ -60,6 +66,9 @@ PAYMENT_KINDS = (
     ReconciliationKind.HOLD_EXPIRED_BEFORE_CAPTURE,
     ReconciliationKind.CAPTURE_MISMATCH,
 )
+# Found for staff's information only: written resolved, never open.
+INFORMATION_KINDS = (ReconciliationKind.HOLD_REAUTHORISED,)
+INFORMATION_NOTE = "For information: the records add up, nothing to decide."
 # Money that is not the gateway's: taken at the counter, owed there, or not charged by decision.
 NOT_GATEWAY_MONEY = (PaymentStatus.AT_COUNTER, PaymentStatus.PAID_AT_COUNTER, PaymentStatus.NOT_CHARGED)
 # A purchase for a day's admission arrives after it; looked for this long after the day's start.
@@ -239,7 +248,33 @@ def _payment_findings(
     return findings, checked
 
 
-def _item(finding: Finding, *, store: Store, day: date, simulation_run_id: int | None) -> ReconciliationItem:
+def _reauthorised_findings(
+    *, store: Store, start: datetime, end: datetime, simulation_run_id: int | None
+) -> list[Finding]:
+    """The day's purchases whose expired hold was authorised afresh (the charge's audit says so)."""
+    purchases = _scoped(
+        Purchase.objects.filter(store=store, created_at__gte=start, created_at__lt=end), simulation_run_id
+    )
+    return [
+        Finding(
+            kind=ReconciliationKind.HOLD_REAUTHORISED,
+            trip_id=trip_id,
+            reason=detail,
+            purchase_pk=purchase_pk,
+            authorisation_pk=authorisation_pk,
+        )
+        for purchase_pk, trip_id, authorisation_pk, detail in PurchaseAudit.objects.filter(
+            action=PurchaseAuditAction.REAUTHORISED, purchase__in=purchases.values("pk")
+        )
+        .order_by("purchase_id")
+        .values_list("purchase_id", "purchase__trip_id", "purchase__authorisation_id", "detail")
+    ]
+
+
+def _item(
+    finding: Finding, *, store: Store, day: date, simulation_run_id: int | None, now: datetime
+) -> ReconciliationItem:
+    information = finding.kind in INFORMATION_KINDS
     return ReconciliationItem(
         store=store,
         store_day=day,
@@ -252,6 +287,9 @@ def _item(finding: Finding, *, store: Store, day: date, simulation_run_id: int |
         expected=finding.expected,
         actual=finding.actual,
         simulation_run_id=simulation_run_id,
+        status=ReconciliationStatus.RESOLVED if information else ReconciliationStatus.OPEN,
+        resolution_note=INFORMATION_NOTE if information else "",
+        resolved_at=now if information else None,
     )
 
 
@@ -272,7 +310,7 @@ def _apply(
     }
     found = {(finding.kind, finding.trip_id) for finding in findings}
     new = [
-        _item(finding, store=store, day=day, simulation_run_id=simulation_run_id)
+        _item(finding, store=store, day=day, simulation_run_id=simulation_run_id, now=now)
         for finding in findings
         if (finding.kind, finding.trip_id) not in known
     ]
@@ -283,7 +321,7 @@ def _apply(
         cleared += ReconciliationItem.objects.filter(pk__in=gone[start : start + 2000]).update(
             status=ReconciliationStatus.RESOLVED, resolution_note=CLEARED_ON_RERUN, resolved_at=now, updated_at=now
         )
-    return len(new), cleared
+    return sum(1 for item in new if item.status == ReconciliationStatus.OPEN), cleared
 
 
 def _day_refresh(*, store: Store, day: date, now: datetime, ran: bool) -> ReconciliationDay:
@@ -321,8 +359,9 @@ def reconciliation_run(
     )
     progress("payments")
     payments, checked = _payment_findings(store=store, start=start, end=end, simulation_run_id=simulation_run_id)
+    payments += _reauthorised_findings(store=store, start=start, end=end, simulation_run_id=simulation_run_id)
     amazon: list[Finding] = []
-    kinds = [*PAYMENT_KINDS, *([ReconciliationKind.MISSING_CART] if decided else [])]
+    kinds = [*PAYMENT_KINDS, *INFORMATION_KINDS, *([ReconciliationKind.MISSING_CART] if decided else [])]
     if simulation_run_id is None and amazon_feed_enabled():
         progress("amazon")
         amazon = [

@@ -1,5 +1,6 @@
 """The daily settlement page and the sales report: a store (the user's own; the first of theirs by
-default) and its days on its own clock."""
+default) and its days on its own clock, in real money or, asked for, one of the store's simulation
+runs' figures instead (labelled as not real money)."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -9,9 +10,16 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from catalog.models import Store
-from orders.forms import SalesFilterForm, SettlementFilterForm
+from orders.forms import NO_SIMULATION_RUN, SalesFilterForm, SettlementFilterForm
 from orders.selectors.sales import sales_report
-from orders.selectors.settlement import CHART_DAYS, settlement_chart, settlement_day, store_today
+from orders.selectors.settlement import (
+    CHART_DAYS,
+    SimulationRunDays,
+    settlement_chart,
+    settlement_day,
+    simulation_run_days,
+    store_today,
+)
 from orders.views.common import StoreScopedView
 
 SALES_DEFAULT_DAYS = 7
@@ -29,6 +37,22 @@ class StoreDaysView(StoreScopedView, TemplateView):
             return store
         return self.scoped(Store.objects.order_by("name"), field="pk").first()
 
+    def chosen_run(self, form: Any, store: Store) -> SimulationRunDays | None:
+        """The simulation run asked for, among the chosen store's (offered in the form's select);
+        a run that is not the store's answers 404, as another store does."""
+        runs = simulation_run_days(store=store)
+        form.fields["simulation_run"].widget.choices = [
+            ("", NO_SIMULATION_RUN),
+            *((run.run_id, run.label) for run in runs),
+        ]
+        run_id = form.cleaned_data.get("simulation_run") if form.is_valid() else None
+        if run_id is None:
+            return None
+        for run in runs:
+            if run.run_id == run_id:
+                return run
+        raise Http404("No such simulation run at this store.")
+
 
 class SettlementView(StoreDaysView):
     """A store day's settlement (``settlement_day``), links to the day before and after, the last
@@ -43,15 +67,18 @@ class SettlementView(StoreDaysView):
         context["form"] = form
         if store is None:
             return context
+        run = self.chosen_run(form, store)
+        run_id = run.run_id if run else None
         today = store_today(store=store, now=timezone.now())
-        day: date = (form.cleaned_data.get("day") if form.is_valid() else None) or today
+        day: date = (form.cleaned_data.get("day") if form.is_valid() else None) or (run.first_day if run else today)
         context.update(
             store=store,
             today=today,
-            settlement=settlement_day(store=store, day=day),
+            run=run,
+            settlement=settlement_day(store=store, day=day, simulation_run=run_id),
             previous_day=day - timedelta(days=1),
             next_day=day + timedelta(days=1),
-            chart=settlement_chart(store=store, last_day=day),
+            chart=settlement_chart(store=store, last_day=day, simulation_run=run_id),
             chart_days=CHART_DAYS,
         )
         return context
@@ -72,15 +99,21 @@ class SalesReportView(StoreDaysView):
         context["form"] = form
         if store is None:
             return context
+        run = self.chosen_run(form, store)
         today = store_today(store=store, now=timezone.now())
         cleaned = form.cleaned_data if form.is_valid() else {}
-        date_to = cleaned.get("date_to") or today
-        date_from = cleaned.get("date_from") or date_to - timedelta(days=SALES_DEFAULT_DAYS - 1)
+        date_to = cleaned.get("date_to") or (run.last_day if run else today)
+        date_from = cleaned.get("date_from") or (
+            run.first_day if run else date_to - timedelta(days=SALES_DEFAULT_DAYS - 1)
+        )
         if date_from > date_to:
             raise Http404("No such range.")
-        report = sales_report(store=store, date_from=date_from, date_to=date_to)
+        report = sales_report(
+            store=store, date_from=date_from, date_to=date_to, simulation_run=run.run_id if run else None
+        )
         context.update(
             store=store,
+            run=run,
             report=report,
             products_chart=report.chart("products"),
             categories_chart=report.chart("categories"),

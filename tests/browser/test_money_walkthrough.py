@@ -52,13 +52,17 @@ class DayByHand:
     refunds: Decimal
 
 
-def day_by_hand(store: Store, day: date) -> DayByHand:
+def day_by_hand(store: Store, day: date, simulation_run: int | None = None) -> DayByHand:
+    """Real rows, or ``simulation_run``'s only."""
     start = datetime.combine(day, time.min, tzinfo=store.zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=store.zone)
-    events = GateEvent.objects.filter(store=store, decision="admitted", simulation_run_id__isnull=True)
+    run: dict[str, Any] = (
+        {"simulation_run_id__isnull": True} if simulation_run is None else {"simulation_run_id": simulation_run}
+    )
+    events = GateEvent.objects.filter(store=store, decision="admitted", **run)
     purchases = [
         purchase
-        for purchase in Purchase.objects.filter(store=store, simulation_run_id__isnull=True).order_by("pk")
+        for purchase in Purchase.objects.filter(store=store, **run).order_by("pk")
         if start <= purchase.created_at < end
     ]
     priced = [purchase for purchase in purchases if purchase.status == "priced"]
@@ -79,6 +83,36 @@ def day_by_hand(store: Store, day: date) -> DayByHand:
         written_off=sum((p.total for p in purchases if p.payment_status == "not_charged"), Decimal(0)),
         refunds=sum((refund.amount for refund in refunds), Decimal(0)),
     )
+
+
+SETTLEMENT_FIGURES = (
+    "purchases-priced",
+    "gross",
+    "promotions",
+    "total",
+    "captured",
+    "paid-at-counter",
+    "outstanding",
+    "written-off",
+    "refunds",
+    "net-collected",
+)
+
+
+def figures_by_hand(by_hand: DayByHand) -> dict[str, str]:
+    """The settlement page's money table as it must read for ``by_hand``."""
+    return {
+        "purchases-priced": str(by_hand.priced),
+        "gross": shown(by_hand.gross),
+        "promotions": f"−{shown(by_hand.promotions)}",
+        "total": shown(by_hand.total),
+        "captured": shown(by_hand.captured),
+        "paid-at-counter": shown(by_hand.paid_at_counter),
+        "outstanding": shown(by_hand.outstanding),
+        "written-off": shown(by_hand.written_off),
+        "refunds": f"−{shown(by_hand.refunds)}",
+        "net-collected": shown(by_hand.captured + by_hand.paid_at_counter - by_hand.refunds),
+    }
 
 
 def shown(amount: Decimal) -> str:
@@ -148,32 +182,10 @@ def test_after_a_simulated_day_the_money_view_adds_up_and_the_problems_are_shown
     assert page.inner_text("#settlement-trips .trips") == str(by_hand.trips)
     assert page.inner_text("#settlement-trips .purchases") == str(len(by_hand.purchases))
     money = page.locator("#settlement-USD")
-    assert {
-        figure: money.locator(f".{figure}").inner_text()
-        for figure in (
-            "purchases-priced",
-            "gross",
-            "promotions",
-            "total",
-            "captured",
-            "paid-at-counter",
-            "outstanding",
-            "written-off",
-            "refunds",
-            "net-collected",
-        )
-    } == {
-        "purchases-priced": str(by_hand.priced),
-        "gross": shown(by_hand.gross),
-        "promotions": f"−{shown(by_hand.promotions)}",
-        "total": shown(by_hand.total),
-        "captured": shown(by_hand.captured),
-        "paid-at-counter": shown(by_hand.paid_at_counter),
-        "outstanding": shown(by_hand.outstanding),
-        "written-off": shown(by_hand.written_off),
-        "refunds": f"−{shown(by_hand.refunds)}",
-        "net-collected": shown(by_hand.captured + by_hand.paid_at_counter - by_hand.refunds),
-    }
+    assert {figure: money.locator(f".{figure}").inner_text() for figure in SETTLEMENT_FIGURES} == figures_by_hand(
+        by_hand
+    )
+    assert page.locator("#simulated-banner").count() == 0
 
     # Today's page, the simulated day's: the simulator's admissions and purchases are not real money.
     today = day_by_hand(store, yesterday + timedelta(days=1))
@@ -181,6 +193,30 @@ def test_after_a_simulated_day_the_money_view_adds_up_and_the_problems_are_shown
     assert page.inner_text("#settlement-trips .trips") == str(today.trips) == "0"
     assert page.inner_text("#settlement-trips .purchases") == str(len(today.purchases))
     assert GateEvent.objects.filter(simulation_run_id=run.pk, decision="admitted").count() > 0
+
+    # Picking the run shows its day's settlement alone, labelled as not real money, and it adds up.
+    simulated_day = timezone.localtime(run.started_at, store.zone).date()
+    page.select_option("#id_simulation_run", label=f"Simulation #{run.pk} ({simulated_day:%Y-%m-%d})")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("#simulated-banner")
+    assert page.inner_text("#simulated-banner strong") == "Simulated — not real money."
+    assert page.inner_text("#settlement-day") == f"{simulated_day:%A %Y-%m-%d}"
+    simulated_by_hand = day_by_hand(store, simulated_day, simulation_run=run.pk)
+    assert simulated_by_hand.trips == GateEvent.objects.filter(simulation_run_id=run.pk, decision="admitted").count()
+    assert simulated_by_hand.priced > 0
+    assert simulated_by_hand.total == (
+        simulated_by_hand.captured
+        + simulated_by_hand.paid_at_counter
+        + simulated_by_hand.outstanding
+        + simulated_by_hand.written_off
+    )
+    assert page.inner_text("#settlement-trips .trips") == str(simulated_by_hand.trips)
+    assert page.inner_text("#settlement-trips .purchases") == str(len(simulated_by_hand.purchases))
+    money = page.locator("#settlement-USD")
+    assert {figure: money.locator(f".{figure}").inner_text() for figure in SETTLEMENT_FIGURES} == figures_by_hand(
+        simulated_by_hand
+    )
+    assert page.locator("#settlement-exports").count() == 0  # exports are of real money only
     page.goto(f"{live_server.url}/orders/settlement/?store={store.pk}&day={yesterday:%Y-%m-%d}")
 
     # Finance exports the day as XLSX: the settlement row, and the purchases behind it.

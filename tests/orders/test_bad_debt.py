@@ -201,11 +201,9 @@ def test_an_expired_hold_is_authorised_afresh_under_the_reauthorise_policy(shop:
         ("capture", Decimal("2.200"), "pm_ok_4242", "approved"),
         ("void", None, "pm_ok_4242", "approved"),  # the old hold released
     ]
-    assert (
-        "reauthorised",
-        "",
-        "The pre-authorisation expired before the cart was priced: 2.20 USD authorised afresh.",
-    ) in audits(purchase)
+    assert audits(purchase) == [
+        ("reauthorised", "", "The pre-authorisation expired before the cart was priced: 2.20 USD authorised afresh.")
+    ]
     assert not PaymentIssue.objects.exists()
     assert hold_of(event_id).status == "voided"
 
@@ -242,6 +240,37 @@ def test_an_expired_hold_becomes_debt_under_the_debt_policy_and_staff_retry_it(
         ("void", None, "pm_ok_4242", "approved"),
     ]
     assert status_of(shopper) == (ShopperStatus.ACTIVE, "")
+    # what the expired hold came to is recorded once: debt, though staff recovered it since
+    assert [(action, who) for action, who, _ in audits(purchase)] == [
+        ("hold_expired_debt", ""),
+        ("charge", "desk"),
+        ("issue_resolved", ""),
+    ]
+    assert audits(purchase)[0][2] == "The pre-authorisation expired before the cart was priced: store policy: debt."
+
+
+def test_an_expired_hold_whose_fresh_authorisation_is_declined_becomes_debt(shop: Store, key: str) -> None:
+    shopper = card_shopper("cust-reauth-declined", "pm_ok_4242")
+    event_id = admitted(shop, shopper)
+    _expired(event_id)
+    PaymentAuthorisation.objects.filter(auth_event_id=event_id).update(
+        card_reference=DECLINED_CARD
+    )  # card since cancelled
+
+    purchase = bought(key, purchase_body(shop, shopper, event_id, [("COLA", "1")]))
+
+    assert purchase.payment_status == PaymentStatus.FAILED
+    assert books()[1:] == [("authorise", Decimal("2.200"), DECLINED_CARD, "declined")]
+    assert audits(purchase) == [
+        (
+            "hold_expired_debt",
+            "",
+            "The pre-authorisation expired before the cart was priced: authorising afresh: Card declined.",
+        )
+    ]
+    assert PaymentIssue.objects.get().message == (
+        f"{purchase.purchase_id}: {HOLD_EXPIRED_MESSAGE}; authorising afresh: Card declined."
+    )
 
 
 def test_a_fresh_hold_is_captured_as_before_under_either_policy(shop: Store, key: str) -> None:

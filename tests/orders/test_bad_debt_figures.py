@@ -20,7 +20,7 @@ from catalog.models import Product, Store
 from catalog.services.staff_stores import staff_member_create
 from entry.models import Shopper
 from jwo_admin.core.roles import VIEWER
-from orders.models import Purchase, StorePayment, TaxRate
+from orders.models import PaymentAuthorisation, Purchase, StorePayment, TaxRate
 from orders.selectors.bad_debt import BadDebt, Figure, bad_debt_figures
 from orders.services.bad_carts import purchase_paid_at_counter, purchase_write_off
 from tests.orders.payment_helpers import admitted, bought, card_shopper, payments_store, purchase_body
@@ -148,3 +148,51 @@ def test_a_viewer_may_not_charge_the_newest_card_and_nothing_changes(debts: tupl
     purchase.refresh_from_db()
     assert purchase.payment_status == "failed"
     assert not purchase.audits.filter(action="new_card").exists()
+
+
+def _expired_hold_trip(store: Store, key: str, external_id: str, colas: str, *, card: str = "pm_ok_4242") -> Purchase:
+    """A trip whose gate hold (on a good card) expired before its cart was priced; the card on
+    the hold is ``card`` when the fresh authorisation is asked."""
+    event_id = admitted(store, card_shopper(external_id, "pm_ok_4242"))
+    PaymentAuthorisation.objects.filter(auth_event_id=event_id).update(
+        created_at=timezone.now() - timedelta(hours=169), card_reference=card
+    )
+    shopper = Shopper.objects.get(external_id=external_id)
+    return bought(key, purchase_body(store, shopper, event_id, [("COLA", colas)]))
+
+
+def test_expired_holds_are_reported_re_authorised_or_became_debt(db: None, key: str, settings: Any) -> None:
+    settings.JWO_METRICS_TOKEN = TOKEN
+    shop = payments_store()
+    reauthorised = _expired_hold_trip(shop, key, "cust-reauth", "1")  # 2.20, authorised afresh
+    declined = _expired_hold_trip(shop, key, "cust-declined", "3", card="pm_gone_0002")  # 6.60, refused afresh
+    simulated = _expired_hold_trip(shop, key, "cust-simulated", "1")
+    Purchase.objects.filter(pk=simulated.pk).update(simulation_run_id=1)
+    StorePayment.objects.filter(store=shop).update(expired_hold_policy="debt")
+    by_policy = _expired_hold_trip(shop, key, "cust-policy", "1")  # 2.20, debt by the store's policy
+    user = staff_member_create(username="figures", password="pw-figures-1", role=VIEWER, all_stores=True)
+    client = Client()
+    client.force_login(user)
+
+    figures = bad_debt_figures()
+    html = client.get("/").content.decode()
+    metrics = Client().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).content.decode()
+
+    assert [
+        Purchase.objects.get(pk=purchase.pk).payment_status for purchase in (reauthorised, declined, by_policy)
+    ] == ["captured", "failed", "failed"]
+    assert figures == [
+        BadDebt(
+            currency="USD",
+            open=figure(2, "8.80"),
+            open_by_age={"0-7": figure(2, "8.80"), "8-30": figure(0, "0"), "31+": figure(0, "0")},
+            expired_reauthorised=figure(1, "2.20"),
+            expired_debt=figure(2, "8.80"),
+        )
+    ]
+    table = html[html.index('id="bad-debt"') : html.index("</table>", html.index('id="bad-debt"'))]
+    assert "re-authorised 1, became debt 2" in table
+    assert sorted(line for line in metrics.splitlines() if line.startswith("jwo_expired_holds{")) == [
+        'jwo_expired_holds{currency="USD",outcome="debt",store="PAY_STORE"} 2.0',
+        'jwo_expired_holds{currency="USD",outcome="reauthorised",store="PAY_STORE"} 1.0',
+    ]

@@ -20,6 +20,8 @@ from orders.models import (
     PaymentOperationKind,
     PaymentStatus,
     Purchase,
+    PurchaseAudit,
+    PurchaseAuditAction,
     PurchaseStatus,
     ReconciliationDay,
     ReconciliationItem,
@@ -208,6 +210,35 @@ def test_hold_expired_before_capture(store: Store, shopper: Shopper) -> None:
     assert (
         item.reason == "The hold was released before any capture; total 3.30 USD, refunds 0.00 USD, nothing captured."
     )
+
+
+def test_a_re_authorised_expired_hold_is_shown_resolved_for_information(store: Store, shopper: Shopper) -> None:
+    expired = hold(store, shopper, "ev-1", status=AuthorisationStatus.VOIDED)  # released after the fresh charge
+    purchase = priced(store, "3.30", shopper=shopper, authorisation=expired)
+    operation(purchase, PaymentOperationKind.AUTHORISE, "3.30")
+    operation(purchase, PaymentOperationKind.CAPTURE, "3.30")
+    detail = "The pre-authorisation expired before the cart was priced: 3.30 USD authorised afresh."
+    PurchaseAudit.objects.create(purchase=purchase, action=PurchaseAuditAction.REAUTHORISED, detail=detail)
+
+    result = reconciliation_run(store=store, day=DAY, now=LATE)
+    again = reconciliation_run(store=store, day=DAY, now=LATE + timedelta(hours=1))
+
+    item = ReconciliationItem.objects.get()
+    assert (item.kind, item.trip_id, item.purchase_id, item.authorisation_id, item.reason) == (
+        "hold_reauthorised",
+        purchase.trip_id,
+        purchase.pk,
+        expired.pk,
+        detail,
+    )
+    assert (item.status, item.resolution_note, item.resolved_at, item.resolved_by_id) == (
+        "resolved",
+        "For information: the records add up, nothing to decide.",
+        LATE,
+        None,
+    )
+    assert (result.opened, result.open_count, again.opened, again.cleared) == (0, 0, 0, 0)
+    assert ReconciliationDay.objects.get(store=store, day=DAY).is_closed
 
 
 def test_counter_money_empty_and_bad_carts_are_not_payment_discrepancies(store: Store) -> None:

@@ -70,3 +70,15 @@ def test_a_range_ending_before_it_starts_is_refused(world: World, viewer: User) 
     assert response.status_code == 200
     assert "report" not in response.context
     assert "“From” must not be after “To”." in response.content.decode()
+
+
+def test_a_simulation_runs_sales_are_its_own_over_its_days(world: World, viewer: User) -> None:
+    report = sales_report(store=world.store, date_from=DAY, date_to=DAY, simulation_run=1)
+    response = client_for(viewer).get(f"/orders/sales/?store={world.store.pk}&simulation_run=1")
+    html = response.content.decode()
+
+    assert report.products == (SalesRow(label="Cola (COLA)", quantity=Decimal(20), gross=Decimal("50.00"), lines=1),)
+    assert report.gross == Decimal("50.00")
+    assert (response.context["report"].date_from, response.context["report"].date_to) == (DAY, DAY)
+    assert '<strong id="sales-gross">50.00 AUD</strong> (simulated)' in html
+    assert "Simulated — not real money." in html

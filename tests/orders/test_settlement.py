@@ -1,7 +1,7 @@
 """The daily settlement of a store day worked out by hand (``tests/orders/settlement_world.py``):
 Kiritimati's 7 Dec, with promotions, two tax rates, a refund, a write-off and an uncaptured purchase."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from catalog.models import Store
 from catalog.services.staff_stores import staff_stores_set
-from orders.selectors.settlement import CurrencySettlement, TaxLine, settlement_chart, settlement_day
+from orders.models import Purchase
+from orders.selectors.settlement import (
+    CurrencySettlement,
+    SimulationRunDays,
+    TaxLine,
+    settlement_chart,
+    settlement_day,
+    simulation_run_days,
+)
 from tests.conftest import client_for
 from tests.orders.settlement_world import DAY, NOW, World, settlement_world
 
@@ -123,3 +131,79 @@ def test_a_user_of_another_store_gets_404_for_this_store(world: World, viewer: U
     assert client.get("/orders/settlement/", {"store": world.store.pk}).status_code == 404
     own: Any = client.get("/orders/settlement/").context["store"]
     assert own == world.other
+
+
+def test_a_simulation_runs_settlement_is_its_own_rows_only(world: World) -> None:
+    simulated = settlement_day(store=world.store, day=DAY, simulation_run=1)
+
+    assert (simulated.simulation_run, simulated.trips, simulated.purchases) == (1, 1, 1)
+    assert simulated.purchases_by_status == {"priced": 1}
+    assert simulated.currencies == (
+        CurrencySettlement(
+            currency="AUD",
+            purchases_priced=1,
+            gross=Decimal("50.00"),
+            promotions=Decimal("0.00"),
+            tax=Decimal("0.00"),
+            total=Decimal("50.00"),
+            refunds=Decimal("0.00"),
+            captured=Decimal("50.00"),
+            paid_at_counter=Decimal("0.00"),
+            outstanding=Decimal("0.00"),
+            written_off=Decimal("0.00"),
+            tax_by_rate=(TaxLine(rate=Decimal("0.000000"), net=Decimal("50.00"), tax=Decimal("0.00")),),
+        ),
+    )
+    assert settlement_day(store=world.store, day=DAY, simulation_run=2).currencies == ()
+    assert settlement_chart(store=world.store, last_day=DAY, simulation_run=1)["gross"][-2:] == ["0.00", "50.00"]
+
+
+def test_a_stores_simulation_runs_are_read_from_its_simulated_rows(world: World) -> None:
+    Purchase.objects.filter(pk=world.purchases["BRAVO"].pk).update(simulation_run_id=2)  # the other store's run
+
+    assert simulation_run_days(store=world.store) == [
+        SimulationRunDays(
+            run_id=1,
+            first_at=datetime(2026, 12, 7, 0, 0, tzinfo=UTC),  # its purchase (14:00 there)
+            last_at=datetime(2026, 12, 7, 1, 0, tzinfo=UTC),  # its admission
+            first_day=DAY,
+            last_day=DAY,
+        )
+    ]
+    assert [run.run_id for run in simulation_run_days(store=world.other)] == [2]
+
+
+def test_picking_a_simulation_run_shows_its_figures_labelled_not_real_money(
+    world: World, viewer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timezone, "now", lambda: NOW + timedelta(days=3))  # the run's day is no longer today
+    client = client_for(viewer)
+
+    real = client.get(f"/orders/settlement/?store={world.store.pk}&day=2026-12-07").content.decode()
+    response = client.get(f"/orders/settlement/?store={world.store.pk}&simulation_run=1")
+    html = response.content.decode()
+
+    assert '<option value="1">Simulation #1 (2026-12-07)</option>' in real
+    assert "Simulated — not real money" not in real
+    assert response.context["settlement"].day == DAY  # the run's first day, on the store's clock
+    assert "Simulated — not real money." in html
+    assert '<option value="1" selected>Simulation #1 (2026-12-07)</option>' in html
+    assert '<td class="trips">1</td>' in html
+    assert '<td class="gross">50.00</td>' in html
+    assert '<td class="captured">50.00</td>' in html
+    assert f'href="/orders/settlement/?store={world.store.pk}&amp;day=2026-12-06&amp;simulation_run=1"' in html
+    assert 'id="settlement-exports"' not in html
+    assert 'id="drill-down"' not in html
+
+
+def test_a_simulation_run_of_another_store_answers_404(world: World, viewer: User) -> None:
+    Purchase.objects.filter(pk=world.purchases["BRAVO"].pk).update(simulation_run_id=2)
+    staff_stores_set(user=viewer, all_stores=False, stores=[world.store])
+    client: Client = client_for(viewer)
+
+    page = client.get(f"/orders/settlement/?store={world.store.pk}&day=2026-12-07").content.decode()
+
+    assert "Simulation #1 (2026-12-07)" in page
+    assert "Simulation #2" not in page
+    assert client.get(f"/orders/settlement/?store={world.store.pk}&simulation_run=2").status_code == 404
+    assert client.get(f"/orders/sales/?store={world.store.pk}&simulation_run=2").status_code == 404

@@ -672,6 +672,7 @@ AUDIT_WORDS = {
     PurchaseAuditAction.ISSUE_RESOLVED: "Payment issue resolved",
     PurchaseAuditAction.NEW_CARD: "Charged to the newest card",
     PurchaseAuditAction.REAUTHORISED: "Re-authorised (hold expired)",
+    PurchaseAuditAction.HOLD_EXPIRED_DEBT: "Became debt (hold expired)",
 }
 
 

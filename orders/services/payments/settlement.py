@@ -11,10 +11,13 @@ Capture rule: within the hold, capture the hold. Above it (or without a usable h
 the total afresh on the same card, capture that, and release the original hold.
 
 A hold older than ``JWO_HOLD_VALID_HOURS`` when the cart is priced has expired at the card's bank:
-the store's ``expired_hold_policy`` says whether the total is authorised afresh (as above; the
-purchase's audit says why) or the purchase becomes debt (a payment issue, "pre-authorisation
-expired before the cart was priced", for staff to retry, settle or write off). Staff may also ask
-for the shopper's newest card to be charged (``NEW_CARD`` in the purchase's audit).
+the store's ``expired_hold_policy`` says whether the total is authorised afresh (as above) or the
+purchase becomes debt (a payment issue, "pre-authorisation expired before the cart was priced", for
+staff to retry, settle or write off). Either way the purchase's audit records, once, which it came
+to — ``REAUTHORISED`` when the fresh authorisation was approved, ``HOLD_EXPIRED_DEBT`` when the
+policy or the card's bank made it debt — the record the bad-debt figures and the reconciliation
+queue count expired holds from. Staff may also ask for the shopper's newest card to be charged
+(``NEW_CARD`` in the purchase's audit).
 """
 
 import logging
@@ -249,6 +252,16 @@ def _hold_expired(hold: PaymentAuthorisation | None) -> bool:
     )
 
 
+EXPIRED_HOLD_OUTCOMES = (PurchaseAuditAction.REAUTHORISED, PurchaseAuditAction.HOLD_EXPIRED_DEBT)
+
+
+def _expired_hold_outcome(purchase: Purchase, action: PurchaseAuditAction, why: str) -> None:
+    """Record what an expired hold came to, once per purchase however often its charge is retried
+    (the first outcome stands: a debt staff recover later stays an expired hold that became debt)."""
+    if not PurchaseAudit.objects.filter(purchase=purchase, action__in=EXPIRED_HOLD_OUTCOMES).exists():
+        audit(purchase, user_pk=None, action=action, detail=f"The {HOLD_EXPIRED_REASON}: {why}.")
+
+
 def _card_reference(purchase: Purchase, hold: PaymentAuthorisation | None) -> str:
     """The card the shopper was held on; when that hold was refused or failed, their default card
     now (the card they added since is the one a staff retry should charge); the newest card when
@@ -297,21 +310,16 @@ def _charge(purchase: Purchase) -> str:
         return _nobody(purchase)
     amount = quantize_money(purchase.total, purchase.currency)
     expired = _hold_expired(hold)
-    if expired and hold is not None and not _staff_released(purchase):
-        if store_expired_hold_policy(store=purchase.store) == ExpiredHoldPolicy.DEBT:
-            return _failed(
-                purchase,
-                kind=PaymentOperationKind.AUTHORISE,
-                outcome=HOLD_EXPIRED,
-                message=f"The {HOLD_EXPIRED_REASON} (gate event {hold.auth_event_id}).",
-            )
-        if not _staff_asked(purchase, PurchaseAuditAction.REAUTHORISED):  # once, however often retried
-            audit(
-                purchase,
-                user_pk=None,
-                action=PurchaseAuditAction.REAUTHORISED,
-                detail=f"The {HOLD_EXPIRED_REASON}: {amount} {purchase.currency} authorised afresh.",
-            )
+    # staff's own charge of an expired hold's debt is theirs, not the policy's: not counted again
+    by_policy = expired and hold is not None and not _staff_released(purchase)
+    if by_policy and hold is not None and store_expired_hold_policy(store=purchase.store) == ExpiredHoldPolicy.DEBT:
+        _expired_hold_outcome(purchase, PurchaseAuditAction.HOLD_EXPIRED_DEBT, "store policy: debt")
+        return _failed(
+            purchase,
+            kind=PaymentOperationKind.AUTHORISE,
+            outcome=HOLD_EXPIRED,
+            message=f"The {HOLD_EXPIRED_REASON} (gate event {hold.auth_event_id}).",
+        )
     card = _card_reference(purchase, hold)
     if not card:
         return _failed(purchase, kind=PaymentOperationKind.CAPTURE, outcome="no_card", message="No card on file.")
@@ -340,6 +348,10 @@ def _charge(purchase: Purchase) -> str:
         )
         if not authorised.approved:
             why = authorised.message or authorised.outcome
+            if by_policy:
+                _expired_hold_outcome(
+                    purchase, PurchaseAuditAction.HOLD_EXPIRED_DEBT, f"authorising afresh: {why.rstrip('.')}"
+                )
             return _failed(
                 purchase,
                 kind=PaymentOperationKind.AUTHORISE,
@@ -347,6 +359,10 @@ def _charge(purchase: Purchase) -> str:
                 message=f"The {HOLD_EXPIRED_REASON}; authorising afresh: {why}" if expired else why,
             )
         authorisation_reference = authorised.reference
+        if by_policy:
+            _expired_hold_outcome(
+                purchase, PurchaseAuditAction.REAUTHORISED, f"{amount} {purchase.currency} authorised afresh"
+            )
     key = f"capture:{purchase.pk}{attempt}"
     captured = gateway_call(
         PaymentOperationKind.CAPTURE,
