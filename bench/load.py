@@ -611,7 +611,9 @@ def overload(
         staff=0,
         length=burst + AFTER_SECONDS,
         gate_users=gate_users(rates["identity"]),
-        walk_out_users=int(rates["purchases"] * 3) + 8,
+        # A user per trip: a walk-out waiting out its Retry-After holds its user, and with 3 s of
+        # users the trips due later went out up to 45 s late (locust's send lag).
+        walk_out_users=len(purchases),
         # Shed walk-outs come back at the pace Retry-After sets: the burst's whole share, at the
         # slowest, at JWO_PURCHASE_RETRIES_PER_SECOND per main-pool process, and a margin.
         retry_bound=60 + rates["purchases"] * burst / (args.workers * retry_pace()),
