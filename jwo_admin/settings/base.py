@@ -382,7 +382,7 @@ JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per w
 # with its store-default 500 (Amazon waits 2 s; the answer must still reach the gate), Create
 # Purchases with 503 and Retry-After (Amazon retries; the replay is priced then, once).
 JWO_REQUEST_START_HEADER = env.str("JWO_REQUEST_START_HEADER", default="X-Request-Start")
-JWO_IDENTITY_SHED_MS = env.int("JWO_IDENTITY_SHED_MS", default=500)
+JWO_IDENTITY_SHED_MS = env.int("JWO_IDENTITY_SHED_MS", default=1000)
 JWO_PURCHASE_SHED_MS = env.int("JWO_PURCHASE_SHED_MS", default=2000)
 # [INFERRED] A shed walk-out is asked back (Retry-After) after this many seconds, and a burst of
 # them at this many a second per web process (jwo_admin/core/arrival.py, RetrySchedule).
