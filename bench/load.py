@@ -65,7 +65,14 @@ from serving import say  # noqa: E402
 DB_NAME = "jwo_bench_load"
 REDIS_DB = 5
 STAFF_USER = "load-staff"
-GATE_USERS = 32  # bench/locustfile.py's pool of gate users: a free one for every call due, answers slow or not
+GATE_USERS = 32  # bench/locustfile.py's least pool of gate users
+
+
+def gate_users(rate: float) -> int:
+    """A free gate user for every call due while the answers take up to 2.5 s: with 32 users and
+    answers of half a second, 100 calls/s went out up to 14 s late (locust's send lag), and the
+    run measured the generator, not the server."""
+    return round(rate * 2.5) + GATE_USERS
 
 
 def walk_out_users(args: argparse.Namespace) -> int:
@@ -126,7 +133,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "staff_user": STAFF_USER,
         "staff_password": password,
         "staff": args.staff,
-        "gate_users": GATE_USERS,
+        "gate_users": gate_users(args.entries),
         "walk_out_users": walk_out_users(args),
     }
     write_plan(workdir / "app", setup, identity, purchases)
@@ -147,10 +154,12 @@ def write_plan(directory: Path, setup: dict[str, Any], identity: list[Planned], 
     (directory / "purchases.tsv").write_text("".join(call.line() for call in purchases))
 
 
-def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: int, gates: int = GATE_USERS) -> int:
-    """Headless locust until every planned call is answered (at most ``bound`` seconds); its pid."""
+def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: int, gates: int, nice: int = 0) -> int:
+    """Headless locust until every planned call is answered (at most ``bound`` seconds); its pid.
+    ``nice`` below 0 (root only; else it runs at 0) puts it before the servers for the CPU."""
     users = {"Gate": gates, "WalkOut": walk_outs, "Staff": staff}
     command = [
+        *(["nice", "-n", str(nice)] if nice else []),
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
         "--host", host, "--users", str(sum(users.values())), "--spawn-rate", "1000", "--run-time", f"{int(bound)}s",
         "--stop-timeout", "10", "--only-summary", "--loglevel", "WARNING", *(name for name, n in users.items() if n),
@@ -172,13 +181,13 @@ def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: 
 
 
 LOCUST_GROUPS: set[int] = set()
-SERVER_GROUPS: set[int] = set()
+SERVER_GROUPS: dict[int, str] = {}  # process group → "gunicorn" or "gunicorn, identity"
 
 
 def classify(pid: int, group: int, cmdline: str) -> str | None:
     """Which part of the run a process is (bench/serving.py's CpuSampler)."""
     if group in SERVER_GROUPS:
-        return "gunicorn"
+        return SERVER_GROUPS[group]
     if group in LOCUST_GROUPS:
         return "locust"
     if cmdline.startswith("postgres: "):
@@ -261,14 +270,17 @@ def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module
     """One locust run on the plan in ``workdir / name`` against gunicorn (two of them with
     ``--identity-workers``: the Identity Connector on its own, as a gateway route would send it):
     the trace, CPU, server log errors."""
-    servers = [serving.Server(name, module, args.workers, workdir / f"{name}.log", threads=args.threads)]
+    # Two pools as deployed: the main one at jwo-web's niceness, below the Identity Connector's.
+    nice = deployed_nice("jwo-web") if args.identity_workers else 0
+    servers = [serving.Server(name, module, args.workers, workdir / f"{name}.log", threads=args.threads, nice=nice)]
     if args.identity_workers:
         servers.append(serving.Server(f"{name}-identity", module, args.identity_workers, workdir / f"{name}-id.log"))
     with serving.running([serving.start_server(server, env) for server in servers]):
         for server in servers:
             serving.wait_ready(server)
             assert server.process is not None  # noqa: S101 - started above
-            SERVER_GROUPS.add(server.process.pid)
+            is_identity = server.name.endswith("-identity")
+            SERVER_GROUPS[server.process.pid] = "gunicorn, identity" if is_identity else "gunicorn"
         hosts = [f"http://{serving.HOST}:{server.port}" for server in servers]
         setup_path = workdir / name / "setup.json"
         setup_path.write_text(json.dumps({**json.loads(setup_path.read_text()), "identity_host": hosts[-1]}))
@@ -280,14 +292,23 @@ def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module
             run_locust(
                 hosts[0],
                 workdir / name,
-                length + 60,
+                length + setup.get("retry_bound", 60),
                 0 if name in ("bare", "overload") else args.staff,
                 setup.get("walk_out_users", walk_out_users(args)),
                 setup.get("gate_users", GATE_USERS),
+                GENERATOR_NICE if name == "overload" else 0,
             )
         errors = [line for server in servers for line in serving.log_errors(server)]
     trace = read_trace(workdir / name)
     return {"trace": trace, "sampler": sampler, "log_errors": errors, "servers": servers}
+
+
+def deployed_nice(unit: str) -> int:
+    """The niceness a systemd unit in deploy/systemd runs at (``Nice=``, 0 without one)."""
+    for line in (ROOT / "deploy" / "systemd" / f"{unit}.service").read_text().splitlines():
+        if line.startswith("Nice="):
+            return int(line.removeprefix("Nice="))
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -521,9 +542,20 @@ def cpu(args: argparse.Namespace, app: dict[str, Any]) -> None:
 
 
 # --- The overload step -----------------------------------------------------------------------------
+# Locust plays Amazon, whose calls come from other machines and never wait for our CPU: in the
+# overload step it runs before the servers (at 0 it sent calls up to 34 s late, and the step
+# measured the generator).
+GENERATOR_NICE = -5
 AFTER_SECONDS = 10.0  # the normal rates after the burst; recovered if calls due from 5 s after it meet the bars
 RECOVERY_SECONDS = 5.0
 GATE_WAIT_MS = 2000.0  # Amazon's gate gives up then
+
+
+def retry_pace() -> float:
+    """Shed walk-outs asked back per second per web process, as the servers are configured."""
+    from django.conf import settings
+
+    return float(settings.JWO_PURCHASE_RETRIES_PER_SECOND)
 
 
 def capacity(args: argparse.Namespace, app: dict[str, Any]) -> tuple[float, float]:
@@ -578,9 +610,15 @@ def overload(
         overload=True,
         staff=0,
         length=burst + AFTER_SECONDS,
-        gate_users=int(rates["identity"] * 2.5) + GATE_USERS,  # a free user per call for 2.5 s of answers
-        walk_out_users=int(rates["purchases"] * 3) + 8,
+        gate_users=gate_users(rates["identity"]),
+        # A user per trip: a walk-out waiting out its Retry-After holds its user, and with 3 s of
+        # users the trips due later went out up to 45 s late (locust's send lag).
+        walk_out_users=len(purchases),
+        # Shed walk-outs come back at the pace Retry-After sets: the burst's whole share, at the
+        # slowest, at JWO_PURCHASE_RETRIES_PER_SECOND per main-pool process, and a margin.
+        retry_bound=60 + rates["purchases"] * burst / (args.workers * retry_pace()),
     )
+    setup["lead"] = 1.0 + (setup["gate_users"] + setup["walk_out_users"]) / 1000  # all spawned at 1,000/s by then
     write_plan(workdir / "overload", setup, identity, purchases)
     say(
         f"· overload step: capacity {measured:.0f} calls/s in this mix ({per_call * 1000:.1f} ms of gunicorn, "
@@ -593,6 +631,7 @@ def overload(
     connections.close_all()
     stored = Purchase.objects.filter(trip_id__in=trips).count()
     overload_report(args, result["trace"], identity, purchases, len(set(trips)), stored, burst)
+    overload_cpu(result, burst)
 
 
 def overload_report(
@@ -633,6 +672,26 @@ def overload_report(
             f"  after the burst    {name:<10} calls due from {RECOVERY_SECONDS:.0f} s after it: {after.planned:,}, "
             f"p99 {after.p99:.0f} ms (bar: back to normal, ≤ {bar_ms:.0f} ms {verdict(after.p99 <= bar_ms)})"
         )
+
+
+def overload_cpu(result: dict[str, Any], burst: float) -> None:
+    """Where the CPU went in the burst and in the recovery window: the two pools, PostgreSQL, the
+    generator (locust, which plays Amazon and would be on another machine), and everyone else on
+    this shared machine."""
+    cores, start = os.cpu_count() or 1, result["trace"].start
+    for label, since, until in (
+        ("in the burst", 0.0, burst),
+        ("recovery window", burst + RECOVERY_SECONDS, burst + AFTER_SECONDS),
+    ):
+        parts, busy, shares = result["sampler"].between(start + since, start + until)
+        if not shares:
+            continue
+        span = len(shares) * result["sampler"].interval
+        parts["everything else"] = max(0.0, busy - sum(parts.values()))
+        listed = ", ".join(
+            f"{part} {seconds / span:.2f}" for part, seconds in sorted(parts.items(), key=lambda item: -item[1])
+        )
+        say(f"  CPU {label} (cores of {cores}, {span:.0f} s): {listed}; machine {busy / (cores * span):.0%} busy")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
 from jwo_admin.core.api.connector import ConnectorApi, body_refusal
-from jwo_admin.core.arrival import PURCHASE_SHED_MESSAGE, CallTooLate, arrival_check
+from jwo_admin.core.arrival import PURCHASE_SHED_MESSAGE, CallTooLate, arrival_check, purchase_retry_after
 from jwo_admin.core.metrics import connector_key_refusals, purchase_calls
 from orders.api_schema import create_purchases_schema
 from orders.services.purchase_calls import (
@@ -41,7 +41,7 @@ def purchase_response(decision: PurchaseDecision) -> Response:
     if decision.outcome == PurchaseOutcome.UNAVAILABLE:
         return Response({"message": UNAVAILABLE_MESSAGE}, status=503, headers={"Retry-After": "1"})
     if decision.outcome == PurchaseOutcome.SHED:
-        return Response({"message": SHED_MESSAGE}, status=503, headers={"Retry-After": "1"})
+        return Response({"message": SHED_MESSAGE}, status=503, headers={"Retry-After": purchase_retry_after()})
     return Response({"purchaseId": decision.purchase_id}, status=201)
 
 

@@ -21,6 +21,7 @@ future (another machine's clock ahead of ours) counts as now; one that is not a 
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -121,6 +122,47 @@ def worker_arrival_stamp(headers: list[tuple[str, str]], *, now: float | None = 
     headers.append((name, f"t={time.time() if now is None else now:.6f}"))
 
 
+class RetrySchedule:
+    """When to ask a shed walk-out back (``Retry-After``), so that a burst's shed trips return at a
+    pace this process can take instead of all at once.
+
+    Amazon retries a Create Purchases call answered 5xx (SPEC §10.4 [DOC]); how soon is not
+    published, so we ask it with ``Retry-After`` [INFERRED]. ``Retry-After: 1`` for every shed
+    walk-out of a 20-second burst sent the whole burst back a second later, into a queue still full,
+    and kept it full for half a minute after the burst. So each shed call takes the next free retry
+    slot of this process: the first one ``first`` seconds from now, each next one ``1 / rate``
+    seconds later; slots already past are forgotten. A lone shed call is asked back after ``first``
+    seconds; the k-th of a burst after about ``first + k / rate`` — the retries come back at
+    ``rate`` per second per process, whatever the burst was. One per process (no shared state to
+    reach while overloaded): with N web processes the machine gets N × ``rate`` retries a second.
+    """
+
+    def __init__(self) -> None:
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def retry_after(self, *, first: float, rate: float, now: float | None = None) -> int:
+        """Whole seconds (``Retry-After`` takes no fraction) until this call's retry slot."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            slot = max(self._next, now + first)
+            self._next = slot + 1.0 / max(rate, 1e-3)
+        return max(1, math.ceil(slot - now - 1e-9))
+
+
+PURCHASE_RETRIES = RetrySchedule()
+
+
+def purchase_retry_after() -> str:
+    """``Retry-After`` for a shed walk-out, from ``JWO_PURCHASE_RETRY_AFTER_SECONDS`` and
+    ``JWO_PURCHASE_RETRIES_PER_SECOND`` (``RetrySchedule``)."""
+    return str(
+        PURCHASE_RETRIES.retry_after(
+            first=settings.JWO_PURCHASE_RETRY_AFTER_SECONDS, rate=settings.JWO_PURCHASE_RETRIES_PER_SECOND
+        )
+    )
+
+
 class ShedLateCalls:
     """WSGI in front of Django: a connector call that waited past its budget is answered here,
     before any middleware, view or connection runs — an overloaded worker spends some 0.1 ms on
@@ -149,7 +191,7 @@ class ShedLateCalls:
             status, message = "500 Internal Server Error", IDENTITY_TIMEOUT_MESSAGE
         else:
             status, message = "503 Service Unavailable", PURCHASE_SHED_MESSAGE
-            headers.append(("Retry-After", "1"))
+            headers.append(("Retry-After", purchase_retry_after()))
         body = json.dumps({"message": message}).encode()
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]

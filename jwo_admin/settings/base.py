@@ -383,7 +383,11 @@ JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per w
 # Purchases with 503 and Retry-After (Amazon retries; the replay is priced then, once).
 JWO_REQUEST_START_HEADER = env.str("JWO_REQUEST_START_HEADER", default="X-Request-Start")
 JWO_IDENTITY_SHED_MS = env.int("JWO_IDENTITY_SHED_MS", default=1000)
-JWO_PURCHASE_SHED_MS = env.int("JWO_PURCHASE_SHED_MS", default=5000)
+JWO_PURCHASE_SHED_MS = env.int("JWO_PURCHASE_SHED_MS", default=2000)
+# [INFERRED] A shed walk-out is asked back (Retry-After) after this many seconds, and a burst of
+# them at this many a second per web process (jwo_admin/core/arrival.py, RetrySchedule).
+JWO_PURCHASE_RETRY_AFTER_SECONDS = env.float("JWO_PURCHASE_RETRY_AFTER_SECONDS", default=1.0)
+JWO_PURCHASE_RETRIES_PER_SECOND = env.float("JWO_PURCHASE_RETRIES_PER_SECOND", default=10.0)
 # Each process keeps what it read from the shared cache (connector keys, stores) this long, so a
 # gate call usually makes no cache round trip; a revoked key reaches other processes within it.
 JWO_LOCAL_CACHE_SECONDS = env.float("JWO_LOCAL_CACHE_SECONDS", default=2.0)

@@ -15,6 +15,7 @@ from jwo_admin.core.arrival import (
     PURCHASE_SHED_MESSAGE,
     WORKER_ARRIVAL_HEADER,
     CallTooLate,
+    RetrySchedule,
     ShedLateCalls,
     arrival_check,
     request_arrived_at,
@@ -131,6 +132,27 @@ def _late(connector: str) -> float:
     return REGISTRY.get_sample_value("jwo_connector_late_calls_total", labels) or 0.0
 
 
+@pytest.fixture
+def retry_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh schedule of shed walk-outs' retries, as a newly started web process has."""
+    monkeypatch.setattr("jwo_admin.core.arrival.PURCHASE_RETRIES", RetrySchedule())
+
+
+def test_shed_walk_outs_are_asked_back_at_the_configured_pace() -> None:
+    schedule = RetrySchedule()
+
+    # A burst of nine shed at once, 1 s first and 4 a second: 1 s, then four in each next second.
+    burst = [schedule.retry_after(first=1, rate=4, now=100.0) for _ in range(9)]
+    # 0.5 s later the slots taken go on where the burst left them (101 + 9/4 = 103.25 from 100.5).
+    later = schedule.retry_after(first=1, rate=4, now=100.5)
+    # Once the slots are past, a lone shed call is asked back after the first second again.
+    quiet = schedule.retry_after(first=1, rate=4, now=110.0)
+
+    assert burst == [1, 2, 2, 2, 2, 3, 3, 3, 3]
+    assert (later, quiet) == (3, 1)
+
+
+@pytest.mark.usefixtures("retry_schedule")
 def test_the_wsgi_gate_answers_late_connector_calls_before_django_and_counts_them() -> None:
     identity, purchases = _late("identity"), _late("purchases")
 
@@ -138,7 +160,7 @@ def test_the_wsgi_gate_answers_late_connector_calls_before_django_and_counts_the
     timeout = {"message": IDENTITY_TIMEOUT_MESSAGE}
     assert (status, json.loads(body), passed) == ("500 Internal Server Error", timeout, [])
     assert (headers["Content-Type"], headers["Cache-Control"]) == ("application/json; charset=utf-8", "no-store")
-    status, headers, body, passed = _wsgi("/v1/order/purchases", waited=6.0)
+    status, headers, body, passed = _wsgi("/v1/order/purchases", waited=2.5)
     assert (status, headers["Retry-After"], json.loads(body), passed) == (
         "503 Service Unavailable",
         "1",
@@ -148,10 +170,20 @@ def test_the_wsgi_gate_answers_late_connector_calls_before_django_and_counts_the
     assert (_late("identity"), _late("purchases")) == (identity + 1, purchases + 1)
 
 
+@pytest.mark.usefixtures("retry_schedule")
+def test_the_wsgi_gate_asks_shed_walk_outs_back_from_the_configured_policy(settings: Any) -> None:
+    settings.JWO_PURCHASE_RETRY_AFTER_SECONDS = 3
+    settings.JWO_PURCHASE_RETRIES_PER_SECOND = 2
+
+    waits = [_wsgi("/v1/order/purchases", waited=2.5)[1]["Retry-After"] for _ in range(4)]
+
+    assert waits == ["3", "4", "4", "5"]  # slots at 3, 3.5, 4 and 4.5 s from the first
+
+
 def test_the_wsgi_gate_lets_fresh_calls_and_other_pages_through() -> None:
     identity, purchases = _late("identity"), _late("purchases")
 
     assert _wsgi("/v1/identity/identity-keys", waited=0.5)[2:] == (b"django", ["/v1/identity/identity-keys"])
-    assert _wsgi("/v1/order/purchases", waited=4.0)[2:] == (b"django", ["/v1/order/purchases"])
+    assert _wsgi("/v1/order/purchases", waited=1.5)[2:] == (b"django", ["/v1/order/purchases"])
     assert _wsgi("/orders/purchases/", waited=60.0, method="GET")[2:] == (b"django", ["/orders/purchases/"])
     assert (_late("identity"), _late("purchases")) == (identity, purchases)

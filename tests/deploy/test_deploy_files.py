@@ -213,6 +213,15 @@ print(json.dumps({"rate": settings.JWO_AMAZON_RATE_LIMIT, "window": settings.JWO
 """
 
 
+def test_the_identity_connector_gets_the_cpu_before_the_other_web_processes() -> None:
+    """When the machine cannot keep up, gate calls (Amazon gives up after 2 s) run before
+    walk-outs (Amazon retries) and staff pages: the main pool runs niced, the identity pool not
+    (the load test's overload step reads jwo-web's Nice= and runs its main pool so)."""
+    niceness = {name: int(unit.get("Nice", ["0"])[-1]) for name, unit in UNITS.items() if name.startswith("web")}
+
+    assert niceness == {"web": 10, "web-identity": 0}
+
+
 def test_env_example_copied_as_the_units_environment_file_starts_production(tmp_path: Path) -> None:
     """README: copy .env.example to /etc/jwo-admin/env and fill in the secret. Read the way systemd
     reads it, on top of the web unit's own Environment= (the file wins, as in systemd), it loads."""

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from prometheus_client import REGISTRY
 
+from jwo_admin.core.arrival import RetrySchedule
 from orders.models import Purchase
 from tests.orders.test_create_purchases import CART, URL, body, shop  # noqa: F401 - shop: the priced store
 
@@ -30,29 +31,31 @@ def post(sent: Any, key: str, *, waited: float | None) -> Any:
 
 
 def test_a_purchase_that_waited_past_its_budget_is_503_and_nothing_is_stored(
-    key: str, django_assert_num_queries: Any
+    key: str, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("jwo_admin.core.arrival.PURCHASE_RETRIES", RetrySchedule())  # a fresh web process
     sent = body(CART)
     before = shed_calls()
 
     with django_assert_num_queries(0):  # not even the connector key's check
-        response = post(sent, key, waited=6.0)  # JWO_PURCHASE_SHED_MS is 5,000
+        response = post(sent, key, waited=2.5)  # JWO_PURCHASE_SHED_MS is 2,000
 
     assert (response.status_code, response.json(), response["Retry-After"]) == (503, SHED, "1")
     assert Purchase.objects.count() == 0
     assert shed_calls() == before + 1
+    # Another walk-out shed right after is asked back later (JWO_PURCHASE_RETRIES_PER_SECOND: 10).
+    assert post(body(CART), key, waited=2.5)["Retry-After"] == "2"
     # Amazon's retry, fresh, is priced once.
     retried = post(sent, key, waited=0.0)
     purchase = Purchase.objects.get()
     assert (retried.status_code, retried.json()) == (201, {"purchaseId": purchase.purchase_id})
-    assert shed_calls() == before + 1
+    assert shed_calls() == before + 2
 
 
-def test_a_purchase_that_waited_under_its_budget_is_taken(key: str, settings: Any) -> None:
-    settings.JWO_PURCHASE_SHED_MS = 2000
+def test_a_purchase_that_waited_under_its_budget_is_taken(key: str) -> None:
     before = shed_calls()
 
-    response = post(body(CART), key, waited=1.0)
+    response = post(body(CART), key, waited=1.5)  # JWO_PURCHASE_SHED_MS is 2,000
 
     assert (response.status_code, response.json()) == (201, {"purchaseId": Purchase.objects.get().purchase_id})
     assert shed_calls() == before
