@@ -36,7 +36,10 @@ loop (working off calls the generator gave up on) is restarted, so the next load
 connector's own record of the open-loop calls (gate events, replays counted, its ``latency_ms``)
 and the error lines of its log are printed last, for diagnosis.
 
-Bars (the issue's): p99 ≤ 50 ms, max < 2 s, no errors, throughput ≥ 0.25 × the bare view.
+Bars (issue 20 §2): p99 ≤ 20 ms on a quiet machine, max < 2 s, no errors, throughput ≥ 0.5 ×
+the bare view. Beside the closed loop, each server's CPU per answered call (its gunicorn's
+processes and the bench database's PostgreSQL backends, utime + stime from /proc over the wrk run):
+on a shared machine a ratio of CPU per call is steadier than one of wall-clock throughput.
 Scan Key Codes are issued with the real service right before the loads; freshness is judged
 against ``authEvent.timestamp`` (set 2 s after the code's issue time), not the wall clock, so
 codes issued before a load stay valid through it. It is a measurement, not a test: bars that fail
@@ -89,10 +92,11 @@ MIX = {"new": 0.70, "replay": 0.20, "forged": 0.10}
 REPLAY_AFTER = (0.5, 10.0)  # a replay repeats a call made this many seconds earlier
 EVENT_AFTER_ISSUE = timedelta(seconds=2)  # authEvent.timestamp: the gate scans 2 s after issue
 
-# The bars.
-P99_MAX_MS = 50.0
+# The bars (issue 20 §2): p99 ≤ 20 ms at 200 requests/s is the quiet machine's bar (a busy shared
+# machine is not expected to meet it); closed-loop throughput ≥ 0.5 × the bare view in the same run.
+P99_MAX_MS = 20.0
 MAX_MS = 2000.0
-THROUGHPUT_MIN_RATIO = 0.25
+THROUGHPUT_MIN_RATIO = 0.5
 
 
 # --- Seed data and the planned calls -----------------------------------------------------------------
@@ -290,8 +294,37 @@ def one_at_a_time(server: Server, calls: list[Call], seed_: Seed, *, bare: bool 
 # --- wrk, closed loop ----------------------------------------------------------------------------
 
 
-def run_wrk(server: Server, run: serving.WrkRun, *, bare: bool, connections: int) -> Throughput:
-    throughput = serving.wrk_throughput(server, PATH, run)
+@dataclass(frozen=True)
+class CpuPerCall:
+    """CPU-milliseconds per answered call of a closed-loop run: the server's gunicorn (master and
+    workers, every thread) and the PostgreSQL backends of the bench's database, from /proc."""
+
+    gunicorn_ms: float
+    postgresql_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.gunicorn_ms + self.postgresql_ms
+
+
+def run_wrk(server: Server, run: serving.WrkRun, *, bare: bool, connections: int) -> tuple[Throughput, CpuPerCall]:
+    assert server.process is not None  # noqa: S101 - started before
+    group = os.getpgid(server.process.pid)
+
+    def classify(pid: int, process_group: int, cmdline: str) -> str | None:
+        if process_group == group:
+            return "gunicorn"
+        if cmdline.startswith("postgres: ") and f" {DB_NAME} " in cmdline:
+            return "postgresql"
+        return None
+
+    with serving.CpuSampler(classify) as sampler:
+        since = time.time()
+        throughput = serving.wrk_throughput(server, PATH, run)
+        until = time.time()
+    parts, _, _ = sampler.between(since, until)
+    calls = max(throughput.requests, 1)
+    cpu = CpuPerCall(1000 * parts.get("gunicorn", 0.0) / calls, 1000 * parts.get("postgresql", 0.0) / calls)
     statuses, transport = throughput.statuses, throughput.transport
     if bare:
         unexpected = sum(count for status, count in statuses.items() if status != "200")
@@ -304,7 +337,7 @@ def run_wrk(server: Server, run: serving.WrkRun, *, bare: bool, connections: int
         drift = abs(statuses.get("401", 0) - sent.get("401", 0)) + abs(statuses.get("200", 0) - sent.get("200", 0))
         unexpected += max(0, drift - 2 * connections)
         detail = f"{transport} transport, {unexpected} unexpected status"
-    return replace(throughput, errors=transport + unexpected, detail=detail)
+    return replace(throughput, errors=transport + unexpected, detail=detail), cpu
 
 
 # --- Figures ---------------------------------------------------------------------------------------
@@ -367,7 +400,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 × CPUs)")
     parser.add_argument("--shoppers", type=int, default=1000)
     parser.add_argument("--drain-seconds", type=float, default=10.0, help="then restart a server still busy")
-    parser.add_argument("--throughput-bodies", type=int, default=2000, help="bodies wrk cycles through")
+    parser.add_argument(
+        "--throughput-bodies",
+        type=int,
+        default=6000,
+        help="bodies wrk cycles through (default 6000: a 10 s run at ~500 calls/s never wraps; a wrapped list "
+        "turns new calls into replays, which are cheaper, and flatters the connector)",
+    )
     parser.add_argument("--warm-up", type=int, default=120, help="calls one at a time to each server first")
     parser.add_argument("--seed", type=int, default=20250603, help="random seed of the mix")
     parser.add_argument(
@@ -430,9 +469,9 @@ def main(argv: list[str]) -> int:
             bare_results = open_loop(bare, calls[:reference_count], args.rate, seeded, bare=True)
             drain(bare, env, args.drain_seconds)
 
-            bare_throughput = run_wrk(bare, run, bare=True, connections=args.wrk_connections)
+            bare_throughput, bare_cpu = run_wrk(bare, run, bare=True, connections=args.wrk_connections)
             drain(bare, env, args.drain_seconds)
-            connector_throughput = run_wrk(connector, run, bare=False, connections=args.wrk_connections)
+            connector_throughput, connector_cpu = run_wrk(connector, run, bare=False, connections=args.wrk_connections)
             recorded = server_side(since, until)
             logged = log_errors(connector)
         report(
@@ -442,6 +481,7 @@ def main(argv: list[str]) -> int:
             summarize(bare_results),
             connector_throughput,
             bare_throughput,
+            (connector_cpu, bare_cpu),
             recorded,
             logged,
             idle,
@@ -459,6 +499,7 @@ def report(
     reference: Latency,
     throughput: Throughput,
     bare_throughput: Throughput,
+    cpu: tuple[CpuPerCall, CpuPerCall],
     recorded: dict[str, Any],
     logged: list[str],
     idle: dict[str, list[Result]],
@@ -480,6 +521,11 @@ def report(
     )
     for line in serving.latency_lines(ours, reference, indent="  ", p99_bar_ms=P99_MAX_MS, max_bar_ms=MAX_MS):
         say(line)
+    say(
+        f"  (p99 bar {P99_MAX_MS:.0f} ms: a quiet machine's; load average now "
+        + ", ".join(f"{load:.1f}" for load in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs)"
+    )
     detail = ", ".join(f"{count} {error}" for error, count in ours.error_kinds.most_common(4)) or "none"
     say(
         f"  errors           {ours.errors:8d}      bare view {reference.errors:6d}      bar 0   "
@@ -511,6 +557,13 @@ def report(
     say(
         f"  under that load  p50 {throughput.p50_ms:.1f} ms, p99 {throughput.p99_ms:.1f} ms   "
         f"bare view p50 {bare_throughput.p50_ms:.1f} ms, p99 {bare_throughput.p99_ms:.1f} ms   (wrk's own timing)"
+    )
+    ours_cpu, bare_cpu = cpu
+    say(
+        f"  CPU per call     {ours_cpu.total_ms:8.2f} ms     bare view {bare_cpu.total_ms:6.2f} ms     "
+        f"ratio {ratio(ours_cpu.total_ms, bare_cpu.total_ms)}   (gunicorn {ours_cpu.gunicorn_ms:.2f} ms + PostgreSQL "
+        f"{ours_cpu.postgresql_ms:.2f} ms; bare view gunicorn {bare_cpu.gunicorn_ms:.2f} ms + PostgreSQL "
+        f"{bare_cpu.postgresql_ms:.2f} ms; /proc utime + stime over the wrk run ÷ calls answered)"
     )
     statuses = ", ".join(f"{status} ×{count:,}" for status, count in sorted(throughput.statuses.items()))
     say(

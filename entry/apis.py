@@ -1,6 +1,7 @@
 """Amazon's Identity Connector endpoint (SPEC §8) and the shopper app's API (SPEC §9.1)."""
 
 import base64
+import json
 import logging
 import time
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -20,7 +22,7 @@ from catalog.models import Store
 from entry.api_schema import identity_keys_schema, scan_key_schema, shopper_token_schema
 from entry.authentication import IsShopper, ShopperTokenAuthentication
 from entry.models import GateDecisionKind, GateReason
-from entry.services.gate_answers import GateDecision, gate_answer_wire
+from entry.services.gate_answers import UNAUTHORIZED_BODY, UNDECIDED_BODIES, GateDecision, gate_answer_wire
 from entry.services.identity_calls import identity_call_decide, identity_call_shed
 from entry.services.shoppers import (
     IssuedScanKey,
@@ -30,7 +32,7 @@ from entry.services.shoppers import (
     shopper_token_create,
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
-from jwo_admin.core.api.connector import ConnectorApi, body_refusal
+from jwo_admin.core.api.connector import CONTENT_TYPE, ConnectorApi, body_refusal
 from jwo_admin.core.arrival import CallTooLate, request_waited
 from jwo_admin.core.client_address import client_address
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
@@ -38,12 +40,28 @@ from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
 logger = logging.getLogger(__name__)
 
 
-def gate_response(decision: GateDecision) -> Response:
+def gate_response(decision: GateDecision) -> HttpResponse:
     """A decision as Amazon's gate receives it (``gate_answer_wire``); every gate answer leaves
-    through here, so each is counted once by decision and reason."""
+    through here, so each is counted once by decision and reason. Rendered here as JSON bytes
+    (DRF's ``Response`` would take a renderer, a template response and a second encode for the
+    same few bodies; the refusals' and the 500s' bodies never change, so they are encoded once)."""
     gate_decisions.labels(decision=decision.kind, reason=decision.reason).inc()
     status, body = gate_answer_wire(decision)
-    return Response(body, status=status)
+    return HttpResponse(_json_bytes(body), status=status, content_type=CONTENT_TYPE)
+
+
+_ENCODED: dict[int, bytes] = {}  # id() of a body that is a module constant → its bytes
+
+
+def _json_bytes(body: dict[str, Any]) -> bytes:
+    """The body as DRF's JSON renderer writes it (compact, UTF-8); constant bodies from a cache."""
+    constant = body is UNAUTHORIZED_BODY or any(body is known for known in UNDECIDED_BODIES.values())
+    if constant and id(body) in _ENCODED:
+        return _ENCODED[id(body)]
+    encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    if constant:
+        _ENCODED[id(body)] = encoded
+    return encoded
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
@@ -67,7 +85,7 @@ class IdentityKeysApi(ConnectorApi):
         super().initial(request, *args, **kwargs)
 
     @identity_keys_schema
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         decision = identity_call_decide(
             body=request.data,
             started=request.started,  # type: ignore[attr-defined]
@@ -75,7 +93,7 @@ class IdentityKeysApi(ConnectorApi):
         )
         return gate_response(decision)
 
-    def handle_exception(self, exc: Exception) -> Response:
+    def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if isinstance(exc, CallTooLate):
             return gate_response(identity_call_shed(waited=exc.waited))
         started = getattr(self.request, "started", time.perf_counter())

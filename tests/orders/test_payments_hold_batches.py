@@ -6,13 +6,23 @@ eagerly, the task's retries follow at once. The sandbox's test cards stand in fo
 ``…0341`` loses the first answer for each idempotency key, ``…0119`` never answers."""
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from celery.signals import task_prerun
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Store
-from orders.models import AuthorisationStatus, PaymentAuthorisation, PaymentIssue, PaymentOperation, SandboxCharge
+from orders.models import (
+    AuthorisationStatus,
+    PaymentAuthorisation,
+    PaymentIssue,
+    PaymentOperation,
+    SandboxCharge,
+    StorePayment,
+)
 from orders.services.payments import holds
 from orders.services.payments.holds import HoldBatch, hold_request, holds_place
 from orders.tasks import holds_place_task
@@ -174,3 +184,39 @@ def test_a_hold_unanswered_through_every_retry_becomes_a_payment_issue_and_the_o
         "unavailable",
         PaymentIssue.Status.OPEN,
     )
+
+
+def test_the_hold_row_is_written_in_one_statement_as_staff_read_it(shop: Store, batch: HoldBatch) -> None:
+    """The admission's usual case is one INSERT … SELECT; the row carries the store's amount, its
+    currency and the default card's token and label exactly as the ORM would have written them."""
+    StorePayment.objects.filter(store=shop).update(preauthorisation_amount=Decimal("75.50"))
+    event_id = _admit(shop, "cust-one", "pm_one_4242")
+    with CaptureQueriesContext(connection) as queries, on_commit_run():
+        hold = hold_request(auth_event_id=event_id)
+
+    assert len(queries) == 1
+    assert hold is not None
+    stored = PaymentAuthorisation.objects.get(auth_event_id=event_id)
+    assert (hold.pk, hold.amount, hold.currency, hold.card_reference, hold.card_label) == (
+        stored.pk,
+        stored.amount,
+        stored.currency,
+        stored.card_reference,
+        stored.card_label,
+    )
+    assert (stored.amount, stored.currency, stored.card_reference, stored.card_label, stored.status) == (
+        Decimal("75.50"),
+        "USD",
+        "pm_one_4242",
+        "Visa …4242 12/2099",
+        AuthorisationStatus.REQUESTED,
+    )
+    assert stored.store_id == shop.pk
+    assert stored.created_at is not None
+    assert batch.flush() == [event_id]
+    # Again (the sweeper): no second row, the first one handed over again while it has no answer.
+    with on_commit_run():
+        again = hold_request(auth_event_id=event_id)
+    assert again is not None
+    assert again.pk == stored.pk
+    assert PaymentAuthorisation.objects.count() == 1
