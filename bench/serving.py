@@ -279,11 +279,13 @@ NGINX_RECIPE = ROOT / "deploy" / "nginx" / "jwo-admin.conf"
 
 
 def nginx_config(
-    work: Path, *, listen: int, main: int, identity: int, workers: int = 1, connections: int = 256
+    work: Path, *, listen: int, main: int, identity: int, workers: int = 1, connections: int = 256, timing: bool = False
 ) -> Path:
     """The deploy recipe unchanged but for its three ports (nginx on ``listen``, the main gunicorn
     on ``main``, the Identity Connector's on ``identity``), inside an ``nginx.conf`` that keeps
-    every file in ``work``: what production runs, on loopback. Its path."""
+    every file in ``work``: what production runs, on loopback. Its path. ``timing``: an access log,
+    ``work/timing.log``, of each call's path, status and seconds from nginx receiving it to its
+    answer (``$request_time``) — the server's side of the latency, without the load generator's."""
     recipe = NGINX_RECIPE.read_text()
     for deployed, ours in (
         ("server 127.0.0.1:8000 ", f"server {HOST}:{main} "),
@@ -299,7 +301,9 @@ def nginx_config(
     config.write_text(
         f"daemon off;\nworker_processes {workers};\nworker_rlimit_nofile {4 * connections};\n"
         f"pid {work}/nginx.pid;\nerror_log {work}/error.log;\nevents {{ worker_connections {connections}; }}\n"
-        f"http {{\n  access_log off;\n  client_body_temp_path {work}/body;\n  proxy_temp_path {work}/proxy;\n"
+        "http {\n  log_format timing '$uri $status $request_time';\n"
+        + (f"  access_log {work}/timing.log timing;\n" if timing else "  access_log off;\n")
+        + f"  client_body_temp_path {work}/body;\n  proxy_temp_path {work}/proxy;\n"
         f"  fastcgi_temp_path {work}/f;\n  uwsgi_temp_path {work}/u;\n  scgi_temp_path {work}/s;\n"
         f"  include {work}/jwo-admin.conf;\n}}\n"
     )
