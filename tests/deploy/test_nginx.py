@@ -21,12 +21,15 @@ from typing import Any
 
 import pytest
 
-from bench.serving import NGINX, NGINX_RECIPE, nginx_config
 from jwo_admin.core.arrival import IDENTITY_PATH, ShedLateCalls
 from tests.conftest import missing_service
 from tests.e2e.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))  # the load test's own renderer, imported as bench/load.py does
+
+from serving import NGINX, NGINX_RECIPE, nginx_config  # noqa: E402
+
 RECIPE = NGINX_RECIPE
 
 
