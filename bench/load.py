@@ -18,8 +18,12 @@ gunicorn: ``--workers`` (4) sync workers, one thread each — two per core. A ca
 (Python, then PostgreSQL on the same two cores; its waits on the database are short), so a
 second worker per core only covers those waits, and more workers or threads add no CPU: they
 share the same two cores among more calls at once, which makes each call slower (measured: see
-the README). Locust runs in one process beside it (FastHttpUser for the connectors): it needs
-well under a core at these rates, and a second locust process would add a master's CPU.
+the README). In front of gunicorn, nginx with ``deploy/nginx/jwo-admin.conf`` as shipped (its
+ports aside): every call goes through it, as in production, and it stamps ``X-Request-Start``.
+Locust runs beside it (FastHttpUser for the connectors) in ``--locust-processes`` (2) processes
+of its own, each sending its share of the plan (every n-th call) from one start time: one
+process lagged at about 1,000 calls/s (its own send lag, printed), and independent processes
+need no master.
 
 The run: ``--warm-up`` (10) s, then ``--seconds`` (60) s measured, on loopback. Then the
 reference, on the same gunicorn settings: the same calls for ``--reference-seconds`` (20) against
@@ -44,10 +48,13 @@ import os
 import random
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,34 +161,49 @@ def write_plan(directory: Path, setup: dict[str, Any], identity: list[Planned], 
     (directory / "purchases.tsv").write_text("".join(call.line() for call in purchases))
 
 
-def run_locust(host: str, directory: Path, bound: float, staff: int, walk_outs: int, gates: int, nice: int = 0) -> int:
-    """Headless locust until every planned call is answered (at most ``bound`` seconds); its pid.
-    ``nice`` below 0 (root only; else it runs at 0) puts it before the servers for the CPU."""
-    users = {"Gate": gates, "WalkOut": walk_outs, "Staff": staff}
-    command = [
-        *(["nice", "-n", str(nice)] if nice else []),
-        sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-        "--host", host, "--users", str(sum(users.values())), "--spawn-rate", "1000", "--run-time", f"{int(bound)}s",
-        "--stop-timeout", "10", "--only-summary", "--loglevel", "WARNING", *(name for name, n in users.items() if n),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "JWO_LOAD_DIR": str(directory)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # a process group of its own: its CPU is counted as locust's
-    )
-    LOCUST_GROUPS.add(process.pid)
-    _, errors = process.communicate()
-    if process.returncode not in (0, 1):  # 1: some calls failed, counted from the trace
-        raise SystemExit(f"load: locust failed:\n{errors[-2000:]}")
-    return process.pid
+LOCUST_STARTUP = 5.0  # seconds for a locust process to load before the plan's users are spawned
+
+
+def run_locust(host: str, directory: Path, bound: float, users: dict[str, int], processes: int, nice: int = 0) -> None:
+    """Headless locust in ``processes`` processes, each with every ``processes``-th planned call
+    and its share of the users, all due from one start time, until each has its share answered
+    (at most ``bound`` seconds). ``nice`` below 0 (root only; else 0) puts them before the servers."""
+    share = {name: -(-count // processes) for name, count in users.items()}  # rounded up
+    lead = 1.0 + sum(share.values()) / 1000  # all spawned at 1,000/s by then
+    start = time.time() + LOCUST_STARTUP + lead
+    running = []
+    for shard in range(processes):
+        command = [
+            *(["nice", "-n", str(nice)] if nice else []),
+            sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+            "--host", host, "--users", str(sum(share.values())), "--spawn-rate", "1000",
+            "--run-time", f"{int(bound + LOCUST_STARTUP + lead)}s", "--stop-timeout", "10", "--only-summary",
+            "--loglevel", "WARNING", *(name for name, n in share.items() if n),
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "JWO_LOAD_DIR": str(directory),
+                "JWO_LOAD_SHARD": f"{shard}/{processes}",
+                "JWO_LOAD_START": f"{start:.6f}",
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a process group of its own: its CPU is counted as locust's
+        )
+        LOCUST_GROUPS.add(process.pid)
+        running.append(process)
+    for process in running:
+        _, errors = process.communicate()
+        if process.returncode not in (0, 1):  # 1: some calls failed, counted from the trace
+            raise SystemExit(f"load: locust failed:\n{errors[-2000:]}")
 
 
 LOCUST_GROUPS: set[int] = set()
-SERVER_GROUPS: dict[int, str] = {}  # process group → "gunicorn" or "gunicorn, identity"
+SERVER_GROUPS: dict[int, str] = {}  # process group → "gunicorn", "gunicorn, identity" or "nginx"
 
 
 def classify(pid: int, group: int, cmdline: str) -> str | None:
@@ -254,6 +276,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=2,
         help="the Identity Connector's own gunicorn in the overload step, as deployed (deploy/nginx)",
     )
+    parser.add_argument(
+        "--locust-processes", type=int, default=2, help="locust processes, each sending its share (default 2)"
+    )
     parser.add_argument("--seed", type=int, default=20261124, help="random seed of the plan")
     parser.add_argument(
         "--settings", default="jwo_admin.settings.production", help="the app's settings module (to measure a change)"
@@ -267,9 +292,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module: str, name: str) -> dict[str, Any]:
-    """One locust run on the plan in ``workdir / name`` against gunicorn (two of them with
-    ``--identity-workers``: the Identity Connector on its own, as a gateway route would send it):
-    the trace, CPU, server log errors."""
+    """One locust run on the plan in ``workdir / name`` through nginx (``deploy/nginx``) to gunicorn
+    (two of them with ``--identity-workers``: the Identity Connector on its own, as nginx routes
+    it in production; with one, nginx sends both routes to it): the trace, CPU, server log errors."""
     # Two pools as deployed: the main one at jwo-web's niceness, below the Identity Connector's.
     nice = deployed_nice("jwo-web") if args.identity_workers else 0
     servers = [serving.Server(name, module, args.workers, workdir / f"{name}.log", threads=args.threads, nice=nice)]
@@ -281,26 +306,62 @@ def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path, module
             assert server.process is not None  # noqa: S101 - started above
             is_identity = server.name.endswith("-identity")
             SERVER_GROUPS[server.process.pid] = "gunicorn, identity" if is_identity else "gunicorn"
-        hosts = [f"http://{serving.HOST}:{server.port}" for server in servers]
-        setup_path = workdir / name / "setup.json"
-        setup_path.write_text(json.dumps({**json.loads(setup_path.read_text()), "identity_host": hosts[-1]}))
-        setup = json.loads(setup_path.read_text())
+        setup = json.loads((workdir / name / "setup.json").read_text())
         length = {"app": args.warm_up + args.seconds, "overload": setup.get("length", 0.0)}.get(
             name, args.reference_warm_up + args.reference_seconds
         )
-        with serving.CpuSampler(classify) as sampler:
+        users = {
+            "Gate": setup.get("gate_users", GATE_USERS),
+            "WalkOut": setup.get("walk_out_users", walk_out_users(args)),
+            "Staff": 0 if name in ("bare", "overload") else args.staff,
+        }
+        with (
+            front(workdir / f"nginx-{name}", servers[0].port, servers[-1].port, sum(users.values())) as port,
+            serving.CpuSampler(classify) as sampler,
+        ):
             run_locust(
-                hosts[0],
+                f"http://{serving.HOST}:{port}",
                 workdir / name,
                 length + setup.get("retry_bound", 60),
-                0 if name in ("bare", "overload") else args.staff,
-                setup.get("walk_out_users", walk_out_users(args)),
-                setup.get("gate_users", GATE_USERS),
+                users,
+                args.locust_processes,
                 GENERATOR_NICE if name == "overload" else 0,
             )
         errors = [line for server in servers for line in serving.log_errors(server)]
     trace = read_trace(workdir / name)
-    return {"trace": trace, "sampler": sampler, "log_errors": errors, "servers": servers}
+    timing = workdir / f"nginx-{name}" / "timing.log"
+    return {"trace": trace, "sampler": sampler, "log_errors": errors, "servers": servers, "nginx_timing": timing}
+
+
+def nginx_seconds(timing: Path, path: str) -> list[float]:
+    """nginx's own time for each call to ``path`` (``$request_time``: from receiving it to the last
+    byte of its answer sent), read from the run's timing log."""
+    lines = timing.read_text().splitlines() if timing.exists() else []
+    return [float(fields[2]) for fields in (line.split() for line in lines) if fields[:1] == [path]]
+
+
+@contextmanager
+def front(work: Path, main: int, identity: int, clients: int) -> Iterator[int]:
+    """nginx as deployed in front of the two pools, a worker per core (Debian's ``worker_processes
+    auto``), with a connection for each locust user and each call it passes on; its port."""
+    port = serving.free_port()
+    config = serving.nginx_config(
+        work,
+        listen=port,
+        main=main,
+        identity=identity,
+        workers=os.cpu_count() or 1,
+        connections=2 * clients + 1024,
+        timing=True,
+    )
+    process = serving.nginx_start(config, work / "nginx.log")
+    SERVER_GROUPS[process.pid] = "nginx"
+    try:
+        serving.wait_ready(serving.Server("nginx", "", 0, work / "nginx.log", port=port, process=process))
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the group of the nginx started above
+        process.wait(timeout=20)
 
 
 def deployed_nice(unit: str) -> int:
@@ -434,7 +495,8 @@ def report(
         f"load — gunicorn {args.workers} {'sync workers' if args.threads == 1 else f'gthread workers × {args.threads}'}"
         + (f" (+ {args.identity_workers} for the Identity Connector alone)" if args.identity_workers else "")
         + f"; walk-outs due at {args.burst_peak:g}× the average rate in each {args.burst_period:g} s burst"
-        f", production settings, PostgreSQL, Redis; locust in one process on the same {os.cpu_count()} cores; "
+        f", nginx in front, production settings, PostgreSQL, Redis; locust in {args.locust_processes} process"
+        f"{'es' if args.locust_processes > 1 else ''} on the same {os.cpu_count()} cores; "
         f"{args.seconds:.0f} s measured after a {args.warm_up:.0f} s warm-up; latency from each call's due time "
         "to its answer's last byte"
     )
@@ -560,10 +622,10 @@ def retry_pace() -> float:
 
 def capacity(args: argparse.Namespace, app: dict[str, Any]) -> tuple[float, float]:
     """Calls/s this machine serves in the plan's mix, from the measured run: calls answered per
-    CPU-second of gunicorn, PostgreSQL and Redis, times the cores. And the CPU-seconds per call."""
+    CPU-second of nginx, gunicorn, PostgreSQL and Redis, times the cores. And the CPU-seconds per call."""
     start = app["trace"].start
     parts, _, _ = app["sampler"].between(start + args.warm_up, start + args.warm_up + args.seconds)
-    used = sum(parts.get(part, 0.0) for part in ("gunicorn", "postgresql", "redis"))
+    used = sum(parts.get(part, 0.0) for part in ("nginx", "gunicorn", "postgresql", "redis"))
     answered = sum(
         1
         for call in app["trace"].calls
@@ -578,8 +640,9 @@ def overload(
 ) -> None:
     """``--overload-factor`` × the capacity measured above for ``--overload-seconds``, the plan's
     identity : purchases mix, walk-outs spread evenly; then 10 s at the normal rates. Served as
-    deployed: the Identity Connector on a gunicorn of its own, every call carrying the proxy's
-    ``X-Request-Start`` (locust stamps it when it sends, as nginx would when it receives)."""
+    deployed: nginx in front (``deploy/nginx``: it stamps ``X-Request-Start``, bounds the identity
+    pool's queue and answers the store-default 500 itself past its deadline), the Identity
+    Connector on a gunicorn of its own."""
     from django.db import connections
 
     from orders.models import Purchase
@@ -618,10 +681,9 @@ def overload(
         # slowest, at JWO_PURCHASE_RETRIES_PER_SECOND per main-pool process, and a margin.
         retry_bound=60 + rates["purchases"] * burst / (args.workers * retry_pace()),
     )
-    setup["lead"] = 1.0 + (setup["gate_users"] + setup["walk_out_users"]) / 1000  # all spawned at 1,000/s by then
     write_plan(workdir / "overload", setup, identity, purchases)
     say(
-        f"· overload step: capacity {measured:.0f} calls/s in this mix ({per_call * 1000:.1f} ms of gunicorn, "
+        f"· overload step: capacity {measured:.0f} calls/s in this mix ({per_call * 1000:.1f} ms of nginx, gunicorn, "
         f"PostgreSQL and Redis CPU per call, {os.cpu_count()} cores, measured in the run above); "
         f"{args.overload_factor:g}× = {rates['identity']:.0f} identity + {rates['purchases']:.0f} purchases/s "
         f"for {burst:.0f} s, then {args.entries:.0f} + {args.purchases:.0f}/s for {AFTER_SECONDS:.0f} s"
@@ -631,6 +693,13 @@ def overload(
     connections.close_all()
     stored = Purchase.objects.filter(trip_id__in=trips).count()
     overload_report(args, result["trace"], identity, purchases, len(set(trips)), stored, burst)
+    served_ms = [seconds * 1000 for seconds in nginx_seconds(result["nginx_timing"], "/v1/identity/identity-keys")]
+    say(
+        f"  nginx's own time   identity   {len(served_ms):,} calls, from nginx receiving each to its answer sent: "
+        f"p50 {serving.percentile(served_ms, 0.5):.0f} ms, p99 {serving.percentile(served_ms, 0.99):.0f} ms, "
+        f"max {max(served_ms, default=0):.0f} ms; over 2 s: {sum(1 for ms in served_ms if ms > GATE_WAIT_MS)} "
+        "(the rest of a late call's time was spent in the load generator)"
+    )
     overload_cpu(result, burst)
 
 

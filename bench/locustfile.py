@@ -13,6 +13,10 @@ users that each wait for their answer:
 * **staff** — a few signed-in people browsing the purchases list, the gate log and the products,
   each page when the last one has loaded, 1-3 s apart.
 
+``bench/load.py`` may run several locust processes: each takes every n-th call of the plan
+(``JWO_LOAD_SHARD``, ``i/n``) and the plan's start time (``JWO_LOAD_START``, epoch seconds) so
+that their calls interleave as one plan.
+
 Each call's latency runs from its due time to the last byte of the answer, so a call that went
 out late (no free locust user, or locust itself short of CPU) is counted late; that send lag is
 recorded too. Locust's own statistics are not used: every call is written to
@@ -42,8 +46,8 @@ OVERLOAD = bool(SETUP.get("overload"))
 MAX_RETRIES = 30
 IDENTITY_PATH = "/v1/identity/identity-keys"
 PURCHASES_PATH = IDENTITY_PATH if BARE else "/v1/order/purchases"
-# The Identity Connector's own gunicorn when the run gives it one (locust's --host is the other's).
-IDENTITY_URL = SETUP.get("identity_host", "") + IDENTITY_PATH
+# This process's share: every SHARDS-th call from the SHARD-th, and its users rounded up.
+SHARD, SHARDS = (int(part) for part in os.environ.get("JWO_LOAD_SHARD", "0/1").split("/"))
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class Schedule:
     def __init__(self, name: str) -> None:
         path = DIRECTORY / name
         self.calls = []
-        for line in path.read_text().splitlines() if path.exists() else []:
+        lines = path.read_text().splitlines() if path.exists() else []
+        for line in lines[SHARD::SHARDS]:  # this process's share of the plan
             due, kind, expected, body = line.split("\t", 3)
             self.calls.append(Planned(float(due), kind, 200 if BARE else int(expected), body))
         self._next = itertools.count()
@@ -95,13 +100,8 @@ def connector_call(user: FastHttpUser, schedule: Schedule, path: str, key: str, 
     sent = time.time()
     kind, retries = planned.kind, 0
     while True:
-        # The proxy's request-start header, as nginx sets it when it receives the call (deploy/nginx):
-        # the app times each call from it and sheds those that waited too long for a worker.
-        headers = {
-            "Content-Type": "application/json",
-            SETUP.get("header", "X"): key,
-            "X-Request-Start": f"t={time.time():.3f}",
-        }
+        # nginx in front stamps X-Request-Start when it receives the call (deploy/nginx).
+        headers = {"Content-Type": "application/json", SETUP.get("header", "X"): key}
         error, retry_after = "", 0.0
         with user.client.post(path, data=planned.body, headers=headers, name=name, catch_response=True) as response:
             if OVERLOAD and name == "purchases" and response.status_code == 503:
@@ -125,16 +125,16 @@ def connector_call(user: FastHttpUser, schedule: Schedule, path: str, key: str, 
 
 
 class Gate(FastHttpUser):
-    fixed_count = int(SETUP.get("gate_users", 32))  # 8 gates × 4: free users for calls 10 ms apart
+    fixed_count = -(-int(SETUP.get("gate_users", 32)) // SHARDS)  # 8 gates × 4: free users for calls 10 ms apart
     wait_time = constant(0)  # the schedule paces the calls
 
     @task
     def scan(self) -> None:
-        connector_call(self, ENTRIES, IDENTITY_URL, SETUP.get("gate_key", ""), "identity")
+        connector_call(self, ENTRIES, IDENTITY_PATH, SETUP.get("gate_key", ""), "identity")
 
 
 class WalkOut(FastHttpUser):
-    fixed_count = int(SETUP.get("walk_out_users", 32))
+    fixed_count = -(-int(SETUP.get("walk_out_users", 32)) // SHARDS)
     wait_time = constant(0)
 
     @task
@@ -147,7 +147,7 @@ class Staff(HttpUser):
     on loopback (TLS ends at the gateway), so the cookies are sent by hand with the header the
     gateway adds."""
 
-    fixed_count = int(SETUP.get("staff", 2))
+    fixed_count = -(-int(SETUP.get("staff", 2)) // SHARDS)
     wait_time = between(1, 3)
     behind_tls = {"X-Forwarded-Proto": "https"}
 
@@ -159,7 +159,8 @@ class Staff(HttpUser):
             data={"username": SETUP.get("staff_user", ""), "password": SETUP.get("staff_password", ""),
                   "csrfmiddlewaretoken": token},
             cookies={"csrftoken": token},
-            headers={**self.behind_tls, "Referer": f"https://{urlsplit(self.host or '').netloc}/accounts/login/"},
+            # nginx passes the host without its port (proxy_set_header Host $host), as Django then sees it
+            headers={**self.behind_tls, "Referer": f"https://{urlsplit(self.host or '').hostname}/accounts/login/"},
             allow_redirects=False,
             name="staff sign-in",
         )  # fmt: skip
@@ -199,7 +200,8 @@ def _finish(environment: Any) -> None:
 
 @events.test_start.add_listener
 def _started(environment: Any, **_: Any) -> None:
-    START["at"] = time.time() + float(SETUP.get("lead", 1.0))  # the users are spawned by then
+    # One start for every locust process (bench/load.py), else the users are spawned by a second on.
+    START["at"] = float(os.environ.get("JWO_LOAD_START") or time.time() + 1.0)
     gevent.spawn(_finish, environment)
 
 

@@ -16,6 +16,8 @@ PostgreSQL database and a Redis database index of its own on the throwaway serve
   ``timing`` and ``latency_lines``: its percentiles, and how the benches print them;
 * ``WRK_SCRIPT``, ``wrk_run``, ``wrk_figures`` and ``wrk_throughput`` — Debian's wrk cycling
   through planned bodies, closed loop;
+* ``NGINX``, ``nginx_config``, ``nginx_start`` — ``deploy/nginx/jwo-admin.conf`` as shipped, on
+  loopback ports of the run's own (``bench/load.py``, ``tests/deploy/test_nginx.py``);
 * ``CpuSampler`` — the CPU each part of a run used (gunicorn, PostgreSQL, the load generator), from /proc.
 """
 
@@ -270,6 +272,54 @@ def drain(server: Server, env: dict[str, str], timeout: float) -> float:
     wait_ready(server)
     server.restarts += 1
     return time.perf_counter() - started
+
+
+NGINX = "/usr/sbin/nginx"
+NGINX_RECIPE = ROOT / "deploy" / "nginx" / "jwo-admin.conf"
+
+
+def nginx_config(
+    work: Path, *, listen: int, main: int, identity: int, workers: int = 1, connections: int = 256, timing: bool = False
+) -> Path:
+    """The deploy recipe unchanged but for its three ports (nginx on ``listen``, the main gunicorn
+    on ``main``, the Identity Connector's on ``identity``), inside an ``nginx.conf`` that keeps
+    every file in ``work``: what production runs, on loopback. Its path. ``timing``: an access log,
+    ``work/timing.log``, of each call's path, status and seconds from nginx receiving it to its
+    answer (``$request_time``) — the server's side of the latency, without the load generator's."""
+    recipe = NGINX_RECIPE.read_text()
+    for deployed, ours in (
+        ("server 127.0.0.1:8000 ", f"server {HOST}:{main} "),
+        ("server 127.0.0.1:8001 ", f"server {HOST}:{identity} "),
+        ("listen 8080;", f"listen {HOST}:{listen};"),
+    ):
+        if recipe.count(deployed) != 1:
+            raise SystemExit(f"bench: {NGINX_RECIPE} no longer has {deployed!r} once")
+        recipe = recipe.replace(deployed, ours)
+    work.mkdir(mode=0o777, exist_ok=True)
+    (work / "jwo-admin.conf").write_text(recipe)
+    config = work / "nginx.conf"
+    config.write_text(
+        f"daemon off;\nworker_processes {workers};\nworker_rlimit_nofile {4 * connections};\n"
+        f"pid {work}/nginx.pid;\nerror_log {work}/error.log;\nevents {{ worker_connections {connections}; }}\n"
+        "http {\n  log_format timing '$uri $status $request_time';\n"
+        + (f"  access_log {work}/timing.log timing;\n" if timing else "  access_log off;\n")
+        + f"  client_body_temp_path {work}/body;\n  proxy_temp_path {work}/proxy;\n"
+        f"  fastcgi_temp_path {work}/f;\n  uwsgi_temp_path {work}/u;\n  scgi_temp_path {work}/s;\n"
+        f"  include {work}/jwo-admin.conf;\n}}\n"
+    )
+    checked = subprocess.run([NGINX, "-t", "-c", str(config)], capture_output=True, text=True, check=False)  # noqa: S603
+    if checked.returncode != 0:
+        raise SystemExit(f"bench: nginx -t failed:\n{checked.stderr}")
+    return config
+
+
+def nginx_start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """nginx in the foreground, in a process group of its own (its CPU is counted apart, and
+    SIGTERM to the group stops it and its workers)."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(  # noqa: S603 - a fixed program
+            [NGINX, "-c", str(config)], stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 @contextmanager
