@@ -27,7 +27,7 @@ engine itself costs; wall-clock rates are printed too — the median of ``--roun
 
 Part (b), ``POST /v1/order/purchases`` under gunicorn with production settings, PostgreSQL and
 Redis, at a fixed 100 requests/s for 30 s with 20-line carts, against a bare Django JSON view in
-the same run (bar: p99 ≤ 100 ms, no errors; closed-loop throughput beside it): see
+the same run (bar: p99 ≤ 30 ms on a quiet machine, no errors; closed-loop throughput beside it): see
 ``bench/purchases_connector.py``. It runs after (a) unless ``--skip-connector``; without
 PostgreSQL/Redis (``make bench`` starts them, else ``scripts/services.sh start`` is tried) or wrk
 it says so and is skipped. It is a measurement, not a test: a bar that fails still exits 0; a

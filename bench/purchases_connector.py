@@ -16,9 +16,12 @@ Django view that parses the same JSON body and answers 200 (``bench/gate_bare_se
 3. closed loop, maximum throughput: Debian's ``wrk`` cycling through other planned bodies (new
    trips), connector against the bare view; errors are statuses other than 201 (200 for the bare).
 
-Bars (the orders issue): (b) p99 ≤ 100 ms, no errors. The figures that have no bar are printed
-beside them. Then the server's own view: purchases stored, their status, replays and conflicts
-counted; and an in-process breakdown of one purchase (statements, reads, pricing) for diagnosis.
+Bars: (b) p99 ≤ 30 ms (issue 20; the orders issue had 100 ms), no errors. It is the bar of a
+quiet machine: on the shared 2-core box, with other loads running, the open loop measures the
+machine more than the connector, so read it beside the bare view's figures of the same run. The
+figures that have no bar are printed beside them. Then the server's own view: purchases stored,
+their status, replays and conflicts counted; and an in-process breakdown of one purchase
+(statements, reads, pricing) for diagnosis.
 
 Workers: ``--workers`` defaults to 2 × CPUs sync workers, as deployed. A call is CPU-bound
 (Python and PostgreSQL on the same two cores; the database waits are short), so more workers do
@@ -57,7 +60,7 @@ HOST = serving.HOST
 REPLAY_SHARE = 0.10
 REPLAY_AFTER = (1.0, 10.0)  # a replay repeats a call made this many seconds earlier
 
-P99_MAX_MS = 100.0  # the bar, part (b)
+P99_MAX_MS = 30.0  # the bar, part (b), on a quiet machine (issue 20; 100 ms before)
 
 TAX_CODES = {"STD": Decimal("0.0875"), "REDUCED": Decimal("0.02")}
 EXEMPT = "FOOD"

@@ -15,6 +15,7 @@ from jwo_admin.integrations.payments.gateway import GatewayUnavailable
 from orders.services import receipts, reconciliation
 from orders.services.amazon_feed import amazon_feed_poll
 from orders.services.payments import holds, refunds, settlement
+from orders.services.receipts import receipt_backoff
 
 logger = logging.getLogger(__name__)
 
@@ -97,16 +98,16 @@ def hold_place_task(self: Task, auth_event_id: str) -> str:
 def _settle_give_up(purchase_pk: int, error: Exception) -> str:
     if isinstance(error, settlement.HoldUndecided):  # the hold never got an answer: charge without it
         holds.hold_give_up(auth_event_id=str(error), message="no answer before the purchase")
-        return settlement.purchase_settle(purchase_pk=purchase_pk)
+        return settlement.purchase_settle(purchase_pk=purchase_pk, send_receipt=True)
     return settlement.purchase_settle_give_up(purchase_pk=purchase_pk, message=str(error))
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def purchase_settle_task(self: Task, purchase_pk: int) -> str:
-    """Capture, release or leave on hold, then send the receipt."""
+    """Capture, release or leave on hold, then send the receipt (here: see orders.services.receipts)."""
     status = _with_retries(
         self,
-        lambda: settlement.purchase_settle(purchase_pk=purchase_pk),
+        lambda: settlement.purchase_settle(purchase_pk=purchase_pk, send_receipt=True),
         lambda error: _settle_give_up(purchase_pk, error),
         _gateway_backoff,
     )
@@ -123,15 +124,6 @@ def refund_process_task(self: Task, refund_pk: int) -> str:
         lambda error: refunds.refund_give_up(refund_pk=refund_pk, message=str(error)),
         _gateway_backoff,
     )
-
-
-RECEIPT_RETRY_BASE_SECONDS = 60
-RECEIPT_RETRY_MAX_SECONDS = 3600
-
-
-def receipt_backoff(retries: int) -> int:
-    """1 min, 2, 4, … up to an hour between tries: a mail server that is down is often down a while."""
-    return int(min(RECEIPT_RETRY_MAX_SECONDS, RECEIPT_RETRY_BASE_SECONDS * 2**retries))
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

@@ -10,11 +10,12 @@ Nothing here imports an app.
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Any
 
 import psycopg
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 WriteConnection = psycopg.Connection[Any]
 Row = tuple[Any, ...]
@@ -374,3 +375,12 @@ def round_trip(*, timeout_ms: int) -> None:
             cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
         cursor.execute("SELECT 1")
         cursor.fetchone()
+
+
+# --- One statement that may fail ----------------------------------------------------------------
+def statement_guard() -> AbstractContextManager[Any]:
+    """Around one statement that may raise IntegrityError (a unique key a concurrent writer took):
+    a savepoint inside a transaction, so the failure leaves the transaction usable; nothing in
+    autocommit (a worker's settlement), where the statement is its own transaction and a savepoint
+    would only add BEGIN and COMMIT round trips."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()

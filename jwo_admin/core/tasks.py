@@ -36,14 +36,18 @@ BROKER_RETRY_SECONDS = 5.0
 _broker_cooldown = Cooldown(lambda: BROKER_RETRY_SECONDS)
 
 
-def task_publish(task: Any, *args: Any, what: str) -> None:
-    """``task.delay(*args)``, or a logged line when the broker cannot take it (the sweeper that owns
-    the work finds it later from committed rows)."""
+def task_publish(task: Any, *args: Any, what: str, options: dict[str, Any] | None = None) -> None:
+    """``task.delay(*args)`` (``apply_async`` with ``options``: a countdown, a retry count), or a
+    logged line when the broker cannot take it (the sweeper that owns the work finds it later from
+    committed rows)."""
     if _broker_cooldown.cooling:
         logger.warning("not queueing %s: the broker failed moments ago; the sweeper will pick it up", what)
         return
     try:
-        task.delay(*args)
+        if options:
+            task.apply_async(args, **options)
+        else:
+            task.delay(*args)
     except OperationalError as error:
         _broker_cooldown.failed()
         logger.error("could not queue %s (the broker is unreachable: %s); the sweeper will pick it up", what, error)
@@ -56,16 +60,17 @@ def task_publish_reset() -> None:
     _broker_cooldown.reset()
 
 
-def task_enqueue(name: str, *args: Any, what: str) -> None:
-    """Queue the task ``name`` (``"orders.tasks.receipt_send_task"``) with ``args`` now."""
+def task_enqueue(name: str, *args: Any, what: str, options: dict[str, Any] | None = None) -> None:
+    """Queue the task ``name`` (``"orders.tasks.receipt_send_task"``) with ``args`` now (and
+    Celery's ``options``, as ``apply_async`` takes them)."""
     try:
         task = _task(name)
     except Exception:
         logger.exception("could not queue %s; the sweeper will pick it up", what)
         return
-    task_publish(task, *args, what=what)
+    task_publish(task, *args, what=what, options=options)
 
 
-def task_enqueue_on_commit(name: str, *args: Any, what: str) -> None:
+def task_enqueue_on_commit(name: str, *args: Any, what: str, options: dict[str, Any] | None = None) -> None:
     """Queue the task once the current transaction commits (at once in autocommit)."""
-    transaction.on_commit(lambda: task_enqueue(name, *args, what=what))
+    transaction.on_commit(lambda: task_enqueue(name, *args, what=what, options=options))

@@ -72,6 +72,14 @@ def receipt_get(*, token: str) -> Receipt | None:
     return Receipt(purchase, list(purchase.lines.all()), list(purchase.refunds.all()), receipt_url(purchase))
 
 
+def receipt_of(*, purchase: Purchase) -> Receipt:
+    """The receipt of a purchase already loaded with its store and shopper (the settlement's): its
+    lines with their discounts and its refunds, read without reading the purchase again."""
+    lines = list(PurchaseLine.objects.filter(purchase_id=purchase.pk).prefetch_related("discounts"))
+    refunds = list(Refund.objects.filter(purchase_id=purchase.pk, status=Refund.Status.SUCCEEDED))
+    return Receipt(purchase, lines, refunds, receipt_url(purchase))
+
+
 RECEIPT_LIST_SIZE = 20
 
 

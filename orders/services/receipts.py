@@ -3,13 +3,20 @@ the shopper has an address (the console backend prints it in the embedded defaul
 
 The receipt address is the purchase's ``receipt_token`` (24 random bytes): whoever holds the link
 may read that one receipt, as with any emailed receipt link; nothing else is reachable from it.
+
+A purchase the settlement task charges has its receipt sent by that task, with the purchase it
+has loaded (``receipt_send_settled``): a task of its own per purchase cost the payments worker
+about as much as the settlement (bench/celery_work.py). Only a send that fails becomes a
+``receipt_send_task``, which tries again with back-off; staff resends and receipts requested
+elsewhere (paid at the counter) go through that task as before.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from smtplib import SMTPException
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -19,12 +26,19 @@ from django.utils import timezone
 from jwo_admin.core.exceptions import ApplicationError
 from jwo_admin.core.tasks import task_enqueue_on_commit
 from orders.models import Purchase, PurchaseAudit, PurchaseAuditAction, PurchaseStatus, ReceiptStatus
-from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES, receipt_get
+from orders.selectors.receipts import RECEIPT_PAYMENT_STATUSES, Receipt, receipt_get, receipt_of
 
 logger = logging.getLogger(__name__)
 
 
 RECEIPT_TASK = "orders.tasks.receipt_send_task"
+RECEIPT_RETRY_BASE_SECONDS = 60
+RECEIPT_RETRY_MAX_SECONDS = 3600
+
+
+def receipt_backoff(retries: int) -> int:
+    """1 min, 2, 4, … up to an hour between tries: a mail server that is down is often down a while."""
+    return int(min(RECEIPT_RETRY_MAX_SECONDS, RECEIPT_RETRY_BASE_SECONDS * 2**retries))
 
 
 class ReceiptNotSent(Exception):
@@ -70,26 +84,65 @@ def receipt_send(*, purchase_pk: int) -> str:
     ).update(receipt_sent_at=now)
     if not claimed:
         return ReceiptStatus.PENDING  # another run is sending it now
+    return _send_claimed(purchase_pk=purchase_pk, email=purchase.shopper.email, receipt=receipt, claimed_at=now)
+
+
+def _send_claimed(*, purchase_pk: int, email: str, receipt: Receipt, claimed_at: datetime) -> str:
+    """Email a receipt this run has claimed (``receipt_sent_at`` = ``claimed_at``): SENT, or the
+    failure counted on the purchase with its reason, the claim released and ReceiptNotSent raised."""
     context: dict[str, Any] = {"receipt": receipt}
     message = EmailMultiAlternatives(
         subject=f"Your receipt from {receipt.purchase.store.name}: {receipt.purchase.purchase_id}",
         body=render_to_string("orders/receipts/email.txt", context),
-        to=[purchase.shopper.email],
+        to=[email],
     )
     message.attach_alternative(render_to_string("orders/receipts/email.html", context), "text/html")
     try:
         message.send()
     except (SMTPException, OSError) as error:  # refused, unreachable, timed out: worth another try
         reason = f"{type(error).__name__}: {error}"[:255]
-        Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=now).update(
+        Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=claimed_at).update(
             receipt_sent_at=None, receipt_attempts=F("receipt_attempts") + 1, receipt_error=reason
         )
         logger.warning("receipt email for purchase %s not sent: %s", purchase_pk, reason)
         raise ReceiptNotSent(reason) from error
-    Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=now).update(
+    Purchase.objects.filter(pk=purchase_pk, receipt_sent_at=claimed_at).update(
         receipt_status=ReceiptStatus.SENT, receipt_attempts=F("receipt_attempts") + 1, receipt_error=""
     )
     return ReceiptStatus.SENT
+
+
+def receipt_send_settled(*, purchase: Purchase) -> str:
+    """Send the receipt of a purchase the settlement task has just charged (or left owed at the
+    counter), loaded with its store and shopper: due, once. Requested and claimed by one
+    conditional update, so a settlement run twice, or a receipt requested meanwhile, sends nothing
+    more; then read (lines, discounts, refunds) and sent in this run. A send that fails was this
+    receipt's first try: the receipt task tries again after the back-off of a first try, as it
+    would have (none left: *not delivered* at once). Returns the receipt's status as this run
+    leaves it; blank when none is due, and the status it had when it was requested before."""
+    if not _is_due(purchase) or purchase.shopper is None:
+        return ""
+    now = timezone.now()
+    claimed = Purchase.objects.filter(pk=purchase.pk, receipt_status="").update(
+        receipt_status=ReceiptStatus.PENDING, receipt_sent_at=now
+    )
+    if not claimed:
+        return purchase.receipt_status or ReceiptStatus.PENDING
+    purchase.receipt_status, purchase.receipt_sent_at = ReceiptStatus.PENDING, now
+    try:
+        return _send_claimed(
+            purchase_pk=purchase.pk, email=purchase.shopper.email, receipt=receipt_of(purchase=purchase), claimed_at=now
+        )
+    except ReceiptNotSent as error:
+        if settings.JWO_RECEIPT_RETRIES < 1:
+            return receipt_give_up(purchase_pk=purchase.pk, message=str(error))
+        task_enqueue_on_commit(
+            RECEIPT_TASK,
+            purchase.pk,
+            what=f"the receipt of purchase {purchase.pk}",
+            options={"countdown": receipt_backoff(0), "retries": 1},
+        )
+        return ReceiptStatus.PENDING
 
 
 def receipt_give_up(*, purchase_pk: int, message: str) -> str:

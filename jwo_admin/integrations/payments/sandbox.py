@@ -58,6 +58,17 @@ class SandboxEntry:
     currency: str = ""
 
 
+@dataclass(frozen=True)
+class SandboxLookup:
+    """What a call on an earlier entry needs of the books, read at once: the entry already kept
+    for its idempotency key (a repeated call), the approved entry it acts on, and the approved
+    entries already acting on that one (captures, voids, refunds)."""
+
+    existing: SandboxEntry | None
+    parent: SandboxEntry | None
+    on_parent: tuple[SandboxEntry, ...]
+
+
 class SandboxBooks(Protocol):
     """Where the sandbox keeps its entries (one per idempotency key)."""
 
@@ -68,11 +79,9 @@ class SandboxBooks(Protocol):
         """Keep ``entry`` unless its key already has one (a concurrent call): the entry kept for
         the key, and whether it is this one."""
 
-    def approved_entry(self, reference: str, kind: str) -> SandboxEntry | None:
-        """The approved entry of ``kind`` named ``reference``, if any."""
-
-    def approved_entries_on(self, parent_reference: str, kinds: tuple[str, ...]) -> list[SandboxEntry]:
-        """The approved entries of ``kinds`` that act on ``parent_reference``."""
+    def lookup(self, idempotency_key: str, reference: str, parent_kind: str) -> SandboxLookup:
+        """In one read: the entry of ``idempotency_key``, the approved ``parent_kind`` entry named
+        ``reference``, and the approved entries acting on ``reference``."""
 
 
 _books: SandboxBooks | None = None
@@ -104,9 +113,10 @@ class SandboxGateway:
     def __init__(self, books: SandboxBooks | None = None) -> None:
         self.books = books or _registered_books()
 
-    def _record(self, entry: SandboxEntry) -> GatewayResult:
-        """The first entry for a key wins; a concurrent or later call with the key gets it back."""
-        existing = self.books.entry_by_key(entry.idempotency_key)
+    def _record(self, entry: SandboxEntry, *, is_unknown_key: bool = False) -> GatewayResult:
+        """The first entry for a key wins; a concurrent or later call with the key gets it back.
+        ``is_unknown_key``: the caller has just read that the key has no entry."""
+        existing = None if is_unknown_key else self.books.entry_by_key(entry.idempotency_key)
         if existing is None:
             reference = f"sbx_{entry.kind[:4]}_{secrets.token_hex(10)}"
             existing, is_new = self.books.entry_add(replace(entry, reference=reference))
@@ -141,25 +151,30 @@ class SandboxGateway:
 
     def _follow_up(
         self, reference: str, parent_kind: str, idempotency_key: str
-    ) -> tuple[SandboxEntry | None, str, GatewayResult | None]:
-        """For a call on an earlier entry (a capture or void of a hold, a refund of a charge): that
-        entry, its card (whose test behaviour applies), and the recorded result of a repeated key."""
-        parent = self.books.approved_entry(reference, parent_kind)
-        card = parent.card_reference if parent else ""
+    ) -> tuple[SandboxLookup, str, GatewayResult | None]:
+        """For a call on an earlier entry (a capture or void of a hold, a refund of a charge): what
+        the books hold around it (one read), its card (whose test behaviour applies), and the
+        recorded result of a repeated key."""
+        found = self.books.lookup(idempotency_key, reference, parent_kind)
+        card = found.parent.card_reference if found.parent else ""
         self._network(card)
-        existing = self.books.entry_by_key(idempotency_key)
-        return parent, card, (_result(existing) if existing is not None else None)
+        return found, card, (_result(found.existing) if found.existing is not None else None)
+
+    @staticmethod
+    def _acting(found: SandboxLookup, kinds: tuple[str, ...]) -> list[SandboxEntry]:
+        return [entry for entry in found.on_parent if entry.kind in kinds]
 
     def capture(
         self, *, authorisation_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> GatewayResult:
-        hold, card, repeated = self._follow_up(authorisation_reference, "authorise", idempotency_key)
+        found, card, repeated = self._follow_up(authorisation_reference, "authorise", idempotency_key)
         if repeated is not None:
             return repeated
+        hold = found.parent
         outcome, message = APPROVED, ""
         if hold is None:
             outcome, message = DECLINED, "No such approved hold."
-        elif self.books.approved_entries_on(authorisation_reference, ("capture", "void")):
+        elif self._acting(found, ("capture", "void")):
             outcome, message = DECLINED, "The hold was already captured or released."
         elif hold.amount is not None and amount > hold.amount:
             outcome, message = DECLINED, f"{amount} is more than the hold of {hold.amount}."
@@ -176,17 +191,18 @@ class SandboxGateway:
                 card_reference=card,
                 amount=amount,
                 currency=currency,
-            )
+            ),
+            is_unknown_key=True,
         )
 
     def void(self, *, authorisation_reference: str, idempotency_key: str) -> GatewayResult:
-        hold, card, repeated = self._follow_up(authorisation_reference, "authorise", idempotency_key)
+        found, card, repeated = self._follow_up(authorisation_reference, "authorise", idempotency_key)
         if repeated is not None:
             return repeated
         outcome, message = APPROVED, ""
-        if hold is None:
+        if found.parent is None:
             outcome, message = DECLINED, "No such approved hold."
-        elif self.books.approved_entries_on(authorisation_reference, ("capture",)):
+        elif self._acting(found, ("capture",)):
             outcome, message = DECLINED, "The hold was already captured."
         return self._record(
             SandboxEntry(
@@ -197,17 +213,16 @@ class SandboxGateway:
                 message=message,
                 parent_reference=authorisation_reference,
                 card_reference=card,
-            )
+            ),
+            is_unknown_key=True,
         )
 
     def refund(self, *, capture_reference: str, amount: Decimal, currency: str, idempotency_key: str) -> GatewayResult:
-        charge, card, repeated = self._follow_up(capture_reference, "capture", idempotency_key)
+        found, card, repeated = self._follow_up(capture_reference, "capture", idempotency_key)
         if repeated is not None:
             return repeated
-        refunded = sum(
-            (entry.amount or Decimal(0) for entry in self.books.approved_entries_on(capture_reference, ("refund",))),
-            Decimal(0),
-        )
+        charge = found.parent
+        refunded = sum((entry.amount or Decimal(0) for entry in self._acting(found, ("refund",))), Decimal(0))
         outcome, message = APPROVED, ""
         if charge is None:
             outcome, message = DECLINED, "No such charge."
@@ -224,5 +239,6 @@ class SandboxGateway:
                 card_reference=card,
                 amount=amount,
                 currency=currency,
-            )
+            ),
+            is_unknown_key=True,
         )

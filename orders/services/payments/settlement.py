@@ -24,11 +24,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod
+from jwo_admin.core import db
 from jwo_admin.core.money import quantize_money
 from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.models import (
@@ -50,7 +52,7 @@ from orders.selectors.store_payments import store_expired_hold_policy
 from orders.services.payments.holds import holds_stale
 from orders.services.payments.issues import issue_open, issues_resolve, open_issues_for
 from orders.services.payments.operations import gateway_call, void_quietly
-from orders.services.receipts import receipt_request
+from orders.services.receipts import receipt_request, receipt_send_settled
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ def _hold_link(purchase: Purchase) -> PaymentAuthorisation | None:
     if hold is None:
         return None
     try:
-        with transaction.atomic():
+        with db.statement_guard():
             claimed = Purchase.objects.filter(pk=purchase.pk, authorisation__isnull=True).update(
                 authorisation=hold, shopper_id=purchase.shopper_id or hold.shopper_id
             )
@@ -184,7 +186,9 @@ def _release(purchase: Purchase) -> str:
         _set_status(purchase, PaymentStatus.VOIDED, expected=(PaymentStatus.PENDING,))
     else:
         _set_status(purchase, PaymentStatus.NOT_CHARGED, expected=(PaymentStatus.PENDING,))
-    issues_resolve(issues=open_issues_for(authorisation=hold), resolution=PaymentIssue.Resolution.SUPERSEDED)
+    issues_resolve(
+        issues=_open_issues(purchase, hold, of_purchase=False), resolution=PaymentIssue.Resolution.SUPERSEDED
+    )
     return purchase.payment_status
 
 
@@ -222,17 +226,69 @@ def _nobody(purchase: Purchase) -> str:
     )
 
 
-# What the purchase's audit holds, read once per settlement run (a run asks up to four times):
-# kept on the instance the run loads, so a later run, or a staff action since, reads it afresh.
+# What a settlement run asks of the purchase besides its row — which staff actions its audit holds,
+# how many of its charges were refused, whether it or its hold has an open payment issue — read
+# with the row (``_settlement_load``: one statement) and kept on the instance the run loads, so a
+# later run, or a staff action since, reads it afresh. An instance loaded otherwise asks the
+# database when it needs to know.
 _AUDIT_ACTIONS = "_settlement_audit_actions"
+_SETTLEMENT_ACTIONS = (PurchaseAuditAction.CHARGE, PurchaseAuditAction.NEW_CARD, PurchaseAuditAction.REAUTHORISED)
+_REFUSALS = "_settlement_refusals"
+_PURCHASE_ISSUE_OPEN = "_settlement_purchase_issue_open"
+_HOLD_ISSUE_OPEN = "_settlement_hold_issue_open"
+_LOADED_HOLD = "_settlement_loaded_hold"
+
+
+def _refusals_of(purchase: Purchase | OuterRef) -> QuerySet[PaymentOperation]:
+    """The purchase's charges the gateway definitely refused (an unknown outcome is no refusal)."""
+    return PaymentOperation.objects.filter(
+        purchase=purchase, kind__in=(PaymentOperationKind.AUTHORISE, PaymentOperationKind.CAPTURE)
+    ).exclude(outcome__in=(APPROVED, UNAVAILABLE))
+
+
+def _settlement_load(purchase_pk: int) -> Purchase:
+    """The purchase with its hold, store and shopper, and what the run will ask of it, at once."""
+    open_issues = PaymentIssue.objects.filter(status=PaymentIssue.Status.OPEN)
+    refusals = _refusals_of(OuterRef("pk")).order_by().values("purchase").annotate(n=Count("pk")).values("n")
+    purchase = (
+        Purchase.objects.select_related("authorisation", "store", "shopper")
+        .annotate(
+            **{
+                f"_asked_{action}": Exists(PurchaseAudit.objects.filter(purchase=OuterRef("pk"), action=action))
+                for action in _SETTLEMENT_ACTIONS
+            },
+            **{
+                _REFUSALS: Coalesce(Subquery(refusals), 0),
+                _PURCHASE_ISSUE_OPEN: Exists(open_issues.filter(purchase=OuterRef("pk"))),
+                _HOLD_ISSUE_OPEN: Exists(open_issues.filter(authorisation=OuterRef("authorisation_id"))),
+            },
+        )
+        .get(pk=purchase_pk)
+    )
+    setattr(purchase, _AUDIT_ACTIONS, {a for a in _SETTLEMENT_ACTIONS if getattr(purchase, f"_asked_{a}")})
+    setattr(purchase, _LOADED_HOLD, purchase.authorisation_id)
+    return purchase
 
 
 def _staff_asked(purchase: Purchase, action: PurchaseAuditAction) -> bool:
     actions: set[str] | None = getattr(purchase, _AUDIT_ACTIONS, None)
-    if actions is None:
+    if actions is None or action not in _SETTLEMENT_ACTIONS:
         actions = set(PurchaseAudit.objects.filter(purchase=purchase).values_list("action", flat=True))
         setattr(purchase, _AUDIT_ACTIONS, actions)
     return action in actions
+
+
+def _open_issues(purchase: Purchase, hold: PaymentAuthorisation | None, *, of_purchase: bool) -> list[PaymentIssue]:
+    """The open issues of the hold (and of the purchase, ``of_purchase``) that settling it closes;
+    none read when the load found none and the hold is the one it loaded."""
+    known_hold = hold is None or hold.pk == getattr(purchase, _LOADED_HOLD, object())
+    if (
+        known_hold
+        and getattr(purchase, _HOLD_ISSUE_OPEN, True) is False
+        and (not of_purchase or getattr(purchase, _PURCHASE_ISSUE_OPEN, True) is False)
+    ):
+        return []
+    return open_issues_for(purchase=purchase if of_purchase else None, authorisation=hold)
 
 
 def _newest_card(purchase: Purchase) -> str:
@@ -286,13 +342,9 @@ def _attempt(purchase: Purchase) -> str:
     refusals. A retry after an unknown outcome (``unavailable``) must reuse its key, so a lost
     answer is never a second charge; after a refusal nothing moved, and the old key would only
     replay it to a shopper who has since topped up or replaced their card."""
-    refusals = (
-        PaymentOperation.objects.filter(
-            purchase=purchase, kind__in=(PaymentOperationKind.AUTHORISE, PaymentOperationKind.CAPTURE)
-        )
-        .exclude(outcome__in=(APPROVED, UNAVAILABLE))
-        .count()
-    )
+    refusals = getattr(purchase, _REFUSALS, None)
+    if refusals is None:
+        refusals = _refusals_of(purchase).count()
     return f":{refusals}" if refusals else ""
 
 
@@ -400,16 +452,18 @@ def _charge(purchase: Purchase) -> str:
             )
         elif hold.status == AuthorisationStatus.AUTHORISED:
             _void(hold, purchase=purchase)
-    issues_resolve(
-        issues=open_issues_for(purchase=purchase, authorisation=hold), resolution=PaymentIssue.Resolution.CHARGED
-    )
+    issues_resolve(issues=_open_issues(purchase, hold, of_purchase=True), resolution=PaymentIssue.Resolution.CHARGED)
     return PaymentStatus.CAPTURED
 
 
-def purchase_settle(*, purchase_pk: int) -> str:
+def purchase_settle(*, purchase_pk: int, send_receipt: bool = False) -> str:
     """Move a purchase's money to where its status says it belongs; returns the payment status.
-    Safe to run any number of times. GatewayUnavailable and HoldUndecided propagate (retry)."""
-    purchase = Purchase.objects.select_related("authorisation").get(pk=purchase_pk)
+    Safe to run any number of times. GatewayUnavailable and HoldUndecided propagate (retry).
+
+    A purchase with a receipt due has it requested (the receipt task sends it), or with
+    ``send_receipt`` (the settlement task) sent in this run (``receipt_send_settled``); either
+    way once, however often the settlement runs."""
+    purchase = _settlement_load(purchase_pk)
     if purchase.payment_status == PaymentStatus.PENDING:
         if purchase.status == PurchaseStatus.EMPTY or (
             purchase.status == PurchaseStatus.PRICED and quantize_money(purchase.total, purchase.currency) <= 0
@@ -418,7 +472,13 @@ def purchase_settle(*, purchase_pk: int) -> str:
         elif purchase.status == PurchaseStatus.PRICED:
             _charge(purchase)
     if purchase.status == PurchaseStatus.PRICED and purchase.payment_status in RECEIPT_PAYMENT_STATUSES:
-        receipt_request(purchase_pk=purchase.pk)
+        if not send_receipt:
+            receipt_request(purchase_pk=purchase.pk)
+        else:
+            try:
+                receipt_send_settled(purchase=purchase)
+            except Exception:  # the money has moved: a receipt that breaks is the sweeper's to send again
+                logger.exception("receipt of purchase %s not sent with its settlement", purchase.pk)
     return purchase.payment_status
 
 
