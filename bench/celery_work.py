@@ -51,7 +51,7 @@ import serving  # noqa: E402  (bench/ is on sys.path)
 from serving import say  # noqa: E402
 
 DB_NAME = "jwo_bench_celery"
-REDIS_DB = 11  # the bench's own broker database: its tasks never meet a test's or another bench's
+REDIS_DB = 8  # the bench's own broker database: its tasks never meet a test's or another bench's
 QUEUE = "payments"
 MIX_ADMISSIONS = 100  # per second (issue 20: the 100 gate + 30 purchase mix)
 MIX_PURCHASES = 30

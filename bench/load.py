@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -375,12 +376,18 @@ def deployed_nice(unit: str) -> int:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     env = serving.production_env(serving.services(), DB_NAME, REDIS_DB)
+    # Staff pages under production settings read the static manifest: collected afresh for this run,
+    # as a release does (a stale var/staticfiles would answer them 500).
+    static_root = tempfile.mkdtemp(prefix="jwo-load-static-")
+    env["DJANGO_STATIC_ROOT"] = static_root
     os.environ.update(env)
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connections
 
+    call_command("collectstatic", interactive=False, verbosity=0)
     serving.database_create(env["DATABASE_URL"])
     try:
         with tempfile.TemporaryDirectory(prefix="jwo-load-") as temp:
@@ -405,6 +412,7 @@ def main(argv: list[str]) -> int:
                 shutil.copytree(workdir, args.keep, dirs_exist_ok=True)
     finally:
         serving.database_drop(env["DATABASE_URL"])
+        shutil.rmtree(static_root, ignore_errors=True)
     return 0
 
 
@@ -730,10 +738,12 @@ def overload_report(
     exits = [call for call in trace.calls if call.name == "purchases"]
     retried = sum(int(call.kind.split("+")[1]) for call in exits if "+" in call.kind)
     failed = sum(1 for call in exits if call.error)
+    why = Counter(call.error for call in exits if call.error)
     say(
         f"  overload purchases {len(purchases):,} trips sent, {failed} not taken in the end, {retried:,} retries after "
         f"503 + Retry-After; stored {stored:,} purchases for {trips:,} trips   (bar: none lost or doubled "
         f"{verdict(stored == trips == len(purchases) and failed == 0 and len(exits) == len(purchases))})"
+        + (f"; not taken: {', '.join(f'{count} {error}' for error, count in why.most_common(3))}" if why else "")
     )
     for name, (bar_ms, _, _) in BARS.items():
         after = figures(trace, [], name, burst + RECOVERY_SECONDS, burst + AFTER_SECONDS)
