@@ -26,3 +26,7 @@ class UnreachableBackend(LocmemBackend):
 
     def send_messages(self, messages: Any) -> int:
         raise ConnectionRefusedError(111, "Connection refused")
+
+
+FLAKY = f"{__name__}.FlakyBackend"  # for settings.EMAIL_BACKEND
+UNREACHABLE = f"{__name__}.UnreachableBackend"

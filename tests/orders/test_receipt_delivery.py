@@ -2,7 +2,6 @@
 tried again with back-off, a receipt that never got through is left *not delivered* with the reason
 on the purchase and counted for staff, and staff send it again."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,25 +18,15 @@ from orders.models import Purchase, PurchaseAudit, ReceiptStatus
 from orders.selectors.reports import store_order_summaries
 from orders.tasks import payments_sweep_task, receipt_backoff
 from tests.conftest import client_for
-from tests.orders.mail_backends import FlakyBackend
+from tests.orders.mail_backends import FLAKY, UNREACHABLE, FlakyBackend
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
 
-pytestmark = pytest.mark.django_db
-
-FLAKY = "tests.orders.mail_backends.FlakyBackend"
-UNREACHABLE = "tests.orders.mail_backends.UnreachableBackend"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flaky_mail")]
 
 
 @pytest.fixture
 def shop(db: None) -> Store:
     return payments_store()
-
-
-@pytest.fixture(autouse=True)
-def _flaky_reset() -> Iterator[None]:
-    FlakyBackend.failures = FlakyBackend.attempts = 0
-    yield
-    FlakyBackend.failures = FlakyBackend.attempts = 0
 
 
 def charged(shop: Store, key: str) -> Purchase:

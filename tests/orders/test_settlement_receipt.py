@@ -3,7 +3,6 @@ own), once however often it runs; a send that fails is handed to the receipt tas
 of a first try; and settling a purchase within its hold, receipt included, costs a fixed number of
 statements (the payments worker's cost per purchase, bench/celery_work.py)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,24 +15,15 @@ from orders.models import PaymentOperation, Purchase, ReceiptStatus, SandboxChar
 from orders.services import receipts
 from orders.services.payments.settlement import purchase_settle
 from orders.tasks import purchase_settle_task
-from tests.orders.mail_backends import FlakyBackend
+from tests.orders.mail_backends import FLAKY, FlakyBackend
 from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
 
-pytestmark = pytest.mark.django_db
-
-FLAKY = "tests.orders.mail_backends.FlakyBackend"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flaky_mail")]
 
 
 @pytest.fixture
 def shop(db: None) -> Store:
     return payments_store()
-
-
-@pytest.fixture(autouse=True)
-def _flaky_reset() -> Iterator[None]:
-    FlakyBackend.failures = FlakyBackend.attempts = 0
-    yield
-    FlakyBackend.failures = FlakyBackend.attempts = 0
 
 
 def unsettled(shop: Store, key: str) -> Purchase:
