@@ -91,11 +91,11 @@ def cart_price(
     if at.tzinfo is None or at.utcoffset() is None:
         raise PricingError("Pricing needs an aware datetime: the moment the shopping trip ended.")
     unit = minor_unit(store.currency)
-    states = _line_states(lines, store, unit)
     if isinstance(promotions, PromotionIndex):
-        matched = _matched_by_index(states, promotions)
-        ranks = promotions.ranks
+        states, matched = _line_states(lines, store, unit, promotions)
+        ranks: dict[int, Rank] | None = promotions.ranks
     else:
+        states = _line_states(lines, store, unit, None)[0]
         matched = _matched_by_scan(states, promotions_unique(promotions))
         ranks = None
     line_promotions, basket_promotions = _ordered_active(matched, store, at, ranks)
@@ -117,55 +117,58 @@ def cart_price(
     return _priced_cart(states, store, unit, line_promotions + basket_promotions, applied)
 
 
-def _line_states(lines: Sequence[CartLine], store: StorePricing, unit: Decimal) -> list[LineState]:
-    """Each line's tax code and rate (or the error), unit price and gross; nothing is used or discounted yet."""
-    states = []
+Matched = dict[int, tuple[Promotion, list[LineState]]]  # promotion id → (promotion, its lines in cart order)
+
+
+def _line_states(
+    lines: Sequence[CartLine], store: StorePricing, unit: Decimal, index: PromotionIndex | None
+) -> tuple[list[LineState], Matched]:
+    """Each line's tax code and rate (or the error), unit price and gross; nothing is used or discounted yet.
+
+    Given the store's ``index``, the same pass finds each line's promotions there (three dict
+    lookups), while its product is at hand; the promotions matched are returned (else empty).
+    """
+    states: list[LineState] = []
+    append = states.append
     known_codes: dict[str, tuple[str, Decimal]] = {}
     each = SaleUnit.EACH
+    half_up = ROUND_HALF_UP
+    matched: Matched = {}
+    by_sku, by_category, by_brand = (
+        (index.by_sku, index.by_category, index.by_brand) if index is not None else ({}, {}, {})
+    )
     for position, line in enumerate(lines):
         product = line.product
         code_rate = known_codes.get(product.tax_code)
         if code_rate is None:
             code_rate = tax_rate_resolve(store=store, tax_code=product.tax_code, line_id=line.line_id, sku=product.sku)
             known_codes[product.tax_code] = code_rate
-        tax_code, tax_rate = code_rate
         quantity = line.quantity
         # round_half_up (jwo_admin.core.money), inlined: this loop runs for every line of every cart.
         # The rounding is passed by position: as a keyword it costs CPython's decimal module more than
         # the rounding itself.
-        unit_price = product.price.quantize(unit, ROUND_HALF_UP)
-        gross = (quantity * unit_price).quantize(unit, ROUND_HALF_UP)
+        unit_price = product.price.quantize(unit, half_up)
+        gross = (quantity * unit_price).quantize(unit, half_up)
         # Positional, in field order (index, line, unit_price, gross, is_each, available, net, tax_code,
         # tax_rate): the hot path.
-        states.append(
-            LineState(position, line, unit_price, gross, product.unit is each, quantity, gross, tax_code, tax_rate)
-        )
-    return states
-
-
-Matched = dict[int, tuple[Promotion, list[LineState]]]  # promotion id → (promotion, its lines in cart order)
-
-
-def _matched_by_index(states: list[LineState], index: PromotionIndex) -> Matched:
-    """Each line looks its promotions up in the store's index: one dict lookup per line once its product was seen."""
-    by_product, matching = index.by_product, index.matching
-    matched: Matched = {}
-    for state in states:
-        product = state.line.product
-        seen = by_product.get(product.sku)
-        if seen is not None and seen[0] == product.category and seen[1] == product.brand:
-            found = seen[2]
-        else:
-            found = matching(product.sku, product.category, product.brand)
-        for promotion in found:
-            entry = matched.get(promotion.id)
-            if entry is None:
-                matched[promotion.id] = (promotion, [state])
-            else:
-                entry[1].append(state)
-    for promotion in index.everywhere:
-        matched[promotion.id] = (promotion, states)
-    return matched
+        state = LineState(position, line, unit_price, gross, product.unit is each, quantity, gross, *code_rate)
+        append(state)
+        found = by_sku.get(product.sku)
+        by_its_category = by_category.get(product.category)
+        by_its_brand = by_brand.get(product.brand)
+        if by_its_category or by_its_brand:
+            found = [*(found or ()), *(by_its_category or ()), *(by_its_brand or ())]
+        if found:
+            for promotion in found:
+                entry = matched.get(promotion.id)
+                if entry is None:
+                    matched[promotion.id] = (promotion, [state])
+                elif entry[1][-1] is not state:  # not already matched by another of its targets
+                    entry[1].append(state)
+    if index is not None:
+        for promotion in index.everywhere:
+            matched[promotion.id] = (promotion, states)
+    return states, matched
 
 
 def _matched_by_scan(states: list[LineState], promotions: Sequence[Promotion]) -> Matched:

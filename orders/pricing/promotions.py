@@ -296,21 +296,16 @@ class PromotionIndex:
 
     Build it once per store and reuse it across carts (treat it as read-only); ``cart_price`` also
     takes a plain list and then matches it against the cart instead. Promotion ids must be unique.
-    ``everywhere`` holds the promotions without targets (every product). ``by_product`` remembers,
-    per SKU, the promotions its SKU, category and brand match (each once), with the category and
-    brand they were found for: a product seen again (in any later cart) costs one dict lookup, and
-    one whose category or brand has changed is looked up afresh. It grows to the SKUs priced, at
-    most the store's catalog.
+    ``everywhere`` holds the promotions without targets (every product).
     """
 
-    __slots__ = ("by_brand", "by_category", "by_product", "by_sku", "everywhere", "promotions", "ranks")
+    __slots__ = ("by_brand", "by_category", "by_sku", "everywhere", "promotions", "ranks")
 
     def __init__(self, promotions: Iterable[Promotion]) -> None:
         self.promotions: tuple[Promotion, ...] = promotions_unique(promotions)
         self.by_sku: dict[str, list[Promotion]] = {}
         self.by_category: dict[str, list[Promotion]] = {}
         self.by_brand: dict[str, list[Promotion]] = {}
-        self.by_product: dict[str, tuple[str, str, tuple[Promotion, ...]]] = {}
         self.everywhere: tuple[Promotion, ...] = tuple(p for p in self.promotions if not p.has_targets)
         # Per promotion id: its place in the order promotions apply in (priority, highest first, then
         # id), whether it is a basket promotion, and its window, prepared for window_is_open.
@@ -326,17 +321,6 @@ class PromotionIndex:
             ):
                 for key in keys:
                     index.setdefault(key, []).append(promotion)
-
-    def matching(self, sku: str, category: str, brand: str) -> tuple[Promotion, ...]:
-        """The promotions that target ``sku``, ``category`` or ``brand`` (each once, in the order found)."""
-        found = [
-            *self.by_sku.get(sku, ()),
-            *(self.by_category.get(category, ()) if category else ()),
-            *(self.by_brand.get(brand, ()) if brand else ()),
-        ]
-        matching = tuple({promotion.id: promotion for promotion in found}.values())
-        self.by_product[sku] = (category, brand, matching)
-        return matching
 
 
 def promotion_order(promotion: Promotion) -> tuple[int, int]:
