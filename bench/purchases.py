@@ -38,14 +38,17 @@ failed correctness check (a cart whose lines do not add up, index and list prici
 exits 1.
 
     .venv/bin/python bench/purchases.py [--carts 2000] [--rounds 3] [--seed 20250603]
-        [--skip-connector] [--rate 100] [--seconds 30] [--lines 20] [--products 10000]
+        [--profile N] [--skip-connector] [--rate 100] [--seconds 30] [--lines 20] [--products 10000]
 """
 
 import argparse
+import cProfile
 import gc
 import hashlib
+import io
 import os
 import platform
+import pstats
 import random
 import statistics
 import sys
@@ -275,6 +278,21 @@ def check(carts: Sequence[Sequence[CartLine]], promotions: Sequence[Promotion], 
     return failures
 
 
+def profile(carts: Sequence[Sequence[CartLine]], index: PromotionIndex, top: int) -> None:
+    """cProfile over one round of the store-index figure (after a warm-up round): the top frames."""
+    measure(carts, index, 1)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for lines in carts:
+        cart_price(lines=lines, store=STORE, promotions=index, at=AT)
+    profiler.disable()
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(top)
+        say(f"-- by {order} --")
+        say("\n".join(row.replace(str(ROOT) + "/", "") for row in out.getvalue().splitlines()[4:] if row.strip()))
+
+
 def report(
     carts: int,
     rounds: int,
@@ -311,6 +329,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--carts", type=int, default=2_000, help="carts per round (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per figure (default 3)")
     parser.add_argument("--seed", type=int, default=20250603, help="random seed (default 20250603)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile one round of the store-index figure with cProfile, print its top N frames by self and "
+        "by cumulative time, and stop (bench/profiles/pricing.txt)",
+    )
     purchases_connector.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.carts < 50 or args.rounds < 1:
@@ -330,6 +356,9 @@ def main(argv: list[str]) -> int:
         f"· generated {len(products):,} products, {len(promotions)} promotions and {len(carts):,} carts of "
         f"{LINES_PER_CART} lines in {time.perf_counter() - started:.1f} s (not measured)"
     )
+    if args.profile:
+        profile(carts, index, args.profile)
+        return 0
     failures = check(carts, promotions, index)
     # The synthetic store stays alive for the whole run, as a worker's startup heap would: keep the
     # cyclic collector from rescanning its 100,000 products on every collection.
