@@ -5,12 +5,13 @@ The carts: random stores, 200 promotions of every kind with every shape of windo
 thresholds and ties decide (6 seeds x 60 carts); and the largest-remainder ties of a shared basket
 discount. Each cart's result is recorded in ``pricing_golden.json`` as the SHA-256 of its ``repr``
 (so every amount must keep its digits: ``Decimal("2.50")`` and ``Decimal("2.5")`` are equal but
-are not the same figure on a receipt), its four totals in words, and for a few sample carts every
+are not the same figure on a receipt), its four totals as text, and for a few sample carts every
 line's amounts, readable in a diff. A cart the engine refuses is recorded by its error message.
 
-The fixture was written by the engine as it was before issue 20's speed work; the engine must
-keep pricing every cart exactly so. Rewrite it only when a pricing rule changes on purpose (and
-say which in the commit), with:
+The fixture was written by the engine at commit 43bb5b2, which priced every one of these carts
+exactly as the engine before issue 20 did (the test then compared it with a copy of that engine,
+now deleted); the engine must keep pricing every cart exactly so. Rewrite it only when a pricing
+rule changes on purpose (and say which in the commit), with:
 
     .venv/bin/python -m tests.orders.pricing_golden
 """
