@@ -15,10 +15,13 @@ Two figures:
   reused for every cart, as the Create Purchases connector is to run it. Held to the bar.
 * **promotion list** — ``cart_price`` given the plain list, so every call matches the 200
   promotions against the cart (nothing cached at all); shown beside it.
-* **reference** — the engine as it was before issue 20 (``tests/orders/pricing_reference.py``),
-  with its own store index, on the same carts in the same run: the store-index figure is printed
-  as a ratio of it too, which the machine's load changes far less than the rate itself. Every
-  cart must price the same both ways (a correctness check).
+* **floor** — the least any pricing does, on the same carts in the same run: a bare loop that
+  multiplies each line's shelf price by its quantity and sums them in ``Decimal``. The store-index
+  figure is printed as a ratio of it too (``× floor``), which the machine's load changes far less
+  than the rate itself. Every cart must price the same from the index and from the list (a
+  correctness check); the SHA-256 of every cart's ``repr`` is printed, so two runs (before and
+  after a change to the engine) can be compared digit for digit. The engine's rules are held to
+  recorded results by ``tests/orders/test_pricing_equivalence.py``.
 
 Rates are carts per CPU-second of this process — the machine is shared, and CPU time is what the
 engine itself costs; wall-clock rates are printed too — the median of ``--rounds`` rounds of
@@ -31,17 +34,21 @@ the same run (bar: p99 ≤ 30 ms on a quiet machine, no errors; closed-loop thro
 ``bench/purchases_connector.py``. It runs after (a) unless ``--skip-connector``; without
 PostgreSQL/Redis (``make bench`` starts them, else ``scripts/services.sh start`` is tried) or wrk
 it says so and is skipped. It is a measurement, not a test: a bar that fails still exits 0; a
-failed correctness check (a cart whose lines do not add up, the two ways pricing differently)
+failed correctness check (a cart whose lines do not add up, index and list pricing differently)
 exits 1.
 
     .venv/bin/python bench/purchases.py [--carts 2000] [--rounds 3] [--seed 20250603]
-        [--skip-connector] [--rate 100] [--seconds 30] [--lines 20] [--products 10000]
+        [--profile N] [--skip-connector] [--rate 100] [--seconds 30] [--lines 20] [--products 10000]
 """
 
 import argparse
+import cProfile
 import gc
+import hashlib
+import io
 import os
 import platform
+import pstats
 import random
 import statistics
 import sys
@@ -69,7 +76,6 @@ from orders.pricing.types import (  # noqa: E402
     SaleUnit,
     StorePricing,
 )
-from tests.orders import pricing_reference  # noqa: E402
 
 PRODUCTS = 100_000
 LINES_PER_CART = 50
@@ -218,7 +224,7 @@ def make_carts(rng: random.Random, products: Sequence[PricedProduct], count: int
 def measure(
     carts: Sequence[Sequence[CartLine]], promotions: Any, rounds: int, price: Any = cart_price
 ) -> list[tuple[float, float]]:
-    """(carts per CPU second, carts per wall second) of each round; ``price``: the engine (or the reference)."""
+    """(carts per CPU second, carts per wall second) of each round; ``price``: the engine (or the floor)."""
     for lines in carts[:50]:  # warm-up
         price(lines=lines, store=STORE, promotions=promotions, at=AT)
     rates = []
@@ -231,16 +237,25 @@ def measure(
     return rates
 
 
+def floor_price(*, lines: Sequence[CartLine], store: StorePricing, promotions: Any, at: datetime) -> Decimal:
+    """The floor: each line's shelf price × its quantity, summed in ``Decimal`` (no rounding, no promotion)."""
+    total = Decimal(0)
+    for line in lines:
+        total += line.product.price * line.quantity
+    return total
+
+
 def check(carts: Sequence[Sequence[CartLine]], promotions: Sequence[Promotion], index: PromotionIndex) -> list[str]:
     """Every cart adds up and prices the same from the list and from the index; promotions do apply."""
     failures = []
     line_discounted = basket_discounts = applied = 0
+    digest = hashlib.sha256()
     for number, lines in enumerate(carts):
-        cart: PricedCart = cart_price(lines=lines, store=STORE, promotions=promotions, at=AT)
-        if cart != cart_price(lines=lines, store=STORE, promotions=index, at=AT):
+        cart: PricedCart = cart_price(lines=lines, store=STORE, promotions=index, at=AT)
+        text = repr(cart)
+        if text != repr(cart_price(lines=lines, store=STORE, promotions=promotions, at=AT)):
             failures.append(f"cart {number}: the store index priced it differently from the list")
-        if repr(cart) != repr(pricing_reference.cart_price(lines=lines, store=STORE, promotions=promotions, at=AT)):
-            failures.append(f"cart {number}: the reference engine priced it differently")
+        digest.update(text.encode())
         if cart.total != sum((line.total for line in cart.lines), Decimal(0)) or cart.total != (
             cart.subtotal - cart.discount_total + cart.tax_total
         ):
@@ -257,9 +272,25 @@ def check(carts: Sequence[Sequence[CartLine]], promotions: Sequence[Promotion], 
     count = len(carts)
     say(
         f"· checked {count:,} carts; per cart on average: {line_discounted / count:.1f} lines with a line "
-        f"promotion, {basket_discounts / count:.1f} basket discounts, {applied / count:.1f} promotions applied"
+        f"promotion, {basket_discounts / count:.1f} basket discounts, {applied / count:.1f} promotions applied; "
+        f"results sha256 {digest.hexdigest()[:16]}"
     )
     return failures
+
+
+def profile(carts: Sequence[Sequence[CartLine]], index: PromotionIndex, top: int) -> None:
+    """cProfile over one round of the store-index figure (after a warm-up round): the top frames."""
+    measure(carts, index, 1)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for lines in carts:
+        cart_price(lines=lines, store=STORE, promotions=index, at=AT)
+    profiler.disable()
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(top)
+        say(f"-- by {order} --")
+        say("\n".join(row.replace(str(ROOT) + "/", "") for row in out.getvalue().splitlines()[4:] if row.strip()))
 
 
 def report(
@@ -267,15 +298,15 @@ def report(
     rounds: int,
     by_index: list[tuple[float, float]],
     by_list: list[tuple[float, float]],
-    reference: list[tuple[float, float]],
+    floor: list[tuple[float, float]],
 ) -> None:
     say("")
     say(
         f"results: {carts:,} carts × {rounds} rounds, {LINES_PER_CART} lines each, {PRODUCTS:,} products, "
         f"{PROMOTIONS} active promotions, Python {platform.python_version()}, {os.cpu_count()} CPUs"
     )
-    reference_cpu = statistics.median(rate for rate, _ in reference)
-    for label, rates in (("store index   ", by_index), ("promotion list", by_list), ("reference     ", reference)):
+    floor_cpu = statistics.median(rate for rate, _ in floor)
+    for label, rates in (("store index   ", by_index), ("promotion list", by_list), ("floor         ", floor)):
         cpu = statistics.median(rate for rate, _ in rates)
         wall = statistics.median(rate for _, rate in rates)
         line = (
@@ -285,11 +316,11 @@ def report(
         if rates is by_index:
             ratio = cpu / MIN_CARTS_PER_S
             line += f"   bar ≥ {MIN_CARTS_PER_S:,} carts/s   ratio {ratio:.2f}   {verdict(cpu >= MIN_CARTS_PER_S)}"
-            line += f"   × reference {cpu / reference_cpu:.2f}"
+            line += f"   × floor {cpu / floor_cpu:.3f}"
         elif rates is by_list:
             line += "   (no bar: the 200 promotions matched against each cart, nothing cached)"
         else:
-            line += "   (the engine before issue 20, with its own store index, same carts, same run)"
+            line += "   (price × quantity summed in Decimal, nothing else: same carts, same run)"
         say(line)
 
 
@@ -298,6 +329,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--carts", type=int, default=2_000, help="carts per round (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per figure (default 3)")
     parser.add_argument("--seed", type=int, default=20250603, help="random seed (default 20250603)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile one round of the store-index figure with cProfile, print its top N frames by self and "
+        "by cumulative time, and stop (bench/profiles/pricing.txt)",
+    )
     purchases_connector.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.carts < 50 or args.rounds < 1:
@@ -317,6 +356,9 @@ def main(argv: list[str]) -> int:
         f"· generated {len(products):,} products, {len(promotions)} promotions and {len(carts):,} carts of "
         f"{LINES_PER_CART} lines in {time.perf_counter() - started:.1f} s (not measured)"
     )
+    if args.profile:
+        profile(carts, index, args.profile)
+        return 0
     failures = check(carts, promotions, index)
     # The synthetic store stays alive for the whole run, as a worker's startup heap would: keep the
     # cyclic collector from rescanning its 100,000 products on every collection.
@@ -326,10 +368,8 @@ def main(argv: list[str]) -> int:
         say(f"CHECK FAILED: {failure}")
     by_index = measure(carts, index, args.rounds)
     by_list = measure(carts, promotions, args.rounds)
-    reference = measure(
-        carts, pricing_reference.PromotionIndex(promotions), args.rounds, price=pricing_reference.cart_price
-    )
-    report(len(carts), args.rounds, by_index, by_list, reference)
+    floor = measure(carts, promotions, args.rounds, price=floor_price)
+    report(len(carts), args.rounds, by_index, by_list, floor)
     gc.unfreeze()
     del products, promotions, carts, index
     if args.skip_connector:

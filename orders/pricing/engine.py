@@ -43,6 +43,7 @@ line matches are checked for their window and applied.
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Final
 
 from jwo_admin.core.money import minor_unit, round_half_up
@@ -50,11 +51,14 @@ from orders.pricing.promotions import (
     PROMOTION_KINDS,
     LineState,
     PromotionIndex,
+    Rank,
     Scope,
-    promotion_is_active,
+    clock_read,
+    promotion_rank,
     promotions_unique,
+    window_is_open,
 )
-from orders.pricing.tax import tax_calculate, tax_rate_resolve
+from orders.pricing.tax import tax_rate_resolve
 from orders.pricing.types import (
     AppliedPromotion,
     CartLine,
@@ -65,10 +69,10 @@ from orders.pricing.types import (
     Promotion,
     SaleUnit,
     StorePricing,
-    frozen_build,
 )
 
 ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
 
 
 def cart_price(
@@ -87,12 +91,14 @@ def cart_price(
     if at.tzinfo is None or at.utcoffset() is None:
         raise PricingError("Pricing needs an aware datetime: the moment the shopping trip ended.")
     unit = minor_unit(store.currency)
-    states = _line_states(lines, store, unit)
     if isinstance(promotions, PromotionIndex):
-        matched = _matched_by_index(states, promotions)
+        states, matched = _line_states(lines, store, unit, promotions)
+        ranks: dict[int, Rank] | None = promotions.ranks
     else:
+        states = _line_states(lines, store, unit, None)[0]
         matched = _matched_by_scan(states, promotions_unique(promotions))
-    line_promotions, basket_promotions = _ordered_active(matched, store, at)
+        ranks = None
+    line_promotions, basket_promotions = _ordered_active(matched, store, at, ranks)
     applied: dict[int, Decimal] = {}
     for promotion, candidates in line_promotions:
         usable = [
@@ -111,39 +117,42 @@ def cart_price(
     return _priced_cart(states, store, unit, line_promotions + basket_promotions, applied)
 
 
-def _line_states(lines: Sequence[CartLine], store: StorePricing, unit: Decimal) -> list[LineState]:
-    """Each line's tax code and rate (or the error), unit price and gross; nothing is used or discounted yet."""
-    states = []
+Matched = dict[int, tuple[Promotion, list[LineState]]]  # promotion id → (promotion, its lines in cart order)
+
+
+def _line_states(
+    lines: Sequence[CartLine], store: StorePricing, unit: Decimal, index: PromotionIndex | None
+) -> tuple[list[LineState], Matched]:
+    """Each line's tax code and rate (or the error), unit price and gross; nothing is used or discounted yet.
+
+    Given the store's ``index``, the same pass finds each line's promotions there (three dict
+    lookups), while its product is at hand; the promotions matched are returned (else empty).
+    """
+    states: list[LineState] = []
+    append = states.append
     known_codes: dict[str, tuple[str, Decimal]] = {}
     each = SaleUnit.EACH
+    half_up = ROUND_HALF_UP
+    matched: Matched = {}
+    by_sku, by_category, by_brand = (
+        (index.by_sku, index.by_category, index.by_brand) if index is not None else ({}, {}, {})
+    )
     for position, line in enumerate(lines):
         product = line.product
         code_rate = known_codes.get(product.tax_code)
         if code_rate is None:
             code_rate = tax_rate_resolve(store=store, tax_code=product.tax_code, line_id=line.line_id, sku=product.sku)
             known_codes[product.tax_code] = code_rate
-        tax_code, tax_rate = code_rate
         quantity = line.quantity
         # round_half_up (jwo_admin.core.money), inlined: this loop runs for every line of every cart.
-        unit_price = product.price.quantize(unit, rounding=ROUND_HALF_UP)
-        gross = (quantity * unit_price).quantize(unit, rounding=ROUND_HALF_UP)
+        # The rounding is passed by position: as a keyword it costs CPython's decimal module more than
+        # the rounding itself.
+        unit_price = product.price.quantize(unit, half_up)
+        gross = (quantity * unit_price).quantize(unit, half_up)
         # Positional, in field order (index, line, unit_price, gross, is_each, available, net, tax_code,
         # tax_rate): the hot path.
-        states.append(
-            LineState(position, line, unit_price, gross, product.unit is each, quantity, gross, tax_code, tax_rate)
-        )
-    return states
-
-
-Matched = dict[int, tuple[Promotion, list[LineState]]]  # promotion id → (promotion, its lines in cart order)
-
-
-def _matched_by_index(states: list[LineState], index: PromotionIndex) -> Matched:
-    """Each line looks its promotions up in the store's index: three dict lookups per line."""
-    by_sku, by_category, by_brand = index.by_sku, index.by_category, index.by_brand
-    matched: Matched = {}
-    for state in states:
-        product = state.line.product
+        state = LineState(position, line, unit_price, gross, product.unit is each, quantity, gross, *code_rate)
+        append(state)
         found = by_sku.get(product.sku)
         by_its_category = by_category.get(product.category)
         by_its_brand = by_brand.get(product.brand)
@@ -156,9 +165,10 @@ def _matched_by_index(states: list[LineState], index: PromotionIndex) -> Matched
                     matched[promotion.id] = (promotion, [state])
                 elif entry[1][-1] is not state:  # not already matched by another of its targets
                     entry[1].append(state)
-    for promotion in index.everywhere:
-        matched[promotion.id] = (promotion, states)
-    return matched
+    if index is not None:
+        for promotion in index.everywhere:
+            matched[promotion.id] = (promotion, states)
+    return states, matched
 
 
 def _matched_by_scan(states: list[LineState], promotions: Sequence[Promotion]) -> Matched:
@@ -199,19 +209,23 @@ def _matched_by_scan(states: list[LineState], promotions: Sequence[Promotion]) -
 Candidates = list[tuple[Promotion, list[LineState]]]
 
 
-def _ordered_active(matched: Matched, store: StorePricing, at: datetime) -> tuple[Candidates, Candidates]:
-    """The matched promotions active at ``at``, by priority then id: the line ones, then the basket ones."""
-    local = at.astimezone(store.zone)
-    ordered = sorted(
-        (
-            entry
-            for entry in matched.values()
-            if promotion_is_active(entry[0], store_id=store.store_id, at=at, local=local)
-        ),
-        key=lambda entry: (-entry[0].priority, entry[0].id),
-    )
-    line_promotions = [entry for entry in ordered if PROMOTION_KINDS[entry[0].kind].scope is Scope.LINE]
-    basket_promotions = [entry for entry in ordered if PROMOTION_KINDS[entry[0].kind].scope is Scope.BASKET]
+def _ordered_active(
+    matched: Matched, store: StorePricing, at: datetime, ranks: dict[int, Rank] | None
+) -> tuple[Candidates, Candidates]:
+    """The matched promotions active at ``at``, by priority then id: the line ones, then the basket ones.
+
+    ``ranks``: the store index's prepared order, scope and window of each promotion (None: a plain list).
+    """
+    clock = clock_read(at.astimezone(store.zone))
+    store_id = store.store_id
+    ranked = []
+    for entry in matched.values():
+        rank = ranks[entry[0].id] if ranks is not None else promotion_rank(entry[0])
+        if window_is_open(rank[2], store_id, clock):
+            ranked.append((rank[0], rank[1], entry))
+    ranked.sort(key=itemgetter(0))
+    line_promotions = [entry for _, is_basket, entry in ranked if not is_basket]
+    basket_promotions = [entry for _, is_basket, entry in ranked if is_basket]
     return line_promotions, basket_promotions
 
 
@@ -222,6 +236,7 @@ def _apply(
     promotion_id, name, kind, is_exclusive = promotion.id, promotion.name, promotion.kind, promotion.is_exclusive
     is_line = scope is Scope.LINE
     total = ZERO
+    new, set_dict = object.__new__, object.__setattr__  # types.frozen_build, inlined (a discount per line)
     for state, quantity, amount in awards:
         if is_line:
             state.available -= quantity
@@ -231,18 +246,19 @@ def _apply(
         if is_exclusive:
             state.is_locked = True
         if amount:
-            state.discounts.append(
-                frozen_build(
-                    LineDiscount,
-                    {
-                        "promotion_id": promotion_id,
-                        "promotion_name": name,
-                        "kind": kind,
-                        "quantity": quantity,
-                        "amount": amount,
-                    },
-                )
+            discount = new(LineDiscount)
+            set_dict(
+                discount,
+                "__dict__",
+                {
+                    "promotion_id": promotion_id,
+                    "promotion_name": name,
+                    "kind": kind,
+                    "quantity": quantity,
+                    "amount": amount,
+                },
             )
+            state.discounts.append(discount)
             state.net -= amount
             total += amount
     if total:
@@ -258,37 +274,44 @@ def _priced_cart(
 ) -> PricedCart:
     inclusive = store.prices_include_tax
     zero = round_half_up(ZERO, unit)
-    priced = []
+    priced: list[PricedLine] = []
+    append = priced.append
     subtotal = discount_total = tax_total = total = zero
+    new, set_dict = object.__new__, object.__setattr__  # types.frozen_build, inlined (a priced line per line)
+    half_up = ROUND_HALF_UP
     for state in states:
         line = state.line
         product = line.product
         gross, net, rate = state.gross, state.net, state.tax_rate
         if net < 0:  # cannot happen by the rules in promotions.py; never charge a negative line
             raise PricingError(f"Line {line.line_id}: discounts {gross - net} exceed its price {gross}.")
-        tax = tax_calculate(net, rate, prices_include_tax=inclusive).quantize(unit, ROUND_HALF_UP) if rate else zero
+        tax = zero
+        if rate:  # tax_calculate (tax.py), inlined with the same operations in the same order
+            tax = (net * rate / (ONE + rate) if inclusive else net * rate).quantize(unit, half_up)
         line_total = net if inclusive else net + tax
-        discounted = gross - net if state.discounts else zero
-        priced.append(
-            frozen_build(
-                PricedLine,
-                {
-                    "line_id": line.line_id,
-                    "sku": product.sku,
-                    "unit": product.unit,
-                    "quantity": line.quantity,
-                    "unit_price": state.unit_price,
-                    "gross": gross,
-                    "discounts": tuple(state.discounts),
-                    "discount_total": discounted,
-                    "net": net,
-                    "tax_code": state.tax_code,
-                    "tax_rate": rate,
-                    "tax": tax,
-                    "total": line_total,
-                },
-            )
+        discounts = state.discounts
+        discounted = gross - net if discounts else zero
+        priced_line = new(PricedLine)
+        set_dict(
+            priced_line,
+            "__dict__",
+            {
+                "line_id": line.line_id,
+                "sku": product.sku,
+                "unit": product.unit,
+                "quantity": line.quantity,
+                "unit_price": state.unit_price,
+                "gross": gross,
+                "discounts": tuple(discounts),
+                "discount_total": discounted,
+                "net": net,
+                "tax_code": state.tax_code,
+                "tax_rate": rate,
+                "tax": tax,
+                "total": line_total,
+            },
         )
+        append(priced_line)
         subtotal += gross
         discount_total += discounted
         tax_total += tax

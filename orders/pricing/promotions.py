@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -242,24 +242,53 @@ def promotion_is_active(promotion: Promotion, *, store_id: str, at: datetime, lo
 
     See ``orders/pricing/types.py`` for the window rules (half-open, across midnight).
     """
-    if promotion.store_ids and store_id not in promotion.store_ids:
+    return window_is_open(promotion_window(promotion), store_id, clock_read(local))
+
+
+# A promotion's window as the check reads it: store ids, start and end as wall-clock (naive) times,
+# time of day from and to, days of week. A store's index prepares them once.
+Window = tuple[frozenset[str], datetime | None, datetime | None, time | None, time | None, frozenset[int]]
+Clock = tuple[datetime, int, time]  # the moment on the store's clock: wall-clock (naive), weekday, time of day
+
+
+def promotion_window(promotion: Promotion) -> Window:
+    starts_at, ends_at = promotion.starts_at, promotion.ends_at
+    return (
+        promotion.store_ids,
+        # the window's dates are wall-clock times on the store's clock: their time zone does not count
+        None if starts_at is None else starts_at.replace(tzinfo=None),
+        None if ends_at is None else ends_at.replace(tzinfo=None),
+        promotion.time_from,
+        promotion.time_to,
+        promotion.days_of_week,
+    )
+
+
+def clock_read(local: datetime) -> Clock:
+    """``local`` (a moment on the store's clock) as :func:`window_is_open` reads it, once per cart."""
+    return local.replace(tzinfo=None), local.weekday(), local.time()
+
+
+def window_is_open(window: Window, store_id: str, clock: Clock) -> bool:
+    """Whether a promotion of ``window`` runs in ``store_id`` at ``clock`` (see :func:`promotion_is_active`)."""
+    store_ids, starts_at, ends_at, time_from, time_to, days_of_week = window
+    if store_ids and store_id not in store_ids:
         return False
-    wall = local.replace(tzinfo=None)  # the window's dates are wall-clock times on the store's clock
-    if (promotion.starts_at is not None and wall < promotion.starts_at.replace(tzinfo=None)) or (
-        promotion.ends_at is not None and wall >= promotion.ends_at.replace(tzinfo=None)
-    ):
+    wall, day, now = clock
+    if (starts_at is not None and wall < starts_at) or (ends_at is not None and wall >= ends_at):
         return False
-    day = local.weekday()
-    if promotion.time_from is not None and promotion.time_to is not None:
-        now = local.time()
-        if promotion.time_from < promotion.time_to:
-            if not promotion.time_from <= now < promotion.time_to:
+    if time_from is not None and time_to is not None:
+        if time_from < time_to:
+            if not time_from <= now < time_to:
                 return False
-        elif now < promotion.time_to:
+        elif now < time_to:
             day = (day - 1) % 7  # after midnight: still the evening that started the window
-        elif now < promotion.time_from:
+        elif now < time_from:
             return False
-    return not promotion.days_of_week or day in promotion.days_of_week
+    return not days_of_week or day in days_of_week
+
+
+Rank = tuple[object, bool, Window]  # a sort key (comparable within one index or list), is basket, window
 
 
 class PromotionIndex:
@@ -270,7 +299,7 @@ class PromotionIndex:
     ``everywhere`` holds the promotions without targets (every product).
     """
 
-    __slots__ = ("by_brand", "by_category", "by_sku", "everywhere", "promotions")
+    __slots__ = ("by_brand", "by_category", "by_sku", "everywhere", "promotions", "ranks")
 
     def __init__(self, promotions: Iterable[Promotion]) -> None:
         self.promotions: tuple[Promotion, ...] = promotions_unique(promotions)
@@ -278,6 +307,12 @@ class PromotionIndex:
         self.by_category: dict[str, list[Promotion]] = {}
         self.by_brand: dict[str, list[Promotion]] = {}
         self.everywhere: tuple[Promotion, ...] = tuple(p for p in self.promotions if not p.has_targets)
+        # Per promotion id: its place in the order promotions apply in (priority, highest first, then
+        # id), whether it is a basket promotion, and its window, prepared for window_is_open.
+        self.ranks: dict[int, Rank] = {
+            promotion.id: (place, PROMOTION_KINDS[promotion.kind].scope is Scope.BASKET, promotion_window(promotion))
+            for place, promotion in enumerate(sorted(self.promotions, key=promotion_order))
+        }
         for promotion in self.promotions:
             for index, keys in (
                 (self.by_sku, promotion.skus),
@@ -286,6 +321,20 @@ class PromotionIndex:
             ):
                 for key in keys:
                     index.setdefault(key, []).append(promotion)
+
+
+def promotion_order(promotion: Promotion) -> tuple[int, int]:
+    """The order promotions apply in: priority, highest first, then id, lowest first."""
+    return -promotion.priority, promotion.id
+
+
+def promotion_rank(promotion: Promotion) -> Rank:
+    """What a :class:`PromotionIndex` prepares of a promotion it does not hold (a plain list): see there."""
+    return (
+        promotion_order(promotion),
+        PROMOTION_KINDS[promotion.kind].scope is Scope.BASKET,
+        promotion_window(promotion),
+    )
 
 
 def promotions_unique(promotions: Iterable[Promotion]) -> tuple[Promotion, ...]:
