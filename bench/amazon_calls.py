@@ -129,21 +129,18 @@ class Generator:
         return began, status, headers, body
 
     async def call(self, planned: Call) -> None:
-        first_began, first_done, retries, error = 0.0, 0.0, 0, ""
+        first_began, first_done, retries = 0.0, 0.0, 0
         while True:
-            attempt = time.time()
+            began = time.time()
             try:
                 began, status, headers, body = await self.exchange(planned.request, TIMEOUT[planned.name])
+                error = ""
             except (TimeoutError, OSError) as failure:
-                began = attempt
+                status, headers, body = 0, {}, b""
                 error = "timeout" if isinstance(failure, TimeoutError) else type(failure).__name__
-                first_began = first_began or began
-                first_done = first_done or time.time()
-                break
-            first_began = first_began or began
-            first_done = first_done or time.time()
-            error = ""
-            if status != planned.expected:
+            done = time.time()
+            first_began, first_done = first_began or began, first_done or done
+            if status and status != planned.expected:
                 error = f"HTTP {status}"
                 if planned.name == "identity" and status == 500:
                     error = "store default 500"  # the gate follows the store's default: an answer in time
@@ -155,7 +152,7 @@ class Generator:
             await asyncio.sleep(float(headers.get(b"retry-after", b"1")) + self.rng.random())
         kind = f"{planned.kind}+{retries}" if retries else planned.kind
         self.trace.append(
-            f"{planned.due:.6f}\t{first_began:.6f}\t{time.time():.6f}\t{planned.name}\t{kind}\t{error}\t{first_done:.6f}"
+            f"{planned.due:.6f}\t{first_began:.6f}\t{done:.6f}\t{planned.name}\t{kind}\t{error}\t{first_done:.6f}"
         )
 
     async def run(self, calls: list[Call]) -> None:

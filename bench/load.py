@@ -816,10 +816,10 @@ def overload_report(
         burst_retries = sum(int(call.kind.split("+")[1]) for call in drained)
         pace = args.workers * retry_pace()
         say(
-            f"  after the burst    the burst's {len(drained):,} shed walk-outs ({burst_retries:,} retries) drained "
-            f"{end:.1f} s after it, about {len(drained) / max(end + burst, 1e-9):.0f} trips/s over the burst and the "
-            f"drain; paced at {args.workers} web processes × {retry_pace():g} = {pace:g} retries/s "
-            "(JWO_PURCHASE_RETRIES_PER_SECOND; information)"
+            f"  after the burst    the burst's {len(drained):,} shed walk-outs ({burst_retries:,} retries) were all "
+            f"taken {end:.1f} s after it; Retry-After paces them at {args.workers} web processes × {retry_pace():g} "
+            f"= {pace:g}/s (JWO_PURCHASE_RETRIES_PER_SECOND), {len(drained) / pace:.0f} s for these at the least "
+            "(information: the drain, beside the fresh calls above)"
         )
 
 
