@@ -23,7 +23,9 @@ ports aside): every call goes through it, as in production, and it stamps ``X-Re
 Locust runs beside it (FastHttpUser for the connectors) in ``--locust-processes`` (2) processes
 of its own, each sending its share of the plan (every n-th call) from one start time: one
 process lagged at about 1,000 calls/s (its own send lag, printed), and independent processes
-need no master.
+need no master. The overload step sends Amazon's calls with ``bench/amazon_calls.py`` instead (one
+asyncio process, keep-alive raw sockets: a quarter of locust's CPU per call), and times each from
+when it was sent, its lag apart.
 
 The run: ``--warm-up`` (10) s, then ``--seconds`` (60) s measured, on loopback. Then the
 reference, on the same gunicorn settings: the same calls for ``--reference-seconds`` (20) against
