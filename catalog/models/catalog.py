@@ -108,9 +108,16 @@ class Product(TimeStampedModel):
     sync_error = models.CharField(max_length=500, blank=True, help_text="Why Amazon last refused this product.")
     # Hash of the import row this product last came from: an identical row is skipped outright.
     import_hash = models.CharField(max_length=40, blank=True)
-    # A reference for the history page only: no constraint to check on a million-row import's commit.
+    # A reference for the history page only: no constraint to check on a million-row import's commit,
+    # and no index (nothing looks products up by their last import; each index costs every import row).
     last_import = models.ForeignKey(
-        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # Who made the product, for its history: the import that created it (no constraint, as above) or
     # the staff user who created it on its page. Unindexed: nothing looks products up by them.
