@@ -3,9 +3,9 @@ judged against PostgreSQL's own COPY), so each one here has a query that reads i
 is a decision, not a side effect of a field option (bench/profiles/catalog_import.txt lists them)."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from catalog.models import Barcode, Product
+from catalog.models import Barcode, Product, Store
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,30 @@ def test_product_indexes_are_the_ones_queries_read(require_postgres: None) -> No
 
 
 def test_barcode_indexes_are_the_ones_queries_read(require_postgres: None) -> None:
-    # The model also declares barcode_one_primary (one primary barcode per product), but the
-    # database has not had it since migration 0003: altering ``product`` to db_index=False dropped
-    # every single-column index on product_id, that partial one included. Restoring it is a
-    # decision of its own (a unique index on half the barcodes, paid by every import): this test
-    # then gains its line.
     assert _indexes(Barcode) == {
         ("id",): True,
         ("store_id", "match_key"): True,  # a scanned barcode → its product (gate, search, import claims)
         ("product_id", "position"): True,  # a product's barcodes in order; deleting a product's barcodes
+        ("product_id",): True,  # barcode_one_primary (partial: primary barcodes only): integrity, no reader
     }
+
+
+def test_a_second_primary_barcode_for_a_product_is_refused_by_the_database(store: Store) -> None:
+    """Migration 0003 had dropped it on PostgreSQL; 0017 restores it (SQLite kept it)."""
+    product = Product.objects.create(store=store, sku="ONE", name="One")
+    Barcode.objects.create(
+        store=store, product=product, value="4006381333931", type="EAN", match_key="04006381333931", is_primary=True
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Barcode.objects.create(
+            store=store,
+            product=product,
+            value="036000291452",
+            type="UPC",
+            match_key="00036000291452",
+            is_primary=True,
+            position=1,
+        )
+
+    assert list(Barcode.objects.filter(product=product).values_list("value", "is_primary")) == [("4006381333931", True)]
