@@ -80,6 +80,7 @@ class CheckResult:
     changed: int = 0
     unchanged: int = 0
     warned: int = 0
+    plain: int = 0  # new rows taken by the tight pass (JWO_IMPORT_PLAIN_PASS), of ``new``
     problems: list[Problem] = field(default_factory=list)
     problems_truncated: bool = False
     rejected_rows: set[int] = field(default_factory=set)
@@ -130,10 +131,12 @@ class Checker:
         max_rows: int = 2_000_000,
         stream: "RowSink | None" = None,
         keep_rows: bool = True,
+        plain_pass: bool = True,
     ) -> None:
         self.max_rows = max_rows
         self.stream = stream  # takes new rows that can be written at once (PostgreSQL fast path)
         self.keep_rows = keep_rows  # a preview only counts: it spools nothing
+        self.plain_pass = plain_pass  # False: every row through the full check (JWO_IMPORT_PLAIN_PASS)
         self.reader = reader
         self.columns = columns
         self.existing = existing
@@ -211,9 +214,10 @@ class Checker:
         if existing is not None and existing.import_hash == import_hash:
             result.unchanged += 1
             return None
-        if existing is None:
+        if existing is None and self.plain_pass:
             plain = self._check_plain_row(row_number, mapped, import_hash)
             if plain is not None:
+                result.plain += 1
                 if self.stream is not None:
                     self.stream.add(plain)  # nothing later in the file can reject it: write it now
                     return None

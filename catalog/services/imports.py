@@ -268,6 +268,7 @@ def _check(
         max_rows=settings.JWO_IMPORT_MAX_ROWS,
         stream=target.stream,
         keep_rows=not job.is_dry_run,
+        plain_pass=settings.JWO_IMPORT_PLAIN_PASS,
     )
     result = checker.run()
     _set(job, rows_total=result.rows_total, rows_done=result.rows_total, progress_percent=CHECK_SHARE)

@@ -308,6 +308,10 @@ JWO_IMPORT_MAX_ROWS = env.int("JWO_IMPORT_MAX_ROWS", default=2_000_000)
 JWO_IMPORT_MAX_BYTES = env.int("JWO_IMPORT_MAX_BYTES", default=512 * 1024 * 1024)
 # An import with no progress for this long is taken as dead (its worker was killed) and failed.
 JWO_IMPORT_STALE_MINUTES = env.int("JWO_IMPORT_STALE_MINUTES", default=15)
+# New rows that need no explanation take a tight pass of their own (catalog/importing/checker.py);
+# False sends every row through the full check (the same results, slower): a switch to rule the
+# fast pass out when an import is in doubt.
+JWO_IMPORT_PLAIN_PASS = env.bool("JWO_IMPORT_PLAIN_PASS", default=True)
 
 # --- Amazon Catalog API (SPEC §3.1) -----------------------------------------------------------
 # Calls are SigV4-signed with credentials from STS AssumeRole on JWO_AMAZON_ROLE_ARN.

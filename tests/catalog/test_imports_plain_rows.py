@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from catalog.barcodes import parse_barcode, plain_gs1
 from catalog.importing.checker import Checker, StoreContext
 from catalog.importing.mapping import ColumnMap, ProfileSpec
+from catalog.importing.pgstream import PRODUCT_FIELDS as IMPORTED_FIELDS
 from catalog.importing.readers import open_table
 from catalog.models import Barcode, ImportJob, ImportRowError, Product, ProductChange, Store
 from catalog.rules import ItemInput, ValidItem, plain_price, validate_item
@@ -33,31 +34,10 @@ ROWS = [
     ["Z-1", "Same code twice", "5000000000043", "", "5000000000043", "3", "", ""],  # 12: warning, one dropped
 ]
 PLAIN_ROWS = [2, 3, 11]
-PRODUCT_FIELDS = (
-    "sku",
-    "name",
-    "brand",
-    "price",
-    "tax_code",
-    "category",
-    "subcategory",
-    "unit",
-    "status",
-    "warnings",
-    "suggested_name",
-    "amazon_fingerprint",
-    "synced_fingerprint",
-    "import_hash",
-)
+PRODUCT_FIELDS = (*IMPORTED_FIELDS, "amazon_fingerprint", "synced_fingerprint", "import_hash")
 
 
-@pytest.fixture
-def full_check_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every row through the full check (what imports did before plain rows had a pass of their own)."""
-    monkeypatch.setattr(Checker, "_check_plain_row", lambda self, row_number, mapped, import_hash: None)
-
-
-def _check(store: Store, path: Path) -> tuple[Any, list[Any]]:
+def _check(store: Store, path: Path, *, plain_pass: bool = True) -> tuple[Any, list[Any]]:
     reader = open_table(path)
     try:
         checker = Checker(
@@ -65,6 +45,7 @@ def _check(store: Store, path: Path) -> tuple[Any, list[Any]]:
             columns=ColumnMap(reader.headers, ProfileSpec.amazon()),
             existing=existing_catalog(store=store),
             context=StoreContext(store_id=store.store_id, price_places=2, sync_fields=frozenset({"standard_price"})),
+            plain_pass=plain_pass,
         )
         result = checker.run()
         rows = list(result.spooled_rows())
@@ -99,38 +80,28 @@ def _stored(store: Store, job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _import_twice(store: Store, path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], dict[str, Any]]:
+def _import_twice(store: Store, path: Path, settings: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The same file into the same fresh store: through the full check only, then as imports run."""
-    with monkeypatch.context() as patched:
-        patched.setattr(Checker, "_check_plain_row", lambda self, row_number, mapped, import_hash: None)
-        slow_job = run_import(store, path)
-    slow = _stored(store, slow_job)
+    settings.JWO_IMPORT_PLAIN_PASS = False
+    slow = _stored(store, run_import(store, path))
     Product.objects.filter(store=store).delete()  # the store is fresh again
-    job = run_import(store, path)
-    return slow, _stored(store, job)
+    settings.JWO_IMPORT_PLAIN_PASS = True
+    return slow, _stored(store, run_import(store, path))
 
 
-def test_plain_rows_are_checked_in_their_own_pass(store: Store, tmp_path: Path, monkeypatch) -> None:
-    taken: list[int] = []
-    plain_pass = Checker._check_plain_row
-
-    def spy(self: Checker, row_number: int, mapped: Any, import_hash: str) -> Any:
-        spooled = plain_pass(self, row_number, mapped, import_hash)
-        if spooled is not None:
-            taken.append(row_number)
-        return spooled
-
-    monkeypatch.setattr(Checker, "_check_plain_row", spy)
-    _check(store, write_csv(tmp_path / "c.csv", ROWS))
-
-    assert taken == PLAIN_ROWS
-
-
-def test_check_gives_plain_rows_what_the_full_check_gives(store: Store, tmp_path: Path, monkeypatch) -> None:
+def test_plain_rows_are_checked_in_their_own_pass(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", ROWS)
-    with monkeypatch.context() as patched:
-        patched.setattr(Checker, "_check_plain_row", lambda self, row_number, mapped, import_hash: None)
-        slow, slow_rows = _check(store, path)
+
+    fast, _ = _check(store, path)
+    slow, _ = _check(store, path, plain_pass=False)
+
+    assert (fast.plain, fast.new) == (len(PLAIN_ROWS), 7)  # P-1, P-2 and P-3 of the seven new rows
+    assert (slow.plain, slow.new) == (0, 7)
+
+
+def test_check_gives_plain_rows_what_the_full_check_gives(store: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", ROWS)
+    slow, slow_rows = _check(store, path, plain_pass=False)
     fast, fast_rows = _check(store, path)
 
     assert fast_rows == slow_rows
@@ -141,8 +112,8 @@ def test_check_gives_plain_rows_what_the_full_check_gives(store: Store, tmp_path
     assert fast_rows[1][2][3] == "0.50"  # P-2's price as Amazon receives it
 
 
-def test_fresh_import_stores_what_the_full_check_stores(store: Store, tmp_path: Path, monkeypatch) -> None:
-    slow, fast = _import_twice(store, write_csv(tmp_path / "c.csv", ROWS), monkeypatch)
+def test_fresh_import_stores_what_the_full_check_stores(store: Store, tmp_path: Path, settings: Any) -> None:
+    slow, fast = _import_twice(store, write_csv(tmp_path / "c.csv", ROWS), settings)
 
     assert fast == slow
     assert fast["job"] == ("applied", 11, 7, 4, 2)
@@ -164,10 +135,10 @@ def test_fresh_import_stores_what_the_full_check_stores(store: Store, tmp_path: 
 
 @pytest.mark.django_db(transaction=True)
 def test_streamed_fresh_import_stores_what_the_full_check_stores(
-    require_postgres: None, tmp_path: Path, monkeypatch
+    require_postgres: None, tmp_path: Path, settings: Any
 ) -> None:
     store = Store.objects.create(store_id="TEST_STORE_001", name="Test Store", currency="USD")
-    slow, fast = _import_twice(store, write_csv(tmp_path / "c.csv", ROWS), monkeypatch)
+    slow, fast = _import_twice(store, write_csv(tmp_path / "c.csv", ROWS), settings)
 
     assert fast == slow
     assert fast["job"] == ("applied", 11, 7, 4, 2)
