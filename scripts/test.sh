@@ -22,4 +22,4 @@ echo "== migrations"
 echo "== pytest (PostgreSQL, Redis, Chromium)"
 "$VENV/bin/pytest" "$@"
 echo "== pytest (embedded default: SQLite) — the database-specific paths"
-env -u DATABASE_URL -u REDIS_URL "$VENV/bin/pytest" -q -p no:cacheprovider tests/catalog/test_imports.py tests/catalog/test_views.py
+env -u DATABASE_URL -u REDIS_URL "$VENV/bin/pytest" -q -p no:cacheprovider tests/catalog/test_imports.py tests/catalog/test_views.py tests/core/test_schema_matches_models.py
