@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Store
@@ -47,7 +47,6 @@ from orders.models import (
     ReconciliationStatus,
     StorePayment,
 )
-from orders.selectors.store_payments import store_preauthorisation_amount
 from orders.services.payments.issues import issue_open
 from orders.services.payments.operations import gateway_call, void_quietly
 
@@ -178,36 +177,14 @@ def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None
     answer; None when the gate event is not an admitted shopper (associates and cash shoppers are
     not held). Safe to repeat: the sweeper calls it for holds whose hand-off was lost.
 
-    The usual case is one statement (``_hold_insert``); the rest (no such admission, a hold already
-    there) is told apart by the reads below."""
-    inserted = _hold_insert(auth_event_id)
-    if inserted is not None:
-        transaction.on_commit(lambda: _batch.add(auth_event_id))
-        return inserted
-    event = (
-        GateEvent.objects.filter(
-            auth_event_id=auth_event_id, decision=GateDecisionKind.ADMITTED, visitor_type=VisitorType.SHOPPER
-        )
-        .select_related("store", "store__payment")
-        .first()
-    )
-    if event is None or event.store is None or event.shopper_id is None:
-        return None
-    card = PaymentMethod.objects.filter(shopper_id=event.shopper_id, is_default=True).first()
-    try:
-        with transaction.atomic():
-            hold = PaymentAuthorisation.objects.create(
-                auth_event_id=auth_event_id,
-                store=event.store,
-                shopper_id=event.shopper_id,
-                card_reference=card.provider_reference if card else "",
-                card_label=str(card) if card else "",
-                amount=store_preauthorisation_amount(store=event.store),  # read with the event: no query
-                currency=event.store.currency,
-            )
-    except IntegrityError:
-        hold = PaymentAuthorisation.objects.get(auth_event_id=auth_event_id)
-        if hold.status != AuthorisationStatus.REQUESTED:
+    One write path: ``_hold_insert`` (one statement) writes the row, or nothing when the event is not
+    an admitted shopper's or its hold exists already (``ON CONFLICT DO NOTHING``: a concurrent
+    request for the same admission cannot write a second row either). Which of the two it was is
+    one read of the hold; one still without an answer is handed over again."""
+    hold = _hold_insert(auth_event_id)
+    if hold is None:
+        hold = PaymentAuthorisation.objects.filter(auth_event_id=auth_event_id).first()
+        if hold is None or hold.status != AuthorisationStatus.REQUESTED:
             return hold
     transaction.on_commit(lambda: _batch.add(auth_event_id))
     return hold
