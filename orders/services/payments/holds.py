@@ -141,7 +141,7 @@ def _hold_insert(auth_event_id: str) -> PaymentAuthorisation | None:
     """The hold's row in one statement (the admission's usual case: a gate call per second costs one
     round trip here, not three through the ORM); None when it wrote nothing."""
     now = timezone.now()
-    row = db.fetch_one(
+    row = db.fetch_one_prepared(
         _hold_insert_sql(db.dialect()),
         [
             db.datetime_parameter(now),
