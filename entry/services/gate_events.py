@@ -68,7 +68,7 @@ def _recognition_sql() -> str:
 
 
 def recognition_read(token: str) -> Recognition | None:
-    row = db.fetch_one_prepared(_recognition_sql(), [True, token])
+    row = db.fetch_one(_recognition_sql(), [True, token])
     if row is None:
         return None
     card = (int(row[7]), int(row[8])) if row[7] is not None else None
@@ -98,6 +98,5 @@ def gate_event_upsert(fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         counter_column="replays",
         returning=_ANSWER_COLUMNS,
         json_columns=_JSON_COLUMNS,
-        prepared=True,
     )
     return dict(zip(_ANSWER_COLUMNS, row[:-1], strict=True)), row[-1] > 0

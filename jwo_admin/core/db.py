@@ -15,7 +15,6 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from django.db import connection, models, transaction
 
 WriteConnection = psycopg.Connection[Any]
@@ -85,35 +84,6 @@ def fetch_all(sql: str, params: Sequence[Any] | None = None, *, on: WriteConnect
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-class _PreparedCursor(psycopg.Cursor[Any]):
-    """Server-side binding, the statement prepared on its connection at its first run."""
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def fetch_one_prepared(sql: str, params: Sequence[Any]) -> Row | None:
-    """``fetch_one`` for a statement run on every call of a connector (a gate decision's read, its
-    record, the hold it places): on PostgreSQL it is parsed and planned once per connection and
-    then only executed, which the connector's profile showed worth about a third of PostgreSQL's
-    CPU per call (``bench/profiles/identity.txt``). Django turns prepared statements off for all
-    statements (PgBouncer in transaction mode before 1.21 cannot carry them), so this is opt-in per
-    statement, and per deployment: ``JWO_DB_PREPARED_STATEMENTS`` (on by default). It runs through
-    Django's cursor wrapper as any statement does: its errors are Django's, and it is logged and
-    recorded like the others."""
-    if not (is_postgresql() and settings.JWO_DB_PREPARED_STATEMENTS):
-        return fetch_one(sql, params)
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw: Any = _PreparedCursor(connection.connection)  # the stubs want Django's wrapper here; Django wraps it
-    wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    with wrapped as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 # --- Binding values as the ORM binds them ------------------------------------------------------
@@ -216,16 +186,14 @@ def upsert_keep_first(
     counter_column: str,
     returning: tuple[str, ...],
     json_columns: frozenset[str] = frozenset(),
-    prepared: bool = False,
 ) -> Row:
     """Insert a row, or — when ``conflict_column`` clashes with a stored row — keep the stored row,
     add one to its ``counter_column``, and return it: one statement, so a replay racing the first
     delivery gets the first answer back without an error. Returns the ``returning`` columns, then
     the counter (0 for a new row that starts at 0). ``values`` follow ``columns``; JSON columns are
-    bound as text (see :func:`json_parameter`) and come back decoded. ``prepared``: a connector's
-    statement, see :func:`fetch_one_prepared`."""
+    bound as text (see :func:`json_parameter`) and come back decoded."""
     sql = _upsert_sql(dialect(), table, columns, conflict_column, counter_column, returning, json_columns)
-    row = fetch_one_prepared(sql, values) if prepared else fetch_one(sql, values)
+    row = fetch_one(sql, values)
     if row is None:  # an upsert always returns its row
         raise RuntimeError(f"upsert into {table} returned nothing")
     return tuple(

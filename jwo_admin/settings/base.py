@@ -376,9 +376,6 @@ JWO_ADMIT_FLAGGED_SHOPPERS = env.bool("JWO_ADMIT_FLAGGED_SHOPPERS", default=Fals
 # store's default decision.
 JWO_IDENTITY_BUDGET_MS = env.int("JWO_IDENTITY_BUDGET_MS", default=1200)
 JWO_IDENTITY_DB_THREADS = env.int("JWO_IDENTITY_DB_THREADS", default=4)  # per web process
-# Hot connector statements (a gate decision's read and record, the hold) are prepared once per connection
-# (jwo_admin/core/db.py fetch_one_prepared). Off for PgBouncer in transaction mode before 1.21.
-JWO_DB_PREPARED_STATEMENTS = env.bool("JWO_DB_PREPARED_STATEMENTS", default=True)
 # Every connector call is timed from its arrival (jwo_admin/core/arrival.py): the proxy's request-start
 # header ("" to trust none: no proxy in front sets it), else gunicorn's own stamp. A call that waited
 # longer than these for a worker is answered at once without database work: the Identity Connector
