@@ -32,7 +32,7 @@ from entry.services.shoppers import (
     shopper_token_create,
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
-from jwo_admin.core.api.connector import CONTENT_TYPE, ConnectorApi, body_refusal
+from jwo_admin.core.api.connector import CONTENT_TYPE, ConnectorApi, body_refusal, message_body_mark
 from jwo_admin.core.arrival import CallTooLate, arrival_check
 from jwo_admin.core.client_address import client_address
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
@@ -47,7 +47,8 @@ def gate_response(decision: GateDecision) -> HttpResponse:
     same few bodies; the refusals' and the 500s' bodies never change, so they are encoded once)."""
     gate_decisions.labels(decision=decision.kind, reason=decision.reason).inc()
     status, body = gate_answer_wire(decision)
-    return HttpResponse(_json_bytes(body), status=status, content_type=CONTENT_TYPE)
+    response = HttpResponse(_json_bytes(body), status=status, content_type=CONTENT_TYPE)
+    return message_body_mark(response) if isinstance(body.get("message"), str) else response
 
 
 _ENCODED: dict[int, bytes] = {}  # id() of a body that is a module constant → its bytes
