@@ -27,4 +27,4 @@ def test_one_client_per_pool_whatever_the_thread(shared: SharedRedisCache) -> No
 
     assert shared._cache.get_client("any key") is client
     assert seen == [client]  # one server: reads and writes share its pool
-    assert client.connection_pool is shared._cache._get_connection_pool(False)
+    assert client.connection_pool.connection_kwargs["port"] == 9  # the configured server's pool
