@@ -1,9 +1,10 @@
 """The hold placed on a SHOPPER's card when the gate admits them, off the gate's clock.
 
 The Identity Connector announces an admission (``entry.signals.shopper_admitted``) after its
-answer is on record, on its background pool; ``hold_announce`` adds it to this process's batch,
-which writes the batch's hold rows in one statement (so Create Purchases, minutes later, finds
-each by the gate's ``authEvent.id``) and hands the gateway calls to a worker. A declined hold
+answer is on record, on the thread that decided it; ``hold_announce`` only adds it to this
+process's batch, which writes the batch's hold rows in one statement on the connector's
+background pool (so Create Purchases, minutes later, finds each by the gate's ``authEvent.id``)
+and hands the gateway calls to a worker. A declined hold
 opens a payment issue, which flags the shopper: the next gate answer refuses them until staff
 settle it.
 
@@ -82,6 +83,8 @@ class HoldBatch:
         self._timer: threading.Timer | None = None
 
     def add(self, auth_event_id: str, *, written: bool = True) -> None:
+        """``written=False``: the gate's announcement, on the thread deciding the call — the batch
+        is then handed over (rows written) on the background pool, never on the caller's thread."""
         window = self._window()
         with self._lock:
             (self._ids if written else self._unwritten).append(auth_event_id)
@@ -90,8 +93,10 @@ class HoldBatch:
                 self._timer = threading.Timer(window, run_later, (self.flush,))
                 self._timer.daemon = True
                 self._timer.start()
-        if full:
+        if full and written:
             self.flush()
+        elif full:
+            run_later(self.flush)
 
     def flush(self) -> list[str]:
         """Write the rows still to write, hand the gathered ids to the worker now; the ids handed over."""
