@@ -107,7 +107,8 @@ class HoldBatch:
                 self._timer.cancel()
                 self._timer = None
         if unwritten:
-            ids += [hold.auth_event_id for hold in _holds_insert(unwritten)]
+            written = {hold.auth_event_id for hold in _holds_insert(unwritten)}
+            ids += [auth_event_id for auth_event_id in dict.fromkeys(unwritten) if auth_event_id in written]
         if ids:
             _enqueue(ids)
         return ids
