@@ -32,8 +32,8 @@ from entry.services.shoppers import (
     shopper_token_create,
 )
 from jwo_admin.core.api.authentication import ConnectorKeyUnverifiable
-from jwo_admin.core.api.connector import CONTENT_TYPE, ConnectorApi, body_refusal
-from jwo_admin.core.arrival import CallTooLate, request_waited
+from jwo_admin.core.api.connector import CONTENT_TYPE, ConnectorApi, body_refusal, message_body_mark
+from jwo_admin.core.arrival import CallTooLate, arrival_check
 from jwo_admin.core.client_address import client_address
 from jwo_admin.core.metrics import connector_key_refusals, gate_decisions
 
@@ -47,7 +47,8 @@ def gate_response(decision: GateDecision) -> HttpResponse:
     same few bodies; the refusals' and the 500s' bodies never change, so they are encoded once)."""
     gate_decisions.labels(decision=decision.kind, reason=decision.reason).inc()
     status, body = gate_answer_wire(decision)
-    return HttpResponse(_json_bytes(body), status=status, content_type=CONTENT_TYPE)
+    response = HttpResponse(_json_bytes(body), status=status, content_type=CONTENT_TYPE)
+    return message_body_mark(response) if isinstance(body.get("message"), str) else response
 
 
 _ENCODED: dict[int, bytes] = {}  # id() of a body that is a module constant → its bytes
@@ -76,12 +77,11 @@ class IdentityKeysApi(ConnectorApi):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # The budget counts from the call's arrival: the time it queued for a worker is spent too.
-        waited = request_waited(request.META)
+        # Before the key's check: a call too late costs no database and no cache.
+        waited = arrival_check(request.META, budget_ms=settings.JWO_IDENTITY_SHED_MS)
         request.started = time.perf_counter() - waited  # type: ignore[attr-defined]
         # the connector key's check runs under the same deadline (ConnectorKeyAuthentication)
         request.deadline = request.started + settings.JWO_IDENTITY_BUDGET_MS / 1000  # type: ignore[attr-defined]
-        if waited * 1000 > settings.JWO_IDENTITY_SHED_MS:  # before the key's check: no database, no cache
-            raise CallTooLate(waited)
         super().initial(request, *args, **kwargs)
 
     @identity_keys_schema

@@ -2,8 +2,11 @@
 
 from django.dispatch import Signal
 
-# Sent once per gate event, after an admission is on record, off the gate's clock (the connector's
-# background pool). Arguments: auth_event_id, store_pk, shopper_pk, visitor_type.
+# Sent once per gate event, after an admission is on record and final, on the thread that decided
+# it, before the answer leaves: a receiver only takes note and must not wait on anything (payments
+# adds the id to its batch and writes the hold rows on the background pool), because a thread hop
+# per admission was a measurable part of a gate call's CPU (bench/profiles/identity.txt).
+# Arguments: auth_event_id, store_pk, shopper_pk, visitor_type.
 shopper_admitted = Signal()
 
 

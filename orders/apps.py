@@ -9,10 +9,10 @@ def _hold_on_admission(sender: Any, *, auth_event_id: str, visitor_type: str, **
     """A SHOPPER let in at the gate gets a hold on their card (associates and cash shoppers do not)."""
     # Models and the services that use them can be imported only once the app registry is ready.
     from entry.models import VisitorType
-    from orders.services.payments.holds import hold_request
+    from orders.services.payments.holds import hold_announce
 
     if visitor_type == VisitorType.SHOPPER:
-        hold_request(auth_event_id=auth_event_id)
+        hold_announce(auth_event_id=auth_event_id)
 
 
 class OrdersConfig(AppConfig):

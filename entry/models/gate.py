@@ -47,7 +47,9 @@ class GateEvent(models.Model):
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    auth_event_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints, not ``unique=True``: on PostgreSQL that would add a second,
+    # ``varchar_pattern_ops`` index for LIKE queries nothing makes, written on every gate call.
+    auth_event_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: not a decision; many allowed
     auth_event_ref = models.CharField(max_length=64, blank=True)
     auth_event_at = models.DateTimeField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
@@ -74,6 +76,7 @@ class GateEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["auth_event_id"], name="gateevent_auth_event_unique")]
         indexes = [
             models.Index(fields=["store", "-created_at"], name="gateevent_store_time"),
             models.Index(fields=["reason", "-created_at"], name="gateevent_reason_time"),

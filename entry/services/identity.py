@@ -38,7 +38,6 @@ from jwo_admin.core import db
 from jwo_admin.core.deadline import (
     UNREACHABLE,
     DeadlineExceeded,
-    run_later,
     run_later_until_stored,
     run_within,
     submit,
@@ -220,9 +219,8 @@ def _decide_in_database(
         _rewrite_undecided(call.auth_event_id, late, latency_ms=(time.perf_counter() - started) * 1000)
         connector_late_calls.labels(connector="identity", reason="answered_late").inc()
         return late
-    if answer.outcome == GateOutcome.ADMITTED:
-        run_later(
-            shopper_admitted_announce,
+    if answer.outcome == GateOutcome.ADMITTED:  # receivers only take note (entry.signals): no I/O here
+        shopper_admitted_announce(
             auth_event_id=call.auth_event_id,
             store_pk=store.pk,
             shopper_pk=answer.shopper_id,

@@ -107,7 +107,10 @@ def request_waited(meta: Mapping[str, Any], *, now: float | None = None) -> floa
 
 
 def arrival_check(meta: Mapping[str, Any], *, budget_ms: int, now: float | None = None) -> float:
-    """Seconds the call has waited; raises CallTooLate if that is past ``budget_ms``."""
+    """Seconds the call has waited; raises CallTooLate if that is past ``budget_ms``.
+
+    The one "is this call too late" predicate: ``ShedLateCalls`` in front of Django and the
+    connectors' views (for servers without that wrapper: a test client, ``runserver``) both ask it."""
     waited = request_waited(meta, now=now)
     if waited * 1000 > budget_ms:
         raise CallTooLate(waited)
@@ -167,7 +170,8 @@ class ShedLateCalls:
     """WSGI in front of Django: a connector call that waited past its budget is answered here,
     before any middleware, view or connection runs — an overloaded worker spends some 0.1 ms on
     it instead of the milliseconds of Django's stack. The views shed too (``entry.apis``,
-    ``orders.apis``), for servers without this wrapper; both answer and count alike."""
+    ``orders.apis``), for servers without this wrapper; both ask ``arrival_check`` and answer
+    and count alike."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -177,8 +181,9 @@ class ShedLateCalls:
         if environ.get("REQUEST_METHOD") == "POST" and path in (IDENTITY_PATH, PURCHASES_PATH):
             is_identity = path == IDENTITY_PATH
             budget = settings.JWO_IDENTITY_SHED_MS if is_identity else settings.JWO_PURCHASE_SHED_MS
-            waited = request_waited(environ)
-            if waited * 1000 > budget:
+            try:
+                arrival_check(environ, budget_ms=budget)
+            except CallTooLate:
                 return self._shed(is_identity, start_response)
         return self.app(environ, start_response)
 

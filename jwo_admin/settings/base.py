@@ -112,7 +112,7 @@ REDIS_CLIENT_OPTIONS = {"socket_connect_timeout": JWO_REDIS_CONNECT_TIMEOUT, "so
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "jwo_admin.core.cache.SharedRedisCache",  # Django's, one client per pool
             "LOCATION": REDIS_URL,
             "OPTIONS": REDIS_CLIENT_OPTIONS,
         }

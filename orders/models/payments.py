@@ -26,7 +26,8 @@ class AuthorisationStatus(models.TextChoices):
 class PaymentAuthorisation(TimeStampedModel):
     """The hold placed on a shopper's card when the gate admitted them (one per gate event)."""
 
-    auth_event_id = models.CharField(max_length=64, unique=True, help_text="The gate's authEvent.id.")
+    # Unique through Meta.constraints (no LIKE index nobody reads, written with every hold).
+    auth_event_id = models.CharField(max_length=64, help_text="The gate's authEvent.id.")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="authorisations")
     card_reference = models.CharField(max_length=255, blank=True, help_text="The card's provider token, as held.")
@@ -39,6 +40,7 @@ class PaymentAuthorisation(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["auth_event_id"], name="hold_auth_event_unique")]
 
     def __str__(self) -> str:
         return f"hold {self.amount} {self.currency} for {self.shopper_id} ({self.status})"

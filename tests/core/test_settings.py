@@ -157,7 +157,7 @@ def test_redis_url_selects_redis_for_broker_and_cache(tmp_path: Path) -> None:
     )
 
     assert loaded["CACHE"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "jwo_admin.core.cache.SharedRedisCache",  # Django's RedisCache, one client per pool
         "LOCATION": "redis://cache.example.com:6379/0",
         "OPTIONS": REDIS_TIMEOUTS,
     }
@@ -198,7 +198,7 @@ def test_production_with_its_secrets_uses_them() -> None:
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {},
         "CACHE": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "jwo_admin.core.cache.SharedRedisCache",
             "LOCATION": "redis://cache.example.com:6379/1",
             "OPTIONS": REDIS_TIMEOUTS,
         },

@@ -26,6 +26,7 @@ from entry.scan_keys import ScanKeyRefused, identity_key_decode, key_fingerprint
 from entry.services.shoppers import payment_method_add, scan_keys_revoke, shopper_set_status
 from jwo_admin.core.connector_keys import connector_key_create, connector_key_revoke
 from jwo_admin.core.deadline import pool_shutdown
+from orders.models import PaymentAuthorisation
 from tests.entry.conftest import gate_body, identity_key_for, make_shopper
 
 Gate = Callable[..., Any]
@@ -829,6 +830,34 @@ def test_forged_code_is_refused_with_no_database_read(
     assert len(statements) == 1, recorded_sql
     assert statements[0].startswith("INSERT INTO entry_gateevent ")
     assert GateEvent.objects.filter(reason="forged").count() == 1
+
+
+def test_a_new_admission_and_its_replay_cost_two_statements_each(
+    gate: Gate, gate_store: Store, shopper: Shopper, recorded_sql: list[str]
+) -> None:
+    """The gate's path is one read and one upsert, new call or replay; the hold's row is the
+    payments batch's (one statement per batch, here a batch of one: tests hand over at once)."""
+    assert gate(gate_body(identity_key_for(shopper))).status_code == 200  # key and store cached
+    sent = gate_body(identity_key_for(shopper))
+    pool_shutdown()
+    recorded_sql.clear()
+
+    assert gate(sent).status_code == 200
+    pool_shutdown()  # the announcement's work (the hold) is done
+    admission = [sql for sql in recorded_sql if not sql.startswith("SELECT set_config")]
+    recorded_sql.clear()
+    assert gate({**sent, "requestId": str(uuid.uuid4())}).status_code == 200
+    pool_shutdown()
+    replay = [sql for sql in recorded_sql if not sql.startswith("SELECT set_config")]
+
+    gate_path = [sql for sql in admission if "orders_" not in sql]
+    assert [sql.split(" ")[0] for sql in gate_path] == ["SELECT", "INSERT"], admission
+    assert "FROM entry_scankey" in gate_path[0]
+    assert gate_path[1].startswith("INSERT INTO entry_gateevent ")
+    holds = [sql for sql in admission if sql.startswith("INSERT INTO orders_paymentauthorisation ")]
+    assert len(holds) == 1
+    assert [sql.split(" ")[0] for sql in replay] == ["SELECT", "INSERT"], replay
+    assert PaymentAuthorisation.objects.filter(auth_event_id=sent["authEvent"]["id"]).count() == 1
 
 
 def test_sql_recorder_sees_the_pool_threads(

@@ -24,7 +24,7 @@ from orders.models import (
     StorePayment,
 )
 from orders.services.payments import holds
-from orders.services.payments.holds import HoldBatch, hold_request, holds_place
+from orders.services.payments.holds import HoldBatch, hold_announce, hold_request, holds_place
 from orders.tasks import holds_place_task
 from tests.orders.payment_helpers import admitted, card_shopper, on_commit_run, payments_store
 
@@ -220,3 +220,30 @@ def test_the_hold_row_is_written_in_one_statement_as_staff_read_it(shop: Store, 
     assert again is not None
     assert again.pk == stored.pk
     assert PaymentAuthorisation.objects.count() == 1
+
+
+def test_announced_admissions_get_their_hold_rows_in_one_statement_when_the_batch_is_handed_over(
+    shop: Store, batch: HoldBatch, runs: list[tuple[str, Any]]
+) -> None:
+    """The gate's announcements write nothing at once: the batch writes every row in one statement
+    when handed over, then hands over the holds it wrote (an associate's admission has none)."""
+    StorePayment.objects.filter(store=shop).update(preauthorisation_amount=Decimal("75.50"))
+    ids = [_admit(shop, f"cust-{n}", f"pm_batch_{n}_4242") for n in range(3)]
+    for event_id in [*ids, ids[0], "no-such-admission"]:
+        hold_announce(auth_event_id=event_id)
+    assert PaymentAuthorisation.objects.count() == 0
+    assert runs == []
+
+    with CaptureQueriesContext(connection) as queries, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(holds, "_enqueue", lambda event_ids: None)  # the hand-off alone, not the task's work
+        assert batch.flush() == ids
+
+    assert len(queries) == 1
+    assert queries[0]["sql"].startswith("INSERT INTO orders_paymentauthorisation ")
+    assert sorted(
+        PaymentAuthorisation.objects.values_list("auth_event_id", "amount", "currency", "card_reference", "status")
+    ) == sorted(
+        (event_id, Decimal("75.50"), "USD", f"pm_batch_{n}_4242", AuthorisationStatus.REQUESTED)
+        for n, event_id in enumerate(ids)
+    )
+    assert batch.flush() == []

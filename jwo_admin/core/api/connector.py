@@ -156,7 +156,19 @@ class ConnectorApi(APIView):
         return finalized
 
 
+MESSAGE_BODY = "jwo_message_body"  # set True on a response whose body is known to be {"message": "…"}
+
+
+def message_body_mark(response: HttpResponse) -> HttpResponse:
+    """Say that ``response``'s body is ``{"message": "…"}`` already, so the middleware's last pass
+    need not decode it again (a refused gate call's answer, built from a constant)."""
+    setattr(response, MESSAGE_BODY, True)
+    return response
+
+
 def _is_message_body(response: HttpResponse) -> bool:
+    if getattr(response, MESSAGE_BODY, False):
+        return True
     if response.get("Content-Type", "").split(";")[0] != "application/json" or response.streaming:
         return False
     try:

@@ -1,18 +1,20 @@
 """The hold placed on a SHOPPER's card when the gate admits them, off the gate's clock.
 
 The Identity Connector announces an admission (``entry.signals.shopper_admitted``) after its
-answer is on record, on its background pool; ``hold_request`` then writes the hold's row (so
-Create Purchases, minutes later, finds it by the gate's ``authEvent.id``) and hands the gateway
-call to a worker. A declined hold opens a payment issue, which flags the shopper: the next gate
-answer refuses them until staff settle it.
+answer is on record, on the thread that decided it; ``hold_announce`` only adds it to this
+process's batch, which writes the batch's hold rows in one statement on the connector's
+background pool (so Create Purchases, minutes later, finds each by the gate's ``authEvent.id``)
+and hands the gateway calls to a worker. A declined hold
+opens a payment issue, which flags the shopper: the next gate answer refuses them until staff
+settle it.
 
 Admissions reach the worker in batches (``holds_place_task``): each process gathers the ids it
 announces for ``JWO_HOLD_BATCH_SECONDS`` (or until ``JWO_HOLD_BATCH_SIZE``) and hands them over as
 one task, whose service reads the batch's holds in two queries and makes one gateway call per hold.
 At 100 admissions a second a task per admission cost the worker more than the holds themselves
 (bench/celery_work.py). A batch lost with its process (a crash inside the window) is what the
-sweeper already covers: the rows are written before the hand-off, and ``holds_unplaced`` requests
-any still unanswered two minutes on.
+sweeper already covers: ``holds_unplaced`` finds admissions without a row, or with one still
+unanswered, two minutes on, and ``hold_request`` (the same statement for one hold) requests them.
 """
 
 import atexit
@@ -26,12 +28,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Store
 from entry.models import GateDecisionKind, GateEvent, PaymentMethod, VisitorType
 from jwo_admin.core import db
+from jwo_admin.core.deadline import run_later
 from jwo_admin.core.tasks import task_enqueue
 from jwo_admin.integrations.payments.gateway import APPROVED, UNAVAILABLE, GatewayUnavailable, payment_gateway
 from orders.models import (
@@ -47,7 +50,6 @@ from orders.models import (
     ReconciliationStatus,
     StorePayment,
 )
-from orders.selectors.store_payments import store_preauthorisation_amount
 from orders.services.payments.issues import issue_open
 from orders.services.payments.operations import gateway_call, void_quietly
 
@@ -65,33 +67,48 @@ def _enqueue(auth_event_ids: list[str]) -> None:
 
 class HoldBatch:
     """The admissions this process announced in the current window, handed to the worker as one
-    task when the window ends (a timer) or the batch is full, whichever comes first."""
+    task when the window ends (a timer) or the batch is full, whichever comes first.
+
+    An admission announced by the gate (``add(…, written=False)``) has no hold row yet: the batch
+    writes the rows of all of them in one statement when it is handed over (``_holds_insert``),
+    then hands over those it wrote. At 100 admissions a second that is one statement every
+    ``JWO_HOLD_BATCH_SECONDS`` instead of one per admission. The window's end runs on the
+    connector's background threads (their database connections), not on the timer's own thread."""
 
     def __init__(self, window: Callable[[], float]) -> None:
         self._window = window  # seconds; 0: no batching, each id handed over at once
         self._lock = threading.Lock()
-        self._ids: list[str] = []
+        self._ids: list[str] = []  # rows written: to hand over
+        self._unwritten: list[str] = []  # admissions whose rows are written when handed over
         self._timer: threading.Timer | None = None
 
-    def add(self, auth_event_id: str) -> None:
+    def add(self, auth_event_id: str, *, written: bool = True) -> None:
+        """``written=False``: the gate's announcement, on the thread deciding the call — the batch
+        is then handed over (rows written) on the background pool, never on the caller's thread."""
         window = self._window()
         with self._lock:
-            self._ids.append(auth_event_id)
-            full = window <= 0 or len(self._ids) >= settings.JWO_HOLD_BATCH_SIZE
+            (self._ids if written else self._unwritten).append(auth_event_id)
+            full = window <= 0 or len(self._ids) + len(self._unwritten) >= settings.JWO_HOLD_BATCH_SIZE
             if not full and self._timer is None:
-                self._timer = threading.Timer(window, self.flush)
+                self._timer = threading.Timer(window, run_later, (self.flush,))
                 self._timer.daemon = True
                 self._timer.start()
-        if full:
+        if full and written:
             self.flush()
+        elif full:
+            run_later(self.flush)
 
     def flush(self) -> list[str]:
-        """Hand the gathered ids to the worker now; the ids handed over."""
+        """Write the rows still to write, hand the gathered ids to the worker now; the ids handed over."""
         with self._lock:
             ids, self._ids = self._ids, []
+            unwritten, self._unwritten = self._unwritten, []
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+        if unwritten:
+            written = {hold.auth_event_id for hold in _holds_insert(unwritten)}
+            ids += [auth_event_id for auth_event_id in dict.fromkeys(unwritten) if auth_event_id in written]
         if ids:
             _enqueue(ids)
         return ids
@@ -113,10 +130,11 @@ def holds_request_flush() -> list[str]:
 
 
 @functools.cache
-def _hold_insert_sql(vendor: str) -> str:
-    """One ``INSERT … SELECT`` writing the hold from the admitted gate event, its store's amount and
-    the shopper's default card; nothing (no row returned) when the event is not an admitted
-    shopper's or the hold exists already. ``vendor`` keys the cache (the SQL differs by database)."""
+def _hold_insert_sql(vendor: str, count: int) -> str:
+    """One ``INSERT … SELECT`` writing the holds of ``count`` gate events from each admitted event,
+    its store's amount and the shopper's default card; no row (none returned) for an event that is
+    not an admitted shopper's or whose hold exists already. ``vendor`` keys the cache (the SQL
+    differs by database)."""
     hold, event = PaymentAuthorisation._meta.db_table, GateEvent._meta.db_table
     store, payment, card = Store._meta.db_table, StorePayment._meta.db_table, PaymentMethod._meta.db_table
     # The card's label as PaymentMethod.__str__ writes it: "Visa …4242 07/2031".
@@ -124,6 +142,7 @@ def _hold_insert_sql(vendor: str) -> str:
         f"COALESCE(NULLIF(c.brand, ''), 'Card') || ' …' || c.last4 || ' ' || "
         f"{db.zero_padded_sql('c.expiry_month', 2)} || '/' || CAST(c.expiry_year AS TEXT)"
     )
+    events = ", ".join(["%s"] * count)
     return (
         f"INSERT INTO {hold} (created_at, updated_at, auth_event_id, store_id, shopper_id, card_reference, "  # noqa: S608 - our table names
         "card_label, amount, currency, status, gateway_reference, message) "
@@ -132,45 +151,54 @@ def _hold_insert_sql(vendor: str) -> str:
         f"FROM {event} e JOIN {store} s ON s.id = e.store_id "
         f"LEFT JOIN {payment} p ON p.store_id = e.store_id "
         f"LEFT JOIN {card} c ON c.shopper_id = e.shopper_id AND c.is_default = %s "
-        "WHERE e.auth_event_id = %s AND e.decision = %s AND e.visitor_type = %s AND e.shopper_id IS NOT NULL "
+        f"WHERE e.auth_event_id IN ({events}) AND e.decision = %s AND e.visitor_type = %s "
+        "AND e.shopper_id IS NOT NULL "
         "ON CONFLICT (auth_event_id) DO NOTHING "
-        "RETURNING id, store_id, shopper_id, card_reference, card_label, amount, currency"
+        "RETURNING id, store_id, shopper_id, card_reference, card_label, amount, currency, auth_event_id"
     )
 
 
-def _hold_insert(auth_event_id: str) -> PaymentAuthorisation | None:
-    """The hold's row in one statement (the admission's usual case: a gate call per second costs one
-    round trip here, not three through the ORM); None when it wrote nothing."""
+def _holds_insert(auth_event_ids: list[str]) -> list[PaymentAuthorisation]:
+    """The hold rows of these gate events in one statement (an admission's usual case: a gate call
+    costs no round trip of its own here, let alone three through the ORM); the rows it wrote."""
+    ids = list(dict.fromkeys(auth_event_ids))
     now = timezone.now()
-    row = db.fetch_one(
-        _hold_insert_sql(db.dialect()),
+    rows = db.fetch_all(
+        _hold_insert_sql(db.dialect(), len(ids)),
         [
             db.datetime_parameter(now),
             db.datetime_parameter(now),
             DEFAULT_PREAUTHORISATION_AMOUNT,
             AuthorisationStatus.REQUESTED,
             True,
-            auth_event_id,
+            *ids,
             GateDecisionKind.ADMITTED,
             VisitorType.SHOPPER,
         ],
     )
-    if row is None:
-        return None
-    pk, store_id, shopper_id, card_reference, card_label, amount, currency = row
-    return PaymentAuthorisation(
-        pk=pk,
-        created_at=now,
-        updated_at=now,
-        auth_event_id=auth_event_id,
-        store_id=store_id,
-        shopper_id=shopper_id,
-        card_reference=card_reference,
-        card_label=card_label,
-        amount=Decimal(str(amount)).quantize(CENTS),  # SQLite gives a float
-        currency=currency,
-        status=AuthorisationStatus.REQUESTED,
-    )
+    return [
+        PaymentAuthorisation(
+            pk=pk,
+            created_at=now,
+            updated_at=now,
+            auth_event_id=auth_event_id,
+            store_id=store_id,
+            shopper_id=shopper_id,
+            card_reference=card_reference,
+            card_label=card_label,
+            amount=Decimal(str(amount)).quantize(CENTS),  # SQLite gives a float
+            currency=currency,
+            status=AuthorisationStatus.REQUESTED,
+        )
+        for pk, store_id, shopper_id, card_reference, card_label, amount, currency, auth_event_id in rows
+    ]
+
+
+def hold_announce(*, auth_event_id: str) -> None:
+    """An admitted SHOPPER's hold, from the gate's announcement: its row is written with the rest
+    of this process's batch when the batch is handed over (``HoldBatch``). A row lost with its
+    process before that is what ``holds_unplaced`` finds, as a lost hand-off."""
+    _batch.add(auth_event_id, written=False)
 
 
 def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None:
@@ -178,36 +206,15 @@ def hold_request(*, auth_event_id: str, **_: Any) -> PaymentAuthorisation | None
     answer; None when the gate event is not an admitted shopper (associates and cash shoppers are
     not held). Safe to repeat: the sweeper calls it for holds whose hand-off was lost.
 
-    The usual case is one statement (``_hold_insert``); the rest (no such admission, a hold already
-    there) is told apart by the reads below."""
-    inserted = _hold_insert(auth_event_id)
-    if inserted is not None:
-        transaction.on_commit(lambda: _batch.add(auth_event_id))
-        return inserted
-    event = (
-        GateEvent.objects.filter(
-            auth_event_id=auth_event_id, decision=GateDecisionKind.ADMITTED, visitor_type=VisitorType.SHOPPER
-        )
-        .select_related("store", "store__payment")
-        .first()
-    )
-    if event is None or event.store is None or event.shopper_id is None:
-        return None
-    card = PaymentMethod.objects.filter(shopper_id=event.shopper_id, is_default=True).first()
-    try:
-        with transaction.atomic():
-            hold = PaymentAuthorisation.objects.create(
-                auth_event_id=auth_event_id,
-                store=event.store,
-                shopper_id=event.shopper_id,
-                card_reference=card.provider_reference if card else "",
-                card_label=str(card) if card else "",
-                amount=store_preauthorisation_amount(store=event.store),  # read with the event: no query
-                currency=event.store.currency,
-            )
-    except IntegrityError:
-        hold = PaymentAuthorisation.objects.get(auth_event_id=auth_event_id)
-        if hold.status != AuthorisationStatus.REQUESTED:
+    One write path: ``_holds_insert`` (one statement) writes the row, or nothing when the event is not
+    an admitted shopper's or its hold exists already (``ON CONFLICT DO NOTHING``: a concurrent
+    request for the same admission cannot write a second row either). Which of the two it was is
+    one read of the hold; one still without an answer is handed over again."""
+    written = _holds_insert([auth_event_id])
+    hold = written[0] if written else None
+    if hold is None:
+        hold = PaymentAuthorisation.objects.filter(auth_event_id=auth_event_id).first()
+        if hold is None or hold.status != AuthorisationStatus.REQUESTED:
             return hold
     transaction.on_commit(lambda: _batch.add(auth_event_id))
     return hold
