@@ -52,11 +52,6 @@ HOLD_EXPIRED_MESSAGE = "The pre-authorisation expired before the cart was priced
 
 
 @pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
-
-
-@pytest.fixture
 def desk(db: None) -> User:
     return User.objects.create_user(username="desk")
 

@@ -18,11 +18,6 @@ from tests.orders.payment_helpers import admitted, bought, card_shopper, enter, 
 
 
 @pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
-
-
-@pytest.fixture
 def trip(shop: Store, key: str) -> tuple[Shopper, PaymentAuthorisation, Purchase]:
     """A shopper held and charged without trouble: a hold and a purchase to hang issues on."""
     shopper = card_shopper("cust-ok", "pm_ok_4242")

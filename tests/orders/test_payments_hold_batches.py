@@ -26,14 +26,9 @@ from orders.models import (
 from orders.services.payments import holds
 from orders.services.payments.holds import HoldBatch, hold_announce, hold_request, holds_place
 from orders.tasks import holds_place_task
-from tests.orders.payment_helpers import admitted, card_shopper, on_commit_run, payments_store
+from tests.orders.payment_helpers import admitted, card_shopper, on_commit_run
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from orders.models import (
 from orders.services.payments.holds import hold_give_up, hold_place, hold_request
 from orders.services.payments.refunds import refund_create
 from orders.tasks import payments_sweep_task
-from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
+from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, purchase_body
 
 pytestmark = pytest.mark.django_db
 
@@ -64,11 +64,6 @@ def provider(settings: Any) -> Any:
     FlakyProvider.captures_refused = False
     FlakyProvider.on_authorise = None
     return FlakyProvider
-
-
-@pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
 
 
 def test_a_refund_without_an_answer_stays_pending_and_reserved_and_the_sweeper_finishes_it(

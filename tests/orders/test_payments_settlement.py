@@ -40,16 +40,10 @@ from tests.orders.payment_helpers import (
     card_shopper,
     hold_of,
     on_commit_run,
-    payments_store,
     purchase_body,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
 
 
 def operations() -> list[tuple[str, str, Decimal | None, str]]:

@@ -19,14 +19,9 @@ from orders.selectors.reports import store_order_summaries
 from orders.tasks import payments_sweep_task, receipt_backoff
 from tests.conftest import client_for
 from tests.orders.mail_backends import FLAKY, UNREACHABLE, FlakyBackend
-from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
+from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, purchase_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flaky_mail")]
-
-
-@pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
 
 
 def charged(shop: Store, key: str) -> Purchase:

@@ -16,14 +16,9 @@ from orders.services import receipts
 from orders.services.payments.settlement import purchase_settle
 from orders.tasks import purchase_settle_task
 from tests.orders.mail_backends import FLAKY, FlakyBackend
-from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
+from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, purchase_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flaky_mail")]
-
-
-@pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
 
 
 def unsettled(shop: Store, key: str) -> Purchase:

@@ -22,14 +22,9 @@ from orders.models import (
     SandboxCharge,
 )
 from tests.conftest import PASSWORD
-from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, payments_store, purchase_body
+from tests.orders.payment_helpers import admitted, bought, card_shopper, on_commit_run, purchase_body
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(db: None) -> Store:
-    return payments_store()
 
 
 def staff(user: User) -> Client:
