@@ -236,7 +236,7 @@ def _apply(
     promotion_id, name, kind, is_exclusive = promotion.id, promotion.name, promotion.kind, promotion.is_exclusive
     is_line = scope is Scope.LINE
     total = ZERO
-    new, set_dict = object.__new__, object.__setattr__  # types.frozen_build, inlined (a discount per line)
+    new, set_dict = object.__new__, object.__setattr__  # built without __init__ (orders/pricing/types.py says why)
     for state, quantity, amount in awards:
         if is_line:
             state.available -= quantity
@@ -277,7 +277,7 @@ def _priced_cart(
     priced: list[PricedLine] = []
     append = priced.append
     subtotal = discount_total = tax_total = total = zero
-    new, set_dict = object.__new__, object.__setattr__  # types.frozen_build, inlined (a priced line per line)
+    new, set_dict = object.__new__, object.__setattr__  # built without __init__, as above
     half_up = ROUND_HALF_UP
     for state in states:
         line = state.line

@@ -237,14 +237,6 @@ PROMOTION_KINDS: Final[Mapping[PromotionKind, KindRule]] = MappingProxyType(
 # --- Which promotions apply -----------------------------------------------------------------------
 
 
-def promotion_is_active(promotion: Promotion, *, store_id: str, at: datetime, local: datetime) -> bool:
-    """Whether ``promotion`` runs in ``store_id`` at ``at`` (aware), ``local`` being ``at`` on the store's clock.
-
-    See ``orders/pricing/types.py`` for the window rules (half-open, across midnight).
-    """
-    return window_is_open(promotion_window(promotion), store_id, clock_read(local))
-
-
 # A promotion's window as the check reads it: store ids, start and end as wall-clock (naive) times,
 # time of day from and to, days of week. A store's index prepares them once.
 Window = tuple[frozenset[str], datetime | None, datetime | None, time | None, time | None, frozenset[int]]
@@ -270,7 +262,9 @@ def clock_read(local: datetime) -> Clock:
 
 
 def window_is_open(window: Window, store_id: str, clock: Clock) -> bool:
-    """Whether a promotion of ``window`` runs in ``store_id`` at ``clock`` (see :func:`promotion_is_active`)."""
+    """Whether a promotion of ``window`` (:func:`promotion_window`) runs in ``store_id`` at ``clock``
+    (:func:`clock_read` of the moment on the store's clock). See ``orders/pricing/types.py`` for the
+    window rules (half-open, across midnight)."""
     store_ids, starts_at, ends_at, time_from, time_to, days_of_week = window
     if store_ids and store_id not in store_ids:
         return False

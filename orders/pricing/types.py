@@ -35,13 +35,12 @@ from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Final, NoReturn, TypeGuard, TypeVar
+from typing import Final, NoReturn, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jwo_admin.core.exceptions import ApplicationError
 
 ONE_HUNDRED: Final = Decimal(100)
-T = TypeVar("T")
 DAYS_OF_WEEK: Final = frozenset(range(7))
 
 
@@ -351,22 +350,12 @@ class Promotion:
         raise PromotionError(f"Promotion {self.id} ({self.name}): {reason}.", {"promotion_id": self.id})
 
 
-def frozen_build(cls: type[T], fields: dict[str, Any]) -> T:
-    """An instance of the frozen dataclass ``cls`` made of ``fields`` (every field), without running ``__init__``.
-
-    The engine builds a line and its discounts for every line of every cart, and a frozen
-    dataclass's ``__init__`` sets each field through ``object.__setattr__``: a priced line cost more
-    than the rest of its line's arithmetic. So the hot path hands the instance its ``__dict__``
-    whole, as pydantic's ``model_construct`` does. Only for classes without ``__slots__`` or
-    ``__post_init__`` (the outputs below); the result is the same frozen, comparable, hashable
-    instance ``cls(**fields)`` gives (a test checks it).
-    """
-    instance = object.__new__(cls)
-    object.__setattr__(instance, "__dict__", fields)
-    return instance
-
-
-# The outputs have no __slots__ so that frozen_build can build them (see there).
+# The outputs below are built by the engine without ``__init__``: a frozen dataclass's ``__init__``
+# sets each field through ``object.__setattr__``, and a priced line and its discounts are built for
+# every line of every cart (a priced line cost more than the rest of its line's arithmetic). So the
+# engine hands each instance its ``__dict__`` whole, as pydantic's ``model_construct`` does; hence no
+# ``__slots__`` and no ``__post_init__`` here. The result is the same frozen, comparable, hashable
+# instance ``cls(**fields)`` gives (tests/orders/test_pricing_engine.py checks it).
 @dataclass(frozen=True)
 class LineDiscount:
     """One promotion's discount on one line: the promotion (its name copied), the quantity it used, the amount."""

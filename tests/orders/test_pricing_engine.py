@@ -374,7 +374,7 @@ def test_promotion_ids_must_be_unique() -> None:
 
 
 def test_priced_lines_and_discounts_are_the_frozen_dataclasses_their_constructors_give() -> None:
-    # The engine builds them without __init__ (types.frozen_build); they must not differ in any way.
+    # The engine builds them without __init__ (orders/pricing/types.py); they must not differ in any way.
     cart = price(line("li-1", COLA, "2"), promotions=[percent_off()])
     priced, discount = cart.lines[0], cart.lines[0].discounts[0]
     for instance in (priced, discount):

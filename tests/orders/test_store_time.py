@@ -20,7 +20,7 @@ from entry.models import GateDecisionKind, GateEvent
 from entry.selectors.gate import gate_charts
 from orders.models import Promotion, Purchase
 from orders.pricing import types
-from orders.pricing.promotions import promotion_is_active
+from orders.pricing.promotions import clock_read, promotion_window, window_is_open
 from orders.selectors.reports import order_charts, store_order_summaries
 from tests.conftest import client_for
 from tests.orders.test_views import make_purchase, table_rows
@@ -154,8 +154,7 @@ def test_a_promotion_window_is_read_on_each_store_clock() -> None:
     )
 
     def runs(zone: str) -> bool:
-        local = AT.astimezone(ZoneInfo(zone))
-        return promotion_is_active(promotion, store_id="S", at=AT, local=local)
+        return window_is_open(promotion_window(promotion), "S", clock_read(AT.astimezone(ZoneInfo(zone))))
 
     assert (runs("Pacific/Kiritimati"), runs("Pacific/Pago_Pago"), runs("UTC")) == (True, False, False)
 
